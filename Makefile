@@ -1,0 +1,97 @@
+# Makefile — jobd's build, flat and explicit.
+#   make            build build/jobd
+#   make run        install missing packages, build, start on 127.0.0.1:8080
+#   make test       install missing packages, then every test suite
+#   make asan       build build/asan/jobd with AddressSanitizer + UBSan
+#   make install    PREFIX=/usr/local DESTDIR= (binary, dashboard, unit file)
+#   make bench / docker-test   (mk/*.mk)
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+PKGS    := libmicrohttpd libcjson sqlite3
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Werror
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(SAN) -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lpthread
+LDFLAGS += $(SAN)
+
+SERVER_SRC := \
+	server/api_batches.c server/api_common.c server/api_jobs.c server/api_output.c \
+	server/api_status.c server/clock.c server/config.c server/dispatch.c \
+	server/dispatch_turn.c server/http.c server/job.c server/log.c server/pool.c \
+	server/render.c server/routes.c server/run_msg.c server/spec.c server/static.c \
+	server/store.c server/store_batches.c server/store_jobs.c server/store_pool.c \
+	server/store_row.c
+WORKER_SRC := worker/capture.c worker/proto.c worker/run.c worker/spawn.c worker/worker.c
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) $(BUILD)/migrations.o
+MAIN_OBJ := $(BUILD)/server/main.o
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all run test deps asan unit unit-valgrind integration e2e chaos fuzz install clean
+all: $(BUILD)/jobd
+
+$(BUILD)/jobd: $(MAIN_OBJ) $(BUILD)/libjobd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libjobd.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iserver -c -o $@ $<
+
+$(BUILD)/migrations.c: $(MIGRATIONS) migrations/embed.sh
+	@mkdir -p $(dir $@)
+	sh migrations/embed.sh $@ $(MIGRATIONS)
+
+$(BUILD)/migrations.o: $(BUILD)/migrations.c
+	$(CC) $(CFLAGS) -Iserver -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iserver -o $@ $< $(BUILD)/libjobd.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+deps:
+	@sh .ci/install-deps.sh
+
+run: deps all
+	$(BUILD)/jobd
+
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit-bins
+
+unit-bins: $(UNIT_BIN)
+
+unit: $(UNIT_BIN)
+	@sh tests/unit/run.sh $(UNIT_BIN)
+
+unit-valgrind: $(UNIT_BIN)
+	@VALGRIND=1 sh tests/unit/run.sh $(UNIT_BIN)
+
+integration: all
+	@JOBD_BIN=$(CURDIR)/$(BUILD)/jobd sh tests/integration/run.sh
+
+test: deps
+	@sh tests/run-all.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/jobd/web
+	install -m 0755 $(BUILD)/jobd $(DESTDIR)$(PREFIX)/bin/jobd
+	cp -R web/. $(DESTDIR)$(PREFIX)/share/jobd/web/
+	if [ -f docs/jobd.service ]; then \
+		install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; \
+		sed 's|@PREFIX@|$(PREFIX)|g' docs/jobd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/jobd.service; \
+	fi
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include mk/*.mk

@@ -1,0 +1,22 @@
+/*
+ * api.h — the handlers behind the route table (routes.c), one file per
+ * resource: api_jobs.c, api_output.c, api_batches.c, api_status.c.
+ */
+#ifndef JOBD_API_H
+#define JOBD_API_H
+
+#include "http.h"
+
+void api_job_submit(struct http_req *req, struct http_resp *r);
+void api_job_list(struct http_req *req, struct http_resp *r);
+void api_job_get(struct http_req *req, struct http_resp *r);
+void api_job_cancel(struct http_req *req, struct http_resp *r);
+void api_job_stdout(struct http_req *req, struct http_resp *r);
+void api_job_stderr(struct http_req *req, struct http_resp *r);
+void api_batch_submit(struct http_req *req, struct http_resp *r);
+void api_batch_get(struct http_req *req, struct http_resp *r);
+void api_workers(struct http_req *req, struct http_resp *r);
+void api_stats(struct http_req *req, struct http_resp *r);
+void api_health(struct http_req *req, struct http_resp *r);
+
+#endif

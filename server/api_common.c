@@ -1,0 +1,97 @@
+/*
+ * api_common.c — helpers shared by the /v1 handlers (see api_common.h).
+ */
+#include "api_common.h"
+
+#include <string.h>
+
+struct spec_limits api_limits(const struct http_req *req)
+{
+	return (struct spec_limits){ .default_timeout_s = req->app->cfg->default_timeout_s,
+		.max_timeout_s = req->app->cfg->max_timeout_s };
+}
+
+void api_spec_error(struct http_resp *r, const struct spec_error *e)
+{
+	if (e->invalid_json)
+		http_error(r, 400, "invalid_json", NULL, "%s", e->message);
+	else
+		http_error(r, 400, "invalid_request", e->field, "%s", e->message);
+}
+
+cJSON *api_body_json(const struct http_req *req, struct http_resp *r)
+{
+	struct spec_error e;
+	cJSON *root = spec_parse_json(req->body, req->body_len, &e);
+
+	if (root == NULL)
+		api_spec_error(r, &e);
+	return root;
+}
+
+int api_idem_key(const struct http_req *req, struct http_resp *r, const char **key)
+{
+	const char *k = http_req_header(req, "Idempotency-Key");
+
+	*key = NULL;
+	if (k == NULL)
+		return 0;
+	size_t len = strlen(k);
+	if (len == 0 || len > API_MAX_IDEM_KEY) {
+		http_error(r, 400, "invalid_request", "Idempotency-Key",
+		    "Idempotency-Key must be 1 to %d characters", API_MAX_IDEM_KEY);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e) {
+			http_error(r, 400, "invalid_request", "Idempotency-Key",
+			    "Idempotency-Key must be printable ASCII without spaces");
+			return -1;
+		}
+	}
+	*key = k;
+	return 0;
+}
+
+int api_cmd_failed(const struct cmd *c, struct http_resp *r)
+{
+	switch (c->status) {
+	case CMD_OK:
+	case CMD_EXISTING:
+		return 0;
+	case CMD_NOT_FOUND:
+		http_error(r, 404, "not_found", NULL, "no job %lld", (long long)c->job_id);
+		return 1;
+	case CMD_CONFLICT:
+		http_error(r, 409, "conflict", NULL, "job %lld already finished (%s)",
+		    (long long)c->job_id, job_state_name(c->job.state));
+		return 1;
+	case CMD_FULL:
+		http_error(r, 503, "unavailable", NULL,
+		    "the queue is at its configured maximum; retry later");
+		http_header(r, "Retry-After", "1");
+		return 1;
+	case CMD_UNAVAILABLE:
+		http_error(r, 503, "unavailable", NULL, "the server is shutting down");
+		http_header(r, "Retry-After", "5");
+		return 1;
+	default:
+		http_internal(r, c->err[0] ? c->err : "the transaction failed");
+		return 1;
+	}
+}
+
+struct store *api_reader(const struct http_req *req, struct http_resp *r)
+{
+	char err[ERR_LEN];
+	struct store *st = store_pool_acquire(req->app->readers, err);
+
+	if (st == NULL)
+		http_internal(r, err);
+	return st;
+}
+
+void api_reader_done(const struct http_req *req, struct store *st)
+{
+	store_pool_release(req->app->readers, st);
+}

@@ -1,0 +1,28 @@
+/*
+ * api_common.h — what the /v1 handlers share: parsing a JSON body into a
+ * cJSON tree with the right error, the Idempotency-Key header, borrowing a
+ * reader connection, and turning a dispatcher answer into a status code.
+ */
+#ifndef JOBD_API_COMMON_H
+#define JOBD_API_COMMON_H
+
+#include <cjson/cJSON.h>
+
+#include "dispatch.h"
+#include "http.h"
+#include "spec.h"
+
+#define API_MAX_IDEM_KEY 255
+
+struct spec_limits api_limits(const struct http_req *req);
+/* NULL with the 400 already set in r. */
+cJSON *api_body_json(const struct http_req *req, struct http_resp *r);
+void api_spec_error(struct http_resp *r, const struct spec_error *e);
+/* 0 with *key (NULL if absent), or -1 with a 400 in r. */
+int api_idem_key(const struct http_req *req, struct http_resp *r, const char **key);
+/* Sets r for every status but CMD_OK/CMD_EXISTING; returns 1 if it did. */
+int api_cmd_failed(const struct cmd *c, struct http_resp *r);
+struct store *api_reader(const struct http_req *req, struct http_resp *r);
+void api_reader_done(const struct http_req *req, struct store *st);
+
+#endif

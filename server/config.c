@@ -1,0 +1,269 @@
+/*
+ * config.c — parses flags and JOBD_* environment twins into struct config
+ * and checks every value (see config.h). Defaults are API.md's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum opt_kind { OPT_STR, OPT_INT, OPT_NUM, OPT_LISTEN, OPT_WORKERS };
+
+struct option_def {
+	const char *flag;
+	const char *env;
+	enum opt_kind kind;
+	const char *help;
+};
+
+static const struct option_def options[] = {
+	{ "--listen", "JOBD_LISTEN", OPT_LISTEN, "ADDR:PORT to listen on (127.0.0.1:8080)" },
+	{ "--db", "JOBD_DB", OPT_STR, "SQLite database path (./data/jobd.db)" },
+	{ "--workers", "JOBD_WORKERS", OPT_WORKERS, "worker processes (online CPUs)" },
+	{ "--token", "JOBD_TOKEN", OPT_STR, "bearer token required on /v1 (none)" },
+	{ "--default-timeout", "JOBD_DEFAULT_TIMEOUT", OPT_NUM, "job timeout in seconds (3600)" },
+	{ "--max-timeout", "JOBD_MAX_TIMEOUT", OPT_NUM, "largest timeout_s accepted (86400)" },
+	{ "--output-limit", "JOBD_OUTPUT_LIMIT", OPT_INT, "bytes kept per output stream (1048576)" },
+	{ "--max-body", "JOBD_MAX_BODY", OPT_INT, "largest request body in bytes (16777216)" },
+	{ "--max-queued", "JOBD_MAX_QUEUED", OPT_INT, "most queued jobs before 503 (1000000)" },
+	{ "--kill-grace", "JOBD_KILL_GRACE", OPT_NUM, "seconds from SIGTERM to SIGKILL (5)" },
+	{ "--shutdown-grace", "JOBD_SHUTDOWN_GRACE", OPT_NUM, "seconds running jobs get at shutdown (10)" },
+	{ "--web-dir", "JOBD_WEB_DIR", OPT_STR, "dashboard files (next to the binary)" },
+	{ "--job-dir", "JOBD_JOB_DIR", OPT_STR, "default working directory of jobs (cwd)" },
+	{ "--log-level", "JOBD_LOG_LEVEL", OPT_STR, "debug, info or warn (info)" },
+	{ "--log-format", "JOBD_LOG_FORMAT", OPT_STR, "text or json (text)" },
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+void config_usage(const char *prog)
+{
+	printf("usage: %s [flags]\n\nEvery flag has an environment twin; flags win.\n\n", prog);
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		printf("  %-18s %-22s %s\n", options[i].flag, options[i].env, options[i].help);
+}
+
+static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_num(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int copy_str(char *dst, size_t cap, const char *src, const char *what, char *err)
+{
+	if (strlen(src) >= cap) {
+		err_set(err, "%s: value too long", what);
+		return -1;
+	}
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static int parse_listen(struct config *cfg, const char *s, char *err)
+{
+	const char *colon = strrchr(s, ':');
+	int64_t port;
+	size_t host_len;
+
+	if (colon == NULL || parse_int(colon + 1, 0, 65535, &port) < 0) {
+		err_set(err, "--listen %s: want ADDR:PORT", s);
+		return -1;
+	}
+	host_len = (size_t)(colon - s);
+	if (host_len >= 2 && s[0] == '[' && colon[-1] == ']') {
+		s++;
+		host_len -= 2;
+	}
+	if (host_len == 0 || host_len >= sizeof(cfg->listen_addr)) {
+		err_set(err, "--listen: bad address");
+		return -1;
+	}
+	memcpy(cfg->listen_addr, s, host_len);
+	cfg->listen_addr[host_len] = '\0';
+	cfg->listen_port = (int)port;
+	return 0;
+}
+
+static int apply(struct config *cfg, const struct option_def *o, const char *v,
+    const char *source, char *err)
+{
+	int64_t i;
+	double d;
+
+	if (o->kind == OPT_LISTEN)
+		return parse_listen(cfg, v, err);
+	if (o->kind == OPT_WORKERS) {
+		if (parse_int(v, 1, 1024, &i) < 0) {
+			err_set(err, "%s %s: want an integer from 1 to 1024", o->flag, v);
+			return -1;
+		}
+		cfg->workers = (int)i;
+		cfg->workers_source = source;
+		return 0;
+	}
+	if (o->kind == OPT_NUM) {
+		if (parse_num(v, &d) < 0) {
+			err_set(err, "%s %s: want a number > 0", o->flag, v);
+			return -1;
+		}
+		if (strcmp(o->flag, "--default-timeout") == 0)
+			cfg->default_timeout_s = d;
+		else if (strcmp(o->flag, "--max-timeout") == 0)
+			cfg->max_timeout_s = d;
+		else if (strcmp(o->flag, "--kill-grace") == 0)
+			cfg->kill_grace_s = d;
+		else
+			cfg->shutdown_grace_s = d;
+		return 0;
+	}
+	if (o->kind == OPT_INT) {
+		if (parse_int(v, 1, INT64_MAX / 2, &i) < 0) {
+			err_set(err, "%s %s: want a positive integer", o->flag, v);
+			return -1;
+		}
+		if (strcmp(o->flag, "--output-limit") == 0)
+			cfg->output_limit = i;
+		else if (strcmp(o->flag, "--max-body") == 0)
+			cfg->max_body = i;
+		else
+			cfg->max_queued = i;
+		return 0;
+	}
+	if (strcmp(o->flag, "--db") == 0)
+		return copy_str(cfg->db_path, sizeof(cfg->db_path), v, o->flag, err);
+	if (strcmp(o->flag, "--token") == 0)
+		return copy_str(cfg->token, sizeof(cfg->token), v, o->flag, err);
+	if (strcmp(o->flag, "--web-dir") == 0)
+		return copy_str(cfg->web_dir, sizeof(cfg->web_dir), v, o->flag, err);
+	if (strcmp(o->flag, "--job-dir") == 0)
+		return copy_str(cfg->job_dir, sizeof(cfg->job_dir), v, o->flag, err);
+	if (strcmp(o->flag, "--log-level") == 0)
+		return copy_str(cfg->log_level, sizeof(cfg->log_level), v, o->flag, err);
+	return copy_str(cfg->log_format, sizeof(cfg->log_format), v, o->flag, err);
+}
+
+static void set_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->listen_addr, "127.0.0.1");
+	cfg->listen_port = 8080;
+	strcpy(cfg->db_path, "./data/jobd.db");
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->workers = n > 0 ? (int)n : 1;
+	cfg->workers_source = "cpus";
+	cfg->default_timeout_s = 3600;
+	cfg->max_timeout_s = 86400;
+	cfg->kill_grace_s = 5;
+	cfg->shutdown_grace_s = 10;
+	cfg->output_limit = 1048576;
+	cfg->max_body = 16777216;
+	cfg->max_queued = 1000000;
+	strcpy(cfg->log_level, "info");
+	strcpy(cfg->log_format, "text");
+}
+
+/* Paths that depend on others: the binary, the web dir beside it, output/. */
+static int derive_paths(struct config *cfg, char *err)
+{
+	ssize_t n = readlink("/proc/self/exe", cfg->self_exe, sizeof(cfg->self_exe) - 1);
+	if (n < 0) {
+		err_set(err, "readlink /proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	cfg->self_exe[n] = '\0';
+
+	if (cfg->web_dir[0] == '\0') {
+		/* Installed: <prefix>/bin/jobd → <prefix>/share/jobd/web.
+		 * Built in the tree: <repo>/build/jobd → <repo>/web. */
+		char dir[CONFIG_PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", cfg->self_exe);
+		char *slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%.4000s/../share/jobd/web", dir);
+		if (access(cfg->web_dir, R_OK) != 0)
+			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%.4000s/../web", dir);
+	}
+	if (cfg->job_dir[0] == '\0' && getcwd(cfg->job_dir, sizeof(cfg->job_dir)) == NULL) {
+		err_set(err, "getcwd: %s", strerror(errno));
+		return -1;
+	}
+	if (cfg->job_dir[0] != '/') {
+		err_set(err, "--job-dir %s: want an absolute path", cfg->job_dir);
+		return -1;
+	}
+
+	const char *slash = strrchr(cfg->db_path, '/');
+	int dir_len = slash == NULL ? 1 : (int)(slash - cfg->db_path);
+	const char *dir = slash == NULL ? "." : cfg->db_path;
+	if (slash == cfg->db_path)
+		dir_len = 1;
+	if (snprintf(cfg->output_dir, sizeof(cfg->output_dir), "%.*s/output", dir_len, dir) >=
+	    (int)sizeof(cfg->output_dir)) {
+		err_set(err, "--db: path too long");
+		return -1;
+	}
+	return 0;
+}
+
+int config_load(struct config *cfg, int argc, char **argv, char *err)
+{
+	set_defaults(cfg);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const char *v = getenv(options[i].env);
+		if (v != NULL && *v != '\0' && apply(cfg, &options[i], v, "env", err) < 0)
+			return -1;
+	}
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+			config_usage(argv[0]);
+			return 1;
+		}
+		const char *arg = argv[a];
+		const char *eq = strchr(arg, '=');
+		size_t flag_len = eq ? (size_t)(eq - arg) : strlen(arg);
+		const struct option_def *o = NULL;
+		for (size_t i = 0; i < N_OPTIONS; i++)
+			if (strlen(options[i].flag) == flag_len &&
+			    strncmp(options[i].flag, arg, flag_len) == 0)
+				o = &options[i];
+		if (o == NULL) {
+			err_set(err, "unknown flag %s (see --help)", arg);
+			return -1;
+		}
+		const char *v = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+		if (v == NULL) {
+			err_set(err, "%s needs a value", o->flag);
+			return -1;
+		}
+		if (apply(cfg, o, v, "flag", err) < 0)
+			return -1;
+	}
+	if (cfg->default_timeout_s > cfg->max_timeout_s) {
+		err_set(err, "default timeout %g s exceeds max timeout %g s",
+		    cfg->default_timeout_s, cfg->max_timeout_s);
+		return -1;
+	}
+	return derive_paths(cfg, err);
+}

@@ -1,0 +1,42 @@
+/*
+ * config.h — everything an operator can set, with API.md's defaults.
+ * Every flag has a JOBD_* environment twin; flags win over the environment.
+ * No other module reads argv or getenv.
+ */
+#ifndef JOBD_CONFIG_H
+#define JOBD_CONFIG_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+#define CONFIG_PATH_MAX 4096
+
+struct config {
+	char listen_addr[64];          /* dotted IPv4 or IPv6 literal */
+	int listen_port;
+	char db_path[CONFIG_PATH_MAX];
+	char output_dir[CONFIG_PATH_MAX]; /* <dir of db>/output */
+	char web_dir[CONFIG_PATH_MAX];
+	char job_dir[CONFIG_PATH_MAX]; /* default working directory of jobs */
+	int workers;
+	const char *workers_source;    /* "flag", "env" or "cpus" */
+	char token[512];               /* empty: no auth */
+	double default_timeout_s;
+	double max_timeout_s;
+	double kill_grace_s;
+	double shutdown_grace_s;
+	int64_t output_limit;
+	int64_t max_body;
+	int64_t max_queued;
+	char log_level[16];
+	char log_format[16];
+	char self_exe[CONFIG_PATH_MAX]; /* this binary, re-exec'd as workers */
+};
+
+/* Fills cfg from defaults, then the environment, then argv. Returns 0, 1 when
+ * --help was printed, or -1 with err set. */
+int config_load(struct config *cfg, int argc, char **argv, char *err);
+void config_usage(const char *prog);
+
+#endif

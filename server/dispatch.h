@@ -1,0 +1,73 @@
+/*
+ * dispatch.h — the server's heart: one thread that owns the writer
+ * connection and the worker pool. HTTP threads hand it commands (submit,
+ * batch, cancel) and block until it answers; it folds every command, worker
+ * report and dispatch decision of one loop turn into ONE transaction (group
+ * commit), and only after that commit answers the clients and sends RUNs.
+ * So a 201 is never sent before the job is durable, and a job is marked
+ * running (with its attempt counted) before it can start.
+ *
+ * The loop sleeps in poll(2) on: the signal self-pipe, the command eventfd
+ * and the worker sockets. No polling with sleeps.
+ */
+#ifndef JOBD_DISPATCH_H
+#define JOBD_DISPATCH_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "job.h"
+#include "render.h"
+
+enum cmd_type { CMD_SUBMIT, CMD_BATCH, CMD_CANCEL };
+
+enum cmd_status {
+	CMD_OK,
+	CMD_EXISTING,    /* idempotency key seen before: the original is returned */
+	CMD_NOT_FOUND,
+	CMD_CONFLICT,    /* cancel of a finished job */
+	CMD_FULL,        /* --max-queued reached */
+	CMD_UNAVAILABLE, /* shutting down */
+	CMD_FAILED,      /* storage error; err says what */
+};
+
+struct cmd {
+	enum cmd_type type;
+	/* in */
+	struct job_spec *specs;
+	size_t n_specs;
+	const char *batch_name;
+	const char *idem_key;
+	int64_t job_id;          /* CMD_CANCEL */
+	/* out */
+	enum cmd_status status;
+	char err[ERR_LEN];
+	struct job job;          /* SUBMIT and CANCEL: the job after the command */
+	int64_t batch_id;        /* BATCH */
+	/* private to dispatch.c */
+	struct cmd *next;
+	bool done;
+};
+
+struct dispatch;
+
+/* Opens the store (migrations, recovery of jobs left running), counts jobs
+ * and starts the pool. Must run on the thread that will call dispatch_run. */
+int dispatch_open(struct dispatch **out, const struct config *cfg, char *err);
+/* Runs until SIGTERM/SIGINT has been handled: drain, stop, requeue. */
+int dispatch_run(struct dispatch *d);
+void dispatch_free(struct dispatch *d);
+
+/* Signal handlers call this (async-signal-safe). */
+void dispatch_signal(int sig);
+
+/* From any thread: blocks until the command has been committed or refused. */
+void dispatch_submit(struct dispatch *d, struct cmd *c);
+bool dispatch_accepting(const struct dispatch *d);
+void dispatch_stats(struct dispatch *d, struct stats_info *s);
+int dispatch_workers(struct dispatch *d, struct worker_info *out, int max);
+const struct config *dispatch_config(const struct dispatch *d);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * dispatch_internal.h — shared by dispatch.c (the loop) and dispatch_turn.c
+ * (one group-committed transaction): the dispatcher's state.
+ */
+#ifndef JOBD_DISPATCH_INTERNAL_H
+#define JOBD_DISPATCH_INTERNAL_H
+
+#include <pthread.h>
+
+#include "dispatch.h"
+#include "pool.h"
+#include "store.h"
+
+enum report_type { REPORT_STARTED, REPORT_DONE, REPORT_LOST };
+
+/* What a worker said (or its death), waiting for the next transaction. */
+struct report {
+	enum report_type type;
+	int slot;
+	int64_t job_id;
+	int pid;
+	int64_t started_us;
+	struct run_result result;  /* DONE; for LOST, result.error is the cause */
+};
+
+struct claim {
+	int slot;
+	struct job job;
+};
+
+struct dispatch {
+	const struct config *cfg;
+	struct store *store;     /* the writer connection */
+	struct pool *pool;
+	int cmd_fd;              /* eventfd: a command is waiting */
+	int64_t started_mono;
+	bool accepting;          /* atomic: read by HTTP threads */
+	bool stopping;
+	int64_t drain_deadline;
+	int64_t retry_at;        /* after a failed commit */
+
+	/* Guarded by mu: the command queue and the figures HTTP threads read. */
+	pthread_mutex_t mu;
+	pthread_cond_t answered;
+	struct cmd *cmd_head, *cmd_tail;
+	bool closed;
+	int64_t counts[JOB_STATE_COUNT];
+	int64_t submitted_total, finished_total;
+
+	/* Dispatcher thread only: this turn's work. */
+	struct report *reports;
+	size_t n_reports, cap_reports;
+	struct claim *claims;
+	size_t n_claims, cap_claims;
+	int64_t *changed;        /* job ids whose state changed this turn */
+	size_t n_changed, cap_changed;
+	int64_t *cancels;        /* running jobs to send CANCEL after commit */
+	size_t n_cancels, cap_cancels;
+};
+
+void dispatch_add_report(struct dispatch *d, const struct report *r);
+/* One transaction: reports, commands, claims; then answers and RUNs. */
+void dispatch_turn(struct dispatch *d);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * dispatch_turn.c — one turn of the dispatcher: everything that happened
+ * since the last turn (worker reports, client commands) plus the jobs
+ * claimed for idle workers, written in ONE transaction. Clients are answered
+ * and workers sent RUN only after the commit (see dispatch.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "dispatch_internal.h"
+#include "log.h"
+#include "store_jobs.h"
+
+#define RETRY_AFTER_FAILED_COMMIT_US 100000
+
+/* Room for one more element; on failure the caller logs and drops it. */
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *na = realloc(*arr, ncap * elem);
+	if (na == NULL)
+		return -1;
+	*arr = na;
+	*cap = ncap;
+	return 0;
+}
+
+#define PUSH(d, field, value)                                                              \
+	do {                                                                               \
+		if (grow((void **)&(d)->field, &(d)->cap_##field, (d)->n_##field,          \
+			sizeof(*(d)->field)) < 0)                                          \
+			log_warnx("dispatch: out of memory recording " #field);            \
+		else                                                                       \
+			(d)->field[(d)->n_##field++] = (value);                            \
+	} while (0)
+
+void dispatch_add_report(struct dispatch *d, const struct report *r) { PUSH(d, reports, *r); }
+
+struct turn {
+	int64_t counts[JOB_STATE_COUNT];
+	int64_t submitted, finished;
+	int64_t now;
+	char err[ERR_LEN];
+};
+
+static void move_state(struct turn *t, enum job_state from, enum job_state to)
+{
+	t->counts[from]--;
+	t->counts[to]++;
+	if (job_state_is_final(to))
+		t->finished++;
+}
+
+/* A finished attempt: retry, or record the final state. */
+static int record_end(struct dispatch *d, struct turn *t, struct job *job,
+    enum job_state next, const struct run_result *r)
+{
+	if (next == JOB_QUEUED) {
+		char msg[400];
+		const char *why = r->error[0] ? r->error : "failed";
+		if (r->status == RUN_EXITED)
+			snprintf(msg, sizeof(msg), "attempt %d of %d exited with code %d; retrying",
+			    job->attempts, job->max_attempts, r->exit_code);
+		else
+			snprintf(msg, sizeof(msg), "attempt %d of %d: %s; retrying", job->attempts,
+			    job->max_attempts, why);
+		if (store_job_requeue(d->store, job->id, t->now, msg, t->err) < 0)
+			return -1;
+	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0) {
+		return -1;
+	}
+	move_state(t, JOB_RUNNING, next);
+	PUSH(d, changed, job->id);
+	log_debug("dispatch: job %lld %s", (long long)job->id, job_state_name(next));
+	return 0;
+}
+
+static int apply_report(struct dispatch *d, struct turn *t, const struct report *rep)
+{
+	struct job job;
+	int found;
+
+	if (rep->type == REPORT_STARTED) {
+		PUSH(d, changed, rep->job_id);
+		return store_job_set_started(d->store, rep->job_id, rep->pid, rep->started_us, t->err);
+	}
+	found = store_job_get(d->store, rep->job_id, &job, t->err);
+	if (found <= 0 || job.state != JOB_RUNNING) {
+		if (found > 0)
+			job_free(&job);
+		return found < 0 ? -1 : 0;
+	}
+	int ret;
+	if (rep->type == REPORT_DONE) {
+		ret = record_end(d, t, &job, job_next_state(&job, &rep->result), &rep->result);
+	} else {
+		struct run_result r = { .status = RUN_START_FAILED, .exit_code = -1,
+			.term_signal = -1, .started_us = job.started_us, .finished_us = t->now,
+			.run_us = -1, .cpu_user_us = -1, .cpu_sys_us = -1, .max_rss_kb = -1,
+			.stdout_bytes = -1, .stderr_bytes = -1 };
+		memcpy(r.error, rep->result.error, sizeof(r.error));
+		ret = record_end(d, t, &job, job_next_state(&job, &r), &r);
+	}
+	job_free(&job);
+	return ret;
+}
+
+static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd *c)
+{
+	int64_t id;
+	int r;
+
+	if (c->idem_key != NULL) {
+		r = c->type == CMD_BATCH ? store_batch_find_idem(d->store, c->idem_key, &id, t->err)
+					 : store_job_find_idem(d->store, c->idem_key, &id, t->err);
+		if (r < 0)
+			return CMD_FAILED;
+		if (r == 1) {
+			if (c->type == CMD_BATCH) {
+				c->batch_id = id;
+				return CMD_EXISTING;
+			}
+			return store_job_get(d->store, id, &c->job, t->err) == 1 ? CMD_EXISTING
+										: CMD_FAILED;
+		}
+	}
+	if (t->counts[JOB_QUEUED] + (int64_t)c->n_specs > d->cfg->max_queued)
+		return CMD_FULL;
+	if (c->type == CMD_BATCH &&
+	    store_batch_insert(d->store, c->batch_name, (int)c->n_specs, c->idem_key, t->now,
+		&c->batch_id, t->err) < 0)
+		return CMD_FAILED;
+	for (size_t i = 0; i < c->n_specs; i++) {
+		const char *key = c->type == CMD_BATCH ? NULL : c->idem_key;
+		if (store_job_insert(d->store, &c->specs[i], c->type == CMD_BATCH ? c->batch_id : 0,
+			key, t->now, &id, t->err) < 0)
+			return CMD_FAILED;
+		PUSH(d, changed, id);
+	}
+	if (c->type == CMD_SUBMIT && store_job_get(d->store, id, &c->job, t->err) != 1)
+		return CMD_FAILED;
+	t->counts[JOB_QUEUED] += (int64_t)c->n_specs;
+	t->submitted += (int64_t)c->n_specs;
+	return CMD_OK;
+}
+
+static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd *c)
+{
+	int r = store_job_get(d->store, c->job_id, &c->job, t->err);
+
+	if (r <= 0)
+		return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
+	if (job_state_is_final(c->job.state))
+		return CMD_CONFLICT;
+	if (c->job.state == JOB_QUEUED) {
+		if (store_job_cancel_queued(d->store, c->job_id, t->now, t->err) != 1)
+			return CMD_FAILED;
+		move_state(t, JOB_QUEUED, JOB_CANCELED);
+		PUSH(d, changed, c->job_id);
+	} else {
+		if (store_job_request_cancel(d->store, c->job_id, t->err) < 0)
+			return CMD_FAILED;
+		PUSH(d, cancels, c->job_id);
+		PUSH(d, changed, c->job_id);
+	}
+	job_free(&c->job);
+	return store_job_get(d->store, c->job_id, &c->job, t->err) == 1 ? CMD_OK : CMD_FAILED;
+}
+
+/* Each command in its own savepoint: one failing spares the others. */
+static void apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
+{
+	if (c->type != CMD_CANCEL && !d->accepting) {
+		c->status = CMD_UNAVAILABLE;
+		return;
+	}
+	t->err[0] = '\0';
+	if (store_savepoint(d->store, t->err) < 0) {
+		c->status = CMD_FAILED;
+	} else {
+		int64_t before[JOB_STATE_COUNT], submitted = t->submitted, finished = t->finished;
+		size_t changed = d->n_changed, cancels = d->n_cancels;
+		memcpy(before, t->counts, sizeof(before));
+		c->status = c->type == CMD_CANCEL ? cancel_one(d, t, c) : submit_one(d, t, c);
+		if (c->status == CMD_FAILED || c->status == CMD_FULL) {
+			store_rollback_to_savepoint(d->store);
+			memcpy(t->counts, before, sizeof(before));
+			t->submitted = submitted;
+			t->finished = finished;
+			d->n_changed = changed;
+			d->n_cancels = cancels;
+		} else if (store_release(d->store, t->err) < 0) {
+			c->status = CMD_FAILED;
+		}
+	}
+	if (c->status == CMD_FAILED)
+		snprintf(c->err, sizeof(c->err), "%s", t->err);
+}
+
+static int claim_jobs(struct dispatch *d, struct turn *t)
+{
+	int slot;
+
+	while (d->accepting && t->counts[JOB_QUEUED] > 0 && (slot = pool_idle_slot(d->pool)) >= 0) {
+		struct claim c = { .slot = slot };
+		int r = store_job_claim_next(d->store, slot, t->now, &c.job, t->err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			log_warnx("dispatch: %lld job(s) counted as queued, none found; recounting",
+			    (long long)t->counts[JOB_QUEUED]);
+			return store_job_counts(d->store, t->counts, t->err);
+		}
+		pool_reserve(d->pool, slot, c.job.id);
+		move_state(t, JOB_QUEUED, JOB_RUNNING);
+		PUSH(d, claims, c);
+		PUSH(d, changed, c.job.id);
+	}
+	return 0;
+}
+
+static struct cmd *take_commands(struct dispatch *d, struct turn *t)
+{
+	pthread_mutex_lock(&d->mu);
+	struct cmd *head = d->cmd_head;
+	d->cmd_head = d->cmd_tail = NULL;
+	memcpy(t->counts, d->counts, sizeof(t->counts));
+	pthread_mutex_unlock(&d->mu);
+	return head;
+}
+
+static void answer(struct dispatch *d, struct cmd *cmds, const struct turn *t, bool committed)
+{
+	pthread_mutex_lock(&d->mu);
+	if (committed) {
+		memcpy(d->counts, t->counts, sizeof(d->counts));
+		d->submitted_total += t->submitted;
+		d->finished_total += t->finished;
+	}
+	for (struct cmd *c = cmds, *next; c != NULL; c = next) {
+		next = c->next; /* c may be freed by its thread once done */
+		if (!committed && c->status != CMD_UNAVAILABLE) {
+			c->status = CMD_FAILED;
+			snprintf(c->err, sizeof(c->err), "%s", t->err);
+		}
+		c->done = true;
+	}
+	pthread_cond_broadcast(&d->answered);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void after_commit(struct dispatch *d)
+{
+	char err[ERR_LEN];
+
+	for (size_t i = 0; i < d->n_claims; i++) {
+		struct claim *c = &d->claims[i];
+		if (pool_run(d->pool, c->slot, &c->job, err) < 0) {
+			struct report r = { .type = REPORT_LOST, .slot = c->slot, .job_id = c->job.id };
+			snprintf(r.result.error, sizeof(r.result.error), "could not send: %.200s", err);
+			pool_unreserve(d->pool, c->slot);
+			dispatch_add_report(d, &r);
+		}
+		job_free(&c->job);
+	}
+	for (size_t i = 0; i < d->n_cancels; i++)
+		pool_cancel(d->pool, d->cancels[i]);
+}
+
+static void forget_claims(struct dispatch *d)
+{
+	for (size_t i = 0; i < d->n_claims; i++) {
+		pool_unreserve(d->pool, d->claims[i].slot);
+		job_free(&d->claims[i].job);
+	}
+}
+
+void dispatch_turn(struct dispatch *d)
+{
+	struct turn t = { .now = clock_wall_us() };
+	struct cmd *cmds = take_commands(d, &t);
+	size_t n_reports = d->n_reports;
+
+	if (n_reports == 0 && cmds == NULL &&
+	    !(d->accepting && t.counts[JOB_QUEUED] > 0 && pool_idle_slot(d->pool) >= 0))
+		return;
+	d->n_claims = d->n_changed = d->n_cancels = 0;
+	if (store_begin(d->store, t.err) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_reports; i++)
+		if (apply_report(d, &t, &d->reports[i]) < 0)
+			goto fail;
+	for (struct cmd *c = cmds; c != NULL; c = c->next)
+		apply_command(d, &t, c);
+	if (claim_jobs(d, &t) < 0 || store_commit(d->store, t.err) < 0)
+		goto fail;
+
+	/* Reports that arrived while we worked (none today: single thread) stay. */
+	memmove(d->reports, d->reports + n_reports, (d->n_reports - n_reports) * sizeof(*d->reports));
+	d->n_reports -= n_reports;
+	answer(d, cmds, &t, true);
+	after_commit(d);
+	return;
+fail:
+	log_warnx("dispatch: transaction failed, retrying in %d ms: %s",
+	    RETRY_AFTER_FAILED_COMMIT_US / 1000, t.err);
+	store_rollback(d->store);
+	forget_claims(d);
+	answer(d, cmds, &t, false);
+	d->retry_at = clock_mono_us() + RETRY_AFTER_FAILED_COMMIT_US;
+}

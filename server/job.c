@@ -1,0 +1,91 @@
+/*
+ * job.c — job states, transitions and the retry rule (see job.h).
+ */
+#include "job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_names[JOB_STATE_COUNT] = {
+	"queued", "running", "succeeded", "failed", "timed_out", "canceled",
+};
+
+const char *job_state_name(enum job_state s)
+{
+	return (unsigned)s < JOB_STATE_COUNT ? state_names[s] : "unknown";
+}
+
+int job_state_parse(const char *name, enum job_state *out)
+{
+	for (int i = 0; i < JOB_STATE_COUNT; i++) {
+		if (strcmp(name, state_names[i]) == 0) {
+			*out = (enum job_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+bool job_state_is_final(enum job_state s)
+{
+	return s == JOB_SUCCEEDED || s == JOB_FAILED || s == JOB_TIMED_OUT || s == JOB_CANCELED;
+}
+
+bool job_transition_allowed(enum job_state from, enum job_state to)
+{
+	switch (from) {
+	case JOB_QUEUED:
+		return to == JOB_RUNNING || to == JOB_CANCELED;
+	case JOB_RUNNING:
+		return to == JOB_QUEUED || job_state_is_final(to);
+	default:
+		return false;
+	}
+}
+
+enum job_state job_next_state(const struct job *job, const struct run_result *r)
+{
+	enum job_state final;
+
+	switch (r->status) {
+	case RUN_EXITED:
+		final = r->exit_code == 0 ? JOB_SUCCEEDED : JOB_FAILED;
+		break;
+	case RUN_TIMED_OUT:
+		final = JOB_TIMED_OUT;
+		break;
+	case RUN_CANCELED:
+		return JOB_CANCELED;
+	default:
+		final = JOB_FAILED;
+		break;
+	}
+	/* A cancel that raced the job's own end still leaves it canceled only
+	 * if the job was actually stopped; an exit 0 stays a success. */
+	if (job->cancel_requested && final != JOB_SUCCEEDED)
+		return JOB_CANCELED;
+	if (final != JOB_SUCCEEDED && job->attempts < job->max_attempts)
+		return JOB_QUEUED;
+	return final;
+}
+
+void job_spec_free(struct job_spec *spec)
+{
+	free(spec->name);
+	free(spec->command);
+	free(spec->env);
+	free(spec->cwd);
+	free(spec->stdin_data);
+	memset(spec, 0, sizeof(*spec));
+}
+
+void job_free(struct job *job)
+{
+	free(job->name);
+	free(job->command);
+	free(job->env);
+	free(job->cwd);
+	free(job->stdin_data);
+	free(job->error);
+	memset(job, 0, sizeof(*job));
+}

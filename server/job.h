@@ -1,0 +1,97 @@
+/*
+ * job.h — what a job is: its states and allowed transitions, the spec a
+ * client submits, and the stored row. Pure data and rules; no I/O.
+ *
+ *   queued → running → succeeded | failed | timed_out | canceled
+ *   queued → canceled;  running → queued (a failed attempt with attempts left,
+ *   or a start interrupted by a server stop)
+ */
+#ifndef JOBD_JOB_H
+#define JOBD_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum job_state {
+	JOB_QUEUED,
+	JOB_RUNNING,
+	JOB_SUCCEEDED,
+	JOB_FAILED,
+	JOB_TIMED_OUT,
+	JOB_CANCELED,
+	JOB_STATE_COUNT
+};
+
+/* How one attempt ended, as the worker reports it. */
+enum run_status {
+	RUN_EXITED,       /* exit_code valid */
+	RUN_SIGNALED,     /* term_signal valid */
+	RUN_START_FAILED, /* chdir/exec/pipe failed; error says which */
+	RUN_TIMED_OUT,
+	RUN_CANCELED,
+	RUN_STATUS_COUNT
+};
+
+/* A validated submission. Strings are owned (freed by job_spec_free). */
+struct job_spec {
+	char *name;         /* NULL: none */
+	char *command;      /* canonical JSON: an array of strings, or a string */
+	char *env;          /* canonical JSON object of strings */
+	char *cwd;          /* NULL: the server's job dir */
+	char *stdin_data;   /* NULL: empty */
+	size_t stdin_len;
+	double timeout_s;
+	int priority;
+	int max_attempts;
+};
+
+/* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
+struct job {
+	int64_t id;
+	char *name;
+	int64_t batch_id;   /* 0: none */
+	char *command;
+	char *env;
+	char *cwd;
+	char *stdin_data;
+	size_t stdin_len;
+	enum job_state state;
+	int priority;
+	double timeout_s;
+	int max_attempts;
+	int attempts;
+	int worker;
+	int pid;
+	int exit_code;
+	int term_signal;
+	char *error;
+	int64_t created_us, queued_us, started_us, finished_us;
+	int64_t run_us, cpu_user_us, cpu_sys_us, max_rss_kb;
+	int64_t stdout_bytes, stderr_bytes;
+	bool cancel_requested;
+};
+
+/* What the worker measured for one attempt. */
+struct run_result {
+	enum run_status status;
+	int exit_code;
+	int term_signal;
+	int64_t started_us, finished_us, run_us;
+	int64_t cpu_user_us, cpu_sys_us, max_rss_kb;
+	int64_t stdout_bytes, stderr_bytes;
+	char error[256];
+};
+
+const char *job_state_name(enum job_state s);
+int job_state_parse(const char *name, enum job_state *out); /* 0 or -1 */
+bool job_state_is_final(enum job_state s);
+bool job_transition_allowed(enum job_state from, enum job_state to);
+
+/* The state an attempt's result leads to, retries included. */
+enum job_state job_next_state(const struct job *job, const struct run_result *r);
+
+void job_spec_free(struct job_spec *spec);
+void job_free(struct job *job);   /* frees the strings, not the struct */
+
+#endif

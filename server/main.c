@@ -1,0 +1,103 @@
+/*
+ * main.c — jobd's entry point. `jobd --worker ...` becomes a worker process
+ * (worker/worker.h); otherwise: flags → struct config, signal handlers that
+ * only write a self-pipe, the dispatcher (store + pool) on this thread, the
+ * HTTP daemon's threads, and an ordered shutdown on SIGTERM/SIGINT:
+ * stop accepting, let jobs finish within the grace, stop workers, requeue,
+ * stop HTTP, close the store, exit 0.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include "../worker/worker.h"
+#include "config.h"
+#include "dispatch.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+
+#define READER_CONNECTIONS 16
+
+static void on_signal(int sig) { dispatch_signal(sig); }
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGCHLD, &sa, NULL) < 0)
+		fatal("sigaction");
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* HTTP threads must not take our signals: block them while they are made. */
+static void block_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	if ((errno = pthread_sigmask(how, &set, NULL)) != 0)
+		fatal("pthread_sigmask");
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct dispatch *d;
+	struct http_server *http;
+	char err[ERR_LEN];
+
+	if (argc > 1 && strcmp(argv[1], "--worker") == 0)
+		return worker_main(argc, argv);
+
+	int r = config_load(&cfg, argc, argv, err);
+	if (r != 0) {
+		if (r > 0)
+			return 0;
+		fatalx("config: %s", err);
+	}
+	if (log_set_level(cfg.log_level) < 0)
+		fatalx("config: --log-level %s: want debug, info or warn", cfg.log_level);
+	if (log_set_format(cfg.log_format) < 0)
+		fatalx("config: --log-format %s: want text or json", cfg.log_format);
+	/* Jobs inherit our environment: the token must not reach them. Safe
+	 * here, before any thread exists. */
+	unsetenv("JOBD_TOKEN");
+	/* Orphaned job processes come to us, so their group ids stay reserved
+	 * until we have killed and reaped them. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		fatal("prctl PR_SET_CHILD_SUBREAPER");
+	install_signals();
+
+	if (dispatch_open(&d, &cfg, err) < 0)
+		fatalx("start: %s", err);
+	if (mkdir(cfg.output_dir, 0750) < 0 && errno != EEXIST)
+		fatal("mkdir %s", cfg.output_dir);
+	struct app app = { .cfg = &cfg, .dispatch = d,
+		.readers = store_pool_new(cfg.db_path, READER_CONNECTIONS) };
+	if (app.readers == NULL)
+		fatalx("out of memory");
+	block_signals(SIG_BLOCK);
+	if (http_start(&http, &app, err) < 0)
+		fatalx("http: %s", err);
+	block_signals(SIG_UNBLOCK);
+	log_info("jobd listening on http://%s:%d — db %s, %d workers (%s), token %s, web %s",
+	    cfg.listen_addr, http_port(http), cfg.db_path, cfg.workers, cfg.workers_source,
+	    cfg.token[0] ? "required" : "not required", cfg.web_dir);
+
+	dispatch_run(d);
+	http_stop(http);
+	store_pool_free(app.readers);
+	dispatch_free(d);
+	log_info("jobd stopped");
+	return 0;
+}

@@ -1,0 +1,22 @@
+/*
+ * routes.c — every route jobd answers, in one table. A path that matches a
+ * pattern with another method gets 405 with Allow; other GETs fall through
+ * to the dashboard's static files.
+ */
+#include "api.h"
+
+const struct http_route http_routes[] = {
+	{ "POST", "/v1/jobs", api_job_submit, true },
+	{ "GET", "/v1/jobs", api_job_list, false },
+	{ "GET", "/v1/jobs/{id}", api_job_get, false },
+	{ "GET", "/v1/jobs/{id}/stdout", api_job_stdout, false },
+	{ "GET", "/v1/jobs/{id}/stderr", api_job_stderr, false },
+	{ "POST", "/v1/jobs/{id}/cancel", api_job_cancel, false },
+	{ "POST", "/v1/batches", api_batch_submit, true },
+	{ "GET", "/v1/batches/{id}", api_batch_get, false },
+	{ "GET", "/v1/workers", api_workers, false },
+	{ "GET", "/v1/stats", api_stats, false },
+	{ "GET", "/healthz", api_health, false },
+};
+
+const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -1,0 +1,338 @@
+/*
+ * spec.c — validation of job and batch submissions (see spec.h).
+ */
+#include "spec.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((format(printf, 4, 5)))
+static int fail(struct spec_error *e, const char *prefix, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->invalid_json = 0;
+	snprintf(e->field, sizeof(e->field), "%s%s", prefix, field);
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int spec_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str, *end = s + len;
+
+	while (s < end) {
+		unsigned c = *s;
+		size_t n;
+		unsigned min;
+		if (c < 0x80) {
+			s++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			n = 1, min = 0x80, c &= 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2, min = 0x800, c &= 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3, min = 0x10000, c &= 0x07;
+		} else {
+			return 0;
+		}
+		if ((size_t)(end - s) <= n)
+			return 0;
+		for (size_t i = 1; i <= n; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return 0;
+			c = (c << 6) | (s[i] & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return 0;
+		s += n + 1;
+	}
+	return 1;
+}
+
+size_t spec_utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* "\u0000" inside a JSON string would silently cut a C string short. */
+static int has_escaped_nul(const char *body, size_t len)
+{
+	for (size_t i = 0; i + 5 < len; i++) {
+		if (body[i] != '\\')
+			continue;
+		if (body[i + 1] == 'u' && memcmp(body + i + 2, "0000", 4) == 0)
+			return 1;
+		i++; /* skip the escaped character, so "\\u0000" is not a NUL */
+	}
+	return 0;
+}
+
+cJSON *spec_parse_json(const char *body, size_t len, struct spec_error *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->invalid_json = 1;
+	if (len == 0) {
+		snprintf(e->message, sizeof(e->message), "the request body is empty; want a JSON object");
+		return NULL;
+	}
+	if (memchr(body, '\0', len) != NULL) {
+		snprintf(e->message, sizeof(e->message), "the body contains a NUL byte");
+		return NULL;
+	}
+	if (!spec_utf8_valid(body, len)) {
+		snprintf(e->message, sizeof(e->message), "the body is not valid UTF-8");
+		return NULL;
+	}
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (root == NULL) {
+		size_t at = end ? (size_t)(end - body) : 0;
+		snprintf(e->message, sizeof(e->message), "not valid JSON (near byte %zu)", at);
+		return NULL;
+	}
+	/* Only white space may follow the value. */
+	for (const char *p = end; p < body + len; p++) {
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+			cJSON_Delete(root);
+			snprintf(e->message, sizeof(e->message),
+			    "not valid JSON: data after the value at byte %zu", (size_t)(p - body));
+			return NULL;
+		}
+	}
+	if (has_escaped_nul(body, len)) {
+		cJSON_Delete(root);
+		e->invalid_json = 0;
+		snprintf(e->message, sizeof(e->message), "strings must not contain \\u0000");
+		return NULL;
+	}
+	e->invalid_json = 0;
+	return root;
+}
+
+/* Rejects unknown and duplicate keys; known is NULL-terminated. */
+static int check_keys(const cJSON *obj, const char *const *known, const char *prefix,
+    struct spec_error *e)
+{
+	for (const cJSON *it = obj->child; it != NULL; it = it->next) {
+		int ok = 0;
+		for (const char *const *k = known; *k != NULL; k++)
+			ok |= strcmp(it->string, *k) == 0;
+		if (!ok)
+			return fail(e, prefix, it->string, "unknown field \"%s\"", it->string);
+		for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
+			if (strcmp(prev->string, it->string) == 0)
+				return fail(e, prefix, it->string, "duplicate field \"%s\"", it->string);
+	}
+	return 0;
+}
+
+/* Present and not null. */
+static const cJSON *field(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return v == NULL || cJSON_IsNull(v) ? NULL : v;
+}
+
+static int get_int(const cJSON *obj, const char *name, int min, int max, int def, int *out,
+    const char *prefix, struct spec_error *e)
+{
+	const cJSON *v = field(obj, name);
+	*out = def;
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+		return fail(e, prefix, name, "%s must be an integer", name);
+	if (v->valuedouble < min || v->valuedouble > max)
+		return fail(e, prefix, name, "%s must be from %d to %d", name, min, max);
+	*out = (int)v->valuedouble;
+	return 0;
+}
+
+static int get_string(const cJSON *obj, const char *name, char **out, const char *prefix,
+    struct spec_error *e)
+{
+	const cJSON *v = field(obj, name);
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsString(v))
+		return fail(e, prefix, name, "%s must be a string", name);
+	if ((*out = strdup(v->valuestring)) == NULL)
+		return fail(e, prefix, name, "out of memory");
+	return 0;
+}
+
+static int get_command(const cJSON *obj, struct job_spec *out, const char *prefix,
+    struct spec_error *e)
+{
+	const cJSON *v = field(obj, "command");
+
+	if (v == NULL)
+		return fail(e, prefix, "command", "command is required");
+	if (cJSON_IsString(v)) {
+		if (v->valuestring[0] == '\0')
+			return fail(e, prefix, "command", "command must not be empty");
+	} else if (cJSON_IsArray(v)) {
+		int i = 0;
+		if (v->child == NULL)
+			return fail(e, prefix, "command", "command must not be an empty array");
+		for (const cJSON *a = v->child; a != NULL; a = a->next, i++) {
+			char sub[32];
+			snprintf(sub, sizeof(sub), "command[%d]", i);
+			if (!cJSON_IsString(a))
+				return fail(e, prefix, sub, "%s must be a string", sub);
+		}
+		if (v->child->valuestring[0] == '\0')
+			return fail(e, prefix, "command[0]", "the program name must not be empty");
+	} else {
+		return fail(e, prefix, "command",
+		    "command must be an array of strings (argv) or a string (run by /bin/sh -c)");
+	}
+	if ((out->command = cJSON_PrintUnformatted(v)) == NULL)
+		return fail(e, prefix, "command", "out of memory");
+	return 0;
+}
+
+static int get_env(const cJSON *obj, struct job_spec *out, const char *prefix,
+    struct spec_error *e)
+{
+	const cJSON *v = field(obj, "env");
+
+	if (v == NULL)
+		return (out->env = strdup("{}")) ? 0 : fail(e, prefix, "env", "out of memory");
+	if (!cJSON_IsObject(v))
+		return fail(e, prefix, "env", "env must be an object of strings");
+	for (const cJSON *it = v->child; it != NULL; it = it->next) {
+		char sub[160];
+		snprintf(sub, sizeof(sub), "env.%.100s", it->string);
+		if (!cJSON_IsString(it))
+			return fail(e, prefix, sub, "%s must be a string", sub);
+		if (it->string[0] == '\0' || strchr(it->string, '=') != NULL)
+			return fail(e, prefix, sub, "environment names must be non-empty, without '='");
+		for (const cJSON *prev = v->child; prev != it; prev = prev->next)
+			if (strcmp(prev->string, it->string) == 0)
+				return fail(e, prefix, sub, "duplicate variable \"%s\"", it->string);
+	}
+	if ((out->env = cJSON_PrintUnformatted(v)) == NULL)
+		return fail(e, prefix, "env", "out of memory");
+	return 0;
+}
+
+static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct job_spec *out,
+    const char *prefix, struct spec_error *e)
+{
+	const cJSON *v = field(obj, "timeout_s");
+
+	out->timeout_s = lim->default_timeout_s;
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v))
+		return fail(e, prefix, "timeout_s", "timeout_s must be a number");
+	if (!(v->valuedouble > 0) || v->valuedouble > lim->max_timeout_s)
+		return fail(e, prefix, "timeout_s", "timeout_s must be > 0 and <= %g",
+		    lim->max_timeout_s);
+	out->timeout_s = v->valuedouble;
+	return 0;
+}
+
+static const char *const job_fields[] = {
+	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts", NULL,
+};
+
+int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
+    struct job_spec *out, struct spec_error *e)
+{
+	memset(out, 0, sizeof(*out));
+	memset(e, 0, sizeof(*e));
+	if (!cJSON_IsObject(obj)) {
+		fail(e, "", prefix, "a job spec must be a JSON object");
+		size_t l = strlen(e->field);
+		if (l > 0 && e->field[l - 1] == '.')
+			e->field[l - 1] = '\0';
+		return -1;
+	}
+	if (check_keys(obj, job_fields, prefix, e) < 0 || get_command(obj, out, prefix, e) < 0 ||
+	    get_string(obj, "name", &out->name, prefix, e) < 0 ||
+	    get_env(obj, out, prefix, e) < 0 || get_string(obj, "cwd", &out->cwd, prefix, e) < 0 ||
+	    get_string(obj, "stdin", &out->stdin_data, prefix, e) < 0 ||
+	    get_timeout(obj, lim, out, prefix, e) < 0 ||
+	    get_int(obj, "priority", -1000, 1000, 0, &out->priority, prefix, e) < 0 ||
+	    get_int(obj, "max_attempts", 1, 10, 1, &out->max_attempts, prefix, e) < 0)
+		goto bad;
+	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
+		fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);
+		goto bad;
+	}
+	if (out->cwd && out->cwd[0] != '/') {
+		fail(e, prefix, "cwd", "cwd must be an absolute path");
+		goto bad;
+	}
+	out->stdin_len = out->stdin_data ? strlen(out->stdin_data) : 0;
+	return 0;
+bad:
+	job_spec_free(out);
+	return -1;
+}
+
+static const char *const batch_fields[] = { "name", "jobs", NULL };
+
+int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
+    struct job_spec **specs, size_t *n, struct spec_error *e)
+{
+	const cJSON *jobs;
+	size_t count, i = 0;
+
+	*name = NULL;
+	*specs = NULL;
+	*n = 0;
+	memset(e, 0, sizeof(*e));
+	if (!cJSON_IsObject(root))
+		return fail(e, "", "", "the body must be a JSON object");
+	if (check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0)
+		goto bad;
+	if (*name && spec_utf8_chars(*name) > SPEC_MAX_NAME) {
+		fail(e, "", "name", "name must be at most %d characters", SPEC_MAX_NAME);
+		goto bad;
+	}
+	jobs = field(root, "jobs");
+	if (!cJSON_IsArray(jobs)) {
+		fail(e, "", "jobs", "jobs must be an array of job specs");
+		goto bad;
+	}
+	count = (size_t)cJSON_GetArraySize(jobs);
+	if (count < 1 || count > SPEC_MAX_BATCH) {
+		fail(e, "", "jobs", "jobs must hold 1 to %d specs", SPEC_MAX_BATCH);
+		goto bad;
+	}
+	if ((*specs = calloc(count, sizeof(**specs))) == NULL) {
+		fail(e, "", "jobs", "out of memory");
+		goto bad;
+	}
+	for (const cJSON *it = jobs->child; it != NULL; it = it->next, i++) {
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "jobs[%zu].", i);
+		if (spec_job(it, lim, prefix, &(*specs)[i], e) < 0)
+			goto bad;
+	}
+	*n = count;
+	return 0;
+bad:
+	for (size_t k = 0; *specs != NULL && k < i; k++)
+		job_spec_free(&(*specs)[k]);
+	free(*specs);
+	free(*name);
+	*specs = NULL;
+	*name = NULL;
+	return -1;
+}

@@ -1,0 +1,43 @@
+/*
+ * spec.h — turns request bodies into validated job specs, enforcing every
+ * rule of API.md: types, ranges, required and unknown fields, duplicate keys,
+ * UTF-8. A rejection names the offending field as a path ("jobs[17].command").
+ * Owns no state; never touches the store.
+ */
+#ifndef JOBD_SPEC_H
+#define JOBD_SPEC_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "job.h"
+
+#define SPEC_MAX_BATCH 10000
+#define SPEC_MAX_NAME 200
+
+struct spec_limits {
+	double default_timeout_s;
+	double max_timeout_s;
+};
+
+struct spec_error {
+	int invalid_json;    /* 1: the body is not JSON (400 invalid_json) */
+	char field[160];     /* "" when no single field is at fault */
+	char message[256];
+};
+
+/* Parses a body: valid UTF-8, no raw NUL, then JSON. NULL with e filled. */
+cJSON *spec_parse_json(const char *body, size_t len, struct spec_error *e);
+
+int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
+    struct job_spec *out, struct spec_error *e);
+
+/* {"name": ..., "jobs": [...]}: all specs or none. *specs is calloc'd; free
+ * each with job_spec_free, then the array. */
+int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
+    struct job_spec **specs, size_t *n, struct spec_error *e);
+
+int spec_utf8_valid(const char *s, size_t len);
+size_t spec_utf8_chars(const char *s);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * store_internal.h — shared by store*.c only: the connection struct and the
+ * statement table. Every statement is prepared at open, fetched reset and
+ * unbound with store_stmt(), and finalized at close.
+ */
+#ifndef JOBD_STORE_INTERNAL_H
+#define JOBD_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Columns of a job row, in the order store_row_to_job() reads them. */
+#define STORE_JOB_COLS \
+	"id, name, batch_id, command, env, cwd, state, priority, timeout_s, " \
+	"max_attempts, attempts, worker, pid, exit_code, signal, error, " \
+	"cancel_requested, created_at, queued_at, started_at, finished_at, run_us, " \
+	"cpu_user_us, cpu_sys_us, max_rss_kb, stdout_bytes, stderr_bytes"
+#define STORE_JOB_NCOLS 27
+
+enum store_stmt_id {
+	STMT_JOB_INSERT,
+	STMT_JOB_BY_IDEM,
+	STMT_JOB_GET,
+	STMT_JOB_NEXT,
+	STMT_JOB_CLAIM,
+	STMT_JOB_STARTED,
+	STMT_JOB_FINISH,
+	STMT_JOB_REQUEUE,
+	STMT_JOB_CANCEL_QUEUED,
+	STMT_JOB_CANCEL_REQUEST,
+	STMT_JOB_COUNTS,
+	STMT_JOBS_RUNNING,
+	STMT_LIST_ALL,
+	STMT_LIST_STATE,
+	STMT_LIST_BATCH,
+	STMT_LIST_BATCH_STATE,
+	STMT_BATCH_INSERT,
+	STMT_BATCH_BY_IDEM,
+	STMT_BATCH_GET,
+	STMT_BATCH_STATS,
+	STMT_BATCH_JOB_IDS,
+	STMT_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[STMT_COUNT];
+	enum store_mode mode;
+	struct store *next_free; /* in a store_pool */
+};
+
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id);
+/* "sqlite3_step INSERT job: disk I/O error" into err. */
+void store_err(struct store *st, char *err, const char *what);
+
+struct job;
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+void store_bind_i64_or_null(sqlite3_stmt *s, int i, int64_t v, int64_t null_value);
+char *store_col_text(sqlite3_stmt *s, int i);
+int64_t store_col_i64(sqlite3_stmt *s, int i, int64_t null_value);
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what, char *err);
+int store_step_changed(struct store *st, sqlite3_stmt *s, const char *what, char *err);
+int store_step_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what, char *err);
+void store_row_to_job(sqlite3_stmt *s, struct job *j);
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * store_jobs.c — the job and batch queries of store_jobs.h, over the
+ * statement table of store.c.
+ */
+#include "store_jobs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
+    const char *idem_key, int64_t now_us, int64_t *id, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_INSERT);
+
+	store_bind_text(s, 1, spec->name);
+	store_bind_i64_or_null(s, 2, batch_id, 0);
+	store_bind_text(s, 3, spec->command);
+	store_bind_text(s, 4, spec->env ? spec->env : "{}");
+	store_bind_text(s, 5, spec->cwd);
+	if (spec->stdin_len > 0)
+		sqlite3_bind_blob64(s, 6, spec->stdin_data, spec->stdin_len, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, spec->priority);
+	sqlite3_bind_double(s, 8, spec->timeout_s);
+	sqlite3_bind_int(s, 9, spec->max_attempts);
+	store_bind_text(s, 10, idem_key);
+	sqlite3_bind_int64(s, 11, now_us);
+	if (store_step_done(st, s, "INSERT job", err) < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_BY_IDEM);
+	store_bind_text(s, 1, key);
+	return store_step_id(st, s, id, "SELECT job by idempotency key", err);
+}
+
+int store_job_get(struct store *st, int64_t id, struct job *job, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_GET);
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		store_row_to_job(s, job);
+		sqlite3_reset(s);
+		return 1;
+	}
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_err(st, err, "SELECT job");
+	return -1;
+}
+
+int store_job_claim_next(struct store *st, int slot, int64_t now_us, struct job *job, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_NEXT);
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		store_err(st, err, "SELECT next queued job");
+		return -1;
+	}
+	store_row_to_job(s, job);
+	int stdin_len = sqlite3_column_bytes(s, STORE_JOB_NCOLS);
+	if (stdin_len > 0) {
+		job->stdin_data = malloc((size_t)stdin_len);
+		if (job->stdin_data == NULL) {
+			err_set(err, "malloc %d for stdin: out of memory", stdin_len);
+			job_free(job);
+			sqlite3_reset(s);
+			return -1;
+		}
+		memcpy(job->stdin_data, sqlite3_column_blob(s, STORE_JOB_NCOLS), (size_t)stdin_len);
+		job->stdin_len = (size_t)stdin_len;
+	}
+	sqlite3_reset(s);
+
+	s = store_stmt(st, STMT_JOB_CLAIM);
+	sqlite3_bind_int64(s, 1, job->id);
+	sqlite3_bind_int(s, 2, slot);
+	sqlite3_bind_int64(s, 3, now_us);
+	if (store_step_changed(st, s, "UPDATE job to running", err) != 1) {
+		if (err[0] == '\0')
+			err_set(err, "job %lld was not queued any more", (long long)job->id);
+		job_free(job);
+		return -1;
+	}
+	job->state = JOB_RUNNING;
+	job->attempts++;
+	job->worker = slot;
+	job->started_us = now_us;
+	return 1;
+}
+
+int store_job_set_started(struct store *st, int64_t id, int pid, int64_t started_us, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_STARTED);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, pid);
+	sqlite3_bind_int64(s, 3, started_us);
+	return store_step_done(st, s, "UPDATE job started", err);
+}
+
+int store_job_finish(struct store *st, int64_t id, enum job_state state,
+    const struct run_result *r, const char *error, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_FINISH);
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, job_state_name(state), -1, SQLITE_STATIC);
+	store_bind_i64_or_null(s, 3, r->exit_code, -1);
+	store_bind_i64_or_null(s, 4, r->term_signal, -1);
+	store_bind_text(s, 5, error != NULL && error[0] != '\0' ? error : NULL);
+	store_bind_i64_or_null(s, 6, r->started_us, 0);
+	sqlite3_bind_int64(s, 7, r->finished_us);
+	store_bind_i64_or_null(s, 8, r->run_us, -1);
+	store_bind_i64_or_null(s, 9, r->cpu_user_us, -1);
+	store_bind_i64_or_null(s, 10, r->cpu_sys_us, -1);
+	store_bind_i64_or_null(s, 11, r->max_rss_kb, -1);
+	store_bind_i64_or_null(s, 12, r->stdout_bytes, -1);
+	store_bind_i64_or_null(s, 13, r->stderr_bytes, -1);
+	return store_step_done(st, s, "UPDATE job finished", err);
+}
+
+int store_job_requeue(struct store *st, int64_t id, int64_t now_us, const char *error, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_REQUEUE);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now_us);
+	store_bind_text(s, 3, error);
+	return store_step_done(st, s, "UPDATE job requeued", err);
+}
+
+int store_job_cancel_queued(struct store *st, int64_t id, int64_t now_us, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_CANCEL_QUEUED);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now_us);
+	return store_step_changed(st, s, "UPDATE job canceled", err);
+}
+
+int store_job_request_cancel(struct store *st, int64_t id, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_CANCEL_REQUEST);
+	sqlite3_bind_int64(s, 1, id);
+	return store_step_changed(st, s, "UPDATE job cancel_requested", err);
+}
+
+int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_COUNTS);
+	int rc;
+
+	memset(counts, 0, sizeof(int64_t) * JOB_STATE_COUNT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		enum job_state state;
+		if (job_state_parse((const char *)sqlite3_column_text(s, 0), &state) == 0)
+			counts[state] = sqlite3_column_int64(s, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		store_err(st, err, "SELECT job counts");
+		return -1;
+	}
+	return 0;
+}
+
+int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *failed, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOBS_RUNNING);
+	struct { int64_t id; int attempts, max; } *left = NULL;
+	size_t n = 0, cap = 0;
+	int rc, ret = -1;
+
+	*requeued = *failed = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			void *nl = realloc(left, cap * sizeof(*left));
+			if (nl == NULL) {
+				err_set(err, "realloc: out of memory");
+				goto out;
+			}
+			left = nl;
+		}
+		left[n].id = sqlite3_column_int64(s, 0);
+		left[n].attempts = sqlite3_column_int(s, 1);
+		left[n].max = sqlite3_column_int(s, 2);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_err(st, err, "SELECT running jobs");
+		goto out;
+	}
+	sqlite3_reset(s);
+	for (size_t i = 0; i < n; i++) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "the server stopped while attempt %d ran", left[i].attempts);
+		if (left[i].attempts < left[i].max) {
+			if (store_job_requeue(st, left[i].id, now_us, msg, err) < 0)
+				goto out;
+			(*requeued)++;
+		} else {
+			struct run_result r = { .exit_code = -1, .term_signal = -1, .run_us = -1,
+				.cpu_user_us = -1, .cpu_sys_us = -1, .max_rss_kb = -1,
+				.stdout_bytes = -1, .stderr_bytes = -1, .finished_us = now_us };
+			sqlite3_stmt *g = store_stmt(st, STMT_JOB_GET);
+			sqlite3_bind_int64(g, 1, left[i].id);
+			if (sqlite3_step(g) == SQLITE_ROW)
+				r.started_us = store_col_i64(g, 19, 0);
+			sqlite3_reset(g);
+			if (store_job_finish(st, left[i].id, JOB_FAILED, &r, msg, err) < 0)
+				goto out;
+			(*failed)++;
+		}
+	}
+	ret = 0;
+out:
+	free(left);
+	return ret;
+}
+
+static int list_one(struct store *st, enum store_stmt_id id, const struct job_list_filter *f,
+    int state, struct job **jobs, int *n, int *cap, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, id);
+	int rc;
+
+	sqlite3_bind_int64(s, 1, f->before_id > 0 ? f->before_id : INT64_MAX);
+	sqlite3_bind_int(s, 2, f->limit + 1);
+	if (state >= 0)
+		sqlite3_bind_text(s, 3, job_state_name((enum job_state)state), -1, SQLITE_STATIC);
+	if (f->batch_id > 0)
+		sqlite3_bind_int64(s, 4, f->batch_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == *cap) {
+			int ncap = *cap ? *cap * 2 : 64;
+			struct job *nj = realloc(*jobs, (size_t)ncap * sizeof(**jobs));
+			if (nj == NULL) {
+				err_set(err, "realloc: out of memory");
+				sqlite3_reset(s);
+				return -1;
+			}
+			*jobs = nj;
+			*cap = ncap;
+		}
+		store_row_to_job(s, &(*jobs)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_err(st, err, "SELECT job list");
+		return -1;
+	}
+	return 0;
+}
+
+static int by_id_desc(const void *a, const void *b)
+{
+	int64_t x = ((const struct job *)a)->id, y = ((const struct job *)b)->id;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Each requested state is its own index range scan of at most limit+1 rows,
+ * merged here: the cost stays flat however many rows the table holds. */
+int store_job_list(struct store *st, const struct job_list_filter *f, struct job **jobs,
+    int *n, bool *more, char *err)
+{
+	int cap = 0;
+
+	*jobs = NULL;
+	*n = 0;
+	if (f->state_mask == 0) {
+		if (list_one(st, f->batch_id ? STMT_LIST_BATCH : STMT_LIST_ALL, f, -1, jobs, n,
+			&cap, err) < 0)
+			goto fail;
+	} else {
+		for (int s = 0; s < JOB_STATE_COUNT; s++)
+			if ((f->state_mask & (1u << s)) &&
+			    list_one(st, f->batch_id ? STMT_LIST_BATCH_STATE : STMT_LIST_STATE, f, s,
+				jobs, n, &cap, err) < 0)
+				goto fail;
+		qsort(*jobs, (size_t)*n, sizeof(**jobs), by_id_desc);
+	}
+	*more = *n > f->limit;
+	while (*n > f->limit)
+		job_free(&(*jobs)[--(*n)]);
+	return 0;
+fail:
+	store_job_list_free(*jobs, *n);
+	*jobs = NULL;
+	*n = 0;
+	return -1;
+}
+
+void store_job_list_free(struct job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		job_free(&jobs[i]);
+	free(jobs);
+}
+

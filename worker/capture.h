@@ -1,0 +1,40 @@
+/*
+ * capture.h — a job's stdout or stderr, kept in a file of its own under the
+ * output directory, up to a byte cap; bytes beyond the cap are counted, not
+ * kept. The file is created on the first byte, so jobs that print nothing
+ * cost no file. The server reads the same files (capture_path) to serve
+ * GET /v1/jobs/{id}/stdout while the job runs and after.
+ */
+#ifndef JOBD_CAPTURE_H
+#define JOBD_CAPTURE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "../server/err.h"
+
+#define CAPTURE_PATH_MAX 4200
+
+enum capture_stream { CAPTURE_STDOUT, CAPTURE_STDERR };
+
+struct capture {
+	char path[CAPTURE_PATH_MAX];
+	int fd;          /* -1 until the first byte */
+	int64_t total;   /* every byte the job wrote */
+	int64_t cap;     /* bytes kept at most */
+	int write_errno; /* first write error, 0 if none; output after it is counted only */
+};
+
+/* <output_dir>/<id / 10000>/<id>.stdout|.stderr */
+void capture_path(char *buf, size_t len, const char *output_dir, int64_t job_id,
+    enum capture_stream stream);
+
+/* Prepares c; when fresh, removes a previous attempt's file. */
+void capture_init(struct capture *c, const char *output_dir, int64_t job_id,
+    enum capture_stream stream, int64_t cap, int fresh);
+/* Keeps what fits under the cap. Returns 0, or -1 with err on the first
+ * failure to create or write the file (the job goes on; bytes still count). */
+int capture_write(struct capture *c, const char *buf, size_t n, char *err);
+void capture_close(struct capture *c);
+
+#endif

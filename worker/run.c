@@ -1,0 +1,425 @@
+/*
+ * run.c — fork, exec, watch and reap one job (see run.h). After git's
+ * run-command.c: argv and envp are built before fork; between fork and exec
+ * the child makes only async-signal-safe calls; an exec failure comes back
+ * over a close-on-exec pipe as {stage, errno} (EOF means the exec worked).
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../server/clock.h"
+#include "../server/log.h"
+#include "capture.h"
+
+#define RUN_READ_CHUNK 65536
+#define RUN_DRAIN_MS 2000 /* how long output may trail the group's death */
+
+enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC };
+
+struct start_error {
+	int stage;
+	int errnum;
+};
+
+struct job_proc {
+	pid_t pid;                /* leader; also the process group id */
+	int out_fd, err_fd, in_fd;
+	const char *stdin_data;
+	size_t stdin_len, stdin_off;
+	struct capture out, err;
+	int64_t t0_mono;
+	int64_t deadline_mono;    /* timeout; 0 once acted on */
+	int64_t kill_at_mono;     /* SIGKILL due; 0 if none */
+	int64_t drain_until_mono; /* after the leader's exit */
+	enum run_status stop_reason; /* RUN_EXITED unless timed out/canceled */
+	int leader_done;
+	int wstatus;
+	struct rusage ru;
+};
+
+static void child_fail(int fd, int stage)
+{
+	struct start_error e = { stage, errno };
+	ssize_t n = write(fd, &e, sizeof(e));
+	(void)n;
+	_exit(127);
+}
+
+/* In the child. The worker has no threads, so this is not the async-signal-
+ * safe-only zone that a threaded parent would impose. */
+static void child_exec(const struct proto_run_view *run, pid_t worker_pid, int in_fd,
+    int out_fd, int err_fd, int report_fd)
+{
+	setpgid(0, 0);
+	/* Die with the worker. The worker may already be gone: re-check. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != worker_pid)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL); /* the worker ignores it; exec keeps SIG_IGN */
+	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		child_fail(report_fd, STAGE_SETUP);
+	if (run->cwd != NULL && chdir(run->cwd) < 0)
+		child_fail(report_fd, STAGE_CHDIR);
+	/* Nothing of the worker's (its server socket above all) reaches the job;
+	 * the report pipe is already close-on-exec. */
+	close_range(3u, ~0u, CLOSE_RANGE_CLOEXEC);
+	/* The worker is single-threaded, so its child may call putenv safely;
+	 * the job's own PATH then also steers the program lookup. */
+	for (char **e = run->envp; *e != NULL; e++)
+		putenv(*e);
+	execvp(run->argv[0], run->argv);
+	child_fail(report_fd, STAGE_EXEC);
+}
+
+static void describe_start_error(const struct start_error *e, const struct proto_run_view *run,
+    struct run_result *res)
+{
+	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir" : "set up stdio for";
+	const char *arg = e->stage == STAGE_CHDIR ? run->cwd : run->argv[0];
+	res->status = RUN_START_FAILED;
+	snprintf(res->error, sizeof(res->error), "%s %s: %s", what, arg, strerror(e->errnum));
+}
+
+static int make_pipe(int fds[2], struct run_result *res, const char *what)
+{
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		res->status = RUN_START_FAILED;
+		snprintf(res->error, sizeof(res->error), "pipe for %s: %s", what, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Starts the job; 0 with p filled, or -1 with res describing the failure. */
+static int start(const struct run_env *env, int64_t job_id, const struct proto_run_view *run,
+    struct job_proc *p, struct run_result *res)
+{
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int null_fd = -1;
+	pid_t worker_pid = getpid();
+
+	if (make_pipe(out, res, "stdout") < 0 || make_pipe(err, res, "stderr") < 0 ||
+	    make_pipe(rep, res, "exec report") < 0)
+		goto fail;
+	if (run->fixed.stdin_len > 0) {
+		if (make_pipe(in, res, "stdin") < 0)
+			goto fail;
+	} else if ((null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		res->status = RUN_START_FAILED;
+		snprintf(res->error, sizeof(res->error), "open /dev/null: %s", strerror(errno));
+		goto fail;
+	}
+
+	res->started_us = clock_wall_us();
+	p->t0_mono = clock_mono_us();
+	p->pid = fork();
+	if (p->pid < 0) {
+		res->status = RUN_START_FAILED;
+		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (p->pid == 0)
+		child_exec(run, worker_pid, null_fd >= 0 ? null_fd : in[0], out[1], err[1], rep[1]);
+
+	/* Both sides set the group, so no signal can race the child's setpgid. */
+	setpgid(p->pid, p->pid);
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	close_fd(&rep[1]);
+	close_fd(&in[0]);
+	close_fd(&null_fd);
+
+	struct start_error se;
+	ssize_t n;
+	do
+		n = read(rep[0], &se, sizeof(se));
+	while (n < 0 && errno == EINTR);
+	close_fd(&rep[0]);
+	p->out_fd = out[0];
+	p->err_fd = err[0];
+	p->in_fd = in[1];
+	if (n == (ssize_t)sizeof(se)) {
+		describe_start_error(&se, run, res);
+		return -1; /* the child exits 127; the caller reaps it */
+	}
+	if (p->in_fd >= 0 && fcntl(p->in_fd, F_SETFL, O_NONBLOCK) < 0)
+		log_warn("fcntl O_NONBLOCK on job %lld stdin", (long long)job_id);
+
+	struct proto_started st = { .pid = p->pid, .started_us = res->started_us };
+	char perr[ERR_LEN];
+	if (proto_send(env->sock, PROTO_STARTED, env->slot, job_id, &st, sizeof(st), perr) < 0)
+		log_warnx("job %lld: STARTED not sent: %s", (long long)job_id, perr);
+	return 0;
+fail:
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&err[0]);
+	close_fd(&err[1]);
+	close_fd(&in[0]);
+	close_fd(&in[1]);
+	close_fd(&rep[0]);
+	close_fd(&rep[1]);
+	close_fd(&null_fd);
+	p->pid = -1;
+	return -1;
+}
+
+/* SIGTERM (or SIGKILL) to the whole group, never just the leader. */
+static void signal_group(struct job_proc *p, int sig)
+{
+	if (kill(-p->pid, sig) < 0 && errno != ESRCH)
+		log_warn("kill -%d process group %d", sig, p->pid);
+}
+
+static void stop_job(struct job_proc *p, enum run_status why, int64_t grace_ms)
+{
+	if (p->stop_reason != RUN_EXITED || p->leader_done)
+		return;
+	p->stop_reason = why;
+	p->deadline_mono = 0;
+	signal_group(p, SIGTERM);
+	p->kill_at_mono = clock_mono_us() + grace_ms * 1000;
+}
+
+/* Reaps orphans handed to us as subreaper, and the leader once it exits:
+ * first WNOWAIT, so the group is killed while its id cannot be reused. */
+static void reap(struct job_proc *p)
+{
+	if (!p->leader_done) {
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == p->pid) {
+			signal_group(p, SIGKILL);
+			if (wait4(p->pid, &p->wstatus, 0, &p->ru) == p->pid) {
+				p->leader_done = 1;
+				p->kill_at_mono = 0;
+				p->drain_until_mono = clock_mono_us() + RUN_DRAIN_MS * 1000;
+			}
+		}
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void pump_output(struct job_proc *p, int *fd, struct capture *c, int64_t job_id)
+{
+	char buf[RUN_READ_CHUNK];
+	char err[ERR_LEN];
+	ssize_t n = read(*fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		if (capture_write(c, buf, (size_t)n, err) < 0)
+			log_warnx("job %lld: %s (output is counted, not kept)", (long long)job_id, err);
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close_fd(fd);
+	}
+	(void)p;
+}
+
+static void pump_stdin(struct job_proc *p)
+{
+	ssize_t n = write(p->in_fd, p->stdin_data + p->stdin_off, p->stdin_len - p->stdin_off);
+
+	if (n > 0)
+		p->stdin_off += (size_t)n;
+	if ((n < 0 && errno != EINTR && errno != EAGAIN) || p->stdin_off == p->stdin_len)
+		close_fd(&p->in_fd); /* EPIPE: the job closed its stdin; fine */
+}
+
+/* 0 to go on, -1 when the worker must exit (server gone or bad message). */
+static int read_server(const struct run_env *env, struct job_proc *p, int64_t job_id)
+{
+	struct proto_header hdr;
+	void *payload;
+	char err[ERR_LEN] = "";
+	int r = proto_recv(env->sock, &hdr, &payload, err);
+
+	if (r <= 0) {
+		if (r < 0)
+			log_warnx("server connection: %s", err);
+		return -1;
+	}
+	free(payload);
+	if (hdr.type != PROTO_CANCEL) {
+		log_warnx("server sent message type %u while job %lld runs", hdr.type, (long long)job_id);
+		return -1;
+	}
+	if (hdr.job_id == job_id)
+		stop_job(p, RUN_CANCELED, env->kill_grace_ms);
+	return 0;
+}
+
+static int poll_timeout_ms(const struct job_proc *p, int64_t now)
+{
+	int64_t next = INT64_MAX;
+
+	if (!p->leader_done && p->deadline_mono > 0)
+		next = p->deadline_mono;
+	if (!p->leader_done && p->kill_at_mono > 0 && p->kill_at_mono < next)
+		next = p->kill_at_mono;
+	if (p->leader_done && p->drain_until_mono < next)
+		next = p->drain_until_mono;
+	if (next == INT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)((next - now + 999) / 1000);
+}
+
+static void check_clocks(const struct run_env *env, struct job_proc *p)
+{
+	int64_t now = clock_mono_us();
+
+	if (p->leader_done) {
+		if (now >= p->drain_until_mono) {
+			close_fd(&p->out_fd); /* something escaped the group holds them */
+			close_fd(&p->err_fd);
+		}
+		return;
+	}
+	if (p->deadline_mono > 0 && now >= p->deadline_mono)
+		stop_job(p, RUN_TIMED_OUT, env->kill_grace_ms);
+	if (p->kill_at_mono > 0 && now >= p->kill_at_mono) {
+		signal_group(p, SIGKILL);
+		p->kill_at_mono = 0;
+	}
+}
+
+/* Kills the group and reaps the leader; orphans that left the group are
+ * reaped when they exit, never waited for. */
+static void kill_and_reap(struct job_proc *p)
+{
+	signal_group(p, SIGKILL);
+	if (!p->leader_done)
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	p->leader_done = 1;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* The job runs; returns when the leader is reaped and output is drained. */
+static enum run_outcome watch(const struct run_env *env, int64_t job_id, struct job_proc *p)
+{
+	while (!p->leader_done || p->out_fd >= 0 || p->err_fd >= 0) {
+		struct pollfd fds[5] = {
+			{ env->wake_fd, POLLIN, 0 }, { env->sock, POLLIN, 0 },
+			{ p->out_fd, POLLIN, 0 }, { p->err_fd, POLLIN, 0 },
+			{ p->in_fd, POLLOUT, 0 },
+		};
+		int r = poll(fds, 5, poll_timeout_ms(p, clock_mono_us()));
+		if (r < 0 && errno != EINTR) {
+			log_warn("poll");
+			kill_and_reap(p);
+			return RUN_OUTCOME_EXIT;
+		}
+		if (*env->terminate) {
+			kill_and_reap(p);
+			return RUN_OUTCOME_EXIT;
+		}
+		if (fds[0].revents) {
+			char drain[64];
+			while (read(env->wake_fd, drain, sizeof(drain)) > 0)
+				;
+		}
+		if (fds[1].revents && !p->leader_done && read_server(env, p, job_id) < 0) {
+			kill_and_reap(p);
+			return RUN_OUTCOME_EXIT;
+		}
+		if (fds[2].revents)
+			pump_output(p, &p->out_fd, &p->out, job_id);
+		if (fds[3].revents)
+			pump_output(p, &p->err_fd, &p->err, job_id);
+		if (fds[4].revents)
+			pump_stdin(p);
+		reap(p);
+		check_clocks(env, p);
+	}
+	return RUN_OUTCOME_DONE;
+}
+
+static int64_t tv_us(struct timeval tv) { return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec; }
+
+static void fill_result(struct job_proc *p, struct run_result *res)
+{
+	res->finished_us = clock_wall_us();
+	res->run_us = clock_mono_us() - p->t0_mono;
+	res->cpu_user_us = tv_us(p->ru.ru_utime);
+	res->cpu_sys_us = tv_us(p->ru.ru_stime);
+	res->max_rss_kb = p->ru.ru_maxrss;
+	if (p->stop_reason != RUN_EXITED) {
+		res->status = p->stop_reason;
+		res->term_signal = WIFSIGNALED(p->wstatus) ? WTERMSIG(p->wstatus) : -1;
+		res->exit_code = WIFEXITED(p->wstatus) ? WEXITSTATUS(p->wstatus) : -1;
+	} else if (WIFEXITED(p->wstatus)) {
+		res->status = RUN_EXITED;
+		res->exit_code = WEXITSTATUS(p->wstatus);
+	} else {
+		res->status = RUN_SIGNALED;
+		res->term_signal = WTERMSIG(p->wstatus);
+		snprintf(res->error, sizeof(res->error), "killed by signal %d (%s)",
+		    res->term_signal, strsignal(res->term_signal));
+	}
+	if (p->stop_reason == RUN_TIMED_OUT)
+		snprintf(res->error, sizeof(res->error), "timed out; process group killed");
+	else if (p->stop_reason == RUN_CANCELED)
+		snprintf(res->error, sizeof(res->error), "canceled while running; process group killed");
+	if (p->out.write_errno || p->err.write_errno)
+		snprintf(res->error, sizeof(res->error), "output not kept: %s",
+		    strerror(p->out.write_errno ? p->out.write_errno : p->err.write_errno));
+}
+
+enum run_outcome run_job(const struct run_env *env, int64_t job_id,
+    const struct proto_run_view *run, struct run_result *res)
+{
+	struct job_proc p = { .pid = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1 };
+	int fresh = run->fixed.attempt > 1;
+	enum run_outcome outcome = RUN_OUTCOME_DONE;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	res->term_signal = -1;
+	p.stdin_data = run->stdin_data;
+	p.stdin_len = run->fixed.stdin_len;
+	capture_init(&p.out, env->output_dir, job_id, CAPTURE_STDOUT, env->output_limit, fresh);
+	capture_init(&p.err, env->output_dir, job_id, CAPTURE_STDERR, env->output_limit, fresh);
+
+	if (start(env, job_id, run, &p, res) < 0) {
+		if (p.pid > 0)
+			kill_and_reap(&p);
+		res->finished_us = clock_wall_us();
+		res->run_us = 0;
+		if (res->started_us == 0)
+			res->started_us = res->finished_us;
+		goto out;
+	}
+	p.deadline_mono = p.t0_mono + run->fixed.timeout_ms * 1000;
+	outcome = watch(env, job_id, &p);
+	if (outcome == RUN_OUTCOME_DONE)
+		fill_result(&p, res);
+out:
+	close_fd(&p.out_fd);
+	close_fd(&p.err_fd);
+	close_fd(&p.in_fd);
+	capture_close(&p.out);
+	capture_close(&p.err);
+	res->stdout_bytes = p.out.total;
+	res->stderr_bytes = p.err.total;
+	return outcome;
+}

@@ -1,0 +1,38 @@
+/*
+ * run.h — runs one job to completion inside a worker process.
+ *
+ * The job gets its own process group (so a timeout or cancel reaches its
+ * grandchildren), PR_SET_PDEATHSIG so it dies with its worker, its stdout and
+ * stderr captured (capture.h), and the worker as child subreaper so orphaned
+ * grandchildren come back to be killed and reaped. run_job returns only when
+ * the job's whole process group is gone.
+ */
+#ifndef JOBD_RUN_H
+#define JOBD_RUN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "../server/job.h"
+#include "proto.h"
+
+struct run_env {
+	int sock;                 /* to the server: CANCEL arrives here */
+	int wake_fd;              /* read end of the worker's signal self-pipe */
+	volatile sig_atomic_t *terminate; /* set by SIGTERM: kill the job and exit */
+	uint32_t slot;
+	const char *output_dir;
+	int64_t output_limit;
+	int64_t kill_grace_ms;
+};
+
+enum run_outcome {
+	RUN_OUTCOME_DONE,         /* *res is filled: send DONE */
+	RUN_OUTCOME_EXIT,         /* the server is gone or asked us to stop */
+};
+
+/* Sends STARTED itself once the exec has succeeded. */
+enum run_outcome run_job(const struct run_env *env, int64_t job_id,
+    const struct proto_run_view *run, struct run_result *res);
+
+#endif
