@@ -15,13 +15,13 @@ WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(SAN) -MMD -MP
-LDLIBS  += $(PKG_LIBS) -lpthread
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
 LDFLAGS += $(SAN)
 
 SERVER_SRC := \
 	server/api_batches.c server/api_common.c server/api_jobs.c server/api_output.c \
 	server/api_status.c server/clock.c server/config.c server/dispatch.c \
-	server/dispatch_turn.c server/http.c server/job.c server/log.c server/pool.c \
+	server/dispatch_turn.c server/events.c server/http.c server/job.c server/log.c server/metrics.c server/pool.c \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/static.c \
 	server/store.c server/store_batches.c server/store_jobs.c server/store_pool.c \
 	server/store_row.c

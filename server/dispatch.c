@@ -114,7 +114,9 @@ void dispatch_free(struct dispatch *d)
 		close(d->cmd_fd);
 	free(d->reports);
 	free(d->claims);
-	free(d->changed);
+	for (size_t i = 0; i < d->n_events; i++)
+		free(d->events[i]);
+	free(d->events);
 	free(d->cancels);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->answered);

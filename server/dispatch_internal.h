@@ -52,8 +52,8 @@ struct dispatch {
 	size_t n_reports, cap_reports;
 	struct claim *claims;
 	size_t n_claims, cap_claims;
-	int64_t *changed;        /* job ids whose state changed this turn */
-	size_t n_changed, cap_changed;
+	char **events;           /* job JSON per change this turn, for /v1/events */
+	size_t n_events, cap_events;
 	int64_t *cancels;        /* running jobs to send CANCEL after commit */
 	size_t n_cancels, cap_cancels;
 };

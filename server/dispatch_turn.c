@@ -9,7 +9,10 @@
 
 #include "clock.h"
 #include "dispatch_internal.h"
+#include "events.h"
+#include "render.h"
 #include "log.h"
+#include "metrics.h"
 #include "store_jobs.h"
 
 #define RETRY_AFTER_FAILED_COMMIT_US 100000
@@ -38,6 +41,21 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	} while (0)
 
 void dispatch_add_report(struct dispatch *d, const struct report *r) { PUSH(d, reports, *r); }
+
+/* Renders the job as this transaction sees it, for the event stream; only
+ * while someone listens. Published after the commit, dropped on rollback. */
+static void note_change(struct dispatch *d, int64_t id)
+{
+	struct job job;
+	char err[ERR_LEN];
+
+	if (!events_have_listeners() || store_job_get(d->store, id, &job, err) != 1)
+		return;
+	char *json = render_job(&job);
+	job_free(&job);
+	if (json != NULL)
+		PUSH(d, events, json);
+}
 
 struct turn {
 	int64_t counts[JOB_STATE_COUNT];
@@ -73,7 +91,11 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 		return -1;
 	}
 	move_state(t, JOB_RUNNING, next);
-	PUSH(d, changed, job->id);
+	if (r->run_us >= 0)
+		metrics_observe_run((double)r->run_us / 1e6);
+	if (job_state_is_final(next))
+		metrics_count_finished(next);
+	note_change(d, job->id);
 	log_debug("dispatch: job %lld %s", (long long)job->id, job_state_name(next));
 	return 0;
 }
@@ -84,8 +106,10 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 	int found;
 
 	if (rep->type == REPORT_STARTED) {
-		PUSH(d, changed, rep->job_id);
-		return store_job_set_started(d->store, rep->job_id, rep->pid, rep->started_us, t->err);
+		if (store_job_set_started(d->store, rep->job_id, rep->pid, rep->started_us, t->err) < 0)
+			return -1;
+		note_change(d, rep->job_id);
+		return 0;
 	}
 	found = store_job_get(d->store, rep->job_id, &job, t->err);
 	if (found <= 0 || job.state != JOB_RUNNING) {
@@ -106,6 +130,12 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 	}
 	job_free(&job);
 	return ret;
+}
+
+static void drop_events(struct dispatch *d, size_t keep)
+{
+	while (d->n_events > keep)
+		free(d->events[--d->n_events]);
 }
 
 static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd *c)
@@ -138,7 +168,7 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 		if (store_job_insert(d->store, &c->specs[i], c->type == CMD_BATCH ? c->batch_id : 0,
 			key, t->now, &id, t->err) < 0)
 			return CMD_FAILED;
-		PUSH(d, changed, id);
+		note_change(d, id);
 	}
 	if (c->type == CMD_SUBMIT && store_job_get(d->store, id, &c->job, t->err) != 1)
 		return CMD_FAILED;
@@ -159,12 +189,13 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 		if (store_job_cancel_queued(d->store, c->job_id, t->now, t->err) != 1)
 			return CMD_FAILED;
 		move_state(t, JOB_QUEUED, JOB_CANCELED);
-		PUSH(d, changed, c->job_id);
+		metrics_count_finished(JOB_CANCELED);
+		note_change(d, c->job_id);
 	} else {
 		if (store_job_request_cancel(d->store, c->job_id, t->err) < 0)
 			return CMD_FAILED;
 		PUSH(d, cancels, c->job_id);
-		PUSH(d, changed, c->job_id);
+		note_change(d, c->job_id);
 	}
 	job_free(&c->job);
 	return store_job_get(d->store, c->job_id, &c->job, t->err) == 1 ? CMD_OK : CMD_FAILED;
@@ -182,7 +213,7 @@ static void apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 		c->status = CMD_FAILED;
 	} else {
 		int64_t before[JOB_STATE_COUNT], submitted = t->submitted, finished = t->finished;
-		size_t changed = d->n_changed, cancels = d->n_cancels;
+		size_t events = d->n_events, cancels = d->n_cancels;
 		memcpy(before, t->counts, sizeof(before));
 		c->status = c->type == CMD_CANCEL ? cancel_one(d, t, c) : submit_one(d, t, c);
 		if (c->status == CMD_FAILED || c->status == CMD_FULL) {
@@ -190,7 +221,7 @@ static void apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 			memcpy(t->counts, before, sizeof(before));
 			t->submitted = submitted;
 			t->finished = finished;
-			d->n_changed = changed;
+			drop_events(d, events);
 			d->n_cancels = cancels;
 		} else if (store_release(d->store, t->err) < 0) {
 			c->status = CMD_FAILED;
@@ -215,9 +246,10 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 			return store_job_counts(d->store, t->counts, t->err);
 		}
 		pool_reserve(d->pool, slot, c.job.id);
+		metrics_observe_queue((double)(t->now - c.job.queued_us) / 1e6);
 		move_state(t, JOB_QUEUED, JOB_RUNNING);
 		PUSH(d, claims, c);
-		PUSH(d, changed, c.job.id);
+		note_change(d, c.job.id);
 	}
 	return 0;
 }
@@ -268,6 +300,9 @@ static void after_commit(struct dispatch *d)
 	}
 	for (size_t i = 0; i < d->n_cancels; i++)
 		pool_cancel(d->pool, d->cancels[i]);
+	for (size_t i = 0; i < d->n_events; i++)
+		events_publish(d->events[i]); /* the hub owns them now */
+	d->n_events = 0;
 }
 
 static void forget_claims(struct dispatch *d)
@@ -287,7 +322,8 @@ void dispatch_turn(struct dispatch *d)
 	if (n_reports == 0 && cmds == NULL &&
 	    !(d->accepting && t.counts[JOB_QUEUED] > 0 && pool_idle_slot(d->pool) >= 0))
 		return;
-	d->n_claims = d->n_changed = d->n_cancels = 0;
+	d->n_claims = d->n_cancels = 0;
+	drop_events(d, 0);
 	if (store_begin(d->store, t.err) < 0)
 		goto fail;
 	for (size_t i = 0; i < n_reports; i++)
@@ -309,6 +345,7 @@ fail:
 	    RETRY_AFTER_FAILED_COMMIT_US / 1000, t.err);
 	store_rollback(d->store);
 	forget_claims(d);
+	drop_events(d, 0);
 	answer(d, cmds, &t, false);
 	d->retry_at = clock_mono_us() + RETRY_AFTER_FAILED_COMMIT_US;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "render.h"
 #include "static.h"
 
@@ -172,8 +173,9 @@ static bool json_content_type(struct MHD_Connection *conn)
 }
 
 static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *r,
-    const char *method)
+    const char *method, const struct http_route *route)
 {
+	metrics_count_request(route ? (int)(route - http_routes) : -1, r->status);
 	struct MHD_Response *mr = r->custom;
 	enum MHD_Result ret;
 
@@ -254,7 +256,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = cs;
 		precheck(app, conn, method, url, cs, &r);
 		if (r.body != NULL)
-			return send_resp(conn, &r, method); /* before reading any body */
+			return send_resp(conn, &r, method, cs->route); /* before reading any body */
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -289,7 +291,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len };
 		cs->route->handler(&req, &r);
 	}
-	return send_resp(conn, &r, method);
+	return send_resp(conn, &r, method, cs->route);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -306,6 +308,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+__attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

@@ -92,6 +92,7 @@ static void emit(const char *level, const char *msg)
 	(void)n;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void vlog(const char *level, bool with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;

@@ -17,8 +17,10 @@
 #include "../worker/worker.h"
 #include "config.h"
 #include "dispatch.h"
+#include "events.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 
 #define READER_CONNECTIONS 16
@@ -77,6 +79,8 @@ int main(int argc, char **argv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
 	install_signals();
+	events_init();
+	metrics_init();
 
 	if (dispatch_open(&d, &cfg, err) < 0)
 		fatalx("start: %s", err);
@@ -95,7 +99,9 @@ int main(int argc, char **argv)
 	    cfg.token[0] ? "required" : "not required", cfg.web_dir);
 
 	dispatch_run(d);
+	events_close();
 	http_stop(http);
+	events_free();
 	store_pool_free(app.readers);
 	dispatch_free(d);
 	log_info("jobd stopped");

@@ -4,6 +4,8 @@
  * to the dashboard's static files.
  */
 #include "api.h"
+#include "events.h"
+#include "metrics.h"
 
 const struct http_route http_routes[] = {
 	{ "POST", "/v1/jobs", api_job_submit, true },
@@ -16,7 +18,9 @@ const struct http_route http_routes[] = {
 	{ "GET", "/v1/batches/{id}", api_batch_get, false },
 	{ "GET", "/v1/workers", api_workers, false },
 	{ "GET", "/v1/stats", api_stats, false },
+	{ "GET", "/v1/events", api_events, false },
 	{ "GET", "/healthz", api_health, false },
+	{ "GET", "/metrics", api_metrics, false },
 };
 
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);

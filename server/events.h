@@ -1,0 +1,34 @@
+/*
+ * events.h — GET /v1/events: Server-Sent Events, one `job` event with the
+ * job's JSON on every state change, `: ping` comments every 15 s.
+ *
+ * The dispatcher publishes into a fixed ring of the last EVENTS_RING events
+ * and never waits for a client. Each stream reads the ring at its own pace;
+ * one that falls a whole ring behind (or reconnects with a Last-Event-ID
+ * that has left the ring or belongs to an earlier server run) is sent an
+ * `event: resync` and carries on from the oldest event kept, so memory per
+ * client stays constant and a slow or dead client never slows job
+ * processing. Event ids are "<run>.<seq>"; Last-Event-ID is honoured.
+ */
+#ifndef JOBD_EVENTS_H
+#define JOBD_EVENTS_H
+
+#include <stdbool.h>
+
+#include "http.h"
+
+#define EVENTS_RING 4096
+#define EVENTS_PING_S 15
+
+void events_init(void);
+/* Cheap check so the dispatcher renders events only while someone listens. */
+bool events_have_listeners(void);
+/* Takes ownership of json (one job object). Never blocks on clients. */
+void events_publish(char *json);
+/* Ends every stream (shutdown). */
+void events_close(void);
+void events_free(void);
+
+void api_events(struct http_req *req, struct http_resp *r);
+
+#endif
