@@ -225,6 +225,8 @@ static int poll_timeout_ms(struct dispatch *d)
 
 	if (d->retry_at && (next == 0 || d->retry_at < next))
 		next = d->retry_at;
+	if (d->flush_at && (next == 0 || d->flush_at < next))
+		next = d->flush_at;
 	if (d->stopping && (next == 0 || d->drain_deadline < next))
 		next = d->drain_deadline;
 	if (next == 0)

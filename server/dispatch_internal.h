@@ -38,6 +38,7 @@ struct dispatch {
 	bool stopping;
 	int64_t drain_deadline;
 	int64_t retry_at;        /* after a failed commit */
+	int64_t flush_at;        /* when pending STARTED reports are written anyway */
 
 	/* Guarded by mu: the command queue and the figures HTTP threads read. */
 	pthread_mutex_t mu;

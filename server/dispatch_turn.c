@@ -16,6 +16,7 @@
 #include "store_jobs.h"
 
 #define RETRY_AFTER_FAILED_COMMIT_US 100000
+#define STARTED_FLUSH_US 5000
 
 /* Room for one more element; on failure the caller logs and drops it. */
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -319,9 +320,19 @@ void dispatch_turn(struct dispatch *d)
 	struct cmd *cmds = take_commands(d, &t);
 	size_t n_reports = d->n_reports;
 
-	if (n_reports == 0 && cmds == NULL &&
-	    !(d->accepting && t.counts[JOB_QUEUED] > 0 && pool_idle_slot(d->pool) >= 0))
-		return;
+	bool only_started = true;
+	for (size_t i = 0; i < n_reports; i++)
+		only_started &= d->reports[i].type == REPORT_STARTED;
+	bool can_claim = d->accepting && t.counts[JOB_QUEUED] > 0 && pool_idle_slot(d->pool) >= 0;
+	/* A STARTED alone (the pid) can wait a moment: short jobs' DONE follows
+	 * within a millisecond and then both share one commit. */
+	if (cmds == NULL && !can_claim && only_started) {
+		if (n_reports > 0 && d->flush_at == 0)
+			d->flush_at = clock_mono_us() + STARTED_FLUSH_US;
+		if (n_reports == 0 || clock_mono_us() < d->flush_at)
+			return;
+	}
+	d->flush_at = 0;
 	d->n_claims = d->n_cancels = 0;
 	drop_events(d, 0);
 	if (store_begin(d->store, t.err) < 0)

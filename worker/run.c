@@ -199,24 +199,27 @@ static void stop_job(struct job_proc *p, enum run_status why, int64_t grace_ms)
 	p->kill_at_mono = clock_mono_us() + grace_ms * 1000;
 }
 
-/* Reaps orphans handed to us as subreaper, and the leader once it exits:
- * first WNOWAIT, so the group is killed while its id cannot be reused. */
+/* Reaps the leader once it exits — first peeking with WNOWAIT, so the group
+ * is killed while its id cannot be reused — and orphans handed to us as
+ * subreaper. Never a blind waitpid(-1): that could take the leader's status. */
 static void reap(struct job_proc *p)
 {
-	if (!p->leader_done) {
+	for (;;) {
 		siginfo_t si = { 0 };
-		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    si.si_pid == p->pid) {
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+			return;
+		if (!p->leader_done && si.si_pid == p->pid) {
 			signal_group(p, SIGKILL);
-			if (wait4(p->pid, &p->wstatus, 0, &p->ru) == p->pid) {
-				p->leader_done = 1;
-				p->kill_at_mono = 0;
-				p->drain_until_mono = clock_mono_us() + RUN_DRAIN_MS * 1000;
-			}
+			while (wait4(p->pid, &p->wstatus, 0, &p->ru) < 0 && errno == EINTR)
+				;
+			p->leader_done = 1;
+			p->kill_at_mono = 0;
+			p->drain_until_mono = clock_mono_us() + RUN_DRAIN_MS * 1000;
+		} else {
+			while (waitpid(si.si_pid, NULL, 0) < 0 && errno == EINTR)
+				;
 		}
 	}
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
 }
 
 static void pump_output(struct job_proc *p, int *fd, struct capture *c, int64_t job_id)
