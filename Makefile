@@ -27,7 +27,8 @@ SERVER_SRC := \
 	server/store_row.c
 WORKER_SRC := worker/capture.c worker/proto.c worker/run.c worker/spawn.c worker/worker.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
-LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) $(BUILD)/migrations.o
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) $(BUILD)/migrations.o \
+	$(BUILD)/openapi.o
 MAIN_OBJ := $(BUILD)/server/main.o
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -52,6 +53,16 @@ $(BUILD)/migrations.c: $(MIGRATIONS) migrations/embed.sh
 
 $(BUILD)/migrations.o: $(BUILD)/migrations.c
 	$(CC) $(CFLAGS) -Iserver -c -o $@ $<
+
+# docs/openapi.json, served at /openapi.json, compiled in as one string.
+$(BUILD)/openapi.c: docs/openapi.json
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from docs/openapi.json by the Makefile. */'; \
+	  echo 'const char jobd_openapi_json[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+
+$(BUILD)/openapi.o: $(BUILD)/openapi.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)

@@ -18,5 +18,6 @@ void api_batch_get(struct http_req *req, struct http_resp *r);
 void api_workers(struct http_req *req, struct http_resp *r);
 void api_stats(struct http_req *req, struct http_resp *r);
 void api_health(struct http_req *req, struct http_resp *r);
+void api_openapi(struct http_req *req, struct http_resp *r);
 
 #endif

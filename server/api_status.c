@@ -5,6 +5,7 @@
 #include "api.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "api_common.h"
 #include "render.h"
@@ -40,4 +41,12 @@ void api_health(struct http_req *req, struct http_resp *r)
 		http_json(r, 503, render_health("stopping"));
 		http_header(r, "Retry-After", "5");
 	}
+}
+
+extern const char jobd_openapi_json[]; /* build/openapi.c, from docs/openapi.json */
+
+void api_openapi(struct http_req *req, struct http_resp *r)
+{
+	(void)req;
+	http_json(r, 200, strdup(jobd_openapi_json));
 }

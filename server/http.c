@@ -199,13 +199,56 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
 	return ret;
 }
 
+/* "localhost:8080", "127.0.0.1", "[::1]:80" — names that can only mean us. */
+static bool loopback_host(const char *host)
+{
+	const char *end = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
+	size_t n = end ? (size_t)(end - host) + (host[0] == '[') : strlen(host);
+	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+	       (n >= 7 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") >= n) ||
+	       (n == 5 && strncmp(host, "[::1]", 5) == 0);
+}
+
+static bool loopback_listen(const struct config *cfg)
+{
+	return strncmp(cfg->listen_addr, "127.", 4) == 0 || strcmp(cfg->listen_addr, "::1") == 0;
+}
+
+/* Browsers are the attack path to a loopback service: a page elsewhere may
+ * make them send requests here. DNS rebinding shows as a foreign Host; a
+ * cross-site POST carries a foreign Origin. Clients without these headers
+ * (curl, scripts) are not browsers and pass. */
+static bool browser_allowed(struct MHD_Connection *conn, const struct config *cfg,
+    const char *method, const char **why)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+
+	if (host != NULL && loopback_listen(cfg) && !loopback_host(host)) {
+		*why = "Host is not a loopback name (DNS rebinding?)";
+		return false;
+	}
+	if (origin == NULL || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return true;
+	const char *authority = strstr(origin, "://");
+	if (host == NULL || authority == NULL || strcasecmp(authority + 3, host) != 0) {
+		*why = "cross-origin request refused";
+		return false;
+	}
+	return true;
+}
+
 /* Checks that need no body: route, auth, content type, limits, shutdown. */
 static void precheck(struct app *app, struct MHD_Connection *conn, const char *method,
     const char *path, struct conn_state *cs, struct http_resp *r)
 {
 	char allow[128];
-	const char *cl;
+	const char *cl, *why;
 
+	if (!browser_allowed(conn, app->cfg, method, &why)) {
+		http_error(r, 403, "forbidden", NULL, "%s", why);
+		return;
+	}
 	if (!authorized(conn, app->cfg, path)) {
 		http_error(r, 401, "unauthorized", NULL, "missing or wrong bearer token");
 		http_header(r, "WWW-Authenticate", "Bearer");

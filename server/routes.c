@@ -21,6 +21,7 @@ const struct http_route http_routes[] = {
 	{ "GET", "/v1/events", api_events, false },
 	{ "GET", "/healthz", api_health, false },
 	{ "GET", "/metrics", api_metrics, false },
+	{ "GET", "/openapi.json", api_openapi, false },
 };
 
 const int http_routes_count = sizeof(http_routes) / sizeof(http_routes[0]);
