@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "store_jobs.h"
+
 struct spec_limits api_limits(const struct http_req *req)
 {
 	return (struct spec_limits){ .default_timeout_s = req->app->cfg->default_timeout_s,
@@ -94,4 +96,20 @@ struct store *api_reader(const struct http_req *req, struct http_resp *r)
 void api_reader_done(const struct http_req *req, struct store *st)
 {
 	store_pool_release(req->app->readers, st);
+}
+
+int api_load_job(const struct http_req *req, struct http_resp *r, struct job *job)
+{
+	char err[ERR_LEN];
+	struct store *st = api_reader(req, r);
+
+	if (st == NULL)
+		return 0;
+	int found = store_job_get(st, req->id, job, err);
+	api_reader_done(req, st);
+	if (found < 0)
+		http_internal(r, err);
+	else if (found == 0)
+		http_error(r, 404, "not_found", NULL, "no job %lld", (long long)req->id);
+	return found == 1;
 }

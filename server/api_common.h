@@ -24,5 +24,7 @@ int api_idem_key(const struct http_req *req, struct http_resp *r, const char **k
 int api_cmd_failed(const struct cmd *c, struct http_resp *r);
 struct store *api_reader(const struct http_req *req, struct http_resp *r);
 void api_reader_done(const struct http_req *req, struct store *st);
+/* Job {id} of the path into *job: 1, or 0 with 404/500 set in r. */
+int api_load_job(const struct http_req *req, struct http_resp *r, struct job *job);
 
 #endif

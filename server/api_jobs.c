@@ -49,19 +49,9 @@ void api_job_submit(struct http_req *req, struct http_resp *r)
 
 void api_job_get(struct http_req *req, struct http_resp *r)
 {
-	char err[ERR_LEN];
 	struct job job;
-	struct store *st = api_reader(req, r);
 
-	if (st == NULL)
-		return;
-	int found = store_job_get(st, req->id, &job, err);
-	api_reader_done(req, st);
-	if (found < 0)
-		http_internal(r, err);
-	else if (found == 0)
-		http_error(r, 404, "not_found", NULL, "no job %lld", (long long)req->id);
-	else {
+	if (api_load_job(req, r, &job)) {
 		http_json(r, 200, render_job(&job));
 		job_free(&job);
 	}

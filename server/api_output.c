@@ -20,19 +20,9 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 	const struct config *cfg = req->app->cfg;
 	char err[ERR_LEN], path[CAPTURE_PATH_MAX];
 	struct job job;
-	struct store *st = api_reader(req, r);
 
-	if (st == NULL)
+	if (!api_load_job(req, r, &job))
 		return;
-	int found = store_job_get(st, req->id, &job, err);
-	api_reader_done(req, st);
-	if (found <= 0) {
-		if (found < 0)
-			http_internal(r, err);
-		else
-			http_error(r, 404, "not_found", NULL, "no job %lld", (long long)req->id);
-		return;
-	}
 	int64_t total = which == CAPTURE_STDOUT ? job.stdout_bytes : job.stderr_bytes;
 	job_free(&job);
 
