@@ -283,7 +283,8 @@ int store_job_list(struct store *st, const struct job_list_filter *f, struct job
 			    list_one(st, f->batch_id ? STMT_LIST_BATCH_STATE : STMT_LIST_STATE, f, s,
 				jobs, n, &cap, err) < 0)
 				goto fail;
-		qsort(*jobs, (size_t)*n, sizeof(**jobs), by_id_desc);
+		if (*n > 1)
+			qsort(*jobs, (size_t)*n, sizeof(**jobs), by_id_desc);
 	}
 	*more = *n > f->limit;
 	while (*n > f->limit)

@@ -27,6 +27,7 @@ void capture_init(struct capture *c, const char *output_dir, int64_t job_id,
 	c->total = 0;
 	c->cap = cap;
 	c->write_errno = 0;
+	c->reported = 0;
 	capture_path(c->path, sizeof(c->path), output_dir, job_id, stream);
 	/* A retry must not show the previous attempt's output. */
 	if (fresh && unlink(c->path) < 0 && errno != ENOENT)
@@ -61,10 +62,17 @@ int capture_write(struct capture *c, const char *buf, size_t n, char *err)
 	size_t keep = room <= 0 ? 0 : (size_t)room < n ? (size_t)room : n;
 
 	c->total += (int64_t)n;
-	if (keep == 0 || c->write_errno != 0)
+	if (keep == 0)
 		return 0;
+	if (c->write_errno != 0) {
+		/* Said once: the first failure (maybe the fresh-attempt unlink). */
+		if (!c->reported)
+			err_set(err, "%s: %s", c->path, strerror(c->write_errno));
+		return c->reported++ ? 0 : -1;
+	}
 	if (c->fd < 0 && open_file(c) < 0) {
 		c->write_errno = errno;
+		c->reported = 1;
 		err_set(err, "open %s: %s", c->path, strerror(errno));
 		return -1;
 	}
@@ -74,6 +82,7 @@ int capture_write(struct capture *c, const char *buf, size_t n, char *err)
 			if (errno == EINTR)
 				continue;
 			c->write_errno = errno;
+			c->reported = 1;
 			err_set(err, "write %s: %s", c->path, strerror(errno));
 			return -1;
 		}

@@ -23,6 +23,7 @@ struct capture {
 	int64_t total;   /* every byte the job wrote */
 	int64_t cap;     /* bytes kept at most */
 	int write_errno; /* first write error, 0 if none; output after it is counted only */
+	int reported;    /* write_errno has been returned once */
 };
 
 /* <output_dir>/<id / 10000>/<id>.stdout|.stderr */

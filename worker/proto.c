@@ -220,6 +220,12 @@ int proto_run_parse(const void *payload, size_t len, struct proto_run_view *view
 		err_set(err, "RUN: empty argv");
 		return -1;
 	}
+	/* Each string takes at least its NUL: counts beyond the payload are lies. */
+	if ((size_t)view->fixed.argc + view->fixed.envc > (size_t)(end - p)) {
+		err_set(err, "RUN: %u+%u strings cannot fit in %zu bytes", view->fixed.argc,
+		    view->fixed.envc, (size_t)(end - p));
+		return -1;
+	}
 	if (take_strings(&p, end, view->fixed.argc, &view->argv, "argv", err) < 0 ||
 	    take_strings(&p, end, view->fixed.envc, &view->envp, "env", err) < 0)
 		goto fail;

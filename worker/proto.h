@@ -61,11 +61,9 @@ struct proto_hello {
 	int32_t pid;
 };
 
-#define PROTO_RUN_SHELL 1u  /* argv is {"/bin/sh", "-c", cmd} already */
-
 struct proto_run {
 	int64_t timeout_ms;
-	uint32_t flags;
+	uint32_t flags;      /* none defined yet: 0; carried through unchanged */
 	uint32_t attempt;
 	uint32_t argc;
 	uint32_t envc;

@@ -1,0 +1,263 @@
+/*
+ * test_config.c — server/config.c: API.md's defaults, every JOBD_* twin,
+ * flags winning over the environment, and bad values refused with a message
+ * that names the flag. Each test starts with no JOBD_* variable set.
+ */
+#include "testutil.h"
+
+#include "config.h"
+
+extern char **environ;
+
+static int clear_env(void **state)
+{
+	struct config *cfg = calloc(1, sizeof(*cfg));
+
+	assert_non_null(cfg);
+	/* Restart the scan after each unsetenv: it reshuffles environ. */
+	for (int again = 1; again;) {
+		again = 0;
+		for (char **e = environ; *e != NULL; e++) {
+			if (strncmp(*e, "JOBD_", 5) != 0)
+				continue;
+			char name[128];
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(*e, "="), *e);
+			unsetenv(name);
+			again = 1;
+			break;
+		}
+	}
+	*state = cfg;
+	return 0;
+}
+
+static int free_cfg(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* config_load with argv = {"jobd", args..., NULL}. */
+static int load(struct config *cfg, char *err, const char *const *args)
+{
+	char *argv[32] = { (char *)"jobd" };
+	int argc = 1;
+
+	for (; args != NULL && *args != NULL; args++)
+		argv[argc++] = (char *)*args;
+	err[0] = '\0';
+	return config_load(cfg, argc, argv, err);
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void assert_loads(struct config *cfg, const char *const *args)
+{
+	char err[ERR_LEN];
+
+	if (load(cfg, err, args) != 0)
+		fail_msg("config_load: %s", err);
+}
+
+static void test_defaults_are_those_of_api_md(void **state)
+{
+	struct config *cfg = *state;
+	char cwd[TU_PATH_MAX];
+
+	assert_loads(cfg, NULL);
+	assert_string_equal(cfg->listen_addr, "127.0.0.1");
+	assert_int_equal(cfg->listen_port, 8080);
+	assert_string_equal(cfg->db_path, "./data/jobd.db");
+	assert_string_equal(cfg->output_dir, "./data/output");
+	assert_int_equal(cfg->workers, sysconf(_SC_NPROCESSORS_ONLN));
+	assert_string_equal(cfg->workers_source, "cpus");
+	assert_string_equal(cfg->token, "");
+	assert_true(cfg->default_timeout_s == 3600);
+	assert_true(cfg->max_timeout_s == 86400);
+	assert_int_equal(cfg->output_limit, 1048576);
+	assert_int_equal(cfg->max_body, 16777216);
+	assert_int_equal(cfg->max_queued, 1000000);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_string_equal(cfg->job_dir, cwd);
+	assert_true(cfg->self_exe[0] == '/');
+}
+
+static void test_every_env_twin_sets_its_value(void **state)
+{
+	struct config *cfg = *state;
+
+	setenv("JOBD_LISTEN", "0.0.0.0:9000", 1);
+	setenv("JOBD_DB", "/var/lib/jobd/q.db", 1);
+	setenv("JOBD_WORKERS", "3", 1);
+	setenv("JOBD_TOKEN", "s3cret", 1);
+	setenv("JOBD_DEFAULT_TIMEOUT", "60", 1);
+	setenv("JOBD_MAX_TIMEOUT", "120.5", 1);
+	setenv("JOBD_OUTPUT_LIMIT", "4096", 1);
+	setenv("JOBD_MAX_BODY", "1000", 1);
+	setenv("JOBD_MAX_QUEUED", "7", 1);
+	setenv("JOBD_JOB_DIR", "/tmp", 1);
+	assert_loads(cfg, NULL);
+	assert_string_equal(cfg->listen_addr, "0.0.0.0");
+	assert_int_equal(cfg->listen_port, 9000);
+	assert_string_equal(cfg->db_path, "/var/lib/jobd/q.db");
+	assert_string_equal(cfg->output_dir, "/var/lib/jobd/output");
+	assert_int_equal(cfg->workers, 3);
+	assert_string_equal(cfg->workers_source, "env");
+	assert_string_equal(cfg->token, "s3cret");
+	assert_true(cfg->default_timeout_s == 60);
+	assert_true(cfg->max_timeout_s == 120.5);
+	assert_int_equal(cfg->output_limit, 4096);
+	assert_int_equal(cfg->max_body, 1000);
+	assert_int_equal(cfg->max_queued, 7);
+	assert_string_equal(cfg->job_dir, "/tmp");
+}
+
+static void test_empty_env_value_counts_as_unset(void **state)
+{
+	struct config *cfg = *state;
+
+	setenv("JOBD_WORKERS", "", 1);
+	setenv("JOBD_TOKEN", "", 1);
+	assert_loads(cfg, NULL);
+	assert_string_equal(cfg->workers_source, "cpus");
+	assert_string_equal(cfg->token, "");
+}
+
+static void test_flags_win_over_env(void **state)
+{
+	struct config *cfg = *state;
+
+	setenv("JOBD_WORKERS", "3", 1);
+	setenv("JOBD_TOKEN", "from-env", 1);
+	setenv("JOBD_LISTEN", "0.0.0.0:9000", 1);
+	assert_loads(cfg, ARGS("--workers", "5", "--token=from-flag", "--listen", "127.0.0.1:1"));
+	assert_int_equal(cfg->workers, 5);
+	assert_string_equal(cfg->workers_source, "flag");
+	assert_string_equal(cfg->token, "from-flag");
+	assert_int_equal(cfg->listen_port, 1);
+}
+
+static void test_flag_values_may_follow_an_equals_sign(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_loads(cfg, ARGS("--db=/srv/x.db", "--max-body=2048", "--default-timeout=0.5"));
+	assert_string_equal(cfg->db_path, "/srv/x.db");
+	assert_string_equal(cfg->output_dir, "/srv/output");
+	assert_int_equal(cfg->max_body, 2048);
+	assert_true(cfg->default_timeout_s == 0.5);
+}
+
+static void test_ipv6_listen_address_goes_in_brackets(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_loads(cfg, ARGS("--listen", "[::1]:8443"));
+	assert_string_equal(cfg->listen_addr, "::1");
+	assert_int_equal(cfg->listen_port, 8443);
+}
+
+static void test_database_in_the_working_directory_keeps_output_beside_it(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_loads(cfg, ARGS("--db", "jobd.db"));
+	assert_string_equal(cfg->output_dir, "./output");
+}
+
+/* args must be refused with an error containing want. */
+static void assert_refused(struct config *cfg, const char *const *args, const char *want)
+{
+	char err[ERR_LEN];
+
+	if (load(cfg, err, args) != -1)
+		fail_msg("%s %s was accepted", args[0], args[1] ? args[1] : "");
+	tu_assert_contains(err, want);
+}
+
+static void test_bad_flag_values_are_refused_naming_the_flag(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_refused(cfg, ARGS("--workers", "0"), "--workers 0");
+	assert_refused(cfg, ARGS("--workers", "1025"), "from 1 to 1024");
+	assert_refused(cfg, ARGS("--workers", "2x"), "--workers 2x");
+	assert_refused(cfg, ARGS("--listen", "8080"), "want ADDR:PORT");
+	assert_refused(cfg, ARGS("--listen", ":8080"), "bad address");
+	assert_refused(cfg, ARGS("--listen", "127.0.0.1:65536"), "want ADDR:PORT");
+	assert_refused(cfg, ARGS("--listen", "127.0.0.1:"), "want ADDR:PORT");
+	assert_refused(cfg, ARGS("--default-timeout", "0"), "--default-timeout 0");
+	assert_refused(cfg, ARGS("--max-timeout", "-5"), "want a number > 0");
+	assert_refused(cfg, ARGS("--max-timeout", "inf"), "want a number > 0");
+	assert_refused(cfg, ARGS("--output-limit", "0"), "want a positive integer");
+	assert_refused(cfg, ARGS("--max-body", "1k"), "--max-body 1k");
+	assert_refused(cfg, ARGS("--max-queued", ""), "--max-queued");
+	assert_refused(cfg, ARGS("--job-dir", "relative/dir"), "absolute");
+}
+
+static void test_unknown_flags_and_missing_values_are_refused(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_refused(cfg, ARGS("--bogus"), "unknown flag --bogus");
+	assert_refused(cfg, ARGS("--worker", "2"), "unknown flag --worker");
+	assert_refused(cfg, ARGS("--db"), "--db needs a value");
+}
+
+static void test_default_timeout_above_the_max_is_refused(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_refused(cfg, ARGS("--max-timeout", "10"), "exceeds max timeout");
+	assert_loads(cfg, ARGS("--max-timeout", "10", "--default-timeout", "10"));
+}
+
+static void test_bad_env_value_is_refused(void **state)
+{
+	struct config *cfg = *state;
+	char err[ERR_LEN];
+
+	setenv("JOBD_WORKERS", "many", 1);
+	assert_int_equal(load(cfg, err, NULL), -1);
+	tu_assert_contains(err, "many");
+	/* A valid flag does not rescue an invalid environment. */
+	assert_int_equal(load(cfg, err, ARGS("--workers", "2")), -1);
+}
+
+static void test_help_asks_the_caller_to_exit(void **state)
+{
+	struct config *cfg = *state;
+	char err[ERR_LEN];
+	int saved = dup(STDOUT_FILENO), devnull = open("/dev/null", O_WRONLY);
+
+	assert_true(saved >= 0 && devnull >= 0);
+	fflush(stdout);
+	dup2(devnull, STDOUT_FILENO);
+	int rc = load(cfg, err, ARGS("--help"));
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(devnull);
+	assert_int_equal(rc, 1);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, clear_env, free_cfg)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_defaults_are_those_of_api_md),
+		T(test_every_env_twin_sets_its_value),
+		T(test_empty_env_value_counts_as_unset),
+		T(test_flags_win_over_env),
+		T(test_flag_values_may_follow_an_equals_sign),
+		T(test_ipv6_listen_address_goes_in_brackets),
+		T(test_database_in_the_working_directory_keeps_output_beside_it),
+		T(test_bad_flag_values_are_refused_naming_the_flag),
+		T(test_unknown_flags_and_missing_values_are_refused),
+		T(test_default_timeout_above_the_max_is_refused),
+		T(test_bad_env_value_is_refused),
+		T(test_help_asks_the_caller_to_exit),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

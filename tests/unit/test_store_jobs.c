@@ -1,0 +1,362 @@
+/*
+ * test_store_jobs.c — server/store_jobs.c and store_batches.c on a real
+ * SQLite file: the job life cycle as the dispatcher drives it (insert, claim
+ * by priority then FIFO, finish, requeue, cancel), recovery after a crash,
+ * keyset listing with state and batch filters, and idempotency keys.
+ * Batches themselves: test_store_batches.c.
+ */
+#include "testutil_store.h"
+
+static void test_insert_then_get_round_trips_every_field(void **state)
+{
+	struct store_fixture *f = *state;
+	struct job_spec spec = {
+		.name = (char *)"resize-17", .command = (char *)"[\"sleep\",\"1\"]",
+		.env = (char *)"{\"K\":\"V\"}", .cwd = (char *)"/srv", .stdin_data = (char *)"in",
+		.stdin_len = 2, .timeout_s = 2.5, .priority = -7, .max_attempts = 3,
+	};
+	int64_t id;
+	struct job j;
+
+	assert_int_equal(store_job_insert(f->st, &spec, 0, NULL, T0, &id, f->err), 0);
+	tu_get_job(f, id, &j);
+	assert_int_equal(j.id, id);
+	assert_string_equal(j.name, "resize-17");
+	assert_int_equal(j.batch_id, 0);
+	assert_string_equal(j.command, "[\"sleep\",\"1\"]");
+	assert_string_equal(j.env, "{\"K\":\"V\"}");
+	assert_string_equal(j.cwd, "/srv");
+	assert_int_equal(j.state, JOB_QUEUED);
+	assert_int_equal(j.priority, -7);
+	assert_true(j.timeout_s == 2.5);
+	assert_int_equal(j.max_attempts, 3);
+	assert_int_equal(j.attempts, 0);
+	assert_int_equal(j.worker, -1);
+	assert_int_equal(j.pid, -1);
+	assert_int_equal(j.exit_code, -1);
+	assert_int_equal(j.term_signal, -1);
+	assert_null(j.error);
+	assert_false(j.cancel_requested);
+	assert_int_equal(j.created_us, T0);
+	assert_int_equal(j.queued_us, T0);
+	assert_int_equal(j.started_us, 0);
+	assert_int_equal(j.finished_us, 0);
+	assert_int_equal(j.run_us, -1);
+	assert_int_equal(j.max_rss_kb, -1);
+	assert_int_equal(j.stdout_bytes, -1);
+	job_free(&j);
+	assert_int_equal(store_job_get(f->st, id + 1, &j, f->err), 0);
+}
+
+static void test_claim_takes_highest_priority_then_oldest(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t low = tu_add_job(f, "low", 0, 1, 0, T0);
+	int64_t high1 = tu_add_job(f, "high1", 5, 1, 0, T0);
+	int64_t high2 = tu_add_job(f, "high2", 5, 1, 0, T0);
+	int64_t neg = tu_add_job(f, "neg", -1, 1, 0, T0);
+
+	assert_int_equal(tu_claim(f, T0 + 1), high1);
+	assert_int_equal(tu_claim(f, T0 + 2), high2);
+	assert_int_equal(tu_claim(f, T0 + 3), low);
+	assert_int_equal(tu_claim(f, T0 + 4), neg);
+	assert_int_equal(tu_claim(f, T0 + 5), 0);
+}
+
+static void test_claim_marks_the_job_running_and_loads_stdin(void **state)
+{
+	struct store_fixture *f = *state;
+	struct job_spec spec = {
+		.command = (char *)"\"cat\"", .env = (char *)"{}", .stdin_data = (char *)"a\0b",
+		.stdin_len = 3, .timeout_s = 1, .max_attempts = 1,
+	};
+	int64_t id;
+	struct job j;
+
+	assert_int_equal(store_job_claim_next(f->st, 0, T0, &j, f->err), 0);
+	assert_int_equal(store_job_insert(f->st, &spec, 0, NULL, T0, &id, f->err), 0);
+	assert_int_equal(store_job_claim_next(f->st, 3, T0 + 800, &j, f->err), 1);
+	assert_int_equal(j.id, id);
+	assert_int_equal(j.state, JOB_RUNNING);
+	assert_int_equal(j.attempts, 1);
+	assert_int_equal(j.worker, 3);
+	assert_int_equal(j.stdin_len, 3);
+	assert_memory_equal(j.stdin_data, "a\0b", 3);
+	job_free(&j);
+	tu_get_job(f, id, &j);
+	assert_int_equal(j.state, JOB_RUNNING);
+	assert_int_equal(j.attempts, 1);
+	assert_int_equal(j.worker, 3);
+	assert_int_equal(j.started_us, T0 + 800);
+	job_free(&j);
+}
+
+static void test_finish_records_the_attempt(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t id = tu_add_job(f, NULL, 0, 1, 0, T0);
+	struct run_result r = tu_result(3, T0 + 2000, T0 + 5000);
+	struct job j;
+
+	assert_int_equal(tu_claim(f, T0 + 1000), id);
+	assert_int_equal(store_job_set_started(f->st, id, 4242, T0 + 2000, f->err), 0);
+	assert_int_equal(store_job_finish(f->st, id, JOB_FAILED, &r, "exit 3", f->err), 0);
+	tu_get_job(f, id, &j);
+	assert_int_equal(j.state, JOB_FAILED);
+	assert_int_equal(j.pid, 4242);
+	assert_int_equal(j.exit_code, 3);
+	assert_int_equal(j.term_signal, -1);
+	assert_string_equal(j.error, "exit 3");
+	assert_int_equal(j.started_us, T0 + 2000);
+	assert_int_equal(j.finished_us, T0 + 5000);
+	assert_int_equal(j.run_us, 3000);
+	assert_int_equal(j.cpu_user_us, 400);
+	assert_int_equal(j.cpu_sys_us, 900);
+	assert_int_equal(j.max_rss_kb, 1800);
+	assert_int_equal(j.stdout_bytes, 12);
+	job_free(&j);
+}
+
+static void test_requeue_returns_a_running_job_to_the_queue(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t id = tu_add_job(f, NULL, 0, 2, 0, T0);
+	struct job j;
+
+	assert_int_equal(tu_claim(f, T0 + 10), id);
+	assert_int_equal(store_job_set_started(f->st, id, 99, T0 + 20, f->err), 0);
+	assert_int_equal(store_job_requeue(f->st, id, T0 + 30, "worker died", f->err), 0);
+	tu_get_job(f, id, &j);
+	assert_int_equal(j.state, JOB_QUEUED);
+	assert_int_equal(j.attempts, 1);
+	assert_int_equal(j.queued_us, T0 + 30);
+	assert_int_equal(j.started_us, 0);
+	assert_int_equal(j.pid, -1);
+	assert_string_equal(j.error, "worker died");
+	job_free(&j);
+	assert_int_equal(tu_claim(f, T0 + 40), id);
+	tu_get_job(f, id, &j);
+	assert_int_equal(j.attempts, 2);
+	job_free(&j);
+}
+
+static void test_attempt_updates_leave_jobs_that_are_not_running_alone(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t queued = tu_add_job(f, NULL, 0, 1, 0, T0);
+	struct job j;
+
+	/* A late DONE for a job already requeued or canceled must not resurrect it. */
+	tu_finish(f, queued, JOB_SUCCEEDED, T0, T0 + 1);
+	assert_int_equal(store_job_set_started(f->st, queued, 7, T0, f->err), 0);
+	assert_int_equal(store_job_requeue(f->st, queued, T0 + 2, "x", f->err), 0);
+	tu_get_job(f, queued, &j);
+	assert_int_equal(j.state, JOB_QUEUED);
+	assert_int_equal(j.pid, -1);
+	assert_null(j.error);
+	assert_int_equal(j.queued_us, T0);
+	job_free(&j);
+}
+
+static void test_cancel_acts_on_queued_jobs_and_flags_running_ones(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t running = tu_add_job(f, NULL, 1, 1, 0, T0);
+	int64_t queued = tu_add_job(f, NULL, 0, 1, 0, T0);
+	struct job j;
+
+	assert_int_equal(tu_claim(f, T0), running);
+	assert_int_equal(store_job_cancel_queued(f->st, running, T0, f->err), 0);
+	assert_int_equal(store_job_request_cancel(f->st, queued, f->err), 0);
+	assert_int_equal(store_job_cancel_queued(f->st, queued, T0 + 5, f->err), 1);
+	assert_int_equal(store_job_cancel_queued(f->st, queued, T0 + 6, f->err), 0);
+	tu_get_job(f, queued, &j);
+	assert_int_equal(j.state, JOB_CANCELED);
+	assert_int_equal(j.finished_us, T0 + 5);
+	job_free(&j);
+	assert_int_equal(store_job_request_cancel(f->st, running, f->err), 1);
+	tu_get_job(f, running, &j);
+	assert_int_equal(j.state, JOB_RUNNING);
+	assert_true(j.cancel_requested);
+	job_free(&j);
+}
+
+static void test_counts_list_every_state(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t counts[JOB_STATE_COUNT];
+	const int64_t want[JOB_STATE_COUNT] = { [JOB_QUEUED] = 1, [JOB_RUNNING] = 1,
+		[JOB_SUCCEEDED] = 1 };
+
+	tu_add_job(f, NULL, 2, 1, 0, T0);
+	tu_add_job(f, NULL, 1, 1, 0, T0);
+	tu_add_job(f, NULL, 0, 1, 0, T0);
+	tu_finish(f, tu_claim(f, T0), JOB_SUCCEEDED, T0, T0 + 1);
+	assert_true(tu_claim(f, T0) > 0);
+	assert_int_equal(store_job_counts(f->st, counts, f->err), 0);
+	assert_memory_equal(counts, want, sizeof(want));
+}
+
+static void test_recover_requeues_jobs_with_attempts_left_and_fails_the_rest(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t retry = tu_add_job(f, NULL, 1, 2, 0, T0);
+	int64_t last = tu_add_job(f, NULL, 0, 1, 0, T0);
+	int64_t idle = tu_add_job(f, NULL, -1, 1, 0, T0);
+	int requeued, failed;
+	struct job j;
+
+	assert_int_equal(tu_claim(f, T0 + 1), retry);
+	assert_int_equal(tu_claim(f, T0 + 2), last);
+	assert_int_equal(store_jobs_recover(f->st, T0 + 99, &requeued, &failed, f->err), 0);
+	assert_int_equal(requeued, 1);
+	assert_int_equal(failed, 1);
+	assert_int_equal(tu_state_of(f, retry), JOB_QUEUED);
+	assert_int_equal(tu_state_of(f, idle), JOB_QUEUED);
+	tu_get_job(f, last, &j);
+	assert_int_equal(j.state, JOB_FAILED);
+	tu_assert_contains(j.error, "server stopped");
+	assert_int_equal(j.attempts, 1);
+	assert_int_equal(j.started_us, T0 + 2);
+	assert_int_equal(j.finished_us, T0 + 99);
+	assert_int_equal(j.exit_code, -1);
+	job_free(&j);
+	assert_int_equal(store_jobs_recover(f->st, T0 + 100, &requeued, &failed, f->err), 0);
+	assert_int_equal(requeued + failed, 0);
+}
+
+/* Lists with f and checks the ids in order and the more flag. */
+static void assert_list(struct store_fixture *fx, const struct job_list_filter *f,
+    const int64_t *want, int n_want, bool want_more)
+{
+	struct job *jobs;
+	int n;
+	bool more;
+
+	if (store_job_list(fx->st, f, &jobs, &n, &more, fx->err) != 0)
+		fail_msg("store_job_list: %s", fx->err);
+	assert_int_equal(n, n_want);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(jobs[i].id, want[i]);
+	assert_int_equal(more, want_more);
+	store_job_list_free(jobs, n);
+}
+
+static void test_list_is_newest_first_with_exact_keyset_pages(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t id[5];
+
+	for (int i = 0; i < 5; i++)
+		id[i] = tu_add_job(f, NULL, 0, 1, 0, T0);
+	struct job_list_filter page = { .limit = 2 };
+	assert_list(f, &page, (int64_t[]){ id[4], id[3] }, 2, true);
+	page.before_id = id[3];
+	assert_list(f, &page, (int64_t[]){ id[2], id[1] }, 2, true);
+	page.before_id = id[1];
+	assert_list(f, &page, (int64_t[]){ id[0] }, 1, false);
+	/* A last page that is exactly full has no next. */
+	page.before_id = id[2];
+	assert_list(f, &page, (int64_t[]){ id[1], id[0] }, 2, false);
+	page.limit = 5;
+	page.before_id = 0;
+	assert_list(f, &page, (int64_t[]){ id[4], id[3], id[2], id[1], id[0] }, 5, false);
+}
+
+static void test_list_merges_several_states_newest_first(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t id[6];
+
+	/* States by id: 0 running, 1 queued, 2 canceled, 3 queued, 4 canceled, 5 succeeded */
+	for (int i = 0; i < 6; i++)
+		id[i] = tu_add_job(f, NULL, i == 0 || i == 5 ? 10 : 0, 1, 0, T0);
+	assert_int_equal(tu_claim(f, T0), id[0]);
+	assert_int_equal(tu_claim(f, T0), id[5]);
+	tu_finish(f, id[5], JOB_SUCCEEDED, T0, T0 + 1);
+	assert_int_equal(store_job_cancel_queued(f->st, id[2], T0, f->err), 1);
+	assert_int_equal(store_job_cancel_queued(f->st, id[4], T0, f->err), 1);
+
+	struct job_list_filter fl = {
+		.state_mask = (1u << JOB_QUEUED) | (1u << JOB_CANCELED), .limit = 3,
+	};
+	assert_list(f, &fl, (int64_t[]){ id[4], id[3], id[2] }, 3, true);
+	fl.before_id = id[2];
+	assert_list(f, &fl, (int64_t[]){ id[1] }, 1, false);
+	fl.before_id = 0;
+	fl.limit = 4;
+	assert_list(f, &fl, (int64_t[]){ id[4], id[3], id[2], id[1] }, 4, false);
+	fl.state_mask = 1u << JOB_RUNNING;
+	assert_list(f, &fl, (int64_t[]){ id[0] }, 1, false);
+}
+
+/* Last in main: under UBSan a failure here aborts the binary. */
+static void test_list_with_a_state_filter_that_matches_nothing_is_empty(void **state)
+{
+	struct store_fixture *f = *state;
+	struct job_list_filter fl = { .state_mask = 1u << JOB_FAILED, .limit = 10 };
+
+	tu_add_job(f, NULL, 0, 1, 0, T0);
+	assert_list(f, &fl, NULL, 0, false);
+}
+
+static void test_list_filters_by_batch(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t b1, b2;
+
+	assert_int_equal(store_batch_insert(f->st, "one", 2, NULL, T0, &b1, f->err), 0);
+	assert_int_equal(store_batch_insert(f->st, "two", 1, NULL, T0, &b2, f->err), 0);
+	int64_t a = tu_add_job(f, NULL, 0, 1, b1, T0);
+	int64_t other = tu_add_job(f, NULL, 0, 1, b2, T0);
+	int64_t c = tu_add_job(f, NULL, 0, 1, b1, T0);
+	tu_add_job(f, NULL, 0, 1, 0, T0);
+	assert_int_equal(store_job_cancel_queued(f->st, c, T0, f->err), 1);
+
+	struct job_list_filter fl = { .batch_id = b1, .limit = 10 };
+	assert_list(f, &fl, (int64_t[]){ c, a }, 2, false);
+	fl.limit = 1;
+	assert_list(f, &fl, (int64_t[]){ c }, 1, true);
+	fl.state_mask = 1u << JOB_QUEUED;
+	assert_list(f, &fl, (int64_t[]){ a }, 1, false);
+	fl.batch_id = b2;
+	assert_list(f, &fl, (int64_t[]){ other }, 1, false);
+}
+
+static void test_idempotency_key_finds_the_original_job(void **state)
+{
+	struct store_fixture *f = *state;
+	struct job_spec spec = { .command = (char *)"\"true\"", .timeout_s = 1, .max_attempts = 1 };
+	int64_t id, again, found = 0;
+
+	assert_int_equal(store_job_insert(f->st, &spec, 0, "key-1", T0, &id, f->err), 0);
+	assert_int_equal(store_job_find_idem(f->st, "key-1", &found, f->err), 1);
+	assert_int_equal(found, id);
+	assert_int_equal(store_job_find_idem(f->st, "key-2", &found, f->err), 0);
+	/* The key is unique: a second insert with it fails rather than duplicates. */
+	assert_int_equal(store_job_insert(f->st, &spec, 0, "key-1", T0, &again, f->err), -1);
+	tu_assert_contains(f->err, "UNIQUE");
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, tu_store_setup, tu_store_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_insert_then_get_round_trips_every_field),
+		T(test_claim_takes_highest_priority_then_oldest),
+		T(test_claim_marks_the_job_running_and_loads_stdin),
+		T(test_finish_records_the_attempt),
+		T(test_requeue_returns_a_running_job_to_the_queue),
+		T(test_attempt_updates_leave_jobs_that_are_not_running_alone),
+		T(test_cancel_acts_on_queued_jobs_and_flags_running_ones),
+		T(test_counts_list_every_state),
+		T(test_recover_requeues_jobs_with_attempts_left_and_fails_the_rest),
+		T(test_list_is_newest_first_with_exact_keyset_pages),
+		T(test_list_merges_several_states_newest_first),
+		T(test_list_filters_by_batch),
+		T(test_idempotency_key_finds_the_original_job),
+		T(test_list_with_a_state_filter_that_matches_nothing_is_empty),
+	};
+	return cmocka_run_group_tests_name("store_jobs", tests, NULL, NULL);
+}
