@@ -96,8 +96,9 @@ static void test_run_with_unterminated_strings_is_rejected(void **state)
 	assert_rejected(1, 1, 0, 0, "a\0K=V", 5, "env string 0");
 	assert_rejected(1, 0, 2, 0, "a\0/x", 4, "cwd is not terminated");
 	/* Counts far beyond what the bytes could hold. */
-	assert_rejected(1000, 0, 0, 0, "a\0b\0", 4, "argv string 2");
-	assert_rejected(1, 1000, 0, 0, "a\0b\0", 4, "env string 1");
+	assert_rejected(1000, 0, 0, 0, "a\0b\0", 4, "cannot fit");
+	assert_rejected(1, 1000, 0, 0, "a\0b\0", 4, "cannot fit");
+	assert_rejected(3, 0, 0, 0, "a\0b\0c", 5, "argv string 2");
 }
 
 static void test_run_with_trailing_or_missing_bytes_is_rejected(void **state)
