@@ -279,7 +279,11 @@ static void precheck(struct app *app, struct MHD_Connection *conn, const char *m
 		    (long long)app->cfg->max_body);
 		return;
 	}
-	if (cs->route->needs_json_body && !json_content_type(conn))
+	/* A route without a body (cancel) still refuses form types: a form post
+	 * from another site must never act. No Content-Type at all is fine. */
+	bool has_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type") != NULL;
+	if (strcmp(method, "POST") == 0 && (cs->route->needs_json_body || has_type) &&
+	    !json_content_type(conn))
 		http_error(r, 415, "unsupported_media_type", NULL,
 		    "send the body as Content-Type: application/json (with curl: -H 'Content-Type: application/json')");
 }

@@ -65,18 +65,46 @@ size_t spec_utf8_chars(const char *s)
 	return n;
 }
 
-/* "\u0000" inside a JSON string would silently cut a C string short. */
-static int has_escaped_nul(const char *body, size_t len)
+/* "\u0000" would silently cut a C string short, and cJSON cannot tell us
+ * where one was. So each escaped NUL is rewritten, before parsing, to the
+ * escape of U+10FFFF — a noncharacter no client has reason to send — and the
+ * validators refuse any string holding it, naming the field. */
+#define NUL_MARK "\xF4\x8F\xBF\xBF"
+
+static char *mark_escaped_nuls(const char *body, size_t len, size_t *out_len)
 {
+	size_t count = 0;
 	for (size_t i = 0; i + 5 < len; i++) {
 		if (body[i] != '\\')
 			continue;
 		if (body[i + 1] == 'u' && memcmp(body + i + 2, "0000", 4) == 0)
-			return 1;
+			count++;
 		i++; /* skip the escaped character, so "\\u0000" is not a NUL */
 	}
-	return 0;
+	if (count == 0)
+		return NULL;
+	char *copy = malloc(len + count * 6 + 1), *o = copy;
+	if (copy == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (body[i] == '\\' && i + 5 < len && body[i + 1] == 'u' &&
+		    memcmp(body + i + 2, "0000", 4) == 0) {
+			memcpy(o, "\\uDBFF\\uDFFF", 12);
+			o += 12;
+			i += 5;
+		} else if (body[i] == '\\' && i + 1 < len) {
+			*o++ = body[i++];
+			*o++ = body[i];
+		} else {
+			*o++ = body[i];
+		}
+	}
+	*o = '\0';
+	*out_len = (size_t)(o - copy);
+	return copy;
 }
+
+static int has_nul(const char *s) { return s != NULL && strstr(s, NUL_MARK) != NULL; }
 
 cJSON *spec_parse_json(const char *body, size_t len, struct spec_error *e)
 {
@@ -94,29 +122,32 @@ cJSON *spec_parse_json(const char *body, size_t len, struct spec_error *e)
 		snprintf(e->message, sizeof(e->message), "the body is not valid UTF-8");
 		return NULL;
 	}
+	size_t marked_len = 0;
+	char *marked = mark_escaped_nuls(body, len, &marked_len);
+	if (marked != NULL) {
+		body = marked;
+		len = marked_len;
+	}
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (root == NULL) {
-		size_t at = end ? (size_t)(end - body) : 0;
-		snprintf(e->message, sizeof(e->message), "not valid JSON (near byte %zu)", at);
-		return NULL;
-	}
-	/* Only white space may follow the value. */
-	for (const char *p = end; p < body + len; p++) {
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-			cJSON_Delete(root);
-			snprintf(e->message, sizeof(e->message),
-			    "not valid JSON: data after the value at byte %zu", (size_t)(p - body));
-			return NULL;
+		snprintf(e->message, sizeof(e->message), "not valid JSON (near byte %zu)",
+		    end ? (size_t)(end - body) : 0);
+	} else {
+		/* Only white space may follow the value. */
+		for (const char *p = end; p < body + len; p++) {
+			if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+				snprintf(e->message, sizeof(e->message),
+				    "not valid JSON: data after the value at byte %zu", (size_t)(p - body));
+				cJSON_Delete(root);
+				root = NULL;
+				break;
+			}
 		}
 	}
-	if (has_escaped_nul(body, len)) {
-		cJSON_Delete(root);
+	free(marked);
+	if (root != NULL)
 		e->invalid_json = 0;
-		snprintf(e->message, sizeof(e->message), "strings must not contain \\u0000");
-		return NULL;
-	}
-	e->invalid_json = 0;
 	return root;
 }
 
@@ -168,6 +199,8 @@ static int get_string(const cJSON *obj, const char *name, char **out, const char
 		return 0;
 	if (!cJSON_IsString(v))
 		return fail(e, prefix, name, "%s must be a string", name);
+	if (has_nul(v->valuestring))
+		return fail(e, prefix, name, "%s must not contain NUL (\\u0000)", name);
 	if ((*out = strdup(v->valuestring)) == NULL)
 		return fail(e, prefix, name, "out of memory");
 	return 0;
@@ -183,6 +216,8 @@ static int get_command(const cJSON *obj, struct job_spec *out, const char *prefi
 	if (cJSON_IsString(v)) {
 		if (v->valuestring[0] == '\0')
 			return fail(e, prefix, "command", "command must not be empty");
+		if (has_nul(v->valuestring))
+			return fail(e, prefix, "command", "command must not contain NUL (\\u0000)");
 	} else if (cJSON_IsArray(v)) {
 		int i = 0;
 		if (v->child == NULL)
@@ -192,6 +227,8 @@ static int get_command(const cJSON *obj, struct job_spec *out, const char *prefi
 			snprintf(sub, sizeof(sub), "command[%d]", i);
 			if (!cJSON_IsString(a))
 				return fail(e, prefix, sub, "%s must be a string", sub);
+			if (has_nul(a->valuestring))
+				return fail(e, prefix, sub, "%s must not contain NUL (\\u0000)", sub);
 		}
 		if (v->child->valuestring[0] == '\0')
 			return fail(e, prefix, "command[0]", "the program name must not be empty");
@@ -218,6 +255,8 @@ static int get_env(const cJSON *obj, struct job_spec *out, const char *prefix,
 		snprintf(sub, sizeof(sub), "env.%.100s", it->string);
 		if (!cJSON_IsString(it))
 			return fail(e, prefix, sub, "%s must be a string", sub);
+		if (has_nul(it->string) || has_nul(it->valuestring))
+			return fail(e, prefix, sub, "%s must not contain NUL (\\u0000)", sub);
 		if (it->string[0] == '\0' || strchr(it->string, '=') != NULL)
 			return fail(e, prefix, sub, "environment names must be non-empty, without '='");
 		for (const cJSON *prev = v->child; prev != it; prev = prev->next)

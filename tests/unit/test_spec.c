@@ -281,9 +281,12 @@ static void test_nul_bytes_are_rejected_raw_or_escaped(void **state)
 	(void)state;
 
 	assert_not_json(raw, sizeof(raw) - 1);
-	const char *escaped = "{\"command\": \"a\\u0000b\"}";
-	assert_null(spec_parse_json(escaped, strlen(escaped), &e));
-	tu_assert_contains(e.message, "\\u0000");
+	/* An escaped NUL is refused by validation, naming the field it is in. */
+	assert_job_rejected("{\"command\": \"a\\u0000b\"}", "command");
+	assert_job_rejected("{\"command\": [\"echo\", \"a\\u0000b\"]}", "command[1]");
+	assert_job_rejected("{\"command\": \"true\", \"env\": {\"K\": \"\\u0000\"}}", "env.K");
+	assert_job_rejected("{\"command\": \"true\", \"stdin\": \"x\\u0000\"}", "stdin");
+	(void)e;
 	/* An escaped backslash followed by "u0000" is six ordinary characters. */
 	assert_job_ok("{\"command\": \"a\\\\u0000b\"}", &s);
 	assert_string_equal(s.command, "\"a\\\\u0000b\"");

@@ -1,0 +1,54 @@
+# Output capture limits: each stream is cut at --output-limit, the cut is
+# flagged with X-Jobd-Truncated, and *_bytes counts everything written.
+from base import JobdTestCase
+
+LIMIT = 1000
+
+
+class TestOutputLimit(JobdTestCase):
+    SERVER_FLAGS = ["--workers", "2", "--output-limit", str(LIMIT)]
+
+    def fetch(self, job_id, stream):
+        st, hd, body = self.jobd.request("GET", "/v1/jobs/%d/%s" % (job_id, stream))
+        self.assertEqual(st, 200, body)
+        self.assertTrue(hd.get("Content-Type", "").startswith("text/plain"))
+        return body, hd.get("X-Jobd-Truncated")
+
+    def test_stdout_over_the_limit_is_truncated_and_counted(self):
+        job = self.jobd.submit({"command": "head -c 5000 /dev/zero | tr '\\0' a"})
+        job = self.jobd.wait_for(job["id"], timeout=15)
+        self.assertEqual(job["state"], "succeeded", job)
+        out, cut = self.fetch(job["id"], "stdout")
+        self.assertEqual(out, "a" * LIMIT)
+        self.assertEqual(cut, "true")
+        self.assertEqual(job["stdout_bytes"], 5000)
+        err, cut = self.fetch(job["id"], "stderr")
+        self.assertEqual(err, "")
+        self.assertNotEqual(cut, "true")
+
+    def test_each_stream_has_its_own_limit(self):
+        job = self.jobd.submit({"command": "head -c 1500 /dev/zero | tr '\\0' e >&2; "
+                                           "head -c 999 /dev/zero | tr '\\0' o"})
+        job = self.jobd.wait_for(job["id"], timeout=15)
+        self.assertEqual(job["state"], "succeeded", job)
+        out, cut = self.fetch(job["id"], "stdout")
+        self.assertEqual((len(out), cut == "true"), (999, False))
+        err, cut = self.fetch(job["id"], "stderr")
+        self.assertEqual((err, cut), ("e" * LIMIT, "true"))
+        self.assertEqual(job["stdout_bytes"], 999)
+        self.assertEqual(job["stderr_bytes"], 1500)
+
+    def test_output_exactly_at_the_limit_is_not_truncated(self):
+        job = self.jobd.submit({"command": "head -c %d /dev/zero | tr '\\0' x" % LIMIT})
+        job = self.jobd.wait_for(job["id"], timeout=15)
+        out, cut = self.fetch(job["id"], "stdout")
+        self.assertEqual(out, "x" * LIMIT)
+        self.assertNotEqual(cut, "true")
+
+    def test_a_job_writing_far_past_the_limit_is_not_blocked(self):
+        job = self.jobd.submit({"command": "head -c 20000000 /dev/zero", "timeout_s": 30})
+        job = self.jobd.wait_for(job["id"], timeout=30)
+        self.assertEqual(job["state"], "succeeded", job)
+        self.assertEqual(job["stdout_bytes"], 20000000)
+        out, cut = self.fetch(job["id"], "stdout")
+        self.assertEqual((len(out), cut), (LIMIT, "true"))
