@@ -194,16 +194,23 @@ static int derive_paths(struct config *cfg, char *err)
 	cfg->self_exe[n] = '\0';
 
 	if (cfg->web_dir[0] == '\0') {
-		/* Installed: <prefix>/bin/jobd → <prefix>/share/jobd/web.
-		 * Built in the tree: <repo>/build/jobd → <repo>/web. */
+		/* Installed: <prefix>/bin/jobd → <prefix>/share/jobd/web. Built in
+		 * the tree: <repo>/build/jobd or <repo>/build/asan/jobd → <repo>/web. */
+		static const char *const candidates[] = {
+			"/../share/jobd/web", "/../web", "/../../web",
+		};
 		char dir[CONFIG_PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", cfg->self_exe);
 		char *slash = strrchr(dir, '/');
 		if (slash != NULL)
 			*slash = '\0';
-		snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%.4000s/../share/jobd/web", dir);
-		if (access(cfg->web_dir, R_OK) != 0)
-			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%.4000s/../web", dir);
+		for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%.4000s%s", dir, candidates[i]);
+			char index[CONFIG_PATH_MAX + 16];
+			snprintf(index, sizeof(index), "%s/index.html", cfg->web_dir);
+			if (access(index, R_OK) == 0)
+				break;
+		}
 	}
 	if (cfg->job_dir[0] == '\0' && getcwd(cfg->job_dir, sizeof(cfg->job_dir)) == NULL) {
 		err_set(err, "getcwd: %s", strerror(errno));

@@ -346,8 +346,11 @@ void dispatch_turn(struct dispatch *d)
 		goto fail;
 
 	/* Reports that arrived while we worked (none today: single thread) stay. */
-	memmove(d->reports, d->reports + n_reports, (d->n_reports - n_reports) * sizeof(*d->reports));
-	d->n_reports -= n_reports;
+	if (n_reports > 0) {
+		memmove(d->reports, d->reports + n_reports,
+		    (d->n_reports - n_reports) * sizeof(*d->reports));
+		d->n_reports -= n_reports;
+	}
 	answer(d, cmds, &t, true);
 	after_commit(d);
 	return;
