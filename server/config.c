@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "cpus.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -24,7 +26,7 @@ struct option_def {
 static const struct option_def options[] = {
 	{ "--listen", "JOBD_LISTEN", OPT_LISTEN, "ADDR:PORT to listen on (127.0.0.1:8080)" },
 	{ "--db", "JOBD_DB", OPT_STR, "SQLite database path (./data/jobd.db)" },
-	{ "--workers", "JOBD_WORKERS", OPT_WORKERS, "worker processes (online CPUs)" },
+	{ "--workers", "JOBD_WORKERS", OPT_WORKERS, "worker processes (CPUs this process may use)" },
 	{ "--token", "JOBD_TOKEN", OPT_STR, "bearer token required on /v1 (none)" },
 	{ "--default-timeout", "JOBD_DEFAULT_TIMEOUT", OPT_NUM, "job timeout in seconds (3600)" },
 	{ "--max-timeout", "JOBD_MAX_TIMEOUT", OPT_NUM, "largest timeout_s accepted (86400)" },
@@ -169,9 +171,7 @@ static void set_defaults(struct config *cfg)
 	strcpy(cfg->listen_addr, "127.0.0.1");
 	cfg->listen_port = 8080;
 	strcpy(cfg->db_path, "./data/jobd.db");
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg->workers = n > 0 ? (int)n : 1;
-	cfg->workers_source = "cpus";
+	cfg->workers = cpus_usable(&cfg->workers_source);
 	cfg->default_timeout_s = 3600;
 	cfg->max_timeout_s = 86400;
 	cfg->kill_grace_s = 5;

@@ -20,7 +20,7 @@ struct config {
 	char web_dir[CONFIG_PATH_MAX];
 	char job_dir[CONFIG_PATH_MAX]; /* default working directory of jobs */
 	int workers;
-	const char *workers_source;    /* "flag", "env" or "cpus" */
+	const char *workers_source;    /* "flag", "env", "affinity" or "cgroup" */
 	char token[512];               /* empty: no auth */
 	double default_timeout_s;
 	double max_timeout_s;

@@ -70,10 +70,10 @@ class JobdTestCase(unittest.TestCase):
         shared = [self.jobd] if getattr(self, "jobd", None) else []
         return shared + getattr(self, "_servers", [])
 
-    def server(self, *flags, env=None, token=None, via_env=False, start=True):
+    def server(self, *flags, env=None, token=None, via_env=False, start=True, prefix=()):
         """A private server for this test, closed (and its processes killed)
-        when the test ends."""
-        srv = Jobd(flags, env, token, via_env)
+        when the test ends. `prefix` runs it under e.g. taskset."""
+        srv = Jobd(flags, env, token, via_env, prefix)
         self._servers.append(srv)
         self.addCleanup(srv.close)
         return srv.start() if start else srv

@@ -40,8 +40,9 @@ class Jobd:
     With `via_env` the address and database go in JOBD_LISTEN and JOBD_DB
     instead of --listen and --db."""
 
-    def __init__(self, flags=(), env=None, token=None, via_env=False):
+    def __init__(self, flags=(), env=None, token=None, via_env=False, prefix=()):
         self.flags = list(flags)
+        self.prefix = list(prefix)  # e.g. ["taskset", "-c", "0"]
         self.env = dict(env or {})
         self.token = token
         self.via_env = via_env
@@ -64,7 +65,7 @@ class Jobd:
         for _ in range(3):  # a free port can be taken between probe and bind
             self.port = free_port()
             addr = "127.0.0.1:%d" % self.port
-            cmd = [BIN, "--log-level", "debug"] + self.flags
+            cmd = self.prefix + [BIN, "--log-level", "debug"] + self.flags
             env = dict(self.env)
             if self.via_env:
                 env.update(JOBD_LISTEN=addr, JOBD_DB=self.db)

@@ -14,6 +14,18 @@ class TestStatus(JobdTestCase):
         ws = self.jobd.workers()["workers"]
         return ws if all(x["state"] == "idle" for x in ws) else None
 
+    def test_default_pool_is_sized_to_the_cpus_the_process_may_use(self):
+        srv = self.server(prefix=["taskset", "-c", "0"])
+        w = srv.workers()
+        self.assertEqual(w["size"], 1, w)
+        self.assertEqual(w["size_source"], "affinity")
+        self.assertEqual(len(w["workers"]), 1)
+
+    def test_workers_flag_overrides_the_cpu_count(self):
+        srv = self.server("--workers", "3", prefix=["taskset", "-c", "0"])
+        w = srv.workers()
+        self.assertEqual((w["size"], w["size_source"]), (3, "flag"))
+
     def test_healthz_is_ok(self):
         st, hd, body = self.jobd.request("GET", "/healthz")
         self.assertEqual(st, 200)

@@ -1,0 +1,77 @@
+// Launches Debian's chromium through playwright-core (persistent temp profile) and offers page helpers for the tests.
+
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export async function launch({ width = 1280, height = 900 } = {}) {
+  const profile = mkdtempSync(join(tmpdir(), 'jobd-e2e-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width, height },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+  const errors = [];
+  ctx.on('page', (p) => p.on('pageerror', (e) => errors.push(e.message)));
+  for (const p of ctx.pages()) p.on('pageerror', (e) => errors.push(e.message));
+  return {
+    ctx,
+    errors, // uncaught exceptions in the page: the tests assert there are none
+    page: async () => ctx.pages()[0] || ctx.newPage(),
+    async close() {
+      await ctx.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(target, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, name);
+  await target.screenshot({ path });
+  return path;
+}
+
+// Open the dashboard and wait until its counts and jobs table have rendered.
+export async function openDashboard(page, url) {
+  await page.goto(url);
+  await page.waitForSelector('html[data-ready="true"]', { state: 'attached' });
+}
+
+export const tid = (id) => `[data-testid="${id}"]`;
+
+export async function waitText(page, selector, needle, timeout = 30000) {
+  await page.waitForFunction(([sel, n]) => {
+    const el = document.querySelector(sel);
+    return el && el.textContent.includes(n);
+  }, [selector, needle], { timeout });
+}
+
+// Fill the submit form and send it; copies > 1 makes a batch.
+export async function submitForm(page, { command, copies = 1, name = '' }) {
+  await page.fill(tid('submit-command'), command);
+  await page.fill(tid('submit-copies'), String(copies));
+  await page.fill(tid('submit-name'), name);
+  await page.click(tid('submit-button'));
+  await page.waitForFunction(() => /Submitted|Rejected/.test(document.querySelector('[data-testid="submit-msg"]').textContent));
+  const msg = await page.textContent(tid('submit-msg'));
+  if (!/^Submitted/.test(msg)) throw new Error(`submit failed: ${msg}`);
+  return Number(msg.match(/#(\d+)/)[1]);
+}
+
+// Run fn(page); on failure keep a screenshot in artifacts/ for the post-mortem.
+export async function withShot(page, name, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    await screenshot(page, `failure-${name}.png`).catch(() => {});
+    throw err;
+  }
+}
