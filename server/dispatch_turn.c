@@ -107,6 +107,10 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 	int found;
 
 	if (rep->type == REPORT_STARTED) {
+		/* Its DONE in this same turn records the pid and start anyway. */
+		for (const struct report *later = rep + 1; later < d->reports + d->n_reports; later++)
+			if (later->job_id == rep->job_id && later->type != REPORT_STARTED)
+				return 0;
 		if (store_job_set_started(d->store, rep->job_id, rep->pid, rep->started_us, t->err) < 0)
 			return -1;
 		note_change(d, rep->job_id);

@@ -75,6 +75,7 @@ struct job {
 /* What the worker measured for one attempt. */
 struct run_result {
 	enum run_status status;
+	int pid;            /* the job's process (group), 0 if unknown */
 	int exit_code;
 	int term_signal;
 	int64_t started_us, finished_us, run_us;

@@ -23,7 +23,7 @@
 #include "metrics.h"
 #include "store.h"
 
-#define READER_CONNECTIONS 16
+#define READER_CONNECTIONS 8
 
 static void on_signal(int sig) { dispatch_signal(sig); }
 

@@ -168,6 +168,7 @@ static void on_message(struct pool *p, int i, const struct proto_header *h, cons
 		struct run_result r;
 		memcpy(&d, payload, sizeof(d));
 		proto_done_to_result(&d, &r);
+		r.pid = s->job_pid;
 		pthread_mutex_lock(&p->mu);
 		s->state = SLOT_IDLE;
 		s->job_id = 0;

@@ -35,8 +35,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_JOB_FINISH] =
 	    "UPDATE jobs SET state = ?2, exit_code = ?3, signal = ?4, error = ?5,"
 	    " started_at = ?6, finished_at = ?7, run_us = ?8, cpu_user_us = ?9,"
-	    " cpu_sys_us = ?10, max_rss_kb = ?11, stdout_bytes = ?12, stderr_bytes = ?13"
-	    " WHERE id = ?1 AND state = 'running'",
+	    " cpu_sys_us = ?10, max_rss_kb = ?11, stdout_bytes = ?12, stderr_bytes = ?13,"
+	    " pid = coalesce(?14, pid) WHERE id = ?1 AND state = 'running'",
 	[STMT_JOB_REQUEUE] =
 	    "UPDATE jobs SET state = 'queued', queued_at = ?2, error = ?3, pid = NULL,"
 	    " started_at = NULL, finished_at = NULL, exit_code = NULL, signal = NULL,"
@@ -191,6 +191,11 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 		store_err(st, err, "busy_timeout");
 		goto fail;
 	}
+	/* Page caches are per connection: small ones keep the server's memory
+	 * flat however large the table grows (the OS caches the file anyway). */
+	if (exec_sql(st, mode == STORE_WRITER ? "PRAGMA cache_size = -2048"
+					      : "PRAGMA cache_size = -512", err) < 0)
+		goto fail;
 	if (mode == STORE_WRITER &&
 	    (exec_sql(st, "PRAGMA journal_mode = WAL", err) < 0 ||
 		exec_sql(st, "PRAGMA synchronous = NORMAL", err) < 0 ||

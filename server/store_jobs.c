@@ -125,6 +125,7 @@ int store_job_finish(struct store *st, int64_t id, enum job_state state,
 	store_bind_i64_or_null(s, 11, r->max_rss_kb, -1);
 	store_bind_i64_or_null(s, 12, r->stdout_bytes, -1);
 	store_bind_i64_or_null(s, 13, r->stderr_bytes, -1);
+	store_bind_i64_or_null(s, 14, r->pid, 0);
 	return store_step_done(st, s, "UPDATE job finished", err);
 }
 
