@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the dashboard's real-browser tests: installs node deps and Debian chromium if missing, runs node --test,
 # ends with a line "N passed, N failed". Env: JOBD_BIN (default <repo>/build/jobd), CHROMIUM (default /usr/bin/chromium).
+# make test runs this with sh: re-run under bash (pipefail, PIPESTATUS).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,0 +1,65 @@
+// REST client for jobd's /v1 API: bearer token from localStorage, JSON errors as ApiError, 401 hook.
+
+const TOKEN_KEY = 'jobd.token';
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = e.code || 'http_error';
+    this.field = e.field || null;
+  }
+}
+
+let unauthorizedHook = () => {};
+let reachableHook = () => {};
+
+export const onUnauthorized = (fn) => { unauthorizedHook = fn; };
+export const onReachable = (fn) => { reachableHook = fn; };
+
+export function getToken() {
+  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+}
+
+export function setToken(t) {
+  try {
+    if (t) localStorage.setItem(TOKEN_KEY, t);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch { /* storage disabled: the token lives for this page only */ }
+}
+
+async function request(path, { method = 'GET', body, text = false } = {}) {
+  const headers = { Accept: text ? 'text/plain' : 'application/json' };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  } catch (err) {
+    reachableHook(false);
+    throw new ApiError(0, { error: { code: 'network', message: `jobd unreachable (${err.message})` } });
+  }
+  reachableHook(true);
+  if (res.status === 401) unauthorizedHook();
+  if (!res.ok) {
+    let data = null;
+    try { data = await res.json(); } catch { /* non-JSON error body */ }
+    throw new ApiError(res.status, data);
+  }
+  if (text) return { text: await res.text(), truncated: res.headers.get('X-Jobd-Truncated') === 'true' };
+  return res.json();
+}
+
+export const api = {
+  get: (path) => request(path),
+  post: (path, body) => request(path, { method: 'POST', body }),
+  text: (path) => request(path, { text: true }),
+};
+
+// EventSource cannot send headers, so the token travels as a query parameter (accepted on /v1/events only).
+export function eventsUrl() {
+  const t = getToken();
+  return t ? `/v1/events?access_token=${encodeURIComponent(t)}` : '/v1/events';
+}

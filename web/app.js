@@ -1,0 +1,163 @@
+// Dashboard entry point: wires the panels to the API and to live updates (SSE with polling fallback), hash routing.
+
+import { api, onUnauthorized, onReachable } from './api.js';
+import { FINAL, throttle } from './util.js';
+import { model, upsertJob, setStats } from './model.js';
+import { startLive } from './live.js';
+import { initCounts, renderCounts } from './counts.js';
+import { initTimeline, renderTimeline, setWindow } from './timeline.js';
+import { initJobs, setFilter, reset as resetJobs, refreshJobs } from './jobs.js';
+import { initDetail, openJob, closeDetail, detailJobEvent, openJobId } from './detail.js';
+import { initBatch, showBatch, batchJobEvent, batchId } from './batch.js';
+import { initSubmit } from './submit.js';
+import { initAuth, promptToken } from './auth.js';
+
+const $ = (id) => document.getElementById(id);
+const ANIMATE_MS = 250;
+const ready = { counts: false, table: false };
+let live = null;
+let jobsDirty = true;
+let renderQueued = false;
+const pendingJobs = new Set();
+const TABLE_REFRESH_MS = 700;
+const STALE_BATCH = 20;
+
+const refreshTable = throttle(() => {
+  jobsDirty = false;
+  refreshJobs();
+}, TABLE_REFRESH_MS);
+
+function markReady(part) {
+  if (ready[part]) return;
+  ready[part] = true;
+  if (ready.counts && ready.table) {
+    performance.mark('jobd:first-render');
+    document.documentElement.dataset.ready = 'true';
+  }
+}
+
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    renderTimeline();
+    renderCounts();
+    if (model.stats) markReady('counts');
+  });
+}
+
+function setConn(mode) {
+  const el = $('conn');
+  const text = { live: 'live', polling: 'polling', offline: 'jobd unreachable', auth: 'token needed', connecting: 'connecting…' }[mode];
+  el.dataset.mode = mode;
+  el.querySelector('.conn-text').textContent = text;
+}
+
+// A job we only know the id of (e.g. the one a busy worker runs).
+function needJob(id) {
+  if (pendingJobs.has(id)) return;
+  pendingJobs.add(id);
+  api.get(`/v1/jobs/${id}`).then((j) => { upsertJob(j); scheduleRender(); }).catch(() => {}).finally(() => pendingJobs.delete(id));
+}
+
+// A job we hold as running whose worker now runs something else has finished and we missed it: re-read it.
+function refetchStale(pool) {
+  const onSlot = new Map(pool.workers.map((w) => [w.slot, w.job_id]));
+  let n = 0;
+  for (const j of model.jobs.values()) {
+    if (j.state === 'running' && onSlot.get(j.worker) !== j.id && n++ < STALE_BATCH) needJob(j.id);
+  }
+}
+
+// Mirror a job event onto the worker lanes at once, before the next /v1/workers read.
+function patchWorkers(job) {
+  const w = model.workers && model.workers.workers.find((x) => x.slot === job.worker);
+  if (!w) return;
+  if (job.state === 'running') Object.assign(w, { state: 'busy', job_id: job.id, job_started_at: job.started_at });
+  else if (w.job_id === job.id && FINAL.has(job.state)) Object.assign(w, { state: 'idle', job_id: null });
+}
+
+function onJobEvent(job) {
+  upsertJob(job);
+  patchWorkers(job);
+  detailJobEvent(job);
+  batchJobEvent(job);
+  refreshTable();
+  scheduleRender();
+}
+
+// Each read is applied (and rendered) as soon as it arrives: the counts need not wait for the job lists.
+async function onTick(full) {
+  const reads = [
+    api.get('/v1/workers').then((w) => {
+      model.workers = w;
+      const { size, size_source: src } = w;
+      $('pool-size').textContent = `· ${size} worker${size === 1 ? '' : 's'}${src ? ` (size from ${src})` : ''}`;
+      refetchStale(w);
+      if (live) setConn(live.mode);
+    }),
+    api.get('/v1/stats').then(setStats),
+  ];
+  if (full) {
+    for (const q of ['state=running&limit=500', 'state=succeeded,failed,timed_out,canceled&limit=200']) {
+      reads.push(api.get(`/v1/jobs?${q}`).then((r) => r.jobs.forEach(upsertJob)));
+    }
+  }
+  for (const r of reads) r.then(scheduleRender, () => {});
+  if (full || jobsDirty) refreshTable();
+  await Promise.allSettled(reads);
+}
+
+function route() {
+  const m = location.hash.match(/^#\/(jobs|batches)\/(\d+)$/);
+  if (m && m[1] === 'jobs') openJob(Number(m[2]));
+  else if (m) {
+    closeDetail();
+    showBatch(Number(m[2]));
+    $('batch-panel').scrollIntoView({ block: 'nearest' });
+  } else closeDetail();
+}
+
+const go = (hash) => { if (location.hash === hash) route(); else location.hash = hash; };
+
+function onTokenSaved() {
+  setConn('connecting');
+  live.restart();
+  resetJobs();
+  if (batchId()) showBatch(batchId());
+  const id = openJobId();
+  if (id) { closeDetail(); go(`#/jobs/${id}`); }
+}
+
+function init() {
+  initCounts($('counts'), { onPickState: (s) => { setFilter({ state: s }); $('jobs-panel').scrollIntoView({ behavior: 'smooth' }); } });
+  initTimeline($('timeline'), $('tooltip'), $('legend'), { onOpen: (id) => go(`#/jobs/${id}`), needJob });
+  $('tl-window').addEventListener('change', (e) => { setWindow(e.target.value); scheduleRender(); });
+  initJobs({
+    body: $('jobs-body'), state: $('f-state'), batch: $('f-batch'), clear: $('f-clear'), filters: $('filters'),
+    newest: $('pg-newest'), newer: $('pg-newer'), older: $('pg-older'), info: $('pg-info'),
+  }, { onOpen: (id) => go(`#/jobs/${id}`), onFirstRender: () => markReady('table') });
+  initDetail($('detail'), {
+    onClose: () => { if (location.hash.startsWith('#/jobs/')) history.replaceState(null, '', location.pathname + location.search); },
+    onOpenBatch: (id) => go(`#/batches/${id}`),
+    onChanged: (job) => { upsertJob(job); jobsDirty = true; scheduleRender(); },
+  });
+  initBatch({ panel: $('batch-panel'), body: $('batch-body'), showJobs: $('batch-jobs') }, {
+    onShowJobs: (id) => { setFilter({ state: '', batch: String(id) }); $('jobs-panel').scrollIntoView({ behavior: 'smooth' }); },
+  });
+  initSubmit($('submit-form'), $('submit-msg'), {
+    onJob: (job) => { onJobEvent(job); go(`#/jobs/${job.id}`); },
+    onBatch: (batch) => { jobsDirty = true; showBatch(batch.id, batch); go(`#/batches/${batch.id}`); },
+  });
+  initAuth($('token-dialog'), $('token-button'), onTokenSaved);
+  onUnauthorized(() => { setConn('auth'); promptToken(true); });
+  onReachable((ok) => { if (!ok) setConn('offline'); });
+
+  live = startLive({ onJob: onJobEvent, onTick, onMode: setConn });
+  window.addEventListener('hashchange', route);
+  route();
+  setInterval(() => { if (!document.hidden) scheduleRender(); }, ANIMATE_MS);
+}
+
+init();

@@ -1,0 +1,85 @@
+// Batch view: progress bar stacked by state, counts, makespan / total run time / parallel speedup; live until done.
+
+import { STATES, FINAL, h, fmtMs, fmtDateTime, stateLabel } from './util.js';
+import { api } from './api.js';
+
+const REFRESH_MS = 1000;
+// Finished states first so the bar fills from the left; then running, then queued.
+const PROGRESS_ORDER = ['succeeded', 'failed', 'timed_out', 'canceled', 'running', 'queued'];
+let el;
+let current = null; // {id, batch, timer}
+
+export function initBatch(elements, { onShowJobs }) {
+  el = elements; // {panel, body, showJobs}
+  el.showJobs.addEventListener('click', () => { if (current) onShowJobs(current.id); });
+}
+
+export const batchId = () => (current ? current.id : null);
+
+export function showBatch(id, initial = null) {
+  if (!current || current.id !== id) {
+    if (current) clearTimeout(current.timer);
+    current = { id, batch: null, timer: null };
+    el.body.replaceChildren(h('p', { class: 'muted' }, `Loading batch #${id}…`));
+  }
+  el.panel.hidden = false;
+  if (initial) render(initial);
+  refresh(current);
+}
+
+// A job of the shown batch changed: re-read the batch soon.
+export function batchJobEvent(job) {
+  if (current && job.batch_id === current.id && !current.timer) {
+    current.timer = setTimeout(() => refresh(current), 200);
+  }
+}
+
+const isDone = (b) => b.finished_at != null || STATES.every((s) => FINAL.has(s) || !b.counts[s]);
+
+async function refresh(cur) {
+  clearTimeout(cur.timer);
+  cur.timer = null;
+  try {
+    const b = await api.get(`/v1/batches/${cur.id}`);
+    if (current !== cur) return;
+    render(b);
+  } catch (err) {
+    if (current !== cur) return;
+    if (err.status === 404) { el.body.replaceChildren(h('p', { class: 'form-msg' }, `No batch #${cur.id}.`)); return; }
+  }
+  if (current === cur && !cur.timer && !(cur.batch && isDone(cur.batch) && cur.batch.speedup != null)) {
+    cur.timer = setTimeout(() => refresh(cur), REFRESH_MS);
+  }
+}
+
+function render(b) {
+  current.batch = b;
+  const total = b.total || 0;
+  const finished = STATES.filter((s) => FINAL.has(s)).reduce((n, s) => n + (b.counts[s] || 0), 0);
+  const done = isDone(b);
+  const bar = h('div', {
+    class: 'progress', role: 'progressbar', 'aria-label': 'Batch progress',
+    'aria-valuemin': '0', 'aria-valuemax': String(total), 'aria-valuenow': String(finished),
+    dataset: { testid: 'batch-progress' },
+  }, ...PROGRESS_ORDER.filter((s) => b.counts[s]).map((s) => h('span', {
+    class: `seg s-${s}`, style: `width:${(b.counts[s] / Math.max(total, 1)) * 100}%`, title: `${stateLabel(s)}: ${b.counts[s]}`,
+  })));
+  const speed = b.speedup == null ? '—' : `${b.speedup.toFixed(2)}×`;
+  const stat = (label, value, testid, extra = {}) => h('div', { class: 'stat' },
+    h('span', { class: 'muted' }, label), h('strong', { dataset: { testid, ...extra } }, value));
+  el.body.replaceChildren(
+    h('p', { class: 'batch-name', dataset: { testid: 'batch-title', batchId: String(b.id) } },
+      h('strong', {}, `#${b.id}`), b.name ? ` ${b.name}` : ''),
+    h('div', { class: 'progress-line' }, bar,
+      h('span', { class: 'muted', dataset: { testid: 'batch-done', done: String(done) } }, `${finished} / ${total}${done ? ' · done' : ''}`)),
+    h('div', { class: 'chips' }, ...STATES.map((s) => h('span', { class: `chip s-${s}`, dataset: { testid: `batch-count-${s}` } },
+      h('i', { class: `sw s-${s}` }), `${stateLabel(s)} ${b.counts[s] || 0}`))),
+    h('div', { class: 'summary big' },
+      stat('speedup', speed, 'batch-speedup', { value: b.speedup == null ? '' : String(b.speedup) }),
+      stat('makespan', fmtMs(b.makespan_ms), 'batch-makespan'),
+      stat('total run', fmtMs(b.total_run_ms), 'batch-total-run')),
+    h('p', { class: 'muted small' }, `created ${fmtDateTime(b.created_at)}`,
+      b.started_at ? ` · started ${fmtDateTime(b.started_at)}` : '',
+      b.finished_at ? ` · finished ${fmtDateTime(b.finished_at)}` : ''),
+  );
+}

@@ -1,0 +1,159 @@
+// Job detail drawer: every field of one job, stdout/stderr (re-read while it runs), cancel button.
+
+import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText } from './util.js';
+import { api } from './api.js';
+
+const REFRESH_MS = 1000;
+const TIME_FIELDS = new Set(['created_at', 'started_at', 'finished_at', 'next_attempt_at', 'run_at']);
+let dlg;
+let opts;
+let current = null; // {id, job, timer, outputsFinal, ui}
+let returnFocus = null;
+
+export function initDetail(dialog, options) {
+  dlg = dialog;
+  opts = options; // {onClose(), onOpenBatch(id), onChanged(job)}
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && dlg.open) closeDetail(); });
+}
+
+export const openJobId = () => (current ? current.id : null);
+
+export function openJob(id) {
+  if (current && current.id === id && dlg.open) return;
+  stop();
+  returnFocus = document.activeElement;
+  current = { id, job: null, timer: null, outputsFinal: false, ui: build(id) };
+  dlg.replaceChildren(current.ui.root);
+  if (!dlg.open) dlg.show();
+  current.ui.close.focus();
+  refresh(current);
+}
+
+export function closeDetail() {
+  if (!dlg.open) return;
+  stop();
+  dlg.close();
+  if (returnFocus && returnFocus.isConnected) returnFocus.focus();
+  opts.onClose();
+}
+
+function stop() {
+  if (current) clearTimeout(current.timer);
+  current = null;
+}
+
+// A live event for the open job: show the state at once.
+export function detailJobEvent(job) {
+  if (current && job.id === current.id) { current.job = job; render(current); }
+}
+
+function build(id) {
+  const ui = {
+    title: h('h2', { id: 'detail-title' }, `Job #${id}`),
+    close: h('button', { type: 'button', class: 'ghost', dataset: { testid: 'detail-close' }, onclick: closeDetail }, 'Close'),
+    state: h('span', { dataset: { testid: 'detail-state' } }, '…'),
+    cancel: h('button', { type: 'button', class: 'danger', dataset: { testid: 'detail-cancel' }, onclick: () => cancel() }, 'Cancel job'),
+    batch: h('button', { type: 'button', class: 'ghost', hidden: true }, 'Open batch'),
+    msg: h('p', { class: 'form-msg', role: 'alert' }),
+    error: h('p', { class: 'job-error', dataset: { testid: 'detail-error' }, hidden: true }),
+    cmd: h('pre', { class: 'cmdline', dataset: { testid: 'detail-command' } }),
+    summary: h('div', { class: 'summary' }),
+    fields: h('dl', { class: 'fields', dataset: { testid: 'detail-fields' } }),
+    stdout: h('pre', { class: 'out', dataset: { testid: 'detail-stdout' }, tabindex: '0', 'aria-label': 'Standard output' }),
+    stderr: h('pre', { class: 'out err', dataset: { testid: 'detail-stderr' }, tabindex: '0', 'aria-label': 'Standard error' }),
+    outNote: h('span', { class: 'muted' }),
+    errNote: h('span', { class: 'muted' }),
+  };
+  ui.root = h('div', { class: 'detail' },
+    h('div', { class: 'detail-head' }, ui.title, ui.close),
+    h('div', { class: 'row' }, ui.state, ui.cancel, ui.batch),
+    ui.msg, ui.error, ui.cmd, ui.summary,
+    h('h3', {}, 'stdout ', ui.outNote), ui.stdout,
+    h('h3', {}, 'stderr ', ui.errNote), ui.stderr,
+    h('details', { open: true }, h('summary', {}, 'All fields'), ui.fields));
+  return ui;
+}
+
+async function refresh(cur) {
+  try {
+    const job = await api.get(`/v1/jobs/${cur.id}`);
+    if (current !== cur) return;
+    cur.job = job;
+    opts.onChanged(job);
+    render(cur);
+    if (!cur.outputsFinal) {
+      const final = FINAL.has(job.state);
+      const [o, e] = await Promise.all([api.text(`/v1/jobs/${cur.id}/stdout`), api.text(`/v1/jobs/${cur.id}/stderr`)]);
+      if (current !== cur) return;
+      showOut(cur.ui.stdout, cur.ui.outNote, o);
+      showOut(cur.ui.stderr, cur.ui.errNote, e);
+      cur.outputsFinal = final;
+    }
+  } catch (err) {
+    if (current !== cur) return;
+    cur.ui.msg.textContent = err.status === 404 ? `No job #${cur.id}.` : `Could not load: ${err.message}`;
+    if (err.status === 404) return;
+  }
+  if (current === cur && !(cur.job && FINAL.has(cur.job.state) && cur.outputsFinal)) {
+    cur.timer = setTimeout(() => refresh(cur), REFRESH_MS);
+  }
+}
+
+function showOut(pre, note, { text, truncated }) {
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  if (pre.textContent !== text) pre.textContent = text;
+  pre.classList.toggle('empty', text === '');
+  note.textContent = truncated ? '(truncated at the output limit)' : '';
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+function render(cur) {
+  const { job, ui } = cur;
+  ui.title.textContent = `Job #${job.id}${job.name ? ` · ${job.name}` : ''}`;
+  ui.state.replaceChildren(badge(job.state));
+  ui.state.dataset.state = job.state;
+  const active = job.state === 'queued' || job.state === 'running';
+  ui.cancel.hidden = !active;
+  if (job.cancel_requested) { ui.cancel.disabled = true; ui.cancel.textContent = 'Cancelling…'; }
+  ui.batch.hidden = job.batch_id == null;
+  ui.error.hidden = !job.error;
+  ui.error.textContent = job.error || '';
+  ui.batch.onclick = () => opts.onOpenBatch(job.batch_id);
+  ui.cmd.textContent = `${Array.isArray(job.command) ? '$ ' : 'sh -c '}${Array.isArray(job.command) ? cmdText(job.command) : JSON.stringify(job.command)}`;
+  const stat = (k, v) => h('div', { class: 'stat' }, h('span', { class: 'muted' }, k), h('strong', {}, v));
+  ui.summary.replaceChildren(stat('queue', fmtMs(job.queue_ms)), stat('run', fmtMs(job.run_ms)),
+    stat('cpu user', fmtMs(job.cpu_user_ms)), stat('cpu sys', fmtMs(job.cpu_sys_ms)),
+    stat('max rss', job.max_rss_kb == null ? '—' : `${(job.max_rss_kb / 1024).toFixed(1)} MiB`),
+    stat('exit', job.exit_code ?? (job.signal != null ? `signal ${job.signal}` : '—')));
+  ui.fields.replaceChildren(...Object.entries(job).flatMap(([k, v]) => [
+    h('dt', {}, k),
+    h('dd', { dataset: { field: k } }, fieldText(k, v)),
+  ]));
+}
+
+function fieldText(k, v) {
+  if (v === null || v === undefined) return 'null';
+  if (TIME_FIELDS.has(k)) return `${fmtDateTime(v)} (${v})`;
+  if (typeof v === 'object') return JSON.stringify(v);
+  if (k.endsWith('_ms') && typeof v === 'number') return `${fmtMs(v)} (${v})`;
+  return String(v);
+}
+
+async function cancel() {
+  const cur = current;
+  if (!cur) return;
+  cur.ui.cancel.disabled = true;
+  cur.ui.msg.textContent = '';
+  try {
+    const job = await api.post(`/v1/jobs/${cur.id}/cancel`, {});
+    if (current !== cur) return;
+    cur.job = job;
+    opts.onChanged(job);
+    render(cur);
+    if (!job.cancel_requested) cur.ui.cancel.disabled = false;
+  } catch (err) {
+    if (current !== cur) return;
+    cur.ui.cancel.disabled = false;
+    cur.ui.msg.textContent = err.status === 409 ? 'The job had already finished.' : `Cancel failed: ${err.message}`;
+  }
+}

@@ -1,0 +1,115 @@
+// Jobs table: newest first, state/batch filters, pagination that only follows the API's `next` links.
+
+import { STATES, h, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel } from './util.js';
+import { api } from './api.js';
+
+const PAGE = 25;
+let el;
+let opts;
+let pageUrl = null; // URL of the page shown
+let history = []; // URLs of the newer pages, to go back
+let nextUrl = null;
+let loading = null;
+let loaded = false;
+let again = false; // a refresh was asked for while a load ran
+
+export function initJobs(elements, options) {
+  el = elements; // {body, state, batch, clear, filters, newest, newer, older, info}
+  opts = options; // {onOpen(id), onFirstRender()}
+  for (const s of STATES) el.state.append(h('option', { value: s }, stateLabel(s)));
+  el.state.addEventListener('change', () => reset());
+  el.batch.addEventListener('change', () => reset());
+  el.filters.addEventListener('submit', (e) => { e.preventDefault(); reset(); });
+  el.clear.addEventListener('click', () => setFilter({ state: '', batch: '' }));
+  el.older.addEventListener('click', () => {
+    if (!nextUrl) return;
+    history.push(pageUrl);
+    load(nextUrl);
+  });
+  el.newer.addEventListener('click', () => { if (history.length) load(history.pop()); });
+  el.newest.addEventListener('click', () => reset());
+  el.body.addEventListener('click', (e) => {
+    const tr = e.target.closest('tr[data-job-id]');
+    if (tr) opts.onOpen(Number(tr.dataset.jobId));
+  });
+}
+
+export function setFilter({ state, batch }) {
+  if (state !== undefined) el.state.value = state;
+  if (batch !== undefined) el.batch.value = batch;
+  reset();
+}
+
+function firstUrl() {
+  const q = new URLSearchParams({ limit: String(PAGE) });
+  if (el.state.value) q.set('state', el.state.value);
+  const b = el.batch.value.trim();
+  if (/^\d+$/.test(b)) q.set('batch_id', b);
+  return `/v1/jobs?${q}`;
+}
+
+export function reset() {
+  history = [];
+  return load(firstUrl());
+}
+
+// Re-read the page on show (cheap: one keyset page); called on live updates, throttled by the caller.
+export function refreshJobs() {
+  if (loading) {
+    again = true;
+    return loading;
+  }
+  return load(pageUrl || firstUrl());
+}
+
+async function load(url) {
+  const mine = (async () => {
+    try {
+      const data = await api.get(url);
+      if (loading !== mine) return;
+      pageUrl = url;
+      nextUrl = data.next || null;
+      renderRows(data.jobs);
+    } catch (err) {
+      if (loading !== mine) return;
+      if (err.status !== 401) el.body.replaceChildren(emptyRow(`Could not load jobs: ${err.message}`));
+    } finally {
+      if (loading === mine) {
+        loading = null;
+        if (again) {
+          again = false;
+          refreshJobs();
+        }
+      }
+    }
+  })();
+  loading = mine;
+  return mine;
+}
+
+function emptyRow(text) {
+  return h('tr', { class: 'empty' }, h('td', { colspan: '9' }, text));
+}
+
+function renderRows(jobs) {
+  const rows = jobs.map((j) => h('tr', { dataset: { testid: 'job-row', jobId: String(j.id), state: j.state } },
+    h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Open job ${j.id}` }, `#${j.id}`)),
+    h('td', {}, badge(j.state)),
+    h('td', { class: 'cmd', title: cmdText(j.command) },
+      j.name ? h('span', { class: 'job-name' }, j.name) : null, h('code', {}, cmdText(j.command))),
+    h('td', { class: 'wide' }, j.batch_id ?? '—'),
+    h('td', { class: 'wide' }, j.worker ?? '—'),
+    h('td', { class: 'num' }, fmtMs(j.queue_ms)),
+    h('td', { class: 'num' }, fmtMs(j.run_ms)),
+    h('td', { class: 'num' }, j.exit_code ?? (j.signal != null ? `sig ${j.signal}` : '—')),
+    h('td', { class: 'wide muted' }, fmtClock(parseTime(j.created_at)))));
+  el.body.replaceChildren(...(rows.length ? rows : [emptyRow('No jobs match.')]));
+  el.older.disabled = !nextUrl;
+  el.newer.disabled = history.length === 0;
+  el.newest.disabled = history.length === 0;
+  el.info.textContent = `page ${history.length + 1}${jobs.length ? ` · #${jobs[0].id}–#${jobs[jobs.length - 1].id}` : ''}`;
+  if (!loaded) {
+    loaded = true;
+    opts.onFirstRender();
+  }
+}

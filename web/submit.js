@@ -1,0 +1,88 @@
+// Submit form: a command (shell string or argv JSON array), name, timeout, priority, × N copies (→ POST /v1/batches).
+
+import { api } from './api.js';
+
+const MAX_COPIES = 10000;
+let form;
+let msg;
+let opts;
+const field = (n) => form.elements.namedItem(n);
+
+export function initSubmit(formEl, msgEl, options) {
+  form = formEl;
+  msg = msgEl;
+  opts = options; // {onJob(job), onBatch(batch)}
+  form.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
+  form.addEventListener('change', (e) => {
+    if (e.target.name === 'mode') field('command').placeholder = e.target.value === 'argv' ? '["sleep", "1"]' : 'sleep 1';
+  });
+}
+
+function fail(text, name) {
+  msg.textContent = text;
+  msg.className = 'form-msg';
+  if (name && field(name)) {
+    field(name).setAttribute('aria-invalid', 'true');
+    field(name).focus();
+  }
+  return null;
+}
+
+// Build one job spec from the form, or report what is wrong and return null.
+function readSpec() {
+  for (const f of form.querySelectorAll('[aria-invalid]')) f.removeAttribute('aria-invalid');
+  const raw = field('command').value.trim();
+  if (!raw) return fail('Enter a command.', 'command');
+  let command = raw;
+  if (field('mode').value === 'argv') {
+    try { command = JSON.parse(raw); } catch { return fail('argv must be a JSON array of strings, e.g. ["sleep", "1"].', 'command'); }
+    if (!Array.isArray(command) || !command.length || !command.every((a) => typeof a === 'string')) {
+      return fail('argv must be a non-empty JSON array of strings.', 'command');
+    }
+  }
+  const spec = { command };
+  const name = field('name').value.trim();
+  if (name) spec.name = name;
+  if (field('timeout').value !== '') {
+    const t = Number(field('timeout').value);
+    if (!(t > 0)) return fail('Timeout must be a number of seconds > 0.', 'timeout');
+    spec.timeout_s = t;
+  }
+  const p = Number(field('priority').value || 0);
+  if (!Number.isInteger(p) || p < -1000 || p > 1000) return fail('Priority must be an integer from −1000 to 1000.', 'priority');
+  if (p) spec.priority = p;
+  return spec;
+}
+
+async function submit() {
+  const spec = readSpec();
+  if (!spec) return;
+  const copies = Number(field('copies').value || 1);
+  if (!Number.isInteger(copies) || copies < 1 || copies > MAX_COPIES) {
+    fail(`Copies must be an integer from 1 to ${MAX_COPIES}.`, 'copies');
+    return;
+  }
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  msg.className = 'form-msg ok';
+  msg.textContent = 'Submitting…';
+  try {
+    if (copies === 1) {
+      const job = await api.post('/v1/jobs', spec);
+      msg.textContent = `Submitted job #${job.id}.`;
+      opts.onJob(job);
+    } else {
+      const jobs = Array.from({ length: copies }, (_, i) => (spec.name ? { ...spec, name: `${spec.name}-${i + 1}` } : spec));
+      const body = { jobs };
+      if (spec.name) body.name = spec.name;
+      const batch = await api.post('/v1/batches', body);
+      msg.textContent = `Submitted batch #${batch.id} of ${copies} jobs.`;
+      opts.onBatch(batch);
+    }
+  } catch (err) {
+    const where = err.field ? ` (${err.field})` : '';
+    fail(err.status === 401 ? 'A token is required — enter it and submit again.' : `Rejected: ${err.message}${where}`);
+  } finally {
+    button.disabled = false;
+  }
+}

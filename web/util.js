@@ -1,0 +1,84 @@
+// Small shared helpers for the dashboard: DOM building, formatting of times/durations/commands, state list.
+
+export const STATES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'canceled'];
+export const FINAL = new Set(['succeeded', 'failed', 'timed_out', 'canceled']);
+
+export const stateLabel = (s) => String(s).replace('_', ' ');
+
+// h('div', {class: 'x', dataset: {testid: 'y'}, onclick}, child, 'text', ...)
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+export function badge(state) {
+  return h('span', { class: `badge s-${state}`, dataset: { state } }, stateLabel(state));
+}
+
+export function fmtMs(ms) {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(2)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export const parseTime = (iso) => (iso ? Date.parse(iso) : null);
+
+export function fmtClock(t, withMs = false) {
+  if (t === null || t === undefined) return '—';
+  const d = new Date(t);
+  const p = (n, w = 2) => String(n).padStart(w, '0');
+  const base = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return withMs ? `${base}.${p(d.getMilliseconds(), 3)}` : base;
+}
+
+export function fmtDateTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return `${d.toLocaleDateString()} ${fmtClock(d.getTime(), true)}`;
+}
+
+const shellQuote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+// An argv array is shown shell-quoted; a string command is shown as written.
+export function cmdText(command) {
+  if (Array.isArray(command)) return command.map(shellQuote).join(' ');
+  return String(command ?? '');
+}
+
+export function jobTitle(job) {
+  return job.name ? `${job.name}` : cmdText(job.command);
+}
+
+// Run fn at most once per `ms`, trailing call guaranteed.
+export function throttle(fn, ms) {
+  let last = 0;
+  let timer = null;
+  return (...args) => {
+    const wait = last + ms - Date.now();
+    if (wait <= 0 && !timer) {
+      last = Date.now();
+      fn(...args);
+    } else if (!timer) {
+      timer = setTimeout(() => {
+        timer = null;
+        last = Date.now();
+        fn(...args);
+      }, Math.max(wait, 0));
+    }
+  };
+}
