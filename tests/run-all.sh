@@ -51,11 +51,11 @@ with_rc $make_j all || { echo "build failed"; echo "0 passed, 1 failed"; exit 1;
 run_suite unit with_rc $make_j unit
 run_suite unit-valgrind with_rc $make_j unit-valgrind
 run_suite asan-build with_rc sh -c "$make_j asan && echo '1 passed, 0 failed'"
-run_suite unit-asan with_rc sh tests/unit/run.sh build/asan/tests/test_*
-run_suite integration with_rc env JOBD_BIN="$PWD/build/jobd" sh tests/integration/run.sh
-run_suite integration-asan with_rc env JOBD_BIN="$PWD/build/asan/jobd" sh tests/integration/run.sh
+run_suite unit-asan with_rc bash tests/unit/run.sh build/asan/tests/test_*
+run_suite integration with_rc env JOBD_BIN="$PWD/build/jobd" bash tests/integration/run.sh
+run_suite integration-asan with_rc env JOBD_BIN="$PWD/build/asan/jobd" bash tests/integration/run.sh
 for s in e2e chaos hostile install; do
-	[ -f "tests/$s/run.sh" ] && run_suite "$s" with_rc env JOBD_BIN="$PWD/build/jobd" sh "tests/$s/run.sh"
+	[ -f "tests/$s/run.sh" ] && run_suite "$s" with_rc env JOBD_BIN="$PWD/build/jobd" bash "tests/$s/run.sh"
 done
 [ -f mk/robustness.mk ] && run_suite fuzz with_rc $make_j fuzz
 [ -f mk/docker.mk ] && run_suite docker with_rc $make_j docker-test
