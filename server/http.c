@@ -3,6 +3,7 @@
  * (see http.h).
  */
 #include "http.h"
+#include "http_guard.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -135,35 +136,6 @@ static const struct http_route *route_find(const char *method, const char *path,
 	return found;
 }
 
-static bool needs_token(const char *path)
-{
-	return strncmp(path, "/v1/", 4) == 0 || strcmp(path, "/v1") == 0 ||
-	       strcmp(path, "/metrics") == 0;
-}
-
-/* Constant-time comparison: the time taken does not depend on where the
- * strings first differ. */
-static bool same_secret(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char diff = (unsigned char)(la != lb);
-	for (size_t i = 0; i < lb; i++)
-		diff |= (unsigned char)(a[i % (la ? la : 1)] ^ b[i]);
-	return diff == 0 && la > 0;
-}
-
-static bool authorized(struct MHD_Connection *conn, const struct config *cfg, const char *path)
-{
-	if (cfg->token[0] == '\0' || !needs_token(path))
-		return true;
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
-		return same_secret(h + 7, cfg->token);
-	/* EventSource cannot send headers: the stream also takes ?access_token. */
-	const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
-	return q != NULL && strcmp(path, "/v1/events") == 0 && same_secret(q, cfg->token);
-}
-
 static bool json_content_type(struct MHD_Connection *conn)
 {
 	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
@@ -199,45 +171,6 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
 	return ret;
 }
 
-/* "localhost:8080", "127.0.0.1", "[::1]:80" — names that can only mean us. */
-static bool loopback_host(const char *host)
-{
-	const char *end = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
-	size_t n = end ? (size_t)(end - host) + (host[0] == '[') : strlen(host);
-	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	       (n >= 7 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") >= n) ||
-	       (n == 5 && strncmp(host, "[::1]", 5) == 0);
-}
-
-static bool loopback_listen(const struct config *cfg)
-{
-	return strncmp(cfg->listen_addr, "127.", 4) == 0 || strcmp(cfg->listen_addr, "::1") == 0;
-}
-
-/* Browsers are the attack path to a loopback service: a page elsewhere may
- * make them send requests here. DNS rebinding shows as a foreign Host; a
- * cross-site POST carries a foreign Origin. Clients without these headers
- * (curl, scripts) are not browsers and pass. */
-static bool browser_allowed(struct MHD_Connection *conn, const struct config *cfg,
-    const char *method, const char **why)
-{
-	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
-	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-
-	if (host != NULL && loopback_listen(cfg) && !loopback_host(host)) {
-		*why = "Host is not a loopback name (DNS rebinding?)";
-		return false;
-	}
-	if (origin == NULL || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
-		return true;
-	const char *authority = strstr(origin, "://");
-	if (host == NULL || authority == NULL || strcasecmp(authority + 3, host) != 0) {
-		*why = "cross-origin request refused";
-		return false;
-	}
-	return true;
-}
-
 /* Checks that need no body: route, auth, content type, limits, shutdown. */
 static void precheck(struct app *app, struct MHD_Connection *conn, const char *method,
     const char *path, struct conn_state *cs, struct http_resp *r)
@@ -245,11 +178,11 @@ static void precheck(struct app *app, struct MHD_Connection *conn, const char *m
 	char allow[128];
 	const char *cl, *why;
 
-	if (!browser_allowed(conn, app->cfg, method, &why)) {
+	if (!http_browser_allowed(conn, app->cfg, method, &why)) {
 		http_error(r, 403, "forbidden", NULL, "%s", why);
 		return;
 	}
-	if (!authorized(conn, app->cfg, path)) {
+	if (!http_authorized(conn, app->cfg, path)) {
 		http_error(r, 401, "unauthorized", NULL, "missing or wrong bearer token");
 		http_header(r, "WWW-Authenticate", "Bearer");
 		return;

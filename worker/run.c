@@ -1,19 +1,15 @@
 /*
- * run.c — fork, exec, watch and reap one job (see run.h). After git's
- * run-command.c: argv and envp are built before fork; between fork and exec
- * the child makes only async-signal-safe calls; an exec failure comes back
- * over a close-on-exec pipe as {stage, errno} (EOF means the exec worked).
+ * run.c — watches one job from start (start.c) to the end of its process
+ * group (see run.h): output into capture files, stdin fed, timeout and
+ * cancel as SIGTERM then SIGKILL to the group, reaping, and the result.
  */
-#include "run.h"
+#include "run_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/close_range.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,165 +18,6 @@
 #include "../server/log.h"
 #include "capture.h"
 
-#define RUN_READ_CHUNK 65536
-#define RUN_DRAIN_MS 2000 /* how long output may trail the group's death */
-
-enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC };
-
-struct start_error {
-	int stage;
-	int errnum;
-};
-
-struct job_proc {
-	pid_t pid;                /* leader; also the process group id */
-	int out_fd, err_fd, in_fd;
-	const char *stdin_data;
-	size_t stdin_len, stdin_off;
-	struct capture out, err;
-	int64_t t0_mono;
-	int64_t deadline_mono;    /* timeout; 0 once acted on */
-	int64_t kill_at_mono;     /* SIGKILL due; 0 if none */
-	int64_t drain_until_mono; /* after the leader's exit */
-	enum run_status stop_reason; /* RUN_EXITED unless timed out/canceled */
-	int leader_done;
-	int wstatus;
-	struct rusage ru;
-};
-
-static void child_fail(int fd, int stage)
-{
-	struct start_error e = { stage, errno };
-	ssize_t n = write(fd, &e, sizeof(e));
-	(void)n;
-	_exit(127);
-}
-
-/* In the child. The worker has no threads, so this is not the async-signal-
- * safe-only zone that a threaded parent would impose. */
-static void child_exec(const struct proto_run_view *run, pid_t worker_pid, int in_fd,
-    int out_fd, int err_fd, int report_fd)
-{
-	setpgid(0, 0);
-	/* Die with the worker. The worker may already be gone: re-check. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != worker_pid)
-		_exit(127);
-	signal(SIGPIPE, SIG_DFL); /* the worker ignores it; exec keeps SIG_IGN */
-	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		child_fail(report_fd, STAGE_SETUP);
-	if (run->cwd != NULL && chdir(run->cwd) < 0)
-		child_fail(report_fd, STAGE_CHDIR);
-	/* Nothing of the worker's (its server socket above all) reaches the job;
-	 * the report pipe is already close-on-exec. */
-	close_range(3u, ~0u, CLOSE_RANGE_CLOEXEC);
-	/* The worker is single-threaded, so its child may call putenv safely;
-	 * the job's own PATH then also steers the program lookup. */
-	for (char **e = run->envp; *e != NULL; e++)
-		putenv(*e);
-	execvp(run->argv[0], run->argv);
-	child_fail(report_fd, STAGE_EXEC);
-}
-
-static void describe_start_error(const struct start_error *e, const struct proto_run_view *run,
-    struct run_result *res)
-{
-	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir" : "set up stdio for";
-	const char *arg = e->stage == STAGE_CHDIR ? run->cwd : run->argv[0];
-	res->status = RUN_START_FAILED;
-	snprintf(res->error, sizeof(res->error), "%s %s: %s", what, arg, strerror(e->errnum));
-}
-
-static int make_pipe(int fds[2], struct run_result *res, const char *what)
-{
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		res->status = RUN_START_FAILED;
-		snprintf(res->error, sizeof(res->error), "pipe for %s: %s", what, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* Starts the job; 0 with p filled, or -1 with res describing the failure. */
-static int start(const struct run_env *env, int64_t job_id, const struct proto_run_view *run,
-    struct job_proc *p, struct run_result *res)
-{
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, rep[2] = { -1, -1 };
-	int null_fd = -1;
-	pid_t worker_pid = getpid();
-
-	if (make_pipe(out, res, "stdout") < 0 || make_pipe(err, res, "stderr") < 0 ||
-	    make_pipe(rep, res, "exec report") < 0)
-		goto fail;
-	if (run->fixed.stdin_len > 0) {
-		if (make_pipe(in, res, "stdin") < 0)
-			goto fail;
-	} else if ((null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
-		res->status = RUN_START_FAILED;
-		snprintf(res->error, sizeof(res->error), "open /dev/null: %s", strerror(errno));
-		goto fail;
-	}
-
-	res->started_us = clock_wall_us();
-	p->t0_mono = clock_mono_us();
-	p->pid = fork();
-	if (p->pid < 0) {
-		res->status = RUN_START_FAILED;
-		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
-		goto fail;
-	}
-	if (p->pid == 0)
-		child_exec(run, worker_pid, null_fd >= 0 ? null_fd : in[0], out[1], err[1], rep[1]);
-
-	/* Both sides set the group, so no signal can race the child's setpgid. */
-	setpgid(p->pid, p->pid);
-	close_fd(&out[1]);
-	close_fd(&err[1]);
-	close_fd(&rep[1]);
-	close_fd(&in[0]);
-	close_fd(&null_fd);
-
-	struct start_error se;
-	ssize_t n;
-	do
-		n = read(rep[0], &se, sizeof(se));
-	while (n < 0 && errno == EINTR);
-	close_fd(&rep[0]);
-	p->out_fd = out[0];
-	p->err_fd = err[0];
-	p->in_fd = in[1];
-	if (n == (ssize_t)sizeof(se)) {
-		describe_start_error(&se, run, res);
-		return -1; /* the child exits 127; the caller reaps it */
-	}
-	if (p->in_fd >= 0 && fcntl(p->in_fd, F_SETFL, O_NONBLOCK) < 0)
-		log_warn("fcntl O_NONBLOCK on job %lld stdin", (long long)job_id);
-
-	struct proto_started st = { .pid = p->pid, .started_us = res->started_us };
-	char perr[ERR_LEN];
-	if (proto_send(env->sock, PROTO_STARTED, env->slot, job_id, &st, sizeof(st), perr) < 0)
-		log_warnx("job %lld: STARTED not sent: %s", (long long)job_id, perr);
-	return 0;
-fail:
-	close_fd(&out[0]);
-	close_fd(&out[1]);
-	close_fd(&err[0]);
-	close_fd(&err[1]);
-	close_fd(&in[0]);
-	close_fd(&in[1]);
-	close_fd(&rep[0]);
-	close_fd(&rep[1]);
-	close_fd(&null_fd);
-	p->pid = -1;
-	return -1;
-}
 
 /* SIGTERM (or SIGKILL) to the whole group, never just the leader. */
 static void signal_group(struct job_proc *p, int sig)
@@ -232,7 +69,7 @@ static void pump_output(struct job_proc *p, int *fd, struct capture *c, int64_t 
 		if (capture_write(c, buf, (size_t)n, err) < 0)
 			log_warnx("job %lld: %s (output is counted, not kept)", (long long)job_id, err);
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-		close_fd(fd);
+		run_close_fd(fd);
 	}
 	(void)p;
 }
@@ -244,7 +81,7 @@ static void pump_stdin(struct job_proc *p)
 	if (n > 0)
 		p->stdin_off += (size_t)n;
 	if ((n < 0 && errno != EINTR && errno != EAGAIN) || p->stdin_off == p->stdin_len)
-		close_fd(&p->in_fd); /* EPIPE: the job closed its stdin; fine */
+		run_close_fd(&p->in_fd); /* EPIPE: the job closed its stdin; fine */
 }
 
 /* 0 to go on, -1 when the worker must exit (server gone or bad message). */
@@ -291,8 +128,8 @@ static void check_clocks(const struct run_env *env, struct job_proc *p)
 
 	if (p->leader_done) {
 		if (now >= p->drain_until_mono) {
-			close_fd(&p->out_fd); /* something escaped the group holds them */
-			close_fd(&p->err_fd);
+			run_close_fd(&p->out_fd); /* something escaped the group holds them */
+			run_close_fd(&p->err_fd);
 		}
 		return;
 	}
@@ -403,7 +240,7 @@ enum run_outcome run_job(const struct run_env *env, int64_t job_id,
 	capture_init(&p.out, env->output_dir, job_id, CAPTURE_STDOUT, env->output_limit, fresh);
 	capture_init(&p.err, env->output_dir, job_id, CAPTURE_STDERR, env->output_limit, fresh);
 
-	if (start(env, job_id, run, &p, res) < 0) {
+	if (run_start(env, job_id, run, &p, res) < 0) {
 		if (p.pid > 0)
 			kill_and_reap(&p);
 		res->finished_us = clock_wall_us();
@@ -417,9 +254,9 @@ enum run_outcome run_job(const struct run_env *env, int64_t job_id,
 	if (outcome == RUN_OUTCOME_DONE)
 		fill_result(&p, res);
 out:
-	close_fd(&p.out_fd);
-	close_fd(&p.err_fd);
-	close_fd(&p.in_fd);
+	run_close_fd(&p.out_fd);
+	run_close_fd(&p.err_fd);
+	run_close_fd(&p.in_fd);
 	capture_close(&p.out);
 	capture_close(&p.err);
 	res->stdout_bytes = p.out.total;

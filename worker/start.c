@@ -1,0 +1,161 @@
+/*
+ * start.c — starts one job (see run_internal.h). After git's run-command.c:
+ * argv and envp are ready before fork; an exec failure comes back over a
+ * close-on-exec pipe as {stage, errno} (EOF means the exec worked), so a job
+ * fails with "exec frobnicate: No such file or directory", not a bare 127.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "../server/clock.h"
+#include "../server/log.h"
+#include "run_internal.h"
+
+enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC };
+
+struct start_error {
+	int stage;
+	int errnum;
+};
+
+static void child_fail(int fd, int stage)
+{
+	struct start_error e = { stage, errno };
+	ssize_t n = write(fd, &e, sizeof(e));
+	(void)n;
+	_exit(127);
+}
+
+/* In the child. The worker has no threads, so this is not the async-signal-
+ * safe-only zone that a threaded parent would impose. */
+static void child_exec(const struct proto_run_view *run, pid_t worker_pid, int in_fd,
+    int out_fd, int err_fd, int report_fd)
+{
+	setpgid(0, 0);
+	/* Die with the worker. The worker may already be gone: re-check. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != worker_pid)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL); /* the worker ignores it; exec keeps SIG_IGN */
+	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		child_fail(report_fd, STAGE_SETUP);
+	if (run->cwd != NULL && chdir(run->cwd) < 0)
+		child_fail(report_fd, STAGE_CHDIR);
+	/* Nothing of the worker's (its server socket above all) reaches the job;
+	 * the report pipe is already close-on-exec. */
+	close_range(3u, ~0u, CLOSE_RANGE_CLOEXEC);
+	/* The worker is single-threaded, so its child may call putenv safely;
+	 * the job's own PATH then also steers the program lookup. */
+	for (char **e = run->envp; *e != NULL; e++)
+		putenv(*e);
+	execvp(run->argv[0], run->argv);
+	child_fail(report_fd, STAGE_EXEC);
+}
+
+static void describe_start_error(const struct start_error *e, const struct proto_run_view *run,
+    struct run_result *res)
+{
+	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir" : "set up stdio for";
+	const char *arg = e->stage == STAGE_CHDIR ? run->cwd : run->argv[0];
+	res->status = RUN_START_FAILED;
+	snprintf(res->error, sizeof(res->error), "%s %s: %s", what, arg, strerror(e->errnum));
+}
+
+static int make_pipe(int fds[2], struct run_result *res, const char *what)
+{
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		res->status = RUN_START_FAILED;
+		snprintf(res->error, sizeof(res->error), "pipe for %s: %s", what, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void run_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Starts the job; 0 with p filled, or -1 with res describing the failure. */
+int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_view *run,
+    struct job_proc *p, struct run_result *res)
+{
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int null_fd = -1;
+	pid_t worker_pid = getpid();
+
+	if (make_pipe(out, res, "stdout") < 0 || make_pipe(err, res, "stderr") < 0 ||
+	    make_pipe(rep, res, "exec report") < 0)
+		goto fail;
+	if (run->fixed.stdin_len > 0) {
+		if (make_pipe(in, res, "stdin") < 0)
+			goto fail;
+	} else if ((null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		res->status = RUN_START_FAILED;
+		snprintf(res->error, sizeof(res->error), "open /dev/null: %s", strerror(errno));
+		goto fail;
+	}
+
+	res->started_us = clock_wall_us();
+	p->t0_mono = clock_mono_us();
+	p->pid = fork();
+	if (p->pid < 0) {
+		res->status = RUN_START_FAILED;
+		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (p->pid == 0)
+		child_exec(run, worker_pid, null_fd >= 0 ? null_fd : in[0], out[1], err[1], rep[1]);
+
+	/* Both sides set the group, so no signal can race the child's setpgid. */
+	setpgid(p->pid, p->pid);
+	run_close_fd(&out[1]);
+	run_close_fd(&err[1]);
+	run_close_fd(&rep[1]);
+	run_close_fd(&in[0]);
+	run_close_fd(&null_fd);
+
+	struct start_error se;
+	ssize_t n;
+	do
+		n = read(rep[0], &se, sizeof(se));
+	while (n < 0 && errno == EINTR);
+	run_close_fd(&rep[0]);
+	p->out_fd = out[0];
+	p->err_fd = err[0];
+	p->in_fd = in[1];
+	if (n == (ssize_t)sizeof(se)) {
+		describe_start_error(&se, run, res);
+		return -1; /* the child exits 127; the caller reaps it */
+	}
+	if (p->in_fd >= 0 && fcntl(p->in_fd, F_SETFL, O_NONBLOCK) < 0)
+		log_warn("fcntl O_NONBLOCK on job %lld stdin", (long long)job_id);
+
+	struct proto_started st = { .pid = p->pid, .started_us = res->started_us };
+	char perr[ERR_LEN];
+	if (proto_send(env->sock, PROTO_STARTED, env->slot, job_id, &st, sizeof(st), perr) < 0)
+		log_warnx("job %lld: STARTED not sent: %s", (long long)job_id, perr);
+	return 0;
+fail:
+	run_close_fd(&out[0]);
+	run_close_fd(&out[1]);
+	run_close_fd(&err[0]);
+	run_close_fd(&err[1]);
+	run_close_fd(&in[0]);
+	run_close_fd(&in[1]);
+	run_close_fd(&rep[0]);
+	run_close_fd(&rep[1]);
+	run_close_fd(&null_fd);
+	p->pid = -1;
+	return -1;
+}
+
