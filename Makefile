@@ -71,7 +71,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 deps:
 	@sh .ci/install-deps.sh
 
-run: deps all
+run:
+	@JOBD_DEPS=build sh .ci/install-deps.sh
+	@$(MAKE) -s all
 	$(BUILD)/jobd
 
 asan:
