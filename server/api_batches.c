@@ -67,6 +67,26 @@ void api_batch_submit(struct http_req *req, struct http_resp *r)
 	free(name);
 }
 
+/* POST /v1/batches/{id}/rerun?state=failed,timed_out (the default): a new
+ * batch of the jobs that ended in those states, like parallel --resume-failed. */
+void api_batch_rerun(struct http_req *req, struct http_resp *r)
+{
+	struct cmd c = { .type = CMD_RERUN_BATCH, .rerun_batch = req->id,
+		.state_mask = (1u << JOB_FAILED) | (1u << JOB_TIMED_OUT) };
+	const char *states = http_query(req, "state");
+
+	if (states != NULL && api_parse_states(states, &c.state_mask) < 0) {
+		http_error(r, 400, "invalid_request", "state",
+		    "state must list final states, comma-separated (e.g. failed,timed_out)");
+		return;
+	}
+	dispatch_submit(req->app->dispatch, &c);
+	if (!api_cmd_failed(&c, r)) {
+		render_batch_by_id(req, r, c.batch_id, 201, true);
+		http_header(r, "Location", "/v1/batches/%lld", (long long)c.batch_id);
+	}
+}
+
 void api_batch_get(struct http_req *req, struct http_resp *r)
 {
 	render_batch_by_id(req, r, req->id, 200, false);

@@ -3,6 +3,7 @@
  */
 #include "api_common.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "store_jobs.h"
@@ -62,11 +63,17 @@ int api_cmd_failed(const struct cmd *c, struct http_resp *r)
 	case CMD_EXISTING:
 		return 0;
 	case CMD_NOT_FOUND:
-		http_error(r, 404, "not_found", NULL, "no job %lld", (long long)c->job_id);
+		if (c->err[0])
+			http_error(r, 404, "not_found", NULL, "%s", c->err);
+		else
+			http_error(r, 404, "not_found", NULL, "no job %lld", (long long)c->job_id);
 		return 1;
 	case CMD_CONFLICT:
-		http_error(r, 409, "conflict", NULL, "job %lld already finished (%s)",
-		    (long long)c->job_id, job_state_name(c->job.state));
+		if (c->err[0])
+			http_error(r, 409, "conflict", NULL, "%s", c->err);
+		else
+			http_error(r, 409, "conflict", NULL, "job %lld already finished (%s)",
+			    (long long)c->job_id, job_state_name(c->job.state));
 		return 1;
 	case CMD_FULL:
 		http_error(r, 503, "unavailable", NULL,
@@ -112,4 +119,18 @@ int api_load_job(const struct http_req *req, struct http_resp *r, struct job *jo
 	else if (found == 0)
 		http_error(r, 404, "not_found", NULL, "no job %lld", (long long)req->id);
 	return found == 1;
+}
+
+int api_parse_states(const char *v, unsigned *mask)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", v);
+	*mask = 0;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		enum job_state s;
+		if (job_state_parse(tok, &s) < 0)
+			return -1;
+		*mask |= 1u << s;
+	}
+	return *mask ? 0 : -1;
 }

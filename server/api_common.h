@@ -26,5 +26,7 @@ struct store *api_reader(const struct http_req *req, struct http_resp *r);
 void api_reader_done(const struct http_req *req, struct store *st);
 /* Job {id} of the path into *job: 1, or 0 with 404/500 set in r. */
 int api_load_job(const struct http_req *req, struct http_resp *r, struct job *job);
+/* "failed,timed_out" → bit mask (1 << state); -1 if a name is unknown or none given. */
+int api_parse_states(const char *v, unsigned *mask);
 
 #endif

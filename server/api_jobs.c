@@ -57,6 +57,18 @@ void api_job_get(struct http_req *req, struct http_resp *r)
 	}
 }
 
+void api_job_rerun(struct http_req *req, struct http_resp *r)
+{
+	struct cmd c = { .type = CMD_RERUN, .job_id = req->id };
+
+	dispatch_submit(req->app->dispatch, &c);
+	if (!api_cmd_failed(&c, r)) {
+		http_json(r, 201, render_job(&c.job));
+		http_header(r, "Location", "/v1/jobs/%lld", (long long)c.job.id);
+	}
+	job_free(&c.job);
+}
+
 void api_job_cancel(struct http_req *req, struct http_resp *r)
 {
 	struct cmd c = { .type = CMD_CANCEL, .job_id = req->id };
@@ -86,20 +98,6 @@ static int parse_id(const char *v, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
-static int parse_states(const char *v, unsigned *mask)
-{
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", v);
-	*mask = 0;
-	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		enum job_state s;
-		if (job_state_parse(tok, &s) < 0)
-			return -1;
-		*mask |= 1u << s;
-	}
-	return *mask ? 0 : -1;
-}
-
 static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
@@ -112,7 +110,7 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 	if (value == NULL)
 		value = "";
 	if (strcmp(key, "state") == 0) {
-		if (parse_states(value, &q->f.state_mask) < 0) {
+		if (api_parse_states(value, &q->f.state_mask) < 0) {
 			http_error(q->r, 400, "invalid_request", "state",
 			    "state must list states from queued, running, succeeded, failed, "
 			    "timed_out, canceled, comma-separated");

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,22 +27,28 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 	int64_t total = which == CAPTURE_STDOUT ? job.stdout_bytes : job.stderr_bytes;
 	job_free(&job);
 
-	char *buf = malloc((size_t)cfg->output_limit + 1);
-	ssize_t got = 0;
-	if (buf == NULL) {
-		http_internal(r, "out of memory");
-		return;
-	}
 	capture_path(path, sizeof(path), cfg->output_dir, req->id, which);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT) {
+	struct stat st;
+	if ((fd < 0 && errno != ENOENT) || (fd >= 0 && fstat(fd, &st) < 0)) {
 		err_set(err, "open %s: %s", path, strerror(errno));
-		free(buf);
+		if (fd >= 0)
+			close(fd);
 		http_internal(r, err);
 		return;
 	}
-	while (fd >= 0 && got < cfg->output_limit) {
-		ssize_t n = read(fd, buf + got, (size_t)(cfg->output_limit - got));
+	/* Only what the file holds now (it may still grow), never more than the cap. */
+	int64_t want = fd < 0 ? 0 : st.st_size < cfg->output_limit ? st.st_size : cfg->output_limit;
+	char *buf = malloc((size_t)want + 1);
+	ssize_t got = 0;
+	if (buf == NULL) {
+		if (fd >= 0)
+			close(fd);
+		http_internal(r, "out of memory");
+		return;
+	}
+	while (fd >= 0 && got < want) {
+		ssize_t n = read(fd, buf + got, (size_t)(want - got));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

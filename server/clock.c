@@ -3,7 +3,9 @@
  */
 #include "clock.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static int64_t read_us(clockid_t id)
@@ -29,4 +31,57 @@ void clock_format_rfc3339(int64_t wall_us, char *buf)
 	snprintf(buf, CLOCK_RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, ms);
+}
+
+static int digits(const char **p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+int64_t clock_parse_rfc3339(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *p = s;
+	int64_t frac_us = 0, scale = 100000;
+
+	tm.tm_year = digits(&p, 4) - 1900;
+	if (*p++ != '-' || (tm.tm_mon = digits(&p, 2) - 1) < 0 || *p++ != '-' ||
+	    (tm.tm_mday = digits(&p, 2)) < 1 || (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	p++;
+	if ((tm.tm_hour = digits(&p, 2)) < 0 || *p++ != ':' || (tm.tm_min = digits(&p, 2)) < 0 ||
+	    *p++ != ':' || (tm.tm_sec = digits(&p, 2)) < 0)
+		return -1;
+	if (tm.tm_year < 70 || tm.tm_mon > 11 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -1;
+		for (; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac_us += (*p - '0') * scale;
+	}
+	int offset = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1, h = digits(&p, 2), m;
+		if (h < 0 || *p++ != ':' || (m = digits(&p, 2)) < 0 || h > 23 || m > 59)
+			return -1;
+		offset = sign * (h * 3600 + m * 60);
+	} else {
+		return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	return ((int64_t)t - offset) * 1000000 + frac_us;
 }

@@ -64,6 +64,8 @@ static int recover_and_count(struct dispatch *d, char *err)
 	if (requeued || failed)
 		log_info("dispatch: %d job(s) left running by the last server: %d requeued, %d failed",
 		    requeued + failed, requeued, failed);
+	if (store_next_wake(d->store, &d->wake_wall, err) < 0)
+		return -1;
 	return store_job_counts(d->store, d->counts, err);
 }
 
@@ -227,6 +229,12 @@ static int poll_timeout_ms(struct dispatch *d)
 		next = d->retry_at;
 	if (d->flush_at && (next == 0 || d->flush_at < next))
 		next = d->flush_at;
+	if (d->wake_wall) {
+		/* The earliest delayed job: a wall-clock time, slept in monotonic time. */
+		int64_t wake = now + (d->wake_wall - clock_wall_us());
+		if (next == 0 || wake < next)
+			next = wake;
+	}
 	if (d->stopping && (next == 0 || d->drain_deadline < next))
 		next = d->drain_deadline;
 	if (next == 0)

@@ -21,7 +21,7 @@
 #include "job.h"
 #include "render.h"
 
-enum cmd_type { CMD_SUBMIT, CMD_BATCH, CMD_CANCEL };
+enum cmd_type { CMD_SUBMIT, CMD_BATCH, CMD_CANCEL, CMD_RERUN, CMD_RERUN_BATCH };
 
 enum cmd_status {
 	CMD_OK,
@@ -40,12 +40,14 @@ struct cmd {
 	size_t n_specs;
 	const char *batch_name;
 	const char *idem_key;
-	int64_t job_id;          /* CMD_CANCEL */
+	int64_t job_id;          /* CMD_CANCEL, CMD_RERUN */
+	int64_t rerun_batch;     /* CMD_RERUN_BATCH: the batch whose jobs to rerun */
+	unsigned state_mask;     /* CMD_RERUN_BATCH: which of its jobs (1 << state) */
 	/* out */
 	enum cmd_status status;
 	char err[ERR_LEN];
 	struct job job;          /* SUBMIT and CANCEL: the job after the command */
-	int64_t batch_id;        /* BATCH */
+	int64_t batch_id;        /* BATCH, RERUN_BATCH: the new batch */
 	/* private to dispatch.c */
 	struct cmd *next;
 	bool done;

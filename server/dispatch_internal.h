@@ -39,6 +39,9 @@ struct dispatch {
 	int64_t drain_deadline;
 	int64_t retry_at;        /* after a failed commit */
 	int64_t flush_at;        /* when pending STARTED reports are written anyway */
+	int64_t wake_wall;       /* earliest delayed job's time (wall µs), 0 if none */
+	bool wake_dirty;         /* wake_wall must be read again after the commit */
+	bool ready_empty;        /* no runnable queued job until something changes */
 
 	/* Guarded by mu: the command queue and the figures HTTP threads read. */
 	pthread_mutex_t mu;

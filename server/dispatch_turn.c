@@ -17,6 +17,7 @@
 
 #define RETRY_AFTER_FAILED_COMMIT_US 100000
 #define STARTED_FLUSH_US 5000
+#define BACKOFF_CAP_S 3600.0
 
 /* Room for one more element; on failure the caller logs and drops it. */
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -73,11 +74,34 @@ static void move_state(struct turn *t, enum job_state from, enum job_state to)
 		t->finished++;
 }
 
+/* Exponential backoff with "equal jitter": half the step fixed, half
+ * random, so retries of many jobs that failed together spread out. */
+static int64_t backoff_until(const struct job *job, int64_t now)
+{
+	if (job->retry_backoff_s <= 0)
+		return 0;
+	double step = job->retry_backoff_s;
+	for (int i = 1; i < job->attempts && step < BACKOFF_CAP_S; i++)
+		step *= 2;
+	if (step > BACKOFF_CAP_S && job->retry_backoff_s < BACKOFF_CAP_S)
+		step = BACKOFF_CAP_S;
+	double delay = step / 2 + step / 2 * ((double)random() / RAND_MAX);
+	return now + (int64_t)(delay * 1e6);
+}
+
+/* The job will wait until wall_us: the timer may have to fire sooner. */
+static void note_wait(struct dispatch *d, int64_t wall_us)
+{
+	if (d->wake_wall == 0 || wall_us < d->wake_wall)
+		d->wake_wall = wall_us;
+}
+
 /* A finished attempt: retry, or record the final state. */
 static int record_end(struct dispatch *d, struct turn *t, struct job *job,
     enum job_state next, const struct run_result *r)
 {
 	if (next == JOB_QUEUED) {
+		int64_t wait = backoff_until(job, t->now);
 		char msg[400];
 		const char *why = r->error[0] ? r->error : "failed";
 		if (r->status == RUN_EXITED)
@@ -86,7 +110,14 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 		else
 			snprintf(msg, sizeof(msg), "attempt %d of %d: %s; retrying", job->attempts,
 			    job->max_attempts, why);
-		if (store_job_requeue(d->store, job->id, t->now, msg, t->err) < 0)
+		if (wait) {
+			size_t l = strlen(msg);
+			snprintf(msg + l, sizeof(msg) - l, " in %.1f s", (double)(wait - t->now) / 1e6);
+			note_wait(d, wait);
+		} else {
+			d->ready_empty = false;
+		}
+		if (store_job_requeue(d->store, job->id, t->now, wait, msg, t->err) < 0)
 			return -1;
 	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0) {
 		return -1;
@@ -137,6 +168,11 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 	return ret;
 }
 
+static bool is_batch(const struct cmd *c)
+{
+	return c->type == CMD_BATCH || c->type == CMD_RERUN_BATCH;
+}
+
 static void drop_events(struct dispatch *d, size_t keep)
 {
 	while (d->n_events > keep)
@@ -149,12 +185,12 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 	int r;
 
 	if (c->idem_key != NULL) {
-		r = c->type == CMD_BATCH ? store_batch_find_idem(d->store, c->idem_key, &id, t->err)
+		r = is_batch(c) ? store_batch_find_idem(d->store, c->idem_key, &id, t->err)
 					 : store_job_find_idem(d->store, c->idem_key, &id, t->err);
 		if (r < 0)
 			return CMD_FAILED;
 		if (r == 1) {
-			if (c->type == CMD_BATCH) {
+			if (is_batch(c)) {
 				c->batch_id = id;
 				return CMD_EXISTING;
 			}
@@ -164,18 +200,22 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 	}
 	if (t->counts[JOB_QUEUED] + (int64_t)c->n_specs > d->cfg->max_queued)
 		return CMD_FULL;
-	if (c->type == CMD_BATCH &&
-	    store_batch_insert(d->store, c->batch_name, (int)c->n_specs, c->idem_key, t->now,
-		&c->batch_id, t->err) < 0)
+	if (is_batch(c) &&
+	    store_batch_insert(d->store, c->batch_name, (int)c->n_specs, c->idem_key,
+		c->rerun_batch, t->now, &c->batch_id, t->err) < 0)
 		return CMD_FAILED;
 	for (size_t i = 0; i < c->n_specs; i++) {
-		const char *key = c->type == CMD_BATCH ? NULL : c->idem_key;
-		if (store_job_insert(d->store, &c->specs[i], c->type == CMD_BATCH ? c->batch_id : 0,
+		const char *key = is_batch(c) ? NULL : c->idem_key;
+		if (store_job_insert(d->store, &c->specs[i], is_batch(c) ? c->batch_id : 0,
 			key, t->now, &id, t->err) < 0)
 			return CMD_FAILED;
+		if (c->specs[i].run_at_us > t->now)
+			note_wait(d, c->specs[i].run_at_us);
+		else
+			d->ready_empty = false;
 		note_change(d, id);
 	}
-	if (c->type == CMD_SUBMIT && store_job_get(d->store, id, &c->job, t->err) != 1)
+	if (!is_batch(c) && store_job_get(d->store, id, &c->job, t->err) != 1)
 		return CMD_FAILED;
 	t->counts[JOB_QUEUED] += (int64_t)c->n_specs;
 	t->submitted += (int64_t)c->n_specs;
@@ -206,6 +246,65 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 	return store_job_get(d->store, c->job_id, &c->job, t->err) == 1 ? CMD_OK : CMD_FAILED;
 }
 
+/* Loads finished jobs' specs (one job, or a batch's jobs in state_mask)
+ * and submits them as new jobs linked by rerun_of. */
+static enum cmd_status rerun(struct dispatch *d, struct turn *t, struct cmd *c)
+{
+	int64_t *ids = NULL;
+	int n_ids = 1, n = 0, r;
+	enum cmd_status st = CMD_FAILED;
+
+	if (c->type == CMD_RERUN_BATCH) {
+		struct batch b;
+		if ((r = store_batch_get(d->store, c->rerun_batch, &b, t->err)) <= 0) {
+			snprintf(c->err, sizeof(c->err), "no batch %lld", (long long)c->rerun_batch);
+			return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
+		}
+		batch_free(&b);
+		if (store_batch_job_ids(d->store, c->rerun_batch, &ids, &n_ids, t->err) < 0)
+			return CMD_FAILED;
+	}
+	c->specs = calloc((size_t)n_ids + 1, sizeof(*c->specs));
+	if (c->specs == NULL)
+		goto out;
+	for (int i = 0; i < n_ids; i++) {
+		struct job job;
+		int64_t id = ids ? ids[i] : c->job_id;
+		if ((r = store_job_load_spec(d->store, id, &job, &c->specs[n], t->err)) <= 0) {
+			snprintf(c->err, sizeof(c->err), "no job %lld", (long long)id);
+			st = r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
+			goto out;
+		}
+		bool take = job_state_is_final(job.state) &&
+			    (c->type == CMD_RERUN || (c->state_mask & (1u << job.state)));
+		if (c->type == CMD_RERUN && !take)
+			snprintf(c->err, sizeof(c->err), "job %lld is %s; only a finished job can be rerun",
+			    (long long)id, job_state_name(job.state));
+		job_free(&job);
+		if (take)
+			n++;
+		else
+			job_spec_free(&c->specs[n]);
+	}
+	c->n_specs = (size_t)n;
+	if (n == 0) {
+		if (c->type == CMD_RERUN_BATCH)
+			snprintf(c->err, sizeof(c->err), "batch %lld has no finished job in those states",
+			    (long long)c->rerun_batch);
+		st = CMD_CONFLICT;
+		goto out;
+	}
+	st = submit_one(d, t, c);
+out:
+	for (int i = 0; c->specs && i < n; i++)
+		job_spec_free(&c->specs[i]);
+	free(c->specs);
+	c->specs = NULL;
+	c->n_specs = 0;
+	free(ids);
+	return st;
+}
+
 /* Each command in its own savepoint: one failing spares the others. */
 static void apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 {
@@ -220,7 +319,9 @@ static void apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 		int64_t before[JOB_STATE_COUNT], submitted = t->submitted, finished = t->finished;
 		size_t events = d->n_events, cancels = d->n_cancels;
 		memcpy(before, t->counts, sizeof(before));
-		c->status = c->type == CMD_CANCEL ? cancel_one(d, t, c) : submit_one(d, t, c);
+		c->status = c->type == CMD_CANCEL ? cancel_one(d, t, c)
+			    : c->type == CMD_RERUN || c->type == CMD_RERUN_BATCH ? rerun(d, t, c)
+										 : submit_one(d, t, c);
 		if (c->status == CMD_FAILED || c->status == CMD_FULL) {
 			store_rollback_to_savepoint(d->store);
 			memcpy(t->counts, before, sizeof(before));
@@ -240,15 +341,15 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 {
 	int slot;
 
-	while (d->accepting && t->counts[JOB_QUEUED] > 0 && (slot = pool_idle_slot(d->pool)) >= 0) {
+	while (d->accepting && !d->ready_empty && t->counts[JOB_QUEUED] > 0 &&
+	       (slot = pool_idle_slot(d->pool)) >= 0) {
 		struct claim c = { .slot = slot };
 		int r = store_job_claim_next(d->store, slot, t->now, &c.job, t->err);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
-			log_warnx("dispatch: %lld job(s) counted as queued, none found; recounting",
-			    (long long)t->counts[JOB_QUEUED]);
-			return store_job_counts(d->store, t->counts, t->err);
+			d->ready_empty = true; /* the queued ones wait for their time */
+			return 0;
 		}
 		pool_reserve(d->pool, slot, c.job.id);
 		metrics_observe_queue((double)(t->now - c.job.queued_us) / 1e6);
@@ -327,10 +428,12 @@ void dispatch_turn(struct dispatch *d)
 	bool only_started = true;
 	for (size_t i = 0; i < n_reports; i++)
 		only_started &= d->reports[i].type == REPORT_STARTED;
-	bool can_claim = d->accepting && t.counts[JOB_QUEUED] > 0 && pool_idle_slot(d->pool) >= 0;
+	bool can_claim = d->accepting && !d->ready_empty && t.counts[JOB_QUEUED] > 0 &&
+			 pool_idle_slot(d->pool) >= 0;
+	bool due = d->wake_wall != 0 && t.now >= d->wake_wall;
 	/* A STARTED alone (the pid) can wait a moment: short jobs' DONE follows
 	 * within a millisecond and then both share one commit. */
-	if (cmds == NULL && !can_claim && only_started) {
+	if (cmds == NULL && !can_claim && !due && only_started) {
 		if (n_reports > 0 && d->flush_at == 0)
 			d->flush_at = clock_mono_us() + STARTED_FLUSH_US;
 		if (n_reports == 0 || clock_mono_us() < d->flush_at)
@@ -341,6 +444,15 @@ void dispatch_turn(struct dispatch *d)
 	drop_events(d, 0);
 	if (store_begin(d->store, t.err) < 0)
 		goto fail;
+	if (due) {
+		int promoted = 0;
+		if (store_jobs_promote(d->store, t.now, &promoted, t.err) < 0)
+			goto fail;
+		if (promoted > 0)
+			d->ready_empty = false;
+		d->wake_wall = 0;
+		d->wake_dirty = true;
+	}
 	for (size_t i = 0; i < n_reports; i++)
 		if (apply_report(d, &t, &d->reports[i]) < 0)
 			goto fail;
@@ -357,6 +469,12 @@ void dispatch_turn(struct dispatch *d)
 	}
 	answer(d, cmds, &t, true);
 	after_commit(d);
+	if (d->wake_dirty) {
+		if (store_next_wake(d->store, &d->wake_wall, t.err) < 0)
+			log_warnx("dispatch: %s", t.err);
+		else
+			d->wake_dirty = false;
+	}
 	return;
 fail:
 	log_warnx("dispatch: transaction failed, retrying in %d ms: %s",
@@ -364,6 +482,9 @@ fail:
 	store_rollback(d->store);
 	forget_claims(d);
 	drop_events(d, 0);
+	d->ready_empty = false;
+	d->wake_dirty = true;
+	d->wake_wall = clock_wall_us(); /* look again next turn */
 	answer(d, cmds, &t, false);
 	d->retry_at = clock_mono_us() + RETRY_AFTER_FAILED_COMMIT_US;
 }

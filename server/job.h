@@ -44,6 +44,9 @@ struct job_spec {
 	double timeout_s;
 	int priority;
 	int max_attempts;
+	int64_t run_at_us;      /* 0: as soon as possible */
+	double retry_backoff_s; /* 0: retry at once */
+	int64_t rerun_of;       /* 0: an original */
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -70,6 +73,10 @@ struct job {
 	int64_t run_us, cpu_user_us, cpu_sys_us, max_rss_kb;
 	int64_t stdout_bytes, stderr_bytes;
 	bool cancel_requested;
+	int64_t run_at_us;      /* 0: none requested */
+	int64_t wait_until_us;  /* 0: runnable (when queued) */
+	double retry_backoff_s; /* 0: none */
+	int64_t rerun_of;       /* 0: none */
 };
 
 /* What the worker measured for one attempt. */

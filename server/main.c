@@ -7,6 +7,7 @@
  * stop HTTP, close the store, exit 0.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -79,6 +80,10 @@ int main(int argc, char **argv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
 	install_signals();
+	/* One malloc arena per HTTP thread would keep each thread's freed 16 MB
+	 * bodies forever; large blocks go to mmap and back to the OS at free. */
+	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) == 0 || mallopt(M_ARENA_MAX, 4) == 0)
+		log_warnx("mallopt failed; memory may stay high after large requests");
 	events_init();
 	metrics_init();
 

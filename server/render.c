@@ -87,6 +87,14 @@ cJSON *render_job_object(const struct job *j)
 	add_int(o, "max_rss_kb", j->max_rss_kb, -1);
 	add_int(o, "stdout_bytes", j->stdout_bytes, -1);
 	add_int(o, "stderr_bytes", j->stderr_bytes, -1);
+	add_time(o, "run_at", j->run_at_us);
+	add_time(o, "next_attempt_at",
+	    j->state == JOB_QUEUED && j->attempts > 0 ? j->wait_until_us : 0);
+	if (j->retry_backoff_s > 0)
+		cJSON_AddNumberToObject(o, "retry_backoff_s", j->retry_backoff_s);
+	else
+		cJSON_AddNullToObject(o, "retry_backoff_s");
+	add_int(o, "rerun_of", j->rerun_of, 0);
 	return o;
 }
 
@@ -132,6 +140,7 @@ char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids)
 	cJSON_AddNumberToObject(o, "id", (double)b->id);
 	add_str(o, "name", b->name);
 	cJSON_AddNumberToObject(o, "total", b->total);
+	add_int(o, "rerun_of", b->rerun_of, 0);
 	cJSON_AddItemToObject(o, "counts", counts_object(b->counts));
 	add_time(o, "created_at", b->created_us);
 	add_time(o, "started_at", b->first_start_us);

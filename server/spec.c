@@ -3,6 +3,8 @@
  */
 #include "spec.h"
 
+#include "clock.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,134 +24,9 @@ static int fail(struct spec_error *e, const char *prefix, const char *field, con
 	return -1;
 }
 
-int spec_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str, *end = s + len;
 
-	while (s < end) {
-		unsigned c = *s;
-		size_t n;
-		unsigned min;
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			n = 1, min = 0x80, c &= 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			n = 2, min = 0x800, c &= 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			n = 3, min = 0x10000, c &= 0x07;
-		} else {
-			return 0;
-		}
-		if ((size_t)(end - s) <= n)
-			return 0;
-		for (size_t i = 1; i <= n; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return 0;
-			c = (c << 6) | (s[i] & 0x3F);
-		}
-		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
-}
 
-size_t spec_utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
-/* "\u0000" would silently cut a C string short, and cJSON cannot tell us
- * where one was. So each escaped NUL is rewritten, before parsing, to the
- * escape of U+10FFFF — a noncharacter no client has reason to send — and the
- * validators refuse any string holding it, naming the field. */
-#define NUL_MARK "\xF4\x8F\xBF\xBF"
-
-static char *mark_escaped_nuls(const char *body, size_t len, size_t *out_len)
-{
-	size_t count = 0;
-	for (size_t i = 0; i + 5 < len; i++) {
-		if (body[i] != '\\')
-			continue;
-		if (body[i + 1] == 'u' && memcmp(body + i + 2, "0000", 4) == 0)
-			count++;
-		i++; /* skip the escaped character, so "\\u0000" is not a NUL */
-	}
-	if (count == 0)
-		return NULL;
-	char *copy = malloc(len + count * 6 + 1), *o = copy;
-	if (copy == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (body[i] == '\\' && i + 5 < len && body[i + 1] == 'u' &&
-		    memcmp(body + i + 2, "0000", 4) == 0) {
-			memcpy(o, "\\uDBFF\\uDFFF", 12);
-			o += 12;
-			i += 5;
-		} else if (body[i] == '\\' && i + 1 < len) {
-			*o++ = body[i++];
-			*o++ = body[i];
-		} else {
-			*o++ = body[i];
-		}
-	}
-	*o = '\0';
-	*out_len = (size_t)(o - copy);
-	return copy;
-}
-
-static int has_nul(const char *s) { return s != NULL && strstr(s, NUL_MARK) != NULL; }
-
-cJSON *spec_parse_json(const char *body, size_t len, struct spec_error *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->invalid_json = 1;
-	if (len == 0) {
-		snprintf(e->message, sizeof(e->message), "the request body is empty; want a JSON object");
-		return NULL;
-	}
-	if (memchr(body, '\0', len) != NULL) {
-		snprintf(e->message, sizeof(e->message), "the body contains a NUL byte");
-		return NULL;
-	}
-	if (!spec_utf8_valid(body, len)) {
-		snprintf(e->message, sizeof(e->message), "the body is not valid UTF-8");
-		return NULL;
-	}
-	size_t marked_len = 0;
-	char *marked = mark_escaped_nuls(body, len, &marked_len);
-	if (marked != NULL) {
-		body = marked;
-		len = marked_len;
-	}
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (root == NULL) {
-		snprintf(e->message, sizeof(e->message), "not valid JSON (near byte %zu)",
-		    end ? (size_t)(end - body) : 0);
-	} else {
-		/* Only white space may follow the value. */
-		for (const char *p = end; p < body + len; p++) {
-			if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-				snprintf(e->message, sizeof(e->message),
-				    "not valid JSON: data after the value at byte %zu", (size_t)(p - body));
-				cJSON_Delete(root);
-				root = NULL;
-				break;
-			}
-		}
-	}
-	free(marked);
-	if (root != NULL)
-		e->invalid_json = 0;
-	return root;
-}
+static int has_nul(const char *s) { return s != NULL && strstr(s, SPEC_NUL_MARK) != NULL; }
 
 /* Rejects unknown and duplicate keys; known is NULL-terminated. */
 static int check_keys(const cJSON *obj, const char *const *known, const char *prefix,
@@ -286,8 +163,44 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 }
 
 static const char *const job_fields[] = {
-	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts", NULL,
+	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts",
+	"run_at", "delay_s", "retry_backoff_s", NULL,
 };
+
+#define SPEC_MAX_DELAY_S (366.0 * 86400)
+#define SPEC_MAX_BACKOFF_S 86400.0
+
+/* run_at (RFC 3339) or delay_s (seconds from now), not both. */
+static int get_start(const cJSON *obj, struct job_spec *out, const char *prefix,
+    struct spec_error *e)
+{
+	const cJSON *at = field(obj, "run_at"), *delay = field(obj, "delay_s");
+	int64_t now = clock_wall_us();
+
+	if (at && delay)
+		return fail(e, prefix, "delay_s", "give run_at or delay_s, not both");
+	if (at) {
+		if (!cJSON_IsString(at) || (out->run_at_us = clock_parse_rfc3339(at->valuestring)) < 0)
+			return fail(e, prefix, "run_at",
+			    "run_at must be an RFC 3339 time such as 2026-11-24T21:04:32Z");
+		if (out->run_at_us > now + (int64_t)(SPEC_MAX_DELAY_S * 1e6))
+			return fail(e, prefix, "run_at", "run_at must be within a year");
+	}
+	if (delay) {
+		if (!cJSON_IsNumber(delay) || !(delay->valuedouble >= 0) ||
+		    delay->valuedouble > SPEC_MAX_DELAY_S)
+			return fail(e, prefix, "delay_s", "delay_s must be a number from 0 to %g",
+			    SPEC_MAX_DELAY_S);
+		if (delay->valuedouble > 0)
+			out->run_at_us = now + (int64_t)(delay->valuedouble * 1e6);
+	}
+	const cJSON *b = field(obj, "retry_backoff_s");
+	if (b && (!cJSON_IsNumber(b) || !(b->valuedouble > 0) || b->valuedouble > SPEC_MAX_BACKOFF_S))
+		return fail(e, prefix, "retry_backoff_s", "retry_backoff_s must be > 0 and <= %g",
+		    SPEC_MAX_BACKOFF_S);
+	out->retry_backoff_s = b ? b->valuedouble : 0;
+	return 0;
+}
 
 int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
     struct job_spec *out, struct spec_error *e)
@@ -307,7 +220,8 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 	    get_string(obj, "stdin", &out->stdin_data, prefix, e) < 0 ||
 	    get_timeout(obj, lim, out, prefix, e) < 0 ||
 	    get_int(obj, "priority", -1000, 1000, 0, &out->priority, prefix, e) < 0 ||
-	    get_int(obj, "max_attempts", 1, 10, 1, &out->max_attempts, prefix, e) < 0)
+	    get_int(obj, "max_attempts", 1, 10, 1, &out->max_attempts, prefix, e) < 0 ||
+	    get_start(obj, out, prefix, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
 		fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);

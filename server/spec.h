@@ -37,6 +37,9 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
     struct job_spec **specs, size_t *n, struct spec_error *e);
 
+/* What an escaped NUL becomes before parsing (U+10FFFF, a noncharacter). */
+#define SPEC_NUL_MARK "\xF4\x8F\xBF\xBF"
+
 int spec_utf8_valid(const char *s, size_t len);
 size_t spec_utf8_chars(const char *s);
 

@@ -17,16 +17,18 @@
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_JOB_INSERT] =
 	    "INSERT INTO jobs (name, batch_id, command, env, cwd, stdin, state, priority,"
-	    " timeout_s, max_attempts, idempotency_key, created_at, queued_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8, ?9, ?10, ?11, ?11)",
+	    " timeout_s, max_attempts, idempotency_key, created_at, queued_at, run_at,"
+	    " wait_until, retry_backoff_s, rerun_of)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8, ?9, ?10, ?11, ?11, ?12,"
+	    " CASE WHEN ?12 > ?11 THEN ?12 END, ?13, ?14)",
 	[STMT_JOB_BY_IDEM] = "SELECT id FROM jobs WHERE idempotency_key = ?1",
 	[STMT_JOB_GET] = "SELECT " STORE_JOB_COLS " FROM jobs WHERE id = ?1",
 	[STMT_JOB_NEXT] =
 	    /* INDEXED BY: without it the planner picks jobs_state_id and sorts
 	     * every queued row, O(n) per dispatch; with it, prepare fails
 	     * loudly if the partial index can ever not serve this query. */
-	    "SELECT " STORE_JOB_COLS ", stdin FROM jobs INDEXED BY jobs_queue"
-	    " WHERE state = 'queued' ORDER BY priority DESC, id LIMIT 1",
+	    "SELECT " STORE_JOB_COLS ", stdin FROM jobs INDEXED BY jobs_ready"
+	    " WHERE state = 'queued' AND wait_until IS NULL ORDER BY priority DESC, id LIMIT 1",
 	[STMT_JOB_CLAIM] =
 	    "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = ?2,"
 	    " started_at = ?3, pid = NULL WHERE id = ?1 AND state = 'queued'",
@@ -38,7 +40,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " cpu_sys_us = ?10, max_rss_kb = ?11, stdout_bytes = ?12, stderr_bytes = ?13,"
 	    " pid = coalesce(?14, pid) WHERE id = ?1 AND state = 'running'",
 	[STMT_JOB_REQUEUE] =
-	    "UPDATE jobs SET state = 'queued', queued_at = ?2, error = ?3, pid = NULL,"
+	    "UPDATE jobs SET state = 'queued', queued_at = ?2, error = ?3, pid = NULL, wait_until = ?4,"
 	    " started_at = NULL, finished_at = NULL, exit_code = NULL, signal = NULL,"
 	    " run_us = NULL, cpu_user_us = NULL, cpu_sys_us = NULL, max_rss_kb = NULL,"
 	    " stdout_bytes = NULL, stderr_bytes = NULL"
@@ -63,20 +65,31 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "SELECT " STORE_JOB_COLS " FROM jobs WHERE batch_id = ?4 AND state = ?3"
 	    " AND id < ?1 ORDER BY id DESC LIMIT ?2",
 	[STMT_BATCH_INSERT] =
-	    "INSERT INTO batches (name, total, idempotency_key, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4)",
+	    "INSERT INTO batches (name, total, idempotency_key, created_at, rerun_of)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STMT_BATCH_BY_IDEM] = "SELECT id FROM batches WHERE idempotency_key = ?1",
-	[STMT_BATCH_GET] = "SELECT id, name, total, created_at FROM batches WHERE id = ?1",
+	[STMT_BATCH_GET] =
+	    "SELECT id, name, total, created_at, rerun_of FROM batches WHERE id = ?1",
 	[STMT_BATCH_STATS] =
 	    "SELECT state, count(*), min(started_at), max(finished_at), sum(run_us)"
 	    " FROM jobs WHERE batch_id = ?1 GROUP BY state",
 	[STMT_BATCH_JOB_IDS] = "SELECT id FROM jobs WHERE batch_id = ?1 ORDER BY id",
+	[STMT_JOBS_PROMOTE] =
+	    /* queued_at moves to when it became due: queue_ms then measures the
+	     * wait for a worker, not the requested delay. */
+	    "UPDATE jobs SET queued_at = wait_until, wait_until = NULL WHERE state = 'queued'"
+	    " AND wait_until IS NOT NULL AND wait_until <= ?1",
+	[STMT_NEXT_WAKE] =
+	    "SELECT min(wait_until) FROM jobs WHERE state = 'queued' AND wait_until IS NOT NULL",
+	[STMT_JOB_STDIN] = "SELECT stdin FROM jobs WHERE id = ?1",
 };
 
 void store_err(struct store *st, char *err, const char *what)
 {
 	err_set(err, "sqlite %s: %s", what, st && st->db ? sqlite3_errmsg(st->db) : "no connection");
 }
+
+sqlite3 *store_db(struct store *st) { return st->db; }
 
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id)
 {

@@ -9,13 +9,14 @@
 #include "store_jobs.h"
 
 int store_batch_insert(struct store *st, const char *name, int total, const char *idem_key,
-    int64_t now_us, int64_t *id, char *err)
+    int64_t rerun_of, int64_t now_us, int64_t *id, char *err)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_BATCH_INSERT);
 	store_bind_text(s, 1, name);
 	sqlite3_bind_int(s, 2, total);
 	store_bind_text(s, 3, idem_key);
 	sqlite3_bind_int64(s, 4, now_us);
+	store_bind_i64_or_null(s, 5, rerun_of, 0);
 	if (store_step_done(st, s, "INSERT batch", err) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -47,6 +48,7 @@ int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err)
 	b->name = store_col_text(s, 1);
 	b->total = sqlite3_column_int(s, 2);
 	b->created_us = sqlite3_column_int64(s, 3);
+	b->rerun_of = store_col_i64(s, 4, 0);
 	sqlite3_reset(s);
 
 	s = store_stmt(st, STMT_BATCH_STATS);

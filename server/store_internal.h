@@ -16,8 +16,9 @@
 	"id, name, batch_id, command, env, cwd, state, priority, timeout_s, " \
 	"max_attempts, attempts, worker, pid, exit_code, signal, error, " \
 	"cancel_requested, created_at, queued_at, started_at, finished_at, run_us, " \
-	"cpu_user_us, cpu_sys_us, max_rss_kb, stdout_bytes, stderr_bytes"
-#define STORE_JOB_NCOLS 27
+	"cpu_user_us, cpu_sys_us, max_rss_kb, stdout_bytes, stderr_bytes, " \
+	"run_at, wait_until, retry_backoff_s, rerun_of"
+#define STORE_JOB_NCOLS 31
 
 enum store_stmt_id {
 	STMT_JOB_INSERT,
@@ -41,6 +42,9 @@ enum store_stmt_id {
 	STMT_BATCH_GET,
 	STMT_BATCH_STATS,
 	STMT_BATCH_JOB_IDS,
+	STMT_JOBS_PROMOTE,
+	STMT_NEXT_WAKE,
+	STMT_JOB_STDIN,
 	STMT_COUNT
 };
 
@@ -52,6 +56,7 @@ struct store {
 };
 
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id);
+sqlite3 *store_db(struct store *st);
 /* "sqlite3_step INSERT job: disk I/O error" into err. */
 void store_err(struct store *st, char *err, const char *what);
 

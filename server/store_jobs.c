@@ -26,6 +26,10 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 	sqlite3_bind_int(s, 9, spec->max_attempts);
 	store_bind_text(s, 10, idem_key);
 	sqlite3_bind_int64(s, 11, now_us);
+	store_bind_i64_or_null(s, 12, spec->run_at_us, 0);
+	if (spec->retry_backoff_s > 0)
+		sqlite3_bind_double(s, 13, spec->retry_backoff_s);
+	store_bind_i64_or_null(s, 14, spec->rerun_of, 0);
 	if (store_step_done(st, s, "INSERT job", err) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -129,13 +133,75 @@ int store_job_finish(struct store *st, int64_t id, enum job_state state,
 	return store_step_done(st, s, "UPDATE job finished", err);
 }
 
-int store_job_requeue(struct store *st, int64_t id, int64_t now_us, const char *error, char *err)
+int store_job_requeue(struct store *st, int64_t id, int64_t now_us, int64_t wait_until_us,
+    const char *error, char *err)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_JOB_REQUEUE);
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_us);
 	store_bind_text(s, 3, error);
+	store_bind_i64_or_null(s, 4, wait_until_us, 0);
 	return store_step_done(st, s, "UPDATE job requeued", err);
+}
+
+int store_jobs_promote(struct store *st, int64_t now_us, int *promoted, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_JOBS_PROMOTE);
+	sqlite3_bind_int64(s, 1, now_us);
+	if (store_step_done(st, s, "UPDATE due jobs runnable", err) < 0)
+		return -1;
+	*promoted = sqlite3_changes(store_db(st));
+	return 0;
+}
+
+int store_next_wake(struct store *st, int64_t *wall_us, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_NEXT_WAKE);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		store_err(st, err, "SELECT next wake-up");
+		return -1;
+	}
+	*wall_us = store_col_i64(s, 0, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct job_spec *spec,
+    char *err)
+{
+	int found = store_job_get(st, id, job, err);
+	if (found <= 0)
+		return found;
+	memset(spec, 0, sizeof(*spec));
+	spec->name = job->name ? strdup(job->name) : NULL;
+	spec->command = strdup(job->command);
+	spec->env = strdup(job->env ? job->env : "{}");
+	spec->cwd = job->cwd ? strdup(job->cwd) : NULL;
+	spec->timeout_s = job->timeout_s;
+	spec->priority = job->priority;
+	spec->max_attempts = job->max_attempts;
+	spec->retry_backoff_s = job->retry_backoff_s;
+	spec->rerun_of = job->id;
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_STDIN);
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) > 0) {
+		spec->stdin_len = (size_t)sqlite3_column_bytes(s, 0);
+		spec->stdin_data = malloc(spec->stdin_len + 1);
+		if (spec->stdin_data != NULL) {
+			memcpy(spec->stdin_data, sqlite3_column_blob(s, 0), spec->stdin_len);
+			spec->stdin_data[spec->stdin_len] = '\0';
+		}
+	}
+	sqlite3_reset(s);
+	if (spec->command == NULL || spec->env == NULL ||
+	    (spec->stdin_len > 0 && spec->stdin_data == NULL)) {
+		err_set(err, "out of memory copying job %lld", (long long)id);
+		job_spec_free(spec);
+		job_free(job);
+		return -1;
+	}
+	return 1;
 }
 
 int store_job_cancel_queued(struct store *st, int64_t id, int64_t now_us, char *err)
@@ -203,7 +269,7 @@ int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *fai
 		char msg[128];
 		snprintf(msg, sizeof(msg), "the server stopped while attempt %d ran", left[i].attempts);
 		if (left[i].attempts < left[i].max) {
-			if (store_job_requeue(st, left[i].id, now_us, msg, err) < 0)
+			if (store_job_requeue(st, left[i].id, now_us, 0, msg, err) < 0)
 				goto out;
 			(*requeued)++;
 		} else {

@@ -16,6 +16,7 @@
 struct batch {
 	int64_t id;
 	char *name;
+	int64_t rerun_of;        /* 0: an original */
 	int total;
 	int64_t created_us;
 	int64_t counts[JOB_STATE_COUNT];
@@ -42,7 +43,17 @@ int store_job_claim_next(struct store *st, int slot, int64_t now_us, struct job 
 int store_job_set_started(struct store *st, int64_t id, int pid, int64_t started_us, char *err);
 int store_job_finish(struct store *st, int64_t id, enum job_state state,
     const struct run_result *r, const char *error, char *err);
-int store_job_requeue(struct store *st, int64_t id, int64_t now_us, const char *error, char *err);
+/* Back to the queue; wait_until_us (0: none) delays the next attempt. */
+int store_job_requeue(struct store *st, int64_t id, int64_t now_us, int64_t wait_until_us,
+    const char *error, char *err);
+/* Delayed jobs whose time has come become runnable; *promoted says how many. */
+int store_jobs_promote(struct store *st, int64_t now_us, int *promoted, char *err);
+/* The earliest wait_until of a queued job (wall µs), 0 if none. */
+int store_next_wake(struct store *st, int64_t *wall_us, char *err);
+/* A job and a fresh spec copied from it (stdin included, rerun_of = id):
+ * 1, 0 not found, -1 error. Free both on 1. */
+int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct job_spec *spec,
+    char *err);
 int store_job_cancel_queued(struct store *st, int64_t id, int64_t now_us, char *err);
 int store_job_request_cancel(struct store *st, int64_t id, char *err);
 int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *err);
@@ -57,7 +68,7 @@ int store_job_list(struct store *st, const struct job_list_filter *f, struct job
 void store_job_list_free(struct job *jobs, int n);
 
 int store_batch_insert(struct store *st, const char *name, int total, const char *idem_key,
-    int64_t now_us, int64_t *id, char *err);
+    int64_t rerun_of, int64_t now_us, int64_t *id, char *err);
 int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *err);
 int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err);
 int store_batch_job_ids(struct store *st, int64_t batch_id, int64_t **ids, int *n, char *err);

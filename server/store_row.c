@@ -105,5 +105,9 @@ void store_row_to_job(sqlite3_stmt *s, struct job *j)
 	j->max_rss_kb = store_col_i64(s, 24, -1);
 	j->stdout_bytes = store_col_i64(s, 25, -1);
 	j->stderr_bytes = store_col_i64(s, 26, -1);
+	j->run_at_us = store_col_i64(s, 27, 0);
+	j->wait_until_us = store_col_i64(s, 28, 0);
+	j->retry_backoff_s = sqlite3_column_double(s, 29);
+	j->rerun_of = store_col_i64(s, 30, 0);
 }
 

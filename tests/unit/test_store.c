@@ -5,17 +5,18 @@
  * failure handling. The queries have their own file, test_store_jobs.c.
  */
 #include "testutil_store.h"
+#include "store_migrations.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
 
-static void test_open_creates_schema_version_1(void **state)
+static void test_open_creates_the_latest_schema_version(void **state)
 {
 	struct store_fixture *f = *state;
 	int version = -1;
 
 	assert_int_equal(store_schema_version(f->st, &version, f->err), 0);
-	assert_int_equal(version, 1);
+	assert_int_equal(version, store_migrations[store_migrations_count - 1].version);
 	assert_true(tu_exists(f->db));
 }
 
@@ -29,7 +30,7 @@ static void test_reopen_keeps_schema_and_rows(void **state)
 	if (store_open(&f->st, f->db, STORE_WRITER, f->err) != 0)
 		fail_msg("reopen: %s", f->err);
 	assert_int_equal(store_schema_version(f->st, &version, f->err), 0);
-	assert_int_equal(version, 1);
+	assert_int_equal(version, store_migrations[store_migrations_count - 1].version);
 	assert_int_equal(tu_state_of(f, id), JOB_QUEUED);
 }
 
@@ -172,7 +173,7 @@ static void test_pool_failure_to_open_frees_the_slot(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_open_creates_schema_version_1),
+		T(test_open_creates_the_latest_schema_version),
 		T(test_reopen_keeps_schema_and_rows),
 		T(test_open_makes_the_database_directory),
 		T(test_reader_does_not_create_a_missing_database),

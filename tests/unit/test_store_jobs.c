@@ -125,7 +125,7 @@ static void test_requeue_returns_a_running_job_to_the_queue(void **state)
 
 	assert_int_equal(tu_claim(f, T0 + 10), id);
 	assert_int_equal(store_job_set_started(f->st, id, 99, T0 + 20, f->err), 0);
-	assert_int_equal(store_job_requeue(f->st, id, T0 + 30, "worker died", f->err), 0);
+	assert_int_equal(store_job_requeue(f->st, id, T0 + 30, 0, "worker died", f->err), 0);
 	tu_get_job(f, id, &j);
 	assert_int_equal(j.state, JOB_QUEUED);
 	assert_int_equal(j.attempts, 1);
@@ -149,7 +149,7 @@ static void test_attempt_updates_leave_jobs_that_are_not_running_alone(void **st
 	/* A late DONE for a job already requeued or canceled must not resurrect it. */
 	tu_finish(f, queued, JOB_SUCCEEDED, T0, T0 + 1);
 	assert_int_equal(store_job_set_started(f->st, queued, 7, T0, f->err), 0);
-	assert_int_equal(store_job_requeue(f->st, queued, T0 + 2, "x", f->err), 0);
+	assert_int_equal(store_job_requeue(f->st, queued, T0 + 2, 0, "x", f->err), 0);
 	tu_get_job(f, queued, &j);
 	assert_int_equal(j.state, JOB_QUEUED);
 	assert_int_equal(j.pid, -1);
@@ -305,8 +305,8 @@ static void test_list_filters_by_batch(void **state)
 	struct store_fixture *f = *state;
 	int64_t b1, b2;
 
-	assert_int_equal(store_batch_insert(f->st, "one", 2, NULL, T0, &b1, f->err), 0);
-	assert_int_equal(store_batch_insert(f->st, "two", 1, NULL, T0, &b2, f->err), 0);
+	assert_int_equal(store_batch_insert(f->st, "one", 2, NULL, 0, T0, &b1, f->err), 0);
+	assert_int_equal(store_batch_insert(f->st, "two", 1, NULL, 0, T0, &b2, f->err), 0);
 	int64_t a = tu_add_job(f, NULL, 0, 1, b1, T0);
 	int64_t other = tu_add_job(f, NULL, 0, 1, b2, T0);
 	int64_t c = tu_add_job(f, NULL, 0, 1, b1, T0);
