@@ -20,7 +20,7 @@ import jobdproc  # noqa: E402
 from jobdproc import FINAL, MARK_VAR, Server, Tally  # noqa: E402
 
 LONG = jobdproc.LONG
-KILLS = 30 if LONG else 10
+KILLS = 30 if LONG else 16
 MAX_JOBS = 30000 if LONG else 5000       # the client idles past this many
 RATE = 150                               # jobs/s the client aims at
 WORKER_KILLS = 16 if LONG else 6
@@ -73,6 +73,7 @@ class Client:
         self.unanswered = 0
         self.retried = 0
         self.retry = []        # (key, path, body) to send again
+        self.errors = []       # unexpected answers (not 2xx, 503 or no answer)
 
     def next_request(self, big=0):
         with self.lock:
@@ -121,6 +122,12 @@ class Client:
         return False
 
     def loop(self):
+        try:
+            self.submit_until_stopped()
+        except Exception as e:  # an unexpected answer: crash_phase reports it
+            self.errors.append(repr(e))
+
+    def submit_until_stopped(self):
         while not self.stop.is_set():
             if not self.up.wait(0.2):
                 continue
@@ -187,6 +194,7 @@ def crash_phase(srv, rng, t, figures):
     while client.retry:  # the retries still owed, against the live server
         client.retried += 1
         client.send(client.retry.pop())
+    t.check(not client.errors, "every submit got 2xx, 503 or no answer", str(client.errors[:3]))
     return client
 
 

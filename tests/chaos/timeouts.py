@@ -93,7 +93,7 @@ def run_case(srv, t, i, case):
                     name + ": stopped at its timeout", "run_ms %s, want ~%.0f" % (
                         end["run_ms"], low))
     t.check(end["state"] in states, name + ": ends " + "/".join(states), str(end))
-    print("  %-24s %-9s run %6.0f ms, stdout %s B, stderr %s B" % (
+    sys.stdout.write("  %-24s %-9s run %6.0f ms, stdout %s B, stderr %s B\n" % (
         name, end["state"], end["run_ms"] or 0, end["stdout_bytes"], end["stderr_bytes"]))
     left = jobdproc.wait_unmarked(mark, 3)
     t.check(not left, name + ": no process of the job lingers", "pids %s" % left)
