@@ -128,7 +128,15 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 	if (job_state_is_final(next))
 		metrics_count_finished(next);
 	note_change(d, job->id);
-	log_debug("dispatch: job %lld %s", (long long)job->id, job_state_name(next));
+	if (next == JOB_QUEUED)
+		log_info("job %lld requeued: attempt %d of %d ended %s", (long long)job->id,
+		    job->attempts, job->max_attempts, r->error[0] ? r->error : "unsuccessfully");
+	else if (r->status == RUN_EXITED)
+		log_info("job %lld %s: exit code %d after %.1f ms", (long long)job->id,
+		    job_state_name(next), r->exit_code, (double)r->run_us / 1000);
+	else
+		log_info("job %lld %s: %s", (long long)job->id, job_state_name(next),
+		    r->error[0] ? r->error : "no detail");
 	return 0;
 }
 
@@ -209,6 +217,8 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 		if (store_job_insert(d->store, &c->specs[i], is_batch(c) ? c->batch_id : 0,
 			key, t->now, &id, t->err) < 0)
 			return CMD_FAILED;
+		log_info("job %lld queued%s", (long long)id,
+		    c->specs[i].run_at_us > t->now ? " (delayed)" : "");
 		if (c->specs[i].run_at_us > t->now)
 			note_wait(d, c->specs[i].run_at_us);
 		else
@@ -234,12 +244,14 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 		if (store_job_cancel_queued(d->store, c->job_id, t->now, t->err) != 1)
 			return CMD_FAILED;
 		move_state(t, JOB_QUEUED, JOB_CANCELED);
+		log_info("job %lld canceled before it started", (long long)c->job_id);
 		metrics_count_finished(JOB_CANCELED);
 		note_change(d, c->job_id);
 	} else {
 		if (store_job_request_cancel(d->store, c->job_id, t->err) < 0)
 			return CMD_FAILED;
 		PUSH(d, cancels, c->job_id);
+		log_info("job %lld: cancel requested while running", (long long)c->job_id);
 		note_change(d, c->job_id);
 	}
 	job_free(&c->job);
@@ -352,6 +364,8 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 			return 0;
 		}
 		pool_reserve(d->pool, slot, c.job.id);
+		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, slot,
+		    c.job.attempts);
 		metrics_observe_queue((double)(t->now - c.job.queued_us) / 1e6);
 		move_state(t, JOB_QUEUED, JOB_RUNNING);
 		PUSH(d, claims, c);

@@ -145,7 +145,7 @@ static bool json_content_type(struct MHD_Connection *conn)
 }
 
 static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *r,
-    const char *method, const struct http_route *route)
+    const char *method, const char *url, const struct http_route *route)
 {
 	metrics_count_request(route ? (int)(route - http_routes) : -1, r->status);
 	struct MHD_Response *mr = r->custom;
@@ -167,7 +167,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
 	ret = MHD_queue_response(conn, r->status, mr);
 	MHD_destroy_response(mr);
 	if (log_enabled(LOG_DEBUG))
-		log_debug("http: %s %u", method, r->status);
+		log_debug("http: %s %.200s %u", method, url, r->status);
 	return ret;
 }
 
@@ -236,7 +236,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = cs;
 		precheck(app, conn, method, url, cs, &r);
 		if (r.body != NULL)
-			return send_resp(conn, &r, method, cs->route); /* before reading any body */
+			return send_resp(conn, &r, method, url, cs->route); /* before reading any body */
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -271,7 +271,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len };
 		cs->route->handler(&req, &r);
 	}
-	return send_resp(conn, &r, method, cs->route);
+	return send_resp(conn, &r, method, url, cs->route);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

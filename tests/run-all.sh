@@ -57,6 +57,7 @@ run_suite integration-asan with_rc env JOBD_BIN="$PWD/build/asan/jobd" bash test
 for s in e2e chaos hostile install; do
 	[ -f "tests/$s/run.sh" ] && run_suite "$s" with_rc env JOBD_BIN="$PWD/build/jobd" bash "tests/$s/run.sh"
 done
+[ -f tests/load/run.sh ] && run_suite load with_rc env LOAD_SECONDS=20 JOBD_BIN="$PWD/build/jobd" bash tests/load/run.sh
 [ -f mk/robustness.mk ] && run_suite fuzz with_rc $make_j fuzz
 [ -f mk/docker.mk ] && run_suite docker with_rc $make_j docker-test
 
