@@ -27,7 +27,7 @@ run_suite() {
 	start=$(date +%s)
 	"$@" 2>&1 | tee "$log_dir/$name.log"
 	rc=$(cat "$log_dir/.rc" 2>/dev/null || echo 0)
-	line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log_dir/$name.log" | tail -n 1)
+	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log_dir/$name.log" | tail -n 1)
 	p=$(echo "$line" | sed -n 's/.*\b\([0-9][0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
 	p=${p:-0}

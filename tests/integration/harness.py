@@ -5,6 +5,7 @@
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -151,7 +152,7 @@ class Jobd:
                 text = f.read().decode("utf-8", "replace")
         except OSError:
             return "(no log)"
-        kept = [l for l in text.splitlines() if "http: GET 200" not in l]
+        kept = [l for l in text.splitlines() if not re.search(r"http: GET \S+ 200$", l)]
         left = [procs.describe(p) for sid in self.sessions
                 for p in procs.pids_in_session(sid)]
         return "\n".join(kept[-lines:] + ["--- processes left in its sessions:"] + left)
