@@ -1,7 +1,7 @@
 // Dashboard entry point: wires the panels to the API and to live updates (SSE with polling fallback), hash routing.
 
 import { api, onUnauthorized, onReachable } from './api.js';
-import { FINAL, throttle } from './util.js';
+import { FINAL, throttle, startCountdowns } from './util.js';
 import { model, upsertJob, setStats } from './model.js';
 import { startLive } from './live.js';
 import { initCounts, renderCounts } from './counts.js';
@@ -141,14 +141,18 @@ function init() {
   initDetail($('detail'), {
     onClose: () => { if (location.hash.startsWith('#/jobs/')) history.replaceState(null, '', location.pathname + location.search); },
     onOpenBatch: (id) => go(`#/batches/${id}`),
+    onOpenJob: (id) => go(`#/jobs/${id}`),
     onChanged: (job) => { upsertJob(job); jobsDirty = true; scheduleRender(); },
   });
-  initBatch({ panel: $('batch-panel'), body: $('batch-body'), showJobs: $('batch-jobs') }, {
+  const openNewBatch = (batch) => { jobsDirty = true; showBatch(batch.id, batch); go(`#/batches/${batch.id}`); };
+  initBatch({ panel: $('batch-panel'), body: $('batch-body'), showJobs: $('batch-jobs'), rerun: $('batch-rerun'), msg: $('batch-msg') }, {
     onShowJobs: (id) => { setFilter({ state: '', batch: String(id) }); $('jobs-panel').scrollIntoView({ behavior: 'smooth' }); },
+    onOpenBatch: (id) => go(`#/batches/${id}`),
+    onRerun: openNewBatch,
   });
   initSubmit($('submit-form'), $('submit-msg'), {
     onJob: (job) => { onJobEvent(job); go(`#/jobs/${job.id}`); },
-    onBatch: (batch) => { jobsDirty = true; showBatch(batch.id, batch); go(`#/batches/${batch.id}`); },
+    onBatch: openNewBatch,
   });
   initAuth($('token-dialog'), $('token-button'), onTokenSaved);
   onUnauthorized(() => { setConn('auth'); promptToken(true); });
@@ -158,6 +162,7 @@ function init() {
   window.addEventListener('hashchange', route);
   route();
   setInterval(() => { if (!document.hidden) scheduleRender(); }, ANIMATE_MS);
+  startCountdowns();
 }
 
 init();

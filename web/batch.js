@@ -1,4 +1,5 @@
 // Batch view: progress bar stacked by state, counts, makespan / total run time / parallel speedup; live until done.
+// "Rerun failures" resubmits the jobs that failed or timed out as a new batch (linked back by rerun_of).
 
 import { STATES, FINAL, h, fmtMs, fmtDateTime, stateLabel } from './util.js';
 import { api } from './api.js';
@@ -6,12 +7,16 @@ import { api } from './api.js';
 const REFRESH_MS = 1000;
 // Finished states first so the bar fills from the left; then running, then queued.
 const PROGRESS_ORDER = ['succeeded', 'failed', 'timed_out', 'canceled', 'running', 'queued'];
+const RERUN_STATES = ['failed', 'timed_out'];
 let el;
-let current = null; // {id, batch, timer}
+let opts;
+let current = null; // {id, batch, timer, rerunning}
 
-export function initBatch(elements, { onShowJobs }) {
-  el = elements; // {panel, body, showJobs}
-  el.showJobs.addEventListener('click', () => { if (current) onShowJobs(current.id); });
+export function initBatch(elements, options) {
+  el = elements; // {panel, body, showJobs, rerun, msg}
+  opts = options; // {onShowJobs(id), onOpenBatch(id), onRerun(batch)}
+  el.showJobs.addEventListener('click', () => { if (current) opts.onShowJobs(current.id); });
+  el.rerun.addEventListener('click', () => rerunFailures());
 }
 
 export const batchId = () => (current ? current.id : null);
@@ -19,8 +24,10 @@ export const batchId = () => (current ? current.id : null);
 export function showBatch(id, initial = null) {
   if (!current || current.id !== id) {
     if (current) clearTimeout(current.timer);
-    current = { id, batch: null, timer: null };
+    current = { id, batch: null, timer: null, rerunning: false };
     el.body.replaceChildren(h('p', { class: 'muted' }, `Loading batch #${id}…`));
+    el.msg.textContent = '';
+    renderRerun();
   }
   el.panel.hidden = false;
   if (initial) render(initial);
@@ -69,7 +76,11 @@ function render(b) {
     h('span', { class: 'muted' }, label), h('strong', { dataset: { testid, ...extra } }, value));
   el.body.replaceChildren(
     h('p', { class: 'batch-name', dataset: { testid: 'batch-title', batchId: String(b.id) } },
-      h('strong', {}, `#${b.id}`), b.name ? ` ${b.name}` : ''),
+      h('strong', {}, `#${b.id}`), b.name ? ` ${b.name}` : '',
+      b.rerun_of == null ? null : h('span', { class: 'muted' }, ' · rerun of ', h('button', {
+        type: 'button', class: 'link', dataset: { testid: 'batch-rerun-of' },
+        'aria-label': `Open batch ${b.rerun_of}, which this batch reruns`, onclick: () => opts.onOpenBatch(b.rerun_of),
+      }, `#${b.rerun_of}`))),
     h('div', { class: 'progress-line' }, bar,
       h('span', { class: 'muted', dataset: { testid: 'batch-done', done: String(done) } }, `${finished} / ${total}${done ? ' · done' : ''}`)),
     h('div', { class: 'chips' }, ...STATES.map((s) => h('span', { class: `chip s-${s}`, dataset: { testid: `batch-count-${s}` } },
@@ -82,4 +93,35 @@ function render(b) {
       b.started_at ? ` · started ${fmtDateTime(b.started_at)}` : '',
       b.finished_at ? ` · finished ${fmtDateTime(b.finished_at)}` : ''),
   );
+  renderRerun();
+}
+
+const failures = (b) => RERUN_STATES.reduce((n, s) => n + (b.counts[s] || 0), 0);
+
+// The button counts the failures so far; disabled while there are none (or while a rerun is being submitted).
+function renderRerun() {
+  const n = current && current.batch ? failures(current.batch) : 0;
+  el.rerun.disabled = n === 0 || current.rerunning;
+  el.rerun.textContent = n ? `Rerun failures (${n})` : 'Rerun failures';
+  el.rerun.title = n ? `Submit the ${n} failed or timed-out job${n === 1 ? '' : 's'} again as a new batch`
+    : 'No job of this batch failed or timed out';
+  el.rerun.dataset.failures = String(n);
+}
+
+async function rerunFailures() {
+  const cur = current;
+  if (!cur || !cur.batch || cur.rerunning) return;
+  cur.rerunning = true;
+  el.msg.textContent = '';
+  renderRerun();
+  try {
+    const b = await api.post(`/v1/batches/${cur.id}/rerun?state=${RERUN_STATES.join(',')}`, {});
+    if (current === cur) opts.onRerun(b);
+  } catch (err) {
+    if (current !== cur) return;
+    el.msg.textContent = err.status === 409 ? 'No job of this batch failed or timed out.' : `Rerun failed: ${err.message}`;
+  } finally {
+    cur.rerunning = false;
+    if (current === cur) renderRerun();
+  }
 }

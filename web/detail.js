@@ -1,6 +1,7 @@
-// Job detail drawer: every field of one job, stdout/stderr (re-read while it runs), cancel button.
+// Job detail drawer: every field of one job, stdout/stderr (re-read while it runs), cancel and rerun buttons,
+// when a delayed or retrying job will start, and the job it reruns.
 
-import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText } from './util.js';
+import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText, jobWait, waitTag } from './util.js';
 import { api } from './api.js';
 
 const REFRESH_MS = 1000;
@@ -12,7 +13,7 @@ let returnFocus = null;
 
 export function initDetail(dialog, options) {
   dlg = dialog;
-  opts = options; // {onClose(), onOpenBatch(id), onChanged(job)}
+  opts = options; // {onClose(), onOpenBatch(id), onOpenJob(id), onChanged(job)}
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && dlg.open) closeDetail(); });
 }
 
@@ -53,7 +54,13 @@ function build(id) {
     close: h('button', { type: 'button', class: 'ghost', dataset: { testid: 'detail-close' }, onclick: closeDetail }, 'Close'),
     state: h('span', { dataset: { testid: 'detail-state' } }, '…'),
     cancel: h('button', { type: 'button', class: 'danger', dataset: { testid: 'detail-cancel' }, onclick: () => cancel() }, 'Cancel job'),
+    rerun: h('button', {
+      type: 'button', dataset: { testid: 'detail-rerun' }, hidden: true, onclick: () => rerun(),
+      title: 'Submit a new job with this job\'s spec',
+    }, 'Rerun'),
     batch: h('button', { type: 'button', class: 'ghost', hidden: true }, 'Open batch'),
+    rerunOf: h('button', { type: 'button', class: 'link', dataset: { testid: 'detail-rerun-of' }, hidden: true }),
+    wait: h('p', { class: 'wait-line', dataset: { testid: 'detail-wait' }, hidden: true }),
     msg: h('p', { class: 'form-msg', role: 'alert' }),
     error: h('p', { class: 'job-error', dataset: { testid: 'detail-error' }, hidden: true }),
     cmd: h('pre', { class: 'cmdline', dataset: { testid: 'detail-command' } }),
@@ -66,8 +73,8 @@ function build(id) {
   };
   ui.root = h('div', { class: 'detail' },
     h('div', { class: 'detail-head' }, ui.title, ui.close),
-    h('div', { class: 'row' }, ui.state, ui.cancel, ui.batch),
-    ui.msg, ui.error, ui.cmd, ui.summary,
+    h('div', { class: 'row' }, ui.state, ui.cancel, ui.rerun, ui.batch, ui.rerunOf),
+    ui.wait, ui.msg, ui.error, ui.cmd, ui.summary,
     h('h3', {}, 'stdout ', ui.outNote), ui.stdout,
     h('h3', {}, 'stderr ', ui.errNote), ui.stderr,
     h('details', { open: true }, h('summary', {}, 'All fields'), ui.fields));
@@ -115,7 +122,15 @@ function render(cur) {
   const active = job.state === 'queued' || job.state === 'running';
   ui.cancel.hidden = !active;
   if (job.cancel_requested) { ui.cancel.disabled = true; ui.cancel.textContent = 'Cancelling…'; }
+  ui.rerun.hidden = !FINAL.has(job.state);
   ui.batch.hidden = job.batch_id == null;
+  ui.rerunOf.hidden = job.rerun_of == null;
+  if (job.rerun_of != null) {
+    ui.rerunOf.textContent = `Rerun of #${job.rerun_of}`;
+    ui.rerunOf.setAttribute('aria-label', `Open job ${job.rerun_of}, which this job reruns`);
+    ui.rerunOf.onclick = () => opts.onOpenJob(job.rerun_of);
+  }
+  renderWait(ui.wait, job);
   ui.error.hidden = !job.error;
   ui.error.textContent = job.error || '';
   ui.batch.onclick = () => opts.onOpenBatch(job.batch_id);
@@ -129,6 +144,16 @@ function render(cur) {
     h('dt', {}, k),
     h('dd', { dataset: { field: k } }, fieldText(k, v)),
   ]));
+}
+
+// "starts in 12 s · runs at <time>" for a delayed job, "retry in 0.7 s · next attempt at <time>" while it backs off.
+function renderWait(p, job) {
+  const wait = jobWait(job);
+  p.hidden = !wait;
+  if (!wait) { p.replaceChildren(); delete p.dataset.kind; return; }
+  p.dataset.kind = wait.kind;
+  const at = wait.kind === 'retry' ? job.next_attempt_at : job.run_at;
+  p.replaceChildren(h('strong', {}, waitTag(wait)), ` · ${wait.kind === 'retry' ? 'next attempt' : 'runs'} at ${fmtDateTime(at)}`);
 }
 
 function fieldText(k, v) {
@@ -155,5 +180,21 @@ async function cancel() {
     if (current !== cur) return;
     cur.ui.cancel.disabled = false;
     cur.ui.msg.textContent = err.status === 409 ? 'The job had already finished.' : `Cancel failed: ${err.message}`;
+  }
+}
+
+async function rerun() {
+  const cur = current;
+  if (!cur) return;
+  cur.ui.rerun.disabled = true;
+  cur.ui.msg.textContent = '';
+  try {
+    const job = await api.post(`/v1/jobs/${cur.id}/rerun`, {});
+    opts.onChanged(job);
+    if (current === cur) opts.onOpenJob(job.id);
+  } catch (err) {
+    if (current !== cur) return;
+    cur.ui.rerun.disabled = false;
+    cur.ui.msg.textContent = err.status === 409 ? 'Only a finished job can be rerun.' : `Rerun failed: ${err.message}`;
   }
 }

@@ -1,6 +1,6 @@
 // Jobs table: newest first, state/batch filters, pagination that only follows the API's `next` links.
 
-import { STATES, h, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel } from './util.js';
+import { STATES, h, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel, jobWait, waitTag } from './util.js';
 import { api } from './api.js';
 
 const PAGE = 25;
@@ -29,6 +29,8 @@ export function initJobs(elements, options) {
   el.newer.addEventListener('click', () => { if (history.length) load(history.pop()); });
   el.newest.addEventListener('click', () => reset());
   el.body.addEventListener('click', (e) => {
+    const link = e.target.closest('[data-open-id]');
+    if (link) { opts.onOpen(Number(link.dataset.openId)); return; }
     const tr = e.target.closest('tr[data-job-id]');
     if (tr) opts.onOpen(Number(tr.dataset.jobId));
   });
@@ -91,11 +93,27 @@ function emptyRow(text) {
   return h('tr', { class: 'empty' }, h('td', { colspan: '9' }, text));
 }
 
+// A delayed job or one waiting out its retry backoff: "starts in 12 s" / "retry in 0.7 s" beside the badge.
+function stateCell(j) {
+  const wait = jobWait(j);
+  return h('td', { class: 'state' }, badge(j.state),
+    wait ? waitTag(wait, { class: 'wait muted', dataset: { testid: 'job-wait' } }) : null);
+}
+
+function rerunLink(j) {
+  if (j.rerun_of == null) return null;
+  return h('button', {
+    type: 'button', class: 'link rerun-of', title: `rerun of job #${j.rerun_of}`,
+    'aria-label': `Open job ${j.rerun_of}, which job ${j.id} reruns`,
+    dataset: { testid: 'job-rerun-of', openId: String(j.rerun_of) },
+  }, `↻ #${j.rerun_of}`);
+}
+
 function renderRows(jobs) {
   const rows = jobs.map((j) => h('tr', { dataset: { testid: 'job-row', jobId: String(j.id), state: j.state } },
     h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Open job ${j.id}` }, `#${j.id}`)),
-    h('td', {}, badge(j.state)),
-    h('td', { class: 'cmd', title: cmdText(j.command) },
+    stateCell(j),
+    h('td', { class: 'cmd', title: cmdText(j.command) }, rerunLink(j),
       j.name ? h('span', { class: 'job-name' }, j.name) : null, h('code', {}, cmdText(j.command))),
     h('td', { class: 'wide' }, j.batch_id ?? '—'),
     h('td', { class: 'wide' }, j.worker ?? '—'),

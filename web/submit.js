@@ -1,8 +1,12 @@
-// Submit form: a command (shell string or argv JSON array), name, timeout, priority, × N copies (→ POST /v1/batches).
+// Submit form: a command (shell string or argv JSON array), name, timeout, priority, delay, max attempts, retry
+// backoff, × N copies (→ POST /v1/batches). Optional fields are only sent when filled.
 
 import { api } from './api.js';
 
 const MAX_COPIES = 10000;
+const MAX_DELAY_S = 366 * 86400; // the server's limits (docs/API.md)
+const MAX_ATTEMPTS = 10;
+const MAX_BACKOFF_S = 86400;
 let form;
 let msg;
 let opts;
@@ -51,6 +55,27 @@ function readSpec() {
   const p = Number(field('priority').value || 0);
   if (!Number.isInteger(p) || p < -1000 || p > 1000) return fail('Priority must be an integer from −1000 to 1000.', 'priority');
   if (p) spec.priority = p;
+  return readRetries(spec);
+}
+
+// Delay, max attempts and retry backoff: each only when filled in.
+function readRetries(spec) {
+  const filled = (n) => field(n).value.trim() !== '';
+  if (filled('delay')) {
+    const d = Number(field('delay').value);
+    if (!(d >= 0 && d <= MAX_DELAY_S)) return fail(`Delay must be a number of seconds from 0 to ${MAX_DELAY_S} (a year).`, 'delay');
+    spec.delay_s = d;
+  }
+  if (filled('attempts')) {
+    const a = Number(field('attempts').value);
+    if (!Number.isInteger(a) || a < 1 || a > MAX_ATTEMPTS) return fail(`Max attempts must be an integer from 1 to ${MAX_ATTEMPTS}.`, 'attempts');
+    spec.max_attempts = a;
+  }
+  if (filled('backoff')) {
+    const b = Number(field('backoff').value);
+    if (!(b > 0 && b <= MAX_BACKOFF_S)) return fail(`Retry backoff must be a number of seconds > 0 and ≤ ${MAX_BACKOFF_S}.`, 'backoff');
+    spec.retry_backoff_s = b;
+  }
   return spec;
 }
 

@@ -60,6 +60,44 @@ export function cmdText(command) {
   return String(command ?? '');
 }
 
+// A countdown: tenths under 10 s, whole seconds under a minute, then minutes/hours.
+export function fmtWait(ms) {
+  if (ms < 10000) return `${(Math.max(ms, 0) / 1000).toFixed(1)} s`;
+  if (ms < 60000) return `${Math.ceil(ms / 1000)} s`;
+  return fmtMs(ms);
+}
+
+// What a queued job is waiting for: its retry backoff or its requested start; null when it is simply queued.
+export function jobWait(job, now = Date.now()) {
+  if (job.state !== 'queued') return null;
+  const retry = parseTime(job.next_attempt_at);
+  if (retry) return { kind: 'retry', at: retry };
+  const start = parseTime(job.run_at);
+  return start && start > now ? { kind: 'delay', at: start } : null;
+}
+
+export function waitText({ kind, at }, now = Date.now()) {
+  const ms = at - now;
+  if (kind === 'retry') return ms > 0 ? `retry in ${fmtWait(ms)}` : 'retry due';
+  return ms > 0 ? `starts in ${fmtWait(ms)}` : 'due now';
+}
+
+// An element that counts down to wait.at: startCountdowns() keeps its text current.
+export function waitTag(wait, attrs = {}) {
+  const { dataset = {}, ...rest } = attrs;
+  return h('span', { ...rest, dataset: { ...dataset, until: String(wait.at), kind: wait.kind } }, waitText(wait));
+}
+
+export function startCountdowns(ms = 500) {
+  setInterval(() => {
+    if (document.hidden) return;
+    const now = Date.now();
+    for (const el of document.querySelectorAll('[data-until]')) {
+      el.textContent = waitText({ kind: el.dataset.kind, at: Number(el.dataset.until) }, now);
+    }
+  }, ms);
+}
+
 export function jobTitle(job) {
   return job.name ? `${job.name}` : cmdText(job.command);
 }
