@@ -1,25 +1,15 @@
 // Browser tests of the dashboard against a real jobd (2 workers): batch on two lanes + speedup, stdout, cancel, paging.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startJobd, until } from './lib/jobd.mjs';
-import { launch, openDashboard, submitForm, waitText, withShot, tid } from './lib/browser.mjs';
+import { dashboardSession } from './lib/session.mjs';
+import { until } from './lib/jobd.mjs';
+import { submitForm, waitText, withShot, tid } from './lib/browser.mjs';
 
 let jobd;
 let browser;
 let page;
-
-before(async () => {
-  jobd = await startJobd({ workers: 2 });
-  browser = await launch();
-  page = await browser.page();
-  await openDashboard(page, jobd.url);
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (jobd) await jobd.stop();
-});
+dashboardSession({ workers: 2 }, (s) => ({ jobd, browser, page } = s));
 
 test('a batch of 4 sleep 1 submitted from the form runs on both lanes with speedup > 1.5', { timeout: 60000 }, () =>
   withShot(page, 'batch', async () => {

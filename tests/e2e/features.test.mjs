@@ -1,26 +1,15 @@
 // Browser tests of issue 8's job control on the dashboard: delayed jobs and retry backoff from the form, rerun of a
 // finished job from its detail view, "Rerun failures" of a batch. Real jobd, 2 workers.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startJobd } from './lib/jobd.mjs';
-import { launch, openDashboard, submitForm, screenshot, waitText, withShot, tid } from './lib/browser.mjs';
+import { dashboardSession } from './lib/session.mjs';
+import { submitForm, screenshot, waitText, withShot, tid } from './lib/browser.mjs';
 
 let jobd;
 let browser;
 let page;
-
-before(async () => {
-  jobd = await startJobd({ workers: 2 });
-  browser = await launch();
-  page = await browser.page();
-  await openDashboard(page, jobd.url);
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (jobd) await jobd.stop();
-});
+dashboardSession({ workers: 2 }, (s) => ({ jobd, browser, page } = s));
 
 const closeDetail = async () => {
   await page.click(tid('detail-close'));

@@ -1,26 +1,15 @@
 // Timeline screenshot test: 8 × sleep 1 on 2 workers give 4 pairs of side-by-side bars (artifacts/timeline.png);
 // the page also fits a 390 px phone screen.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startJobd } from './lib/jobd.mjs';
-import { launch, openDashboard, submitForm, withShot, screenshot, tid } from './lib/browser.mjs';
+import { dashboardSession } from './lib/session.mjs';
+import { submitForm, withShot, screenshot, tid } from './lib/browser.mjs';
 
 let jobd;
 let browser;
 let page;
-
-before(async () => {
-  jobd = await startJobd({ workers: 2 });
-  browser = await launch();
-  page = await browser.page();
-  await openDashboard(page, jobd.url);
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (jobd) await jobd.stop();
-});
+dashboardSession({ workers: 2 }, (s) => ({ jobd, browser, page } = s));
 
 test('8 × sleep 1 on 2 workers: 4 pairs of side-by-side bars, saved as artifacts/timeline.png', { timeout: 60000 }, () =>
   withShot(page, 'timeline', async () => {
