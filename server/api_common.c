@@ -75,6 +75,9 @@ int api_cmd_failed(const struct cmd *c, struct http_resp *r)
 			http_error(r, 409, "conflict", NULL, "job %lld already finished (%s)",
 			    (long long)c->job_id, job_state_name(c->job.state));
 		return 1;
+	case CMD_INVALID:
+		http_error(r, 400, "invalid_request", c->field, "%s", c->err);
+		return 1;
 	case CMD_FULL:
 		http_error(r, 503, "unavailable", NULL,
 		    "the queue is at its configured maximum; retry later");

@@ -30,6 +30,7 @@ enum cmd_status {
 	CMD_CONFLICT,    /* cancel of a finished job */
 	CMD_FULL,        /* --max-queued reached */
 	CMD_UNAVAILABLE, /* shutting down */
+	CMD_INVALID,     /* the request names what is not there (after: [id]); field, err */
 	CMD_FAILED,      /* storage error; err says what */
 };
 
@@ -46,6 +47,7 @@ struct cmd {
 	/* out */
 	enum cmd_status status;
 	char err[ERR_LEN];
+	char field[160];         /* CMD_INVALID: the field at fault, e.g. jobs[3].after */
 	struct job job;          /* SUBMIT and CANCEL: the job after the command */
 	int64_t batch_id;        /* BATCH, RERUN_BATCH: the new batch */
 	/* private to dispatch.c */

@@ -1,6 +1,7 @@
 /*
- * dispatch_internal.h — shared by dispatch.c (the loop) and dispatch_turn.c
- * (one group-committed transaction): the dispatcher's state.
+ * dispatch_internal.h — shared by dispatch.c (the loop), dispatch_turn.c
+ * (one group-committed transaction) and dispatch_cmds.c (the client
+ * commands inside it): the dispatcher's state and the turn's helpers.
  */
 #ifndef JOBD_DISPATCH_INTERNAL_H
 #define JOBD_DISPATCH_INTERNAL_H
@@ -8,6 +9,7 @@
 #include <pthread.h>
 
 #include "dispatch.h"
+#include "log.h"
 #include "pool.h"
 #include "store.h"
 
@@ -61,6 +63,38 @@ struct dispatch {
 	int64_t *cancels;        /* running jobs to send CANCEL after commit */
 	size_t n_cancels, cap_cancels;
 };
+
+/* What one turn changes, applied to the shared figures after its commit. */
+struct turn {
+	int64_t counts[JOB_STATE_COUNT];
+	int64_t submitted, finished;
+	int64_t now;
+	char err[ERR_LEN];
+};
+
+/* Room for one more element of a turn array; -1 on out of memory. */
+int dispatch_grow(void **arr, size_t *cap, size_t n, size_t elem);
+
+#define PUSH(d, field, value)                                                              \
+	do {                                                                               \
+		if (dispatch_grow((void **)&(d)->field, &(d)->cap_##field, (d)->n_##field, \
+			sizeof(*(d)->field)) < 0)                                          \
+			log_warnx("dispatch: out of memory recording " #field);            \
+		else                                                                       \
+			(d)->field[(d)->n_##field++] = (value);                            \
+	} while (0)
+
+/* Renders job id for /v1/events after the commit (only while someone listens). */
+void dispatch_note_change(struct dispatch *d, int64_t id);
+void dispatch_move_state(struct turn *t, enum job_state from, enum job_state to);
+/* A job will wait until wall_us: the timer may have to fire sooner. */
+void dispatch_note_wait(struct dispatch *d, int64_t wall_us);
+void dispatch_drop_events(struct dispatch *d, size_t keep);
+/* Job id reached the final state: unblock or cancel its dependents, in this
+ * transaction, with their counts, events and log lines (dispatch_cmds.c). */
+int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_state state);
+/* One client command in its own savepoint (dispatch_cmds.c). */
+void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c);
 
 void dispatch_add_report(struct dispatch *d, const struct report *r);
 /* One transaction: reports, commands, claims; then answers and RUNs. */

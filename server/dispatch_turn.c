@@ -20,7 +20,7 @@
 #define BACKOFF_CAP_S 3600.0
 
 /* Room for one more element; on failure the caller logs and drops it. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+int dispatch_grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
 	if (n < *cap)
 		return 0;
@@ -33,20 +33,11 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-#define PUSH(d, field, value)                                                              \
-	do {                                                                               \
-		if (grow((void **)&(d)->field, &(d)->cap_##field, (d)->n_##field,          \
-			sizeof(*(d)->field)) < 0)                                          \
-			log_warnx("dispatch: out of memory recording " #field);            \
-		else                                                                       \
-			(d)->field[(d)->n_##field++] = (value);                            \
-	} while (0)
-
 void dispatch_add_report(struct dispatch *d, const struct report *r) { PUSH(d, reports, *r); }
 
 /* Renders the job as this transaction sees it, for the event stream; only
  * while someone listens. Published after the commit, dropped on rollback. */
-static void note_change(struct dispatch *d, int64_t id)
+void dispatch_note_change(struct dispatch *d, int64_t id)
 {
 	struct job job;
 	char err[ERR_LEN];
@@ -59,14 +50,7 @@ static void note_change(struct dispatch *d, int64_t id)
 		PUSH(d, events, json);
 }
 
-struct turn {
-	int64_t counts[JOB_STATE_COUNT];
-	int64_t submitted, finished;
-	int64_t now;
-	char err[ERR_LEN];
-};
-
-static void move_state(struct turn *t, enum job_state from, enum job_state to)
+void dispatch_move_state(struct turn *t, enum job_state from, enum job_state to)
 {
 	t->counts[from]--;
 	t->counts[to]++;
@@ -90,7 +74,7 @@ static int64_t backoff_until(const struct job *job, int64_t now)
 }
 
 /* The job will wait until wall_us: the timer may have to fire sooner. */
-static void note_wait(struct dispatch *d, int64_t wall_us)
+void dispatch_note_wait(struct dispatch *d, int64_t wall_us)
 {
 	if (d->wake_wall == 0 || wall_us < d->wake_wall)
 		d->wake_wall = wall_us;
@@ -113,7 +97,7 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 		if (wait) {
 			size_t l = strlen(msg);
 			snprintf(msg + l, sizeof(msg) - l, " in %.1f s", (double)(wait - t->now) / 1e6);
-			note_wait(d, wait);
+			dispatch_note_wait(d, wait);
 		} else {
 			d->ready_empty = false;
 		}
@@ -122,12 +106,14 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0) {
 		return -1;
 	}
-	move_state(t, JOB_RUNNING, next);
+	dispatch_move_state(t, JOB_RUNNING, next);
 	if (r->run_us >= 0)
 		metrics_observe_run((double)r->run_us / 1e6);
 	if (job_state_is_final(next))
 		metrics_count_finished(next);
-	note_change(d, job->id);
+	dispatch_note_change(d, job->id);
+	if (job_state_is_final(next) && dispatch_job_ended(d, t, job->id, next) < 0)
+		return -1;
 	if (next == JOB_QUEUED)
 		log_info("job %lld requeued: attempt %d of %d ended %s", (long long)job->id,
 		    job->attempts, job->max_attempts, r->error[0] ? r->error : "unsuccessfully");
@@ -152,7 +138,7 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 				return 0;
 		if (store_job_set_started(d->store, rep->job_id, rep->pid, rep->started_us, t->err) < 0)
 			return -1;
-		note_change(d, rep->job_id);
+		dispatch_note_change(d, rep->job_id);
 		return 0;
 	}
 	found = store_job_get(d->store, rep->job_id, &job, t->err);
@@ -176,177 +162,10 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 	return ret;
 }
 
-static bool is_batch(const struct cmd *c)
-{
-	return c->type == CMD_BATCH || c->type == CMD_RERUN_BATCH;
-}
-
-static void drop_events(struct dispatch *d, size_t keep)
+void dispatch_drop_events(struct dispatch *d, size_t keep)
 {
 	while (d->n_events > keep)
 		free(d->events[--d->n_events]);
-}
-
-static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd *c)
-{
-	int64_t id;
-	int r;
-
-	if (c->idem_key != NULL) {
-		r = is_batch(c) ? store_batch_find_idem(d->store, c->idem_key, &id, t->err)
-					 : store_job_find_idem(d->store, c->idem_key, &id, t->err);
-		if (r < 0)
-			return CMD_FAILED;
-		if (r == 1) {
-			if (is_batch(c)) {
-				c->batch_id = id;
-				return CMD_EXISTING;
-			}
-			return store_job_get(d->store, id, &c->job, t->err) == 1 ? CMD_EXISTING
-										: CMD_FAILED;
-		}
-	}
-	if (t->counts[JOB_QUEUED] + (int64_t)c->n_specs > d->cfg->max_queued)
-		return CMD_FULL;
-	if (is_batch(c) &&
-	    store_batch_insert(d->store, c->batch_name, (int)c->n_specs, c->idem_key,
-		c->rerun_batch, t->now, &c->batch_id, t->err) < 0)
-		return CMD_FAILED;
-	for (size_t i = 0; i < c->n_specs; i++) {
-		const char *key = is_batch(c) ? NULL : c->idem_key;
-		if (store_job_insert(d->store, &c->specs[i], is_batch(c) ? c->batch_id : 0,
-			key, t->now, &id, t->err) < 0)
-			return CMD_FAILED;
-		log_info("job %lld queued%s", (long long)id,
-		    c->specs[i].run_at_us > t->now ? " (delayed)" : "");
-		if (c->specs[i].run_at_us > t->now)
-			note_wait(d, c->specs[i].run_at_us);
-		else
-			d->ready_empty = false;
-		note_change(d, id);
-	}
-	if (!is_batch(c) && store_job_get(d->store, id, &c->job, t->err) != 1)
-		return CMD_FAILED;
-	t->counts[JOB_QUEUED] += (int64_t)c->n_specs;
-	t->submitted += (int64_t)c->n_specs;
-	return CMD_OK;
-}
-
-static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd *c)
-{
-	int r = store_job_get(d->store, c->job_id, &c->job, t->err);
-
-	if (r <= 0)
-		return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
-	if (job_state_is_final(c->job.state))
-		return CMD_CONFLICT;
-	if (c->job.state == JOB_QUEUED) {
-		if (store_job_cancel_queued(d->store, c->job_id, t->now, t->err) != 1)
-			return CMD_FAILED;
-		move_state(t, JOB_QUEUED, JOB_CANCELED);
-		log_info("job %lld canceled before it started", (long long)c->job_id);
-		metrics_count_finished(JOB_CANCELED);
-		note_change(d, c->job_id);
-	} else {
-		if (store_job_request_cancel(d->store, c->job_id, t->err) < 0)
-			return CMD_FAILED;
-		PUSH(d, cancels, c->job_id);
-		log_info("job %lld: cancel requested while running", (long long)c->job_id);
-		note_change(d, c->job_id);
-	}
-	job_free(&c->job);
-	return store_job_get(d->store, c->job_id, &c->job, t->err) == 1 ? CMD_OK : CMD_FAILED;
-}
-
-/* Loads finished jobs' specs (one job, or a batch's jobs in state_mask)
- * and submits them as new jobs linked by rerun_of. */
-static enum cmd_status rerun(struct dispatch *d, struct turn *t, struct cmd *c)
-{
-	int64_t *ids = NULL;
-	int n_ids = 1, n = 0, r;
-	enum cmd_status st = CMD_FAILED;
-
-	if (c->type == CMD_RERUN_BATCH) {
-		struct batch b;
-		if ((r = store_batch_get(d->store, c->rerun_batch, &b, t->err)) <= 0) {
-			snprintf(c->err, sizeof(c->err), "no batch %lld", (long long)c->rerun_batch);
-			return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
-		}
-		batch_free(&b);
-		if (store_batch_job_ids(d->store, c->rerun_batch, &ids, &n_ids, t->err) < 0)
-			return CMD_FAILED;
-	}
-	c->specs = calloc((size_t)n_ids + 1, sizeof(*c->specs));
-	if (c->specs == NULL)
-		goto out;
-	for (int i = 0; i < n_ids; i++) {
-		struct job job;
-		int64_t id = ids ? ids[i] : c->job_id;
-		if ((r = store_job_load_spec(d->store, id, &job, &c->specs[n], t->err)) <= 0) {
-			snprintf(c->err, sizeof(c->err), "no job %lld", (long long)id);
-			st = r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
-			goto out;
-		}
-		bool take = job_state_is_final(job.state) &&
-			    (c->type == CMD_RERUN || (c->state_mask & (1u << job.state)));
-		if (c->type == CMD_RERUN && !take)
-			snprintf(c->err, sizeof(c->err), "job %lld is %s; only a finished job can be rerun",
-			    (long long)id, job_state_name(job.state));
-		job_free(&job);
-		if (take)
-			n++;
-		else
-			job_spec_free(&c->specs[n]);
-	}
-	c->n_specs = (size_t)n;
-	if (n == 0) {
-		if (c->type == CMD_RERUN_BATCH)
-			snprintf(c->err, sizeof(c->err), "batch %lld has no finished job in those states",
-			    (long long)c->rerun_batch);
-		st = CMD_CONFLICT;
-		goto out;
-	}
-	st = submit_one(d, t, c);
-out:
-	for (int i = 0; c->specs && i < n; i++)
-		job_spec_free(&c->specs[i]);
-	free(c->specs);
-	c->specs = NULL;
-	c->n_specs = 0;
-	free(ids);
-	return st;
-}
-
-/* Each command in its own savepoint: one failing spares the others. */
-static void apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
-{
-	if (c->type != CMD_CANCEL && !d->accepting) {
-		c->status = CMD_UNAVAILABLE;
-		return;
-	}
-	t->err[0] = '\0';
-	if (store_savepoint(d->store, t->err) < 0) {
-		c->status = CMD_FAILED;
-	} else {
-		int64_t before[JOB_STATE_COUNT], submitted = t->submitted, finished = t->finished;
-		size_t events = d->n_events, cancels = d->n_cancels;
-		memcpy(before, t->counts, sizeof(before));
-		c->status = c->type == CMD_CANCEL ? cancel_one(d, t, c)
-			    : c->type == CMD_RERUN || c->type == CMD_RERUN_BATCH ? rerun(d, t, c)
-										 : submit_one(d, t, c);
-		if (c->status == CMD_FAILED || c->status == CMD_FULL) {
-			store_rollback_to_savepoint(d->store);
-			memcpy(t->counts, before, sizeof(before));
-			t->submitted = submitted;
-			t->finished = finished;
-			drop_events(d, events);
-			d->n_cancels = cancels;
-		} else if (store_release(d->store, t->err) < 0) {
-			c->status = CMD_FAILED;
-		}
-	}
-	if (c->status == CMD_FAILED)
-		snprintf(c->err, sizeof(c->err), "%s", t->err);
 }
 
 static int claim_jobs(struct dispatch *d, struct turn *t)
@@ -367,9 +186,9 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, slot,
 		    c.job.attempts);
 		metrics_observe_queue((double)(t->now - c.job.queued_us) / 1e6);
-		move_state(t, JOB_QUEUED, JOB_RUNNING);
+		dispatch_move_state(t, JOB_QUEUED, JOB_RUNNING);
 		PUSH(d, claims, c);
-		note_change(d, c.job.id);
+		dispatch_note_change(d, c.job.id);
 	}
 	return 0;
 }
@@ -455,7 +274,7 @@ void dispatch_turn(struct dispatch *d)
 	}
 	d->flush_at = 0;
 	d->n_claims = d->n_cancels = 0;
-	drop_events(d, 0);
+	dispatch_drop_events(d, 0);
 	if (store_begin(d->store, t.err) < 0)
 		goto fail;
 	if (due) {
@@ -471,7 +290,7 @@ void dispatch_turn(struct dispatch *d)
 		if (apply_report(d, &t, &d->reports[i]) < 0)
 			goto fail;
 	for (struct cmd *c = cmds; c != NULL; c = c->next)
-		apply_command(d, &t, c);
+		dispatch_apply_command(d, &t, c);
 	if (claim_jobs(d, &t) < 0 || store_commit(d->store, t.err) < 0)
 		goto fail;
 
@@ -495,7 +314,7 @@ fail:
 	    RETRY_AFTER_FAILED_COMMIT_US / 1000, t.err);
 	store_rollback(d->store);
 	forget_claims(d);
-	drop_events(d, 0);
+	dispatch_drop_events(d, 0);
 	d->ready_empty = false;
 	d->wake_dirty = true;
 	d->wake_wall = clock_wall_us(); /* look again next turn */

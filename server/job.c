@@ -76,6 +76,8 @@ void job_spec_free(struct job_spec *spec)
 	free(spec->env);
 	free(spec->cwd);
 	free(spec->stdin_data);
+	free(spec->after);
+	free(spec->after_index);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -87,5 +89,6 @@ void job_free(struct job *job)
 	free(job->cwd);
 	free(job->stdin_data);
 	free(job->error);
+	free(job->after);
 	memset(job, 0, sizeof(*job));
 }

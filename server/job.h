@@ -47,6 +47,10 @@ struct job_spec {
 	int64_t run_at_us;      /* 0: as soon as possible */
 	double retry_backoff_s; /* 0: retry at once */
 	int64_t rerun_of;       /* 0: an original */
+	int64_t *after;         /* job ids that must succeed first (malloc'd; NULL: none) */
+	int n_after;
+	int *after_index;       /* in a batch: indices of other specs that must succeed first */
+	int n_after_index;
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -77,6 +81,9 @@ struct job {
 	int64_t wait_until_us;  /* 0: runnable (when queued) */
 	double retry_backoff_s; /* 0: none */
 	int64_t rerun_of;       /* 0: none */
+	int64_t *after;         /* its dependencies, as submitted (malloc'd; NULL: none) */
+	int n_after;
+	int blocked;            /* dependencies not finished yet */
 };
 
 /* What the worker measured for one attempt. */

@@ -95,6 +95,11 @@ cJSON *render_job_object(const struct job *j)
 	else
 		cJSON_AddNullToObject(o, "retry_backoff_s");
 	add_int(o, "rerun_of", j->rerun_of, 0);
+	cJSON *after = cJSON_AddArrayToObject(o, "after");
+	for (int i = 0; after != NULL && i < j->n_after; i++)
+		cJSON_AddItemToArray(after, cJSON_CreateNumber((double)j->after[i]));
+	/* blocked counts only while the job waits; a finished job waits for nothing. */
+	cJSON_AddNumberToObject(o, "blocked_by", j->state == JOB_QUEUED ? j->blocked : 0);
 	return o;
 }
 

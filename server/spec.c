@@ -164,7 +164,7 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 
 static const char *const job_fields[] = {
 	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts",
-	"run_at", "delay_s", "retry_backoff_s", NULL,
+	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", NULL,
 };
 
 #define SPEC_MAX_DELAY_S (366.0 * 86400)
@@ -221,7 +221,8 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 	    get_timeout(obj, lim, out, prefix, e) < 0 ||
 	    get_int(obj, "priority", -1000, 1000, 0, &out->priority, prefix, e) < 0 ||
 	    get_int(obj, "max_attempts", 1, 10, 1, &out->max_attempts, prefix, e) < 0 ||
-	    get_start(obj, out, prefix, e) < 0)
+	    get_start(obj, out, prefix, e) < 0 ||
+	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
 		fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);
@@ -278,6 +279,8 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 		if (spec_job(it, lim, prefix, &(*specs)[i], e) < 0)
 			goto bad;
 	}
+	if (spec_deps_check_batch(*specs, count, e) < 0)
+		goto bad;
 	*n = count;
 	return 0;
 bad:

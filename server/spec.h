@@ -8,12 +8,14 @@
 #define JOBD_SPEC_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "job.h"
 
 #define SPEC_MAX_BATCH 10000
 #define SPEC_MAX_NAME 200
+#define SPEC_MAX_AFTER 100   /* entries in after, and in after_index */
 
 struct spec_limits {
 	double default_timeout_s;
@@ -36,6 +38,14 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
  * each with job_spec_free, then the array. */
 int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
     struct job_spec **specs, size_t *n, struct spec_error *e);
+
+/* after / after_index of obj into out (spec_deps.c). after_index is only
+ * allowed in_batch; its range and cycles are checked by spec_deps_check_batch. */
+int spec_deps_get(const cJSON *obj, const char *prefix, bool in_batch, struct job_spec *out,
+    struct spec_error *e);
+/* Every after_index names another spec of the batch, and they form no
+ * cycle; otherwise -1 naming jobs[i].after_index of a spec on the cycle. */
+int spec_deps_check_batch(const struct job_spec *specs, size_t n, struct spec_error *e);
 
 /* What an escaped NUL becomes before parsing (U+10FFFF, a noncharacter). */
 #define SPEC_NUL_MARK "\xF4\x8F\xBF\xBF"

@@ -28,7 +28,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	     * every queued row, O(n) per dispatch; with it, prepare fails
 	     * loudly if the partial index can ever not serve this query. */
 	    "SELECT " STORE_JOB_COLS ", stdin FROM jobs INDEXED BY jobs_ready"
-	    " WHERE state = 'queued' AND wait_until IS NULL ORDER BY priority DESC, id LIMIT 1",
+	    " WHERE state = 'queued' AND wait_until IS NULL AND blocked = 0"
+	    " ORDER BY priority DESC, id LIMIT 1",
 	[STMT_JOB_CLAIM] =
 	    "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = ?2,"
 	    " started_at = ?3, pid = NULL WHERE id = ?1 AND state = 'queued'",
@@ -82,6 +83,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_NEXT_WAKE] =
 	    "SELECT min(wait_until) FROM jobs WHERE state = 'queued' AND wait_until IS NOT NULL",
 	[STMT_JOB_STDIN] = "SELECT stdin FROM jobs WHERE id = ?1",
+	/* Dependencies (store_deps.c; migration 003). */
+	[STMT_JOB_STATE] = "SELECT state FROM jobs WHERE id = ?1",
+	[STMT_JOB_SET_DEPS] = "UPDATE jobs SET blocked = ?2, after_ids = ?3 WHERE id = ?1",
+	[STMT_DEP_INSERT] = "INSERT OR IGNORE INTO job_deps (dep_id, job_id) VALUES (?1, ?2)",
+	[STMT_DEPS_OF] = "SELECT job_id FROM job_deps WHERE dep_id = ?1",
+	[STMT_DEP_UNBLOCK] =
+	    "UPDATE jobs SET blocked = blocked - 1 WHERE id = ?1 AND state = 'queued' AND blocked > 0",
+	[STMT_JOB_BLOCKED] = "SELECT blocked FROM jobs WHERE id = ?1",
+	[STMT_DEP_CANCEL] =
+	    "UPDATE jobs SET state = 'canceled', finished_at = ?2, error = ?3"
+	    " WHERE id = ?1 AND state = 'queued'",
 };
 
 void store_err(struct store *st, char *err, const char *what)

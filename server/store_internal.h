@@ -17,8 +17,8 @@
 	"max_attempts, attempts, worker, pid, exit_code, signal, error, " \
 	"cancel_requested, created_at, queued_at, started_at, finished_at, run_us, " \
 	"cpu_user_us, cpu_sys_us, max_rss_kb, stdout_bytes, stderr_bytes, " \
-	"run_at, wait_until, retry_backoff_s, rerun_of"
-#define STORE_JOB_NCOLS 31
+	"run_at, wait_until, retry_backoff_s, rerun_of, blocked, after_ids"
+#define STORE_JOB_NCOLS 33
 
 enum store_stmt_id {
 	STMT_JOB_INSERT,
@@ -45,6 +45,13 @@ enum store_stmt_id {
 	STMT_JOBS_PROMOTE,
 	STMT_NEXT_WAKE,
 	STMT_JOB_STDIN,
+	STMT_JOB_STATE,
+	STMT_JOB_SET_DEPS,
+	STMT_DEP_INSERT,
+	STMT_DEPS_OF,
+	STMT_DEP_UNBLOCK,
+	STMT_JOB_BLOCKED,
+	STMT_DEP_CANCEL,
 	STMT_COUNT
 };
 
@@ -69,5 +76,6 @@ int store_step_done(struct store *st, sqlite3_stmt *s, const char *what, char *e
 int store_step_changed(struct store *st, sqlite3_stmt *s, const char *what, char *err);
 int store_step_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what, char *err);
 void store_row_to_job(sqlite3_stmt *s, struct job *j);
+void store_parse_ids(const char *text, int64_t **ids, int *n);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_deps.h"
 #include "store_internal.h"
 
 int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
@@ -282,6 +283,12 @@ int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *fai
 				r.started_us = store_col_i64(g, 19, 0);
 			sqlite3_reset(g);
 			if (store_job_finish(st, left[i].id, JOB_FAILED, &r, msg, err) < 0)
+				goto out;
+			/* Counts are read after recovery, so the effects need no more. */
+			struct dep_effects fx = { 0 };
+			int deps_rc = store_deps_ended(st, left[i].id, JOB_FAILED, now_us, &fx, err);
+			store_deps_effects_free(&fx);
+			if (deps_rc < 0)
 				goto out;
 			(*failed)++;
 		}

@@ -59,7 +59,7 @@ int store_job_request_cancel(struct store *st, int64_t id, char *err);
 int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *err);
 
 /* At start-up: jobs left running by a stopped or crashed server are requeued
- * if attempts remain, else failed. Counts go to *requeued and *failed. */
+ * if attempts remain, else failed (and their dependents canceled). Counts go to *requeued and *failed. */
 int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *failed, char *err);
 
 /* Newest first; *more says whether another page exists. *jobs is malloc'd. */

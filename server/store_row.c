@@ -109,5 +109,32 @@ void store_row_to_job(sqlite3_stmt *s, struct job *j)
 	j->wait_until_us = store_col_i64(s, 28, 0);
 	j->retry_backoff_s = sqlite3_column_double(s, 29);
 	j->rerun_of = store_col_i64(s, 30, 0);
+	j->blocked = sqlite3_column_int(s, 31);
+	store_parse_ids((const char *)sqlite3_column_text(s, 32), &j->after, &j->n_after);
+}
+
+/* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:
+ * after is shown, never acted on (job_deps is what the dispatcher follows). */
+void store_parse_ids(const char *text, int64_t **ids, int *n)
+{
+	*ids = NULL;
+	*n = 0;
+	if (text == NULL || text[0] == '\0')
+		return;
+	int count = 1;
+	for (const char *p = text; *p; p++)
+		count += *p == ',';
+	if ((*ids = malloc((size_t)count * sizeof(**ids))) == NULL)
+		return;
+	for (const char *p = text; *n < count;) {
+		char *end;
+		long long v = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		(*ids)[(*n)++] = v;
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
 }
 

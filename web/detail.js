@@ -1,5 +1,5 @@
 // Job detail drawer: every field of one job, stdout/stderr (re-read while it runs), cancel and rerun buttons,
-// when a delayed or retrying job will start, and the job it reruns.
+// when a delayed or retrying job will start, the jobs it waits for (after), and the job it reruns.
 
 import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText, jobWait, waitTag } from './util.js';
 import { api } from './api.js';
@@ -61,6 +61,7 @@ function build(id) {
     batch: h('button', { type: 'button', class: 'ghost', hidden: true }, 'Open batch'),
     rerunOf: h('button', { type: 'button', class: 'link', dataset: { testid: 'detail-rerun-of' }, hidden: true }),
     wait: h('p', { class: 'wait-line', dataset: { testid: 'detail-wait' }, hidden: true }),
+    after: h('p', { class: 'wait-line after-line', dataset: { testid: 'detail-after' }, hidden: true }),
     msg: h('p', { class: 'form-msg', role: 'alert' }),
     error: h('p', { class: 'job-error', dataset: { testid: 'detail-error' }, hidden: true }),
     cmd: h('pre', { class: 'cmdline', dataset: { testid: 'detail-command' } }),
@@ -74,7 +75,7 @@ function build(id) {
   ui.root = h('div', { class: 'detail' },
     h('div', { class: 'detail-head' }, ui.title, ui.close),
     h('div', { class: 'row' }, ui.state, ui.cancel, ui.rerun, ui.batch, ui.rerunOf),
-    ui.wait, ui.msg, ui.error, ui.cmd, ui.summary,
+    ui.wait, ui.after, ui.msg, ui.error, ui.cmd, ui.summary,
     h('h3', {}, 'stdout ', ui.outNote), ui.stdout,
     h('h3', {}, 'stderr ', ui.errNote), ui.stderr,
     h('details', { open: true }, h('summary', {}, 'All fields'), ui.fields));
@@ -131,6 +132,7 @@ function render(cur) {
     ui.rerunOf.onclick = () => opts.onOpenJob(job.rerun_of);
   }
   renderWait(ui.wait, job);
+  renderAfter(ui.after, job);
   ui.error.hidden = !job.error;
   ui.error.textContent = job.error || '';
   ui.batch.onclick = () => opts.onOpenBatch(job.batch_id);
@@ -154,6 +156,19 @@ function renderWait(p, job) {
   p.dataset.kind = wait.kind;
   const at = wait.kind === 'retry' ? job.next_attempt_at : job.run_at;
   p.replaceChildren(h('strong', {}, waitTag(wait)), ` · ${wait.kind === 'retry' ? 'next attempt' : 'runs'} at ${fmtDateTime(at)}`);
+}
+
+// "after #12, #13 (2 unfinished)": each dependency opens its job.
+function renderAfter(p, job) {
+  const after = job.after || [];
+  p.hidden = after.length === 0;
+  if (!after.length) { p.replaceChildren(); return; }
+  const links = after.flatMap((id, i) => [i ? ', ' : '', h('button', {
+    type: 'button', class: 'link', 'aria-label': `Open job ${id}, which job ${job.id} waits for`,
+    onclick: () => opts.onOpenJob(id),
+  }, `#${id}`)]);
+  const left = job.blocked_by ? ` (${job.blocked_by} unfinished)` : '';
+  p.replaceChildren('after ', ...links, left);
 }
 
 function fieldText(k, v) {

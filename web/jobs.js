@@ -93,11 +93,15 @@ function emptyRow(text) {
   return h('tr', { class: 'empty' }, h('td', { colspan: '9' }, text));
 }
 
-// A delayed job or one waiting out its retry backoff: "starts in 12 s" / "retry in 0.7 s" beside the badge.
+// A delayed job or one waiting out its retry backoff: "starts in 12 s" / "retry in 0.7 s" beside the badge;
+// a queued job whose dependencies have not all finished: "waiting on 2".
 function stateCell(j) {
   const wait = jobWait(j);
+  const blocked = j.state === 'queued' && j.blocked_by > 0;
   return h('td', { class: 'state' }, badge(j.state),
-    wait ? waitTag(wait, { class: 'wait muted', dataset: { testid: 'job-wait' } }) : null);
+    wait ? waitTag(wait, { class: 'wait muted', dataset: { testid: 'job-wait' } }) : null,
+    blocked ? h('span', { class: 'wait muted', dataset: { testid: 'job-blocked' }, title: `after ${(j.after || []).map((id) => `#${id}`).join(', ')}` },
+      `waiting on ${j.blocked_by}`) : null);
 }
 
 function rerunLink(j) {

@@ -154,3 +154,22 @@ test('"Rerun failures" resubmits just the failed job of a batch as a new batch',
     assert.equal(await page.isDisabled(tid('batch-rerun')), true, 'nothing failed: nothing to rerun');
     assert.equal(browser.errors.length, 0, browser.errors.join('\n'));
   }));
+
+test('a job waiting on a dependency says so in the list and links to it from its detail view', { timeout: 30000 }, () =>
+  withShot(page, 'after', async () => {
+    const a = await jobd.api.post('/v1/jobs', { command: 'sleep 2', name: 'first' });
+    const b = await jobd.api.post('/v1/jobs', { command: 'echo after-e2e', after: [a.id] });
+    assert.deepEqual([b.after, b.blocked_by], [[a.id], 1]);
+    const row = `${tid('job-row')}[data-job-id="${b.id}"]`;
+    await page.waitForSelector(`${row}[data-state="queued"] ${tid('job-blocked')}`);
+    assert.equal(await page.textContent(`${row} ${tid('job-blocked')}`), 'waiting on 1');
+    await page.evaluate((id) => { location.hash = `#/jobs/${id}`; }, b.id);
+    await waitText(page, tid('detail-after'), `after #${a.id} (1 unfinished)`);
+    await page.waitForSelector(`${tid('detail-state')}[data-state="succeeded"]`, { timeout: 15000 });
+    await waitText(page, tid('detail-stdout'), 'after-e2e');
+    assert.equal((await page.textContent(tid('detail-after'))).trim(), `after #${a.id}`);
+    assert.equal(await page.$(`${row} ${tid('job-blocked')}`), null);
+    await page.click(`${tid('detail-after')} button`);
+    await waitText(page, '#detail-title', `Job #${a.id}`);
+    await closeDetail();
+  }));
