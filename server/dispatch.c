@@ -84,7 +84,6 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 	d->accepting = true;
 	d->started_mono = clock_mono_us();
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->answered, NULL);
 	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		err_set(err, "pipe2: %s", strerror(errno));
 		goto fail;
@@ -121,7 +120,6 @@ void dispatch_free(struct dispatch *d)
 	free(d->events);
 	free(d->cancels);
 	pthread_mutex_destroy(&d->mu);
-	pthread_cond_destroy(&d->answered);
 	free(d);
 }
 
@@ -137,11 +135,13 @@ void dispatch_submit(struct dispatch *d, struct cmd *c)
 	uint64_t one = 1;
 
 	c->done = false;
+	pthread_cond_init(&c->done_cv, NULL);
 	c->next = NULL;
 	c->err[0] = '\0';
 	pthread_mutex_lock(&d->mu);
 	if (d->closed) {
 		pthread_mutex_unlock(&d->mu);
+		pthread_cond_destroy(&c->done_cv);
 		c->status = CMD_UNAVAILABLE;
 		return;
 	}
@@ -155,8 +155,9 @@ void dispatch_submit(struct dispatch *d, struct cmd *c)
 		log_warn("dispatch: eventfd write");
 	pthread_mutex_lock(&d->mu);
 	while (!c->done)
-		pthread_cond_wait(&d->answered, &d->mu);
+		pthread_cond_wait(&c->done_cv, &d->mu);
 	pthread_mutex_unlock(&d->mu);
+	pthread_cond_destroy(&c->done_cv);
 }
 
 void dispatch_stats(struct dispatch *d, struct stats_info *s)
@@ -189,9 +190,9 @@ static void close_commands(struct dispatch *d)
 	for (struct cmd *c = d->cmd_head; c != NULL; c = c->next) {
 		c->status = CMD_UNAVAILABLE;
 		c->done = true;
+		pthread_cond_signal(&c->done_cv);
 	}
 	d->cmd_head = d->cmd_tail = NULL;
-	pthread_cond_broadcast(&d->answered);
 	pthread_mutex_unlock(&d->mu);
 }
 

@@ -13,6 +13,7 @@
 #ifndef JOBD_DISPATCH_H
 #define JOBD_DISPATCH_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,6 +54,7 @@ struct cmd {
 	/* private to dispatch.c */
 	struct cmd *next;
 	bool done;
+	pthread_cond_t done_cv;  /* only this command's thread is woken */
 };
 
 struct dispatch;

@@ -47,7 +47,6 @@ struct dispatch {
 
 	/* Guarded by mu: the command queue and the figures HTTP threads read. */
 	pthread_mutex_t mu;
-	pthread_cond_t answered;
 	struct cmd *cmd_head, *cmd_tail;
 	bool closed;
 	int64_t counts[JOB_STATE_COUNT];

@@ -218,8 +218,8 @@ static void answer(struct dispatch *d, struct cmd *cmds, const struct turn *t, b
 			snprintf(c->err, sizeof(c->err), "%s", t->err);
 		}
 		c->done = true;
+		pthread_cond_signal(&c->done_cv);
 	}
-	pthread_cond_broadcast(&d->answered);
 	pthread_mutex_unlock(&d->mu);
 }
 

@@ -24,7 +24,7 @@
 #include "metrics.h"
 #include "store.h"
 
-#define READER_CONNECTIONS 8
+#define READER_CONNECTIONS 4
 
 static void on_signal(int sig) { dispatch_signal(sig); }
 
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	install_signals();
 	/* One malloc arena per HTTP thread would keep each thread's freed 16 MB
 	 * bodies forever; large blocks go to mmap and back to the OS at free. */
-	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) == 0 || mallopt(M_ARENA_MAX, 4) == 0)
+	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) == 0 || mallopt(M_ARENA_MAX, 1) == 0)
 		log_warnx("mallopt failed; memory may stay high after large requests");
 	events_init();
 	metrics_init();

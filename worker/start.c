@@ -90,7 +90,8 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
     struct job_proc *p, struct run_result *res)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, rep[2] = { -1, -1 };
-	int null_fd = -1;
+	/* One /dev/null for every job's stdin: opened once, close-on-exec. */
+	static int null_fd = -1;
 	pid_t worker_pid = getpid();
 
 	if (make_pipe(out, res, "stdout") < 0 || make_pipe(err, res, "stderr") < 0 ||
@@ -99,7 +100,7 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 	if (run->fixed.stdin_len > 0) {
 		if (make_pipe(in, res, "stdin") < 0)
 			goto fail;
-	} else if ((null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+	} else if (null_fd < 0 && (null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		res->status = RUN_START_FAILED;
 		snprintf(res->error, sizeof(res->error), "open /dev/null: %s", strerror(errno));
 		goto fail;
@@ -114,7 +115,7 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 		goto fail;
 	}
 	if (p->pid == 0)
-		child_exec(run, worker_pid, null_fd >= 0 ? null_fd : in[0], out[1], err[1], rep[1]);
+		child_exec(run, worker_pid, run->fixed.stdin_len > 0 ? in[0] : null_fd, out[1], err[1], rep[1]);
 
 	/* Both sides set the group, so no signal can race the child's setpgid. */
 	setpgid(p->pid, p->pid);
@@ -122,7 +123,6 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 	run_close_fd(&err[1]);
 	run_close_fd(&rep[1]);
 	run_close_fd(&in[0]);
-	run_close_fd(&null_fd);
 
 	struct start_error se;
 	ssize_t n;
@@ -154,7 +154,6 @@ fail:
 	run_close_fd(&in[1]);
 	run_close_fd(&rep[0]);
 	run_close_fd(&rep[1]);
-	run_close_fd(&null_fd);
 	p->pid = -1;
 	return -1;
 }
