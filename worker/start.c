@@ -1,13 +1,20 @@
 /*
  * start.c — starts one job (see run_internal.h). After git's run-command.c:
- * argv and envp are ready before fork; an exec failure comes back over a
- * close-on-exec pipe as {stage, errno} (EOF means the exec worked), so a job
- * fails with "exec frobnicate: No such file or directory", not a bare 127.
+ * argv, the merged environment and the program's path are ready before the
+ * child exists; an exec failure comes back over a close-on-exec pipe as
+ * {stage, errno} (EOF means the exec worked), so a job fails with
+ * "exec frobnicate: No such file or directory", not a bare 127.
+ *
+ * The child is made with vfork: the worker maps the whole jobd binary (93
+ * mappings), and copying its page tables for every job cost more than the
+ * job itself. The child shares our memory until exec, so between vfork and
+ * exec it only makes system calls and writes nothing but its own stack.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +40,9 @@ static void child_fail(int fd, int stage)
 	_exit(127);
 }
 
-/* In the child. The worker has no threads, so this is not the async-signal-
- * safe-only zone that a threaded parent would impose. */
-static void child_exec(const struct proto_run_view *run, pid_t worker_pid, int in_fd,
-    int out_fd, int err_fd, int report_fd)
+/* In the vforked child: system calls only, then execve or _exit. */
+static void child_exec(const struct proto_run_view *run, const char *path, char *const *envp,
+    pid_t worker_pid, int in_fd, int out_fd, int err_fd, int report_fd)
 {
 	setpgid(0, 0);
 	/* Die with the worker. The worker may already be gone: re-check. */
@@ -51,12 +57,72 @@ static void child_exec(const struct proto_run_view *run, pid_t worker_pid, int i
 	/* Nothing of the worker's (its server socket above all) reaches the job;
 	 * the report pipe is already close-on-exec. */
 	close_range(3u, ~0u, CLOSE_RANGE_CLOEXEC);
-	/* The worker is single-threaded, so its child may call putenv safely;
-	 * the job's own PATH then also steers the program lookup. */
-	for (char **e = run->envp; *e != NULL; e++)
-		putenv(*e);
-	execvp(run->argv[0], run->argv);
+	execve(path, run->argv, envp);
 	child_fail(report_fd, STAGE_EXEC);
+}
+
+/* vfork in a frame of its own, so nothing of the caller's lives across it. */
+__attribute__((noinline))
+static pid_t spawn_child(const struct proto_run_view *run, const char *path, char *const *envp,
+    pid_t worker_pid, int in_fd, int out_fd, int err_fd, int report_fd)
+{
+	pid_t pid = vfork();
+	if (pid == 0)
+		child_exec(run, path, envp, worker_pid, in_fd, out_fd, err_fd, report_fd);
+	return pid;
+}
+
+extern char **environ;
+
+/* The worker's environment with the job's "K=V" entries replacing or added:
+ * a malloc'd array of borrowed strings. */
+__attribute__((noinline))
+static char **merge_env(char *const *job_env)
+{
+	size_t n_own = 0, n_job = 0;
+	while (environ[n_own] != NULL)
+		n_own++;
+	while (job_env[n_job] != NULL)
+		n_job++;
+	char **out = malloc((n_own + n_job + 1) * sizeof(char *));
+	size_t k = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n_own; i++) {
+		size_t key = strcspn(environ[i], "=");
+		bool replaced = false;
+		for (size_t j = 0; j < n_job && !replaced; j++)
+			replaced = strncmp(job_env[j], environ[i], key + 1) == 0;
+		if (!replaced)
+			out[k++] = environ[i];
+	}
+	for (size_t j = 0; j < n_job; j++)
+		out[k++] = job_env[j];
+	out[k] = NULL;
+	return out;
+}
+
+/* The program as execvp would find it, but along the job's own PATH. */
+static const char *find_program(const char *name, char *const *envp, char *buf, size_t len)
+{
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+
+	if (strchr(name, '/') != NULL)
+		return name;
+	for (char *const *e = envp; *e != NULL; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	for (const char *p = path; ; p += strcspn(p, ":") + 1) {
+		int dlen = (int)strcspn(p, ":");
+		snprintf(buf, len, "%.*s%s%s", dlen, p, dlen ? "/" : "", name);
+		if (access(buf, X_OK) == 0)
+			return buf;
+		if (p[dlen] == '\0')
+			break;
+	}
+	errno = ENOENT;
+	return NULL;
 }
 
 static void describe_start_error(const struct start_error *e, const struct proto_run_view *run,
@@ -93,6 +159,22 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 	/* One /dev/null for every job's stdin: opened once, close-on-exec. */
 	static int null_fd = -1;
 	pid_t worker_pid = getpid();
+	char path_buf[4096];
+	char **envp = merge_env(run->envp);
+	const char *path = envp ? find_program(run->argv[0], envp, path_buf, sizeof(path_buf)) : NULL;
+
+	p->pid = -1;
+	if (envp == NULL) {
+		res->status = RUN_START_FAILED;
+		snprintf(res->error, sizeof(res->error), "environment for %s: out of memory", run->argv[0]);
+		return -1;
+	}
+	if (path == NULL) {
+		struct start_error se = { STAGE_EXEC, errno };
+		describe_start_error(&se, run, res);
+		free(envp);
+		return -1;
+	}
 
 	if (make_pipe(out, res, "stdout") < 0 || make_pipe(err, res, "stderr") < 0 ||
 	    make_pipe(rep, res, "exec report") < 0)
@@ -108,14 +190,15 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 
 	res->started_us = clock_wall_us();
 	p->t0_mono = clock_mono_us();
-	p->pid = fork();
+	p->pid = spawn_child(run, path, envp, worker_pid,
+	    run->fixed.stdin_len > 0 ? in[0] : null_fd, out[1], err[1], rep[1]);
+	free(envp);
+	envp = NULL;
 	if (p->pid < 0) {
 		res->status = RUN_START_FAILED;
-		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
+		snprintf(res->error, sizeof(res->error), "vfork: %s", strerror(errno));
 		goto fail;
 	}
-	if (p->pid == 0)
-		child_exec(run, worker_pid, run->fixed.stdin_len > 0 ? in[0] : null_fd, out[1], err[1], rep[1]);
 
 	/* Both sides set the group, so no signal can race the child's setpgid. */
 	setpgid(p->pid, p->pid);
@@ -154,6 +237,7 @@ fail:
 	run_close_fd(&in[1]);
 	run_close_fd(&rep[0]);
 	run_close_fd(&rep[1]);
+	free(envp);
 	p->pid = -1;
 	return -1;
 }
