@@ -168,7 +168,7 @@ test('a job waiting on a dependency says so in the list and links to it from its
     await page.waitForSelector(`${tid('detail-state')}[data-state="succeeded"]`, { timeout: 15000 });
     await waitText(page, tid('detail-stdout'), 'after-e2e');
     assert.equal((await page.textContent(tid('detail-after'))).trim(), `after #${a.id}`);
-    assert.equal(await page.$(`${row} ${tid('job-blocked')}`), null);
+    await page.waitForSelector(`${row} ${tid('job-blocked')}`, { state: 'detached', timeout: 10000 });
     await page.click(`${tid('detail-after')} button`);
     await waitText(page, '#detail-title', `Job #${a.id}`);
     await closeDetail();
