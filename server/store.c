@@ -219,7 +219,7 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 	/* Page caches are per connection: small ones keep the server's memory
 	 * flat however large the table grows (the OS caches the file anyway). */
 	if (exec_sql(st, mode == STORE_WRITER ? "PRAGMA cache_size = -512"
-					      : "PRAGMA cache_size = -128", err) < 0)
+					      : "PRAGMA cache_size = -256", err) < 0)
 		goto fail;
 	if (mode == STORE_WRITER &&
 	    (exec_sql(st, "PRAGMA journal_mode = WAL", err) < 0 ||
