@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((format(printf, 4, 5)))
-static int fail(struct spec_error *e, const char *prefix, const char *field, const char *fmt, ...)
+int spec_fail(struct spec_error *e, const char *prefix, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -37,10 +36,10 @@ static int check_keys(const cJSON *obj, const char *const *known, const char *pr
 		for (const char *const *k = known; *k != NULL; k++)
 			ok |= strcmp(it->string, *k) == 0;
 		if (!ok)
-			return fail(e, prefix, it->string, "unknown field \"%s\"", it->string);
+			return spec_fail(e, prefix, it->string, "unknown field \"%s\"", it->string);
 		for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
 			if (strcmp(prev->string, it->string) == 0)
-				return fail(e, prefix, it->string, "duplicate field \"%s\"", it->string);
+				return spec_fail(e, prefix, it->string, "duplicate field \"%s\"", it->string);
 	}
 	return 0;
 }
@@ -60,9 +59,9 @@ static int get_int(const cJSON *obj, const char *name, int min, int max, int def
 	if (v == NULL)
 		return 0;
 	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
-		return fail(e, prefix, name, "%s must be an integer", name);
+		return spec_fail(e, prefix, name, "%s must be an integer", name);
 	if (v->valuedouble < min || v->valuedouble > max)
-		return fail(e, prefix, name, "%s must be from %d to %d", name, min, max);
+		return spec_fail(e, prefix, name, "%s must be from %d to %d", name, min, max);
 	*out = (int)v->valuedouble;
 	return 0;
 }
@@ -75,11 +74,11 @@ static int get_string(const cJSON *obj, const char *name, char **out, const char
 	if (v == NULL)
 		return 0;
 	if (!cJSON_IsString(v))
-		return fail(e, prefix, name, "%s must be a string", name);
+		return spec_fail(e, prefix, name, "%s must be a string", name);
 	if (has_nul(v->valuestring))
-		return fail(e, prefix, name, "%s must not contain NUL (\\u0000)", name);
+		return spec_fail(e, prefix, name, "%s must not contain NUL (\\u0000)", name);
 	if ((*out = strdup(v->valuestring)) == NULL)
-		return fail(e, prefix, name, "out of memory");
+		return spec_fail(e, prefix, name, "out of memory");
 	return 0;
 }
 
@@ -89,32 +88,32 @@ static int get_command(const cJSON *obj, struct job_spec *out, const char *prefi
 	const cJSON *v = field(obj, "command");
 
 	if (v == NULL)
-		return fail(e, prefix, "command", "command is required");
+		return spec_fail(e, prefix, "command", "command is required");
 	if (cJSON_IsString(v)) {
 		if (v->valuestring[0] == '\0')
-			return fail(e, prefix, "command", "command must not be empty");
+			return spec_fail(e, prefix, "command", "command must not be empty");
 		if (has_nul(v->valuestring))
-			return fail(e, prefix, "command", "command must not contain NUL (\\u0000)");
+			return spec_fail(e, prefix, "command", "command must not contain NUL (\\u0000)");
 	} else if (cJSON_IsArray(v)) {
 		int i = 0;
 		if (v->child == NULL)
-			return fail(e, prefix, "command", "command must not be an empty array");
+			return spec_fail(e, prefix, "command", "command must not be an empty array");
 		for (const cJSON *a = v->child; a != NULL; a = a->next, i++) {
 			char sub[32];
 			snprintf(sub, sizeof(sub), "command[%d]", i);
 			if (!cJSON_IsString(a))
-				return fail(e, prefix, sub, "%s must be a string", sub);
+				return spec_fail(e, prefix, sub, "%s must be a string", sub);
 			if (has_nul(a->valuestring))
-				return fail(e, prefix, sub, "%s must not contain NUL (\\u0000)", sub);
+				return spec_fail(e, prefix, sub, "%s must not contain NUL (\\u0000)", sub);
 		}
 		if (v->child->valuestring[0] == '\0')
-			return fail(e, prefix, "command[0]", "the program name must not be empty");
+			return spec_fail(e, prefix, "command[0]", "the program name must not be empty");
 	} else {
-		return fail(e, prefix, "command",
+		return spec_fail(e, prefix, "command",
 		    "command must be an array of strings (argv) or a string (run by /bin/sh -c)");
 	}
 	if ((out->command = cJSON_PrintUnformatted(v)) == NULL)
-		return fail(e, prefix, "command", "out of memory");
+		return spec_fail(e, prefix, "command", "out of memory");
 	return 0;
 }
 
@@ -124,24 +123,24 @@ static int get_env(const cJSON *obj, struct job_spec *out, const char *prefix,
 	const cJSON *v = field(obj, "env");
 
 	if (v == NULL)
-		return (out->env = strdup("{}")) ? 0 : fail(e, prefix, "env", "out of memory");
+		return (out->env = strdup("{}")) ? 0 : spec_fail(e, prefix, "env", "out of memory");
 	if (!cJSON_IsObject(v))
-		return fail(e, prefix, "env", "env must be an object of strings");
+		return spec_fail(e, prefix, "env", "env must be an object of strings");
 	for (const cJSON *it = v->child; it != NULL; it = it->next) {
 		char sub[160];
 		snprintf(sub, sizeof(sub), "env.%.100s", it->string);
 		if (!cJSON_IsString(it))
-			return fail(e, prefix, sub, "%s must be a string", sub);
+			return spec_fail(e, prefix, sub, "%s must be a string", sub);
 		if (has_nul(it->string) || has_nul(it->valuestring))
-			return fail(e, prefix, sub, "%s must not contain NUL (\\u0000)", sub);
+			return spec_fail(e, prefix, sub, "%s must not contain NUL (\\u0000)", sub);
 		if (it->string[0] == '\0' || strchr(it->string, '=') != NULL)
-			return fail(e, prefix, sub, "environment names must be non-empty, without '='");
+			return spec_fail(e, prefix, sub, "environment names must be non-empty, without '='");
 		for (const cJSON *prev = v->child; prev != it; prev = prev->next)
 			if (strcmp(prev->string, it->string) == 0)
-				return fail(e, prefix, sub, "duplicate variable \"%s\"", it->string);
+				return spec_fail(e, prefix, sub, "duplicate variable \"%s\"", it->string);
 	}
 	if ((out->env = cJSON_PrintUnformatted(v)) == NULL)
-		return fail(e, prefix, "env", "out of memory");
+		return spec_fail(e, prefix, "env", "out of memory");
 	return 0;
 }
 
@@ -154,9 +153,9 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 	if (v == NULL)
 		return 0;
 	if (!cJSON_IsNumber(v))
-		return fail(e, prefix, "timeout_s", "timeout_s must be a number");
+		return spec_fail(e, prefix, "timeout_s", "timeout_s must be a number");
 	if (!(v->valuedouble > 0) || v->valuedouble > lim->max_timeout_s)
-		return fail(e, prefix, "timeout_s", "timeout_s must be > 0 and <= %g",
+		return spec_fail(e, prefix, "timeout_s", "timeout_s must be > 0 and <= %g",
 		    lim->max_timeout_s);
 	out->timeout_s = v->valuedouble;
 	return 0;
@@ -178,25 +177,25 @@ static int get_start(const cJSON *obj, struct job_spec *out, const char *prefix,
 	int64_t now = clock_wall_us();
 
 	if (at && delay)
-		return fail(e, prefix, "delay_s", "give run_at or delay_s, not both");
+		return spec_fail(e, prefix, "delay_s", "give run_at or delay_s, not both");
 	if (at) {
 		if (!cJSON_IsString(at) || (out->run_at_us = clock_parse_rfc3339(at->valuestring)) < 0)
-			return fail(e, prefix, "run_at",
+			return spec_fail(e, prefix, "run_at",
 			    "run_at must be an RFC 3339 time such as 2026-11-24T21:04:32Z");
 		if (out->run_at_us > now + (int64_t)(SPEC_MAX_DELAY_S * 1e6))
-			return fail(e, prefix, "run_at", "run_at must be within a year");
+			return spec_fail(e, prefix, "run_at", "run_at must be within a year");
 	}
 	if (delay) {
 		if (!cJSON_IsNumber(delay) || !(delay->valuedouble >= 0) ||
 		    delay->valuedouble > SPEC_MAX_DELAY_S)
-			return fail(e, prefix, "delay_s", "delay_s must be a number from 0 to %g",
+			return spec_fail(e, prefix, "delay_s", "delay_s must be a number from 0 to %g",
 			    SPEC_MAX_DELAY_S);
 		if (delay->valuedouble > 0)
 			out->run_at_us = now + (int64_t)(delay->valuedouble * 1e6);
 	}
 	const cJSON *b = field(obj, "retry_backoff_s");
 	if (b && (!cJSON_IsNumber(b) || !(b->valuedouble > 0) || b->valuedouble > SPEC_MAX_BACKOFF_S))
-		return fail(e, prefix, "retry_backoff_s", "retry_backoff_s must be > 0 and <= %g",
+		return spec_fail(e, prefix, "retry_backoff_s", "retry_backoff_s must be > 0 and <= %g",
 		    SPEC_MAX_BACKOFF_S);
 	out->retry_backoff_s = b ? b->valuedouble : 0;
 	return 0;
@@ -208,7 +207,7 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 	memset(out, 0, sizeof(*out));
 	memset(e, 0, sizeof(*e));
 	if (!cJSON_IsObject(obj)) {
-		fail(e, "", prefix, "a job spec must be a JSON object");
+		spec_fail(e, "", prefix, "a job spec must be a JSON object");
 		size_t l = strlen(e->field);
 		if (l > 0 && e->field[l - 1] == '.')
 			e->field[l - 1] = '\0';
@@ -225,11 +224,11 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
-		fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);
+		spec_fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);
 		goto bad;
 	}
 	if (out->cwd && out->cwd[0] != '/') {
-		fail(e, prefix, "cwd", "cwd must be an absolute path");
+		spec_fail(e, prefix, "cwd", "cwd must be an absolute path");
 		goto bad;
 	}
 	out->stdin_len = out->stdin_data ? strlen(out->stdin_data) : 0;
@@ -252,25 +251,25 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 	*n = 0;
 	memset(e, 0, sizeof(*e));
 	if (!cJSON_IsObject(root))
-		return fail(e, "", "", "the body must be a JSON object");
+		return spec_fail(e, "", "", "the body must be a JSON object");
 	if (check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0)
 		goto bad;
 	if (*name && spec_utf8_chars(*name) > SPEC_MAX_NAME) {
-		fail(e, "", "name", "name must be at most %d characters", SPEC_MAX_NAME);
+		spec_fail(e, "", "name", "name must be at most %d characters", SPEC_MAX_NAME);
 		goto bad;
 	}
 	jobs = field(root, "jobs");
 	if (!cJSON_IsArray(jobs)) {
-		fail(e, "", "jobs", "jobs must be an array of job specs");
+		spec_fail(e, "", "jobs", "jobs must be an array of job specs");
 		goto bad;
 	}
 	count = (size_t)cJSON_GetArraySize(jobs);
 	if (count < 1 || count > SPEC_MAX_BATCH) {
-		fail(e, "", "jobs", "jobs must hold 1 to %d specs", SPEC_MAX_BATCH);
+		spec_fail(e, "", "jobs", "jobs must hold 1 to %d specs", SPEC_MAX_BATCH);
 		goto bad;
 	}
 	if ((*specs = calloc(count, sizeof(**specs))) == NULL) {
-		fail(e, "", "jobs", "out of memory");
+		spec_fail(e, "", "jobs", "out of memory");
 		goto bad;
 	}
 	for (const cJSON *it = jobs->child; it != NULL; it = it->next, i++) {

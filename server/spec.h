@@ -50,6 +50,10 @@ int spec_deps_check_batch(const struct job_spec *specs, size_t n, struct spec_er
 /* What an escaped NUL becomes before parsing (U+10FFFF, a noncharacter). */
 #define SPEC_NUL_MARK "\xF4\x8F\xBF\xBF"
 
+/* Fills e for field prefix+field and returns -1 (shared by spec*.c). */
+__attribute__((format(printf, 4, 5)))
+int spec_fail(struct spec_error *e, const char *prefix, const char *field, const char *fmt, ...);
+
 int spec_utf8_valid(const char *s, size_t len);
 size_t spec_utf8_chars(const char *s);
 

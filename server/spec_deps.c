@@ -13,18 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((format(printf, 4, 5)))
-static int fail(struct spec_error *e, const char *prefix, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->invalid_json = 0;
-	snprintf(e->field, sizeof(e->field), "%s%s", prefix, field);
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* An array of 1..SPEC_MAX_AFTER distinct integers from min to max, into
  * *out (malloc'd, NULL when the field is absent or null). */
@@ -39,20 +27,20 @@ static int get_ids(const cJSON *obj, const char *name, double min, double max, i
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsArray(v))
-		return fail(e, prefix, name, "%s must be an array", name);
+		return spec_fail(e, prefix, name, "%s must be an array", name);
 	count = cJSON_GetArraySize(v);
 	if (count > SPEC_MAX_AFTER)
-		return fail(e, prefix, name, "%s must hold at most %d entries", name, SPEC_MAX_AFTER);
+		return spec_fail(e, prefix, name, "%s must hold at most %d entries", name, SPEC_MAX_AFTER);
 	if (count == 0)
 		return 0;
 	if ((*out = malloc((size_t)count * sizeof(**out))) == NULL)
-		return fail(e, prefix, name, "out of memory");
+		return spec_fail(e, prefix, name, "out of memory");
 	for (const cJSON *it = v->child; it != NULL; it = it->next, i++) {
 		double x = it->valuedouble;
 		if (!cJSON_IsNumber(it) || x != floor(x) || x < min || x > max) {
 			free(*out);
 			*out = NULL;
-			return fail(e, prefix, name, "%s[%d] must be an integer from %.0f to %.0f", name,
+			return spec_fail(e, prefix, name, "%s[%d] must be an integer from %.0f to %.0f", name,
 			    i, min, max);
 		}
 		(*out)[i] = (int64_t)x;
@@ -60,7 +48,7 @@ static int get_ids(const cJSON *obj, const char *name, double min, double max, i
 			if ((*out)[k] == (*out)[i]) {
 				free(*out);
 				*out = NULL;
-				return fail(e, prefix, name, "%s[%d] repeats %.0f", name, i, x);
+				return spec_fail(e, prefix, name, "%s[%d] repeats %.0f", name, i, x);
 			}
 		}
 	}
@@ -81,13 +69,13 @@ int spec_deps_get(const cJSON *obj, const char *prefix, bool in_batch, struct jo
 		return -1;
 	const cJSON *ai = cJSON_GetObjectItemCaseSensitive(obj, "after_index");
 	if (ai != NULL && !cJSON_IsNull(ai) && !in_batch)
-		return fail(e, prefix, "after_index",
+		return spec_fail(e, prefix, "after_index",
 		    "after_index names specs of the same batch; use it in POST /v1/batches");
 	if (get_ids(obj, "after_index", 0, SPEC_MAX_BATCH - 1, &idx, &n, prefix, e) < 0)
 		return -1;
 	if (n > 0 && (out->after_index = malloc((size_t)n * sizeof(int))) == NULL) {
 		free(idx);
-		return fail(e, prefix, "after_index", "out of memory");
+		return spec_fail(e, prefix, "after_index", "out of memory");
 	}
 	for (int i = 0; i < n; i++)
 		out->after_index[i] = (int)idx[i];
@@ -132,7 +120,7 @@ int spec_deps_check_batch(const struct job_spec *specs, size_t n, struct spec_er
 	stack = malloc(n * sizeof(*stack));
 	edge = malloc(n * sizeof(*edge));
 	if (color == NULL || stack == NULL || edge == NULL) {
-		fail(e, "", "jobs", "out of memory checking dependencies");
+		spec_fail(e, "", "jobs", "out of memory checking dependencies");
 		goto out;
 	}
 	for (size_t root = 0; root < n; root++) {
