@@ -34,7 +34,6 @@ struct conn_state {
 	bool too_large;
 	const struct http_route *route;
 	int64_t id;
-	unsigned early_status; /* answered before the body: 401/404/405/413/415/503 */
 };
 
 void http_json(struct http_resp *r, unsigned status, char *json)
