@@ -24,7 +24,8 @@ SERVER_SRC := \
 	server/dispatch_cmds.c server/dispatch_turn.c server/events.c server/http.c server/http_guard.c server/job.c server/log.c server/metrics.c server/pool.c server/pool_msgs.c \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
-	server/store_row.c
+	server/store_row.c server/cron.c server/tz.c \
+	server/tz_rule.c server/tz_tzif.c
 WORKER_SRC := worker/capture.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) $(BUILD)/migrations.o \
