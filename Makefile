@@ -26,7 +26,7 @@ SERVER_SRC := \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
 	server/store_row.c server/cron.c server/tz.c \
 	server/tz_rule.c server/tz_tzif.c
-WORKER_SRC := worker/capture.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
+WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_locate.c worker/limits.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) $(BUILD)/migrations.o \
 	$(BUILD)/openapi.o

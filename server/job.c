@@ -78,6 +78,7 @@ void job_spec_free(struct job_spec *spec)
 	free(spec->stdin_data);
 	free(spec->after);
 	free(spec->after_index);
+	free(spec->queue);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -90,5 +91,6 @@ void job_free(struct job *job)
 	free(job->stdin_data);
 	free(job->error);
 	free(job->after);
+	free(job->queue);
 	memset(job, 0, sizeof(*job));
 }

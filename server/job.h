@@ -33,6 +33,20 @@ enum run_status {
 	RUN_STATUS_COUNT
 };
 
+#define JOB_QUEUE_NAME_MAX 64   /* bytes of a queue name */
+
+/* Per-job resource limits (spec field `limits`); 0 means no limit.
+ * memory_mb and processes are enforced by a per-job cgroup (covering
+ * grandchildren too) where the worker can make one, else by setrlimit in
+ * the job's process before exec; cpu_s and open_files always by setrlimit.
+ * See worker/limits.h. */
+struct job_limits {
+	int64_t memory_mb;   /* address space (rlimit) / memory.max (cgroup) */
+	int64_t cpu_s;       /* CPU seconds, user + system */
+	int64_t open_files;  /* RLIMIT_NOFILE */
+	int64_t processes;   /* pids.max (cgroup) / RLIMIT_NPROC */
+};
+
 /* A validated submission. Strings are owned (freed by job_spec_free). */
 struct job_spec {
 	char *name;         /* NULL: none */
@@ -51,6 +65,9 @@ struct job_spec {
 	int n_after;
 	int *after_index;       /* in a batch: indices of other specs that must succeed first */
 	int n_after_index;
+	char *queue;            /* NULL: "default" */
+	struct job_limits limits;
+	int64_t schedule_id;    /* 0: not created by a schedule */
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -84,6 +101,9 @@ struct job {
 	int64_t *after;         /* its dependencies, as submitted (malloc'd; NULL: none) */
 	int n_after;
 	int blocked;            /* dependencies not finished yet */
+	char *queue;            /* never NULL once read from the store */
+	struct job_limits limits;
+	int64_t schedule_id;    /* 0: none */
 };
 
 /* What the worker measured for one attempt. */

@@ -68,6 +68,10 @@ void *run_msg_build(const struct job *job, const char *default_cwd, size_t *len,
 		.timeout_ms = (int64_t)(job->timeout_s * 1000.0 + 0.5),
 		.attempt = (uint32_t)job->attempts,
 		.stdin_len = (uint32_t)job->stdin_len,
+		.memory_mb = job->limits.memory_mb,
+		.cpu_s = job->limits.cpu_s,
+		.open_files = job->limits.open_files,
+		.processes = job->limits.processes,
 	};
 	void *payload = NULL;
 

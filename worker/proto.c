@@ -220,6 +220,13 @@ int proto_run_parse(const void *payload, size_t len, struct proto_run_view *view
 		err_set(err, "RUN: empty argv");
 		return -1;
 	}
+	if (view->fixed.memory_mb < 0 || view->fixed.cpu_s < 0 || view->fixed.open_files < 0 ||
+	    view->fixed.processes < 0) {
+		err_set(err, "RUN: negative limit (memory_mb %lld, cpu_s %lld, open_files %lld, "
+		    "processes %lld)", (long long)view->fixed.memory_mb, (long long)view->fixed.cpu_s,
+		    (long long)view->fixed.open_files, (long long)view->fixed.processes);
+		return -1;
+	}
 	/* Each string takes at least its NUL: counts beyond the payload are lies. */
 	if ((size_t)view->fixed.argc + view->fixed.envc > (size_t)(end - p)) {
 		err_set(err, "RUN: %u+%u strings cannot fit in %zu bytes", view->fixed.argc,

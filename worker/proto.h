@@ -14,18 +14,37 @@
  *
  * Payloads, by type:
  *   HELLO    worker→server  struct proto_hello (version must equal PROTO_VERSION)
- *   RUN      server→worker  struct proto_run, then argc NUL-terminated argv
- *                           strings, envc NUL-terminated "K=V" strings,
- *                           cwd_len bytes of cwd (NUL-terminated), stdin_len
- *                           bytes of stdin; len must equal the sum exactly
+ *   RUN      server→worker  struct proto_run (64 bytes), then argc
+ *                           NUL-terminated argv strings, envc NUL-terminated
+ *                           "K=V" strings, cwd_len bytes of cwd
+ *                           (NUL-terminated), stdin_len bytes of stdin; len
+ *                           must equal the sum exactly
  *   CANCEL   server→worker  empty: SIGTERM the job's process group, SIGKILL
  *                           after the grace period
  *   STARTED  worker→server  struct proto_started (after the exec succeeded)
  *   DONE     worker→server  struct proto_done (the job's process group is gone)
  *
- * How to change this: bump PROTO_VERSION for any change of a struct or type,
- * and keep both ends in this one file. A peer that sends a wrong length or
- * an unknown type is treated as broken: the server replaces that worker.
+ * struct proto_run, field by field:
+ *   timeout_ms  int64   wall-clock limit; the worker SIGTERMs then SIGKILLs
+ *   flags       uint32  none defined yet: 0; carried through unchanged
+ *   attempt     uint32  1 for the first attempt; a later one starts its
+ *                       output files afresh
+ *   argc, envc  uint32  how many strings follow, argv first
+ *   cwd_len     uint32  bytes of cwd including its NUL; 0 for none
+ *   stdin_len   uint32  bytes of stdin after cwd
+ *   memory_mb, cpu_s, open_files, processes
+ *               int64   the job's limits (struct job_limits, worker/limits.h
+ *                       says how each is enforced); 0 = none, negative is
+ *                       refused by proto_run_parse
+ *
+ * Version history: 1 first; 2 added the four limits to struct proto_run.
+ *
+ * How to change this: bump PROTO_VERSION for any change of a struct or type
+ * (a worker respawned after the binary was replaced on disk runs new code
+ * against the old server; HELLO's version is what catches it), keep every
+ * struct free of padding and update its _Static_assert size below, and keep
+ * both ends in this one file. A peer that sends a wrong length or an
+ * unknown type is treated as broken: the server replaces that worker.
  */
 #ifndef JOBD_PROTO_H
 #define JOBD_PROTO_H
@@ -36,7 +55,7 @@
 #include "../server/err.h"
 #include "../server/job.h"
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define PROTO_MAX_PAYLOAD (64u << 20)
 #define PROTO_WORKER_FD 3
 
@@ -55,11 +74,13 @@ struct proto_header {
 	uint32_t reserved;
 	int64_t job_id;
 };
+_Static_assert(sizeof(struct proto_header) == 24, "struct proto_header is part of the wire format");
 
 struct proto_hello {
 	uint32_t version;
 	int32_t pid;
 };
+_Static_assert(sizeof(struct proto_hello) == 8, "struct proto_hello is part of the wire format");
 
 struct proto_run {
 	int64_t timeout_ms;
@@ -69,13 +90,19 @@ struct proto_run {
 	uint32_t envc;
 	uint32_t cwd_len;
 	uint32_t stdin_len;
+	int64_t memory_mb;   /* limits: 0 = none (see the table above) */
+	int64_t cpu_s;
+	int64_t open_files;
+	int64_t processes;
 };
+_Static_assert(sizeof(struct proto_run) == 64, "struct proto_run is part of the wire format");
 
 struct proto_started {
 	int32_t pid;
 	int32_t reserved;
 	int64_t started_us;  /* wall clock */
 };
+_Static_assert(sizeof(struct proto_started) == 16, "struct proto_started is part of the wire format");
 
 struct proto_done {
 	int32_t status;      /* enum run_status */
@@ -87,6 +114,7 @@ struct proto_done {
 	int64_t stdout_bytes, stderr_bytes;
 	char error[256];     /* NUL-terminated */
 };
+_Static_assert(sizeof(struct proto_done) == 336, "struct proto_done is part of the wire format");
 
 /* A decoded RUN: pointers into the payload buffer the caller owns. */
 struct proto_run_view {

@@ -17,7 +17,7 @@
 #include "../server/clock.h"
 #include "../server/log.h"
 #include "capture.h"
-
+#include "limits.h"
 
 /* SIGTERM (or SIGKILL) to the whole group, never just the leader. */
 static void signal_group(struct job_proc *p, int sig)
@@ -225,12 +225,24 @@ static void fill_result(struct job_proc *p, struct run_result *res)
 		    strerror(p->out.write_errno ? p->out.write_errno : p->err.write_errno));
 }
 
+static void start_failed(struct run_result *res)
+{
+	res->status = RUN_START_FAILED;
+	res->finished_us = clock_wall_us();
+	res->run_us = 0;
+	if (res->started_us == 0)
+		res->started_us = res->finished_us;
+}
+
 enum run_outcome run_job(const struct run_env *env, int64_t job_id,
     const struct proto_run_view *run, struct run_result *res)
 {
 	struct job_proc p = { .pid = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1 };
 	int fresh = run->fixed.attempt > 1;
 	enum run_outcome outcome = RUN_OUTCOME_DONE;
+	struct job_limits want = limits_from_run(&run->fixed);
+	struct limits_job lim;
+	char err[ERR_LEN];
 
 	memset(res, 0, sizeof(*res));
 	res->exit_code = -1;
@@ -240,13 +252,15 @@ enum run_outcome run_job(const struct run_env *env, int64_t job_id,
 	capture_init(&p.out, env->output_dir, job_id, CAPTURE_STDOUT, env->output_limit, fresh);
 	capture_init(&p.err, env->output_dir, job_id, CAPTURE_STDERR, env->output_limit, fresh);
 
-	if (run_start(env, job_id, run, &p, res) < 0) {
+	if (limits_prepare(&lim, &want, env->cgroups, job_id, err) < 0) {
+		snprintf(res->error, sizeof(res->error), "%s", err);
+		start_failed(res);
+		goto out;
+	}
+	if (run_start(env, job_id, run, &lim, &p, res) < 0) {
 		if (p.pid > 0)
 			kill_and_reap(&p);
-		res->finished_us = clock_wall_us();
-		res->run_us = 0;
-		if (res->started_us == 0)
-			res->started_us = res->finished_us;
+		start_failed(res);
 		goto out;
 	}
 	p.deadline_mono = p.t0_mono + run->fixed.timeout_ms * 1000;
@@ -254,6 +268,9 @@ enum run_outcome run_job(const struct run_env *env, int64_t job_id,
 	if (outcome == RUN_OUTCOME_DONE)
 		fill_result(&p, res);
 out:
+	/* The group is gone; what escaped it is killed with the job's cgroup. */
+	if (limits_finish(&lim, outcome == RUN_OUTCOME_DONE ? res : NULL, err) < 0)
+		log_warnx("job %lld: %s", (long long)job_id, err);
 	run_close_fd(&p.out_fd);
 	run_close_fd(&p.err_fd);
 	run_close_fd(&p.in_fd);

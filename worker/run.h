@@ -4,8 +4,10 @@
  * The job gets its own process group (so a timeout or cancel reaches its
  * grandchildren), PR_SET_PDEATHSIG so it dies with its worker, its stdout and
  * stderr captured (capture.h), and the worker as child subreaper so orphaned
- * grandchildren come back to be killed and reaped. run_job returns only when
- * the job's whole process group is gone.
+ * grandchildren come back to be killed and reaped. Its limits (limits.h)
+ * are set before exec; a per-job cgroup, if it has one, is emptied and
+ * removed before run_job returns. run_job returns only when the job's whole
+ * process group is gone.
  */
 #ifndef JOBD_RUN_H
 #define JOBD_RUN_H
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #include "../server/job.h"
+#include "cgroup.h"
 #include "proto.h"
 
 struct run_env {
@@ -24,6 +27,7 @@ struct run_env {
 	const char *output_dir;
 	int64_t output_limit;
 	int64_t kill_grace_ms;
+	const struct cgroup_set *cgroups; /* per-job cgroups (cgroup.h); NULL: rlimits only */
 };
 
 enum run_outcome {

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "capture.h"
+#include "limits.h"
 #include "run.h"
 
 #define RUN_READ_CHUNK 65536
@@ -30,10 +31,11 @@ struct job_proc {
 	struct rusage ru;
 };
 
-/* Pipes, fork, exec in a new process group; sends STARTED. 0, or -1 with
- * res describing why the job could not start (p->pid > 0 if a child exists). */
+/* Pipes, fork, limits (limits.h), exec in a new process group; sends
+ * STARTED. 0, or -1 with res describing why the job could not start
+ * (p->pid > 0 if a child exists). */
 int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_view *run,
-    struct job_proc *p, struct run_result *res);
+    const struct limits_job *lim, struct job_proc *p, struct run_result *res);
 void run_close_fd(int *fd);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * start.c — starts one job (see run_internal.h). After git's run-command.c:
- * argv, the merged environment and the program's path are ready before the
- * child exists; an exec failure comes back over a close-on-exec pipe as
- * {stage, errno} (EOF means the exec worked), so a job fails with
- * "exec frobnicate: No such file or directory", not a bare 127.
+ * argv, the merged environment, the program's path and the job's limits
+ * (limits.h: rlimit values, the cgroup's open cgroup.procs) are ready before
+ * the child exists; an exec failure comes back over a close-on-exec pipe as
+ * {stage, errno, step} (EOF means the exec worked), so a job fails with
+ * "exec frobnicate: No such file or directory" or "setrlimit RLIMIT_AS:
+ * Operation not permitted", not a bare 127.
  *
  * The child is made with vfork: the worker maps the whole jobd binary (93
  * mappings), and copying its page tables for every job cost more than the
@@ -23,27 +25,32 @@
 
 #include "../server/clock.h"
 #include "../server/log.h"
+#include "limits.h"
 #include "run_internal.h"
 
-enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC };
+enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC, STAGE_LIMITS };
 
 struct start_error {
 	int stage;
 	int errnum;
+	int step;   /* STAGE_LIMITS: which one (limits_describe_step) */
 };
 
-static void child_fail(int fd, int stage)
+static void child_fail(int fd, int stage, int step)
 {
-	struct start_error e = { stage, errno };
+	struct start_error e = { stage, errno, step };
 	ssize_t n = write(fd, &e, sizeof(e));
 	(void)n;
 	_exit(127);
 }
 
 /* In the vforked child: system calls only, then execve or _exit. */
-static void child_exec(const struct proto_run_view *run, const char *path, char *const *envp,
-    pid_t worker_pid, int in_fd, int out_fd, int err_fd, int report_fd)
+static void child_exec(const struct proto_run_view *run, const struct limits_job *lim,
+    const char *path, char *const *envp, pid_t worker_pid, int in_fd, int out_fd, int err_fd,
+    int report_fd)
 {
+	int step = 0;
+
 	setpgid(0, 0);
 	/* Die with the worker. The worker may already be gone: re-check. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -51,24 +58,28 @@ static void child_exec(const struct proto_run_view *run, const char *path, char 
 		_exit(127);
 	signal(SIGPIPE, SIG_DFL); /* the worker ignores it; exec keeps SIG_IGN */
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		child_fail(report_fd, STAGE_SETUP);
+		child_fail(report_fd, STAGE_SETUP, 0);
 	if (run->cwd != NULL && chdir(run->cwd) < 0)
-		child_fail(report_fd, STAGE_CHDIR);
+		child_fail(report_fd, STAGE_CHDIR, 0);
+	/* After dup2: an open_files limit of 2 must not stop fd 2 being set. */
+	if (limits_child_apply(lim, &step) < 0)
+		child_fail(report_fd, STAGE_LIMITS, step);
 	/* Nothing of the worker's (its server socket above all) reaches the job;
 	 * the report pipe is already close-on-exec. */
 	close_range(3u, ~0u, CLOSE_RANGE_CLOEXEC);
 	execve(path, run->argv, envp);
-	child_fail(report_fd, STAGE_EXEC);
+	child_fail(report_fd, STAGE_EXEC, 0);
 }
 
 /* vfork in a frame of its own, so nothing of the caller's lives across it. */
 __attribute__((noinline))
-static pid_t spawn_child(const struct proto_run_view *run, const char *path, char *const *envp,
-    pid_t worker_pid, int in_fd, int out_fd, int err_fd, int report_fd)
+static pid_t spawn_child(const struct proto_run_view *run, const struct limits_job *lim,
+    const char *path, char *const *envp, pid_t worker_pid, int in_fd, int out_fd, int err_fd,
+    int report_fd)
 {
 	pid_t pid = vfork();
 	if (pid == 0)
-		child_exec(run, path, envp, worker_pid, in_fd, out_fd, err_fd, report_fd);
+		child_exec(run, lim, path, envp, worker_pid, in_fd, out_fd, err_fd, report_fd);
 	return pid;
 }
 
@@ -126,8 +137,13 @@ static const char *find_program(const char *name, char *const *envp, char *buf, 
 }
 
 static void describe_start_error(const struct start_error *e, const struct proto_run_view *run,
-    struct run_result *res)
+    const struct limits_job *lim, struct run_result *res)
 {
+	if (e->stage == STAGE_LIMITS) {
+		res->status = RUN_START_FAILED;
+		limits_describe_step(lim, e->step, e->errnum, res->error, sizeof(res->error));
+		return;
+	}
 	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir" : "set up stdio for";
 	const char *arg = e->stage == STAGE_CHDIR ? run->cwd : run->argv[0];
 	res->status = RUN_START_FAILED;
@@ -153,7 +169,7 @@ void run_close_fd(int *fd)
 
 /* Starts the job; 0 with p filled, or -1 with res describing the failure. */
 int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_view *run,
-    struct job_proc *p, struct run_result *res)
+    const struct limits_job *lim, struct job_proc *p, struct run_result *res)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	/* One /dev/null for every job's stdin: opened once, close-on-exec. */
@@ -170,8 +186,8 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 		return -1;
 	}
 	if (path == NULL) {
-		struct start_error se = { STAGE_EXEC, errno };
-		describe_start_error(&se, run, res);
+		struct start_error se = { STAGE_EXEC, errno, 0 };
+		describe_start_error(&se, run, lim, res);
 		free(envp);
 		return -1;
 	}
@@ -190,7 +206,7 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 
 	res->started_us = clock_wall_us();
 	p->t0_mono = clock_mono_us();
-	p->pid = spawn_child(run, path, envp, worker_pid,
+	p->pid = spawn_child(run, lim, path, envp, worker_pid,
 	    run->fixed.stdin_len > 0 ? in[0] : null_fd, out[1], err[1], rep[1]);
 	free(envp);
 	envp = NULL;
@@ -217,7 +233,7 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 	p->err_fd = err[0];
 	p->in_fd = in[1];
 	if (n == (ssize_t)sizeof(se)) {
-		describe_start_error(&se, run, res);
+		describe_start_error(&se, run, lim, res);
 		return -1; /* the child exits 127; the caller reaps it */
 	}
 	if (p->in_fd >= 0 && fcntl(p->in_fd, F_SETFL, O_NONBLOCK) < 0)

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "../server/log.h"
+#include "cgroup.h"
+#include "limits.h"
 #include "proto.h"
 #include "run.h"
 
@@ -143,27 +145,23 @@ static int handle_run(const struct run_env *env, const struct proto_header *hdr,
 	return 0;
 }
 
-int worker_main(int argc, char **argv)
+/* Per-job cgroups if this machine lets us make them; says once how limits
+ * will be enforced. NULL when no controller is usable. */
+static const struct cgroup_set *setup_limits(struct cgroup_set *cs)
 {
-	static char prefix[32];
-	struct worker_args a;
+	char err[ERR_LEN], line[1024];
+	int r = cgroup_init(cs, getpid(), err);
+
+	limits_describe_setup(cs, geteuid() == 0, line, sizeof(line));
+	log_info("%s", line);
+	if (cs->warning[0] != '\0')
+		log_warnx("cgroups: %s", cs->warning);
+	return r == 0 ? cs : NULL;
+}
+
+static int serve(const struct run_env *env)
+{
 	char err[ERR_LEN] = "";
-
-	if (parse_args(argc, argv, &a) < 0)
-		fatalx("usage: jobd --worker SLOT --parent PID --output-dir DIR "
-		       "--output-limit BYTES --kill-grace-ms MS (started by jobd itself)");
-	snprintf(prefix, sizeof(prefix), "worker %u", a.slot);
-	log_set_prefix(prefix);
-	setup_process(&a);
-
-	struct run_env env = {
-		.sock = PROTO_WORKER_FD, .wake_fd = wake_pipe[0], .terminate = &terminate_flag,
-		.slot = a.slot, .output_dir = a.output_dir, .output_limit = a.output_limit,
-		.kill_grace_ms = a.kill_grace_ms,
-	};
-	struct proto_hello hello = { .version = PROTO_VERSION, .pid = getpid() };
-	if (proto_send(env.sock, PROTO_HELLO, a.slot, 0, &hello, sizeof(hello), err) < 0)
-		fatalx("HELLO: %s", err);
 
 	for (;;) {
 		struct proto_header hdr;
@@ -177,11 +175,40 @@ int worker_main(int argc, char **argv)
 		}
 		int ok = 0;
 		if (hdr.type == PROTO_RUN)
-			ok = handle_run(&env, &hdr, payload);
+			ok = handle_run(env, &hdr, payload);
 		else if (hdr.type != PROTO_CANCEL) /* a CANCEL for a job already done */
 			ok = -1, log_warnx("unexpected message type %u", hdr.type);
 		free(payload);
 		if (ok < 0)
 			return 1;
 	}
+}
+
+int worker_main(int argc, char **argv)
+{
+	static char prefix[32];
+	struct worker_args a;
+	struct cgroup_set cgroups;
+	char err[ERR_LEN] = "";
+
+	if (parse_args(argc, argv, &a) < 0)
+		fatalx("usage: jobd --worker SLOT --parent PID --output-dir DIR "
+		       "--output-limit BYTES --kill-grace-ms MS (started by jobd itself)");
+	snprintf(prefix, sizeof(prefix), "worker %u", a.slot);
+	log_set_prefix(prefix);
+	setup_process(&a);
+
+	struct run_env env = {
+		.sock = PROTO_WORKER_FD, .wake_fd = wake_pipe[0], .terminate = &terminate_flag,
+		.slot = a.slot, .output_dir = a.output_dir, .output_limit = a.output_limit,
+		.kill_grace_ms = a.kill_grace_ms, .cgroups = setup_limits(&cgroups),
+	};
+	struct proto_hello hello = { .version = PROTO_VERSION, .pid = getpid() };
+	if (proto_send(env.sock, PROTO_HELLO, a.slot, 0, &hello, sizeof(hello), err) < 0)
+		fatalx("HELLO: %s", err);
+
+	int rc = serve(&env);
+	if (cgroup_fini(&cgroups, err) < 0)
+		log_warnx("cgroups: %s", err);
+	return rc;
 }

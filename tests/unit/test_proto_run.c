@@ -1,8 +1,9 @@
 /*
  * test_proto_run.c — worker/proto.c's RUN payload: built from argv, env,
- * cwd and stdin and decoded back exactly, and every malformed payload a
- * broken peer could send (unterminated strings, counts beyond the bytes,
- * trailing bytes, a short fixed part) refused with a reason.
+ * cwd, stdin and the job's limits and decoded back exactly, and every
+ * malformed payload a broken peer could send (unterminated strings, counts
+ * beyond the bytes, trailing bytes, a short fixed part, a negative limit)
+ * refused with a reason.
  */
 #include "testutil.h"
 
@@ -12,6 +13,7 @@ static void test_run_build_and_parse_round_trip(void **state)
 {
 	struct proto_run fixed = {
 		.timeout_ms = 2500, .flags = 1u, .attempt = 2, .stdin_len = 4,
+		.memory_mb = 256, .cpu_s = 2, .open_files = 16, .processes = 5,
 	};
 	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)"", NULL };
 	char *envp[] = { (char *)"A=1", (char *)"EMPTY=", NULL };
@@ -30,6 +32,10 @@ static void test_run_build_and_parse_round_trip(void **state)
 	assert_int_equal(v.fixed.attempt, 2);
 	assert_int_equal(v.fixed.argc, 3);
 	assert_int_equal(v.fixed.envc, 2);
+	assert_int_equal(v.fixed.memory_mb, 256);
+	assert_int_equal(v.fixed.cpu_s, 2);
+	assert_int_equal(v.fixed.open_files, 16);
+	assert_int_equal(v.fixed.processes, 5);
 	for (int i = 0; i < 3; i++)
 		assert_string_equal(v.argv[i], argv[i]);
 	assert_null(v.argv[3]);
@@ -56,6 +62,8 @@ static void test_run_without_env_or_cwd_parses_to_empty_and_null(void **state)
 	assert_null(v.envp[0]);
 	assert_null(v.cwd);
 	assert_int_equal(v.fixed.stdin_len, 0);
+	assert_int_equal(v.fixed.memory_mb, 0); /* no limits */
+	assert_int_equal(v.fixed.processes, 0);
 	proto_run_view_free(&v);
 	free(run);
 }
@@ -110,6 +118,28 @@ static void test_run_with_trailing_or_missing_bytes_is_rejected(void **state)
 	assert_rejected(1, 0, 0, 2, "a\0x", 3, "trailing");
 }
 
+static void test_run_with_a_negative_limit_is_rejected(void **state)
+{
+	char *argv[] = { (char *)"true", NULL };
+	struct proto_run_view v;
+	char err[ERR_LEN];
+	size_t len;
+	(void)state;
+
+	for (int i = 0; i < 4; i++) {
+		struct proto_run fixed = { .timeout_ms = 1 };
+		int64_t *limit[] = { &fixed.memory_mb, &fixed.cpu_s, &fixed.open_files, &fixed.processes };
+		*limit[i] = -1;
+		void *run = proto_run_build(&fixed, argv, NULL, NULL, NULL, &len);
+		err[0] = '\0';
+		assert_int_equal(proto_run_parse(run, len, &v, err), -1);
+		tu_assert_contains(err, "RUN: negative limit");
+		tu_assert_contains(err, "-1");
+		assert_null(v.argv);
+		free(run);
+	}
+}
+
 static void test_run_shorter_than_its_fixed_part_is_rejected(void **state)
 {
 	struct proto_run_view v;
@@ -129,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_run_without_argv_is_rejected),
 		cmocka_unit_test(test_run_with_unterminated_strings_is_rejected),
 		cmocka_unit_test(test_run_with_trailing_or_missing_bytes_is_rejected),
+		cmocka_unit_test(test_run_with_a_negative_limit_is_rejected),
 		cmocka_unit_test(test_run_shorter_than_its_fixed_part_is_rejected),
 	};
 	return cmocka_run_group_tests_name("proto_run", tests, NULL, NULL);

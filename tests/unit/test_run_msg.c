@@ -2,7 +2,8 @@
  * test_run_msg.c — server/run_msg.c: a stored job becomes the RUN payload a
  * worker executes, checked by decoding it with worker/proto.c's parser: argv
  * from an array as is, a string through /bin/sh -c, env as "K=V", the
- * default working directory, stdin bytes, the timeout in milliseconds.
+ * default working directory, stdin bytes, the timeout in milliseconds, the
+ * job's limits.
  */
 #include "testutil.h"
 
@@ -135,6 +136,27 @@ static void test_tiny_timeout_rounds_up_to_one_millisecond(void **state)
 	done(&d);
 }
 
+static void test_limits_are_carried_and_absent_ones_are_zero(void **state)
+{
+	struct job j = claimed("[\"true\"]", "{}");
+	struct decoded d;
+	(void)state;
+
+	build(&j, &d);
+	assert_int_equal(d.v.fixed.memory_mb, 0);
+	assert_int_equal(d.v.fixed.cpu_s, 0);
+	assert_int_equal(d.v.fixed.open_files, 0);
+	assert_int_equal(d.v.fixed.processes, 0);
+	done(&d);
+	j.limits = (struct job_limits){ .memory_mb = 256, .cpu_s = 2, .open_files = 16, .processes = 5 };
+	build(&j, &d);
+	assert_int_equal(d.v.fixed.memory_mb, 256);
+	assert_int_equal(d.v.fixed.cpu_s, 2);
+	assert_int_equal(d.v.fixed.open_files, 16);
+	assert_int_equal(d.v.fixed.processes, 5);
+	done(&d);
+}
+
 static void test_unreadable_stored_command_is_an_error(void **state)
 {
 	static const char *const bad[] = { "not json", "[]", "42", "{\"a\":1}" };
@@ -159,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_cwd_is_the_jobs_own_or_the_default),
 		cmocka_unit_test(test_stdin_timeout_and_attempt_are_carried),
 		cmocka_unit_test(test_tiny_timeout_rounds_up_to_one_millisecond),
+		cmocka_unit_test(test_limits_are_carried_and_absent_ones_are_zero),
 		cmocka_unit_test(test_unreadable_stored_command_is_an_error),
 	};
 	return cmocka_run_group_tests_name("run_msg", tests, NULL, NULL);
