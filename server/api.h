@@ -20,6 +20,15 @@ void api_batch_get(struct http_req *req, struct http_resp *r);
 void api_workers(struct http_req *req, struct http_resp *r);
 void api_stats(struct http_req *req, struct http_resp *r);
 void api_health(struct http_req *req, struct http_resp *r);
+void api_queue_list(struct http_req *req, struct http_resp *r);
+void api_queue_get(struct http_req *req, struct http_resp *r);
+void api_queue_put(struct http_req *req, struct http_resp *r);
+void api_schedule_create(struct http_req *req, struct http_resp *r);
+void api_schedule_list(struct http_req *req, struct http_resp *r);
+void api_schedule_get(struct http_req *req, struct http_resp *r);
+void api_schedule_pause(struct http_req *req, struct http_resp *r);
+void api_schedule_resume(struct http_req *req, struct http_resp *r);
+void api_schedule_delete(struct http_req *req, struct http_resp *r);
 void api_openapi(struct http_req *req, struct http_resp *r);
 
 #endif

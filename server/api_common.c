@@ -10,8 +10,7 @@
 
 struct spec_limits api_limits(const struct http_req *req)
 {
-	return (struct spec_limits){ .default_timeout_s = req->app->cfg->default_timeout_s,
-		.max_timeout_s = req->app->cfg->max_timeout_s };
+	return spec_limits_of(req->app->cfg);
 }
 
 void api_spec_error(struct http_resp *r, const struct spec_error *e)

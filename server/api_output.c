@@ -2,6 +2,8 @@
  * api_output.c — GET /v1/jobs/{id}/stdout and /stderr: the captured bytes
  * as text/plain, up to --output-limit, with X-Jobd-Truncated: true when the
  * job wrote more. Works while the job runs (the worker appends to the file).
+ * Output that --max-output-disk deleted is 410 output_purged: the job is
+ * still there, its output never will be again.
  */
 #include "api.h"
 
@@ -15,6 +17,31 @@
 #include "../worker/capture.h"
 #include "api_common.h"
 #include "store_jobs.h"
+#include "store_retention.h"
+
+/* Asked after reading the file: retention marks a job's output purged
+ * before it deletes the files, so output found missing by then (or read
+ * just before it went) is reported as purged, not as empty. 1 when r is set. */
+static int output_gone(struct http_req *req, struct http_resp *r)
+{
+	char err[ERR_LEN];
+	bool purged = false;
+	struct store *st = api_reader(req, r);
+
+	if (st == NULL)
+		return 1;
+	int found = store_retention_output_purged(st, req->id, &purged, err);
+	api_reader_done(req, st);
+	if (found < 0)
+		http_internal(r, err);
+	else if (found == 0)
+		http_error(r, 404, "not_found", NULL, "no job %lld", (long long)req->id);
+	else if (purged)
+		http_error(r, 410, "output_purged", NULL,
+		    "the output of job %lld was deleted to keep output under --max-output-disk",
+		    (long long)req->id);
+	return found != 1 || purged;
+}
 
 static void serve_stream(struct http_req *req, struct http_resp *r, enum capture_stream which)
 {
@@ -57,6 +84,10 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 	}
 	if (fd >= 0)
 		close(fd);
+	if (output_gone(req, r)) {
+		free(buf);
+		return;
+	}
 	r->status = 200;
 	r->body = buf;
 	r->len = (size_t)got;

@@ -14,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_NUM, OPT_LISTEN, OPT_WORKERS };
+enum opt_kind { OPT_STR, OPT_INT, OPT_NUM, OPT_LISTEN, OPT_WORKERS, OPT_BOOL, OPT_DAYS, OPT_BYTES };
+
+/* A century: far beyond any sensible retention, and safe in µs arithmetic. */
+#define CONFIG_MAX_RETAIN_DAYS 36500
 
 struct option_def {
 	const char *flag;
@@ -36,9 +39,21 @@ static const struct option_def options[] = {
 	{ "--kill-grace", "JOBD_KILL_GRACE", OPT_NUM, "seconds from SIGTERM to SIGKILL (5)" },
 	{ "--shutdown-grace", "JOBD_SHUTDOWN_GRACE", OPT_NUM, "seconds running jobs get at shutdown (10)" },
 	{ "--web-dir", "JOBD_WEB_DIR", OPT_STR, "dashboard files (next to the binary)" },
+	{ "--zoneinfo", "JOBD_ZONEINFO", OPT_STR,
+	    "time zone files for schedules (/usr/share/zoneinfo)" },
 	{ "--job-dir", "JOBD_JOB_DIR", OPT_STR, "default working directory of jobs (cwd)" },
 	{ "--log-level", "JOBD_LOG_LEVEL", OPT_STR, "debug, info or warn (info)" },
 	{ "--log-format", "JOBD_LOG_FORMAT", OPT_STR, "text or json (text)" },
+	{ "--retain-finished", "JOBD_RETAIN_FINISHED", OPT_DAYS,
+	    "days to keep finished jobs and their output, fractions ok (0: forever)" },
+	{ "--max-output-disk", "JOBD_MAX_OUTPUT_DISK", OPT_BYTES,
+	    "bytes of job output kept, the oldest deleted first (0: no bound)" },
+	{ "--strict-queues", "JOBD_STRICT_QUEUES", OPT_BOOL,
+	    "true: jobs may only name queues made by PUT /v1/queues (false)" },
+	{ "--max-memory-mb", "JOBD_MAX_MEMORY_MB", OPT_INT, "largest limits.memory_mb (RAM)" },
+	{ "--max-cpu-s", "JOBD_MAX_CPU_S", OPT_INT, "largest limits.cpu_s (86400)" },
+	{ "--max-open-files", "JOBD_MAX_OPEN_FILES", OPT_INT, "largest limits.open_files (65536)" },
+	{ "--max-processes", "JOBD_MAX_PROCESSES", OPT_INT, "largest limits.processes (4096)" },
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -67,6 +82,19 @@ static int parse_num(const char *s, double *out)
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Days, fractions allowed (tests use seconds' worth), 0 included. */
+static int parse_days(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 ||
+	    v > CONFIG_MAX_RETAIN_DAYS)
 		return -1;
 	*out = v;
 	return 0;
@@ -139,6 +167,34 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 			cfg->shutdown_grace_s = d;
 		return 0;
 	}
+	if (o->kind == OPT_BOOL) {
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			cfg->strict_queues = true;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			cfg->strict_queues = false;
+		else {
+			err_set(err, "%s %s: want true or false", o->flag, v);
+			return -1;
+		}
+		return 0;
+	}
+	if (o->kind == OPT_DAYS) {
+		if (parse_days(v, &d) < 0) {
+			err_set(err, "%s %s: want days from 0 (keep forever) to %d, fractions allowed",
+			    o->flag, v, CONFIG_MAX_RETAIN_DAYS);
+			return -1;
+		}
+		cfg->retain_finished_s = d * 86400;
+		return 0;
+	}
+	if (o->kind == OPT_BYTES) {
+		if (parse_int(v, 0, INT64_MAX / 2, &i) < 0) {
+			err_set(err, "%s %s: want a number of bytes (0: no bound)", o->flag, v);
+			return -1;
+		}
+		cfg->max_output_disk = i;
+		return 0;
+	}
 	if (o->kind == OPT_INT) {
 		if (parse_int(v, 1, INT64_MAX / 2, &i) < 0) {
 			err_set(err, "%s %s: want a positive integer", o->flag, v);
@@ -146,6 +202,14 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 		}
 		if (strcmp(o->flag, "--output-limit") == 0)
 			cfg->output_limit = i;
+		else if (strcmp(o->flag, "--max-memory-mb") == 0)
+			cfg->max_limits.memory_mb = i;
+		else if (strcmp(o->flag, "--max-cpu-s") == 0)
+			cfg->max_limits.cpu_s = i;
+		else if (strcmp(o->flag, "--max-open-files") == 0)
+			cfg->max_limits.open_files = i;
+		else if (strcmp(o->flag, "--max-processes") == 0)
+			cfg->max_limits.processes = i;
 		else if (strcmp(o->flag, "--max-body") == 0)
 			cfg->max_body = i;
 		else
@@ -158,6 +222,8 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 		return copy_str(cfg->token, sizeof(cfg->token), v, o->flag, err);
 	if (strcmp(o->flag, "--web-dir") == 0)
 		return copy_str(cfg->web_dir, sizeof(cfg->web_dir), v, o->flag, err);
+	if (strcmp(o->flag, "--zoneinfo") == 0)
+		return copy_str(cfg->zoneinfo_dir, sizeof(cfg->zoneinfo_dir), v, o->flag, err);
 	if (strcmp(o->flag, "--job-dir") == 0)
 		return copy_str(cfg->job_dir, sizeof(cfg->job_dir), v, o->flag, err);
 	if (strcmp(o->flag, "--log-level") == 0)
@@ -179,6 +245,11 @@ static void set_defaults(struct config *cfg)
 	cfg->output_limit = 1048576;
 	cfg->max_body = 16777216;
 	cfg->max_queued = 1000000;
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	cfg->max_limits.memory_mb = pages > 0 && page > 0 ? (int64_t)pages * page >> 20 : 1 << 20;
+	cfg->max_limits.cpu_s = 86400;
+	cfg->max_limits.open_files = 65536;
+	cfg->max_limits.processes = 4096;
 	strcpy(cfg->log_level, "info");
 	strcpy(cfg->log_format, "text");
 }

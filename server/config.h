@@ -6,9 +6,11 @@
 #ifndef JOBD_CONFIG_H
 #define JOBD_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
+#include "job.h"
 
 #define CONFIG_PATH_MAX 4096
 
@@ -18,6 +20,7 @@ struct config {
 	char db_path[CONFIG_PATH_MAX];
 	char output_dir[CONFIG_PATH_MAX]; /* <dir of db>/output */
 	char web_dir[CONFIG_PATH_MAX];
+	char zoneinfo_dir[CONFIG_PATH_MAX]; /* "": /usr/share/zoneinfo (tz_set_dir) */
 	char job_dir[CONFIG_PATH_MAX]; /* default working directory of jobs */
 	int workers;
 	const char *workers_source;    /* "flag", "env", "affinity" or "cgroup" */
@@ -29,6 +32,10 @@ struct config {
 	int64_t output_limit;
 	int64_t max_body;
 	int64_t max_queued;
+	double retain_finished_s;      /* --retain-finished, in seconds; 0: keep forever */
+	int64_t max_output_disk;       /* bytes of output files kept; 0: no bound */
+	struct job_limits max_limits;  /* largest per-job limits a spec may ask for */
+	bool strict_queues;            /* a spec's queue must exist already */
 	char log_level[16];
 	char log_format[16];
 	char self_exe[CONFIG_PATH_MAX]; /* this binary, re-exec'd as workers */

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "dispatch_internal.h"
+#include "dispatch_retention.h"
 #include "log.h"
 #include "store_jobs.h"
 
@@ -64,7 +65,7 @@ static int recover_and_count(struct dispatch *d, char *err)
 	if (requeued || failed)
 		log_info("dispatch: %d job(s) left running by the last server: %d requeued, %d failed",
 		    requeued + failed, requeued, failed);
-	if (store_next_wake(d->store, &d->wake_wall, err) < 0)
+	if (dispatch_next_wake(d, err) < 0)
 		return -1;
 	return store_job_counts(d->store, d->counts, err);
 }
@@ -83,6 +84,7 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 	d->cmd_fd = -1;
 	d->accepting = true;
 	d->started_mono = clock_mono_us();
+	d->started_wall = clock_wall_us();
 	pthread_mutex_init(&d->mu, NULL);
 	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		err_set(err, "pipe2: %s", strerror(errno));
@@ -93,7 +95,9 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 		goto fail;
 	}
 	if (store_open(&d->store, cfg->db_path, STORE_WRITER, err) < 0 ||
-	    recover_and_count(d, err) < 0)
+	    recover_and_count(d, err) < 0 || dispatch_queues_load(d, err) < 0)
+		goto fail;
+	if (dispatch_retention_open(d, err) < 0)
 		goto fail;
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
@@ -110,11 +114,13 @@ void dispatch_free(struct dispatch *d)
 		return;
 	if (d->pool != NULL)
 		pool_stop(d->pool, POOL_STOP_WAIT_MS);
+	dispatch_retention_close(d);
 	store_close(d->store);
 	if (d->cmd_fd >= 0)
 		close(d->cmd_fd);
 	free(d->reports);
 	free(d->claims);
+	dispatch_queues_free(d);
 	for (size_t i = 0; i < d->n_events; i++)
 		free(d->events[i]);
 	free(d->events);
@@ -230,6 +236,9 @@ static int poll_timeout_ms(struct dispatch *d)
 		next = d->retry_at;
 	if (d->flush_at && (next == 0 || d->flush_at < next))
 		next = d->flush_at;
+	int64_t retention = dispatch_retention_due(d);
+	if (retention && (next == 0 || retention < next))
+		next = retention;
 	if (d->wake_wall) {
 		/* The earliest delayed job: a wall-clock time, slept in monotonic time. */
 		int64_t wake = now + (d->wake_wall - clock_wall_us());
@@ -290,6 +299,7 @@ int dispatch_run(struct dispatch *d)
 			d->retry_at = 0;
 		if (d->retry_at == 0)
 			dispatch_turn(d);
+		dispatch_retention_run(d); /* one short transaction at most, then round again */
 	}
 	finish_shutdown(d);
 	return 0;

@@ -21,8 +21,21 @@
 #include "config.h"
 #include "job.h"
 #include "render.h"
+#include "schedule.h"
+#include "store_queues.h"
 
-enum cmd_type { CMD_SUBMIT, CMD_BATCH, CMD_CANCEL, CMD_RERUN, CMD_RERUN_BATCH };
+enum cmd_type {
+	CMD_SUBMIT,
+	CMD_BATCH,
+	CMD_CANCEL,
+	CMD_RERUN,
+	CMD_RERUN_BATCH,
+	CMD_QUEUE_SET,
+	CMD_SCHEDULE_CREATE,
+	CMD_SCHEDULE_PAUSE,
+	CMD_SCHEDULE_RESUME,
+	CMD_SCHEDULE_DELETE,
+};
 
 enum cmd_status {
 	CMD_OK,
@@ -45,6 +58,11 @@ struct cmd {
 	int64_t job_id;          /* CMD_CANCEL, CMD_RERUN */
 	int64_t rerun_batch;     /* CMD_RERUN_BATCH: the batch whose jobs to rerun */
 	unsigned state_mask;     /* CMD_RERUN_BATCH: which of its jobs (1 << state) */
+	struct queue_info *queue; /* CMD_QUEUE_SET: in the name, out the queue as set */
+	int queue_concurrency;   /* CMD_QUEUE_SET: -1 unchanged, 0 no limit, else the limit */
+	int queue_paused;        /* CMD_QUEUE_SET: -1 unchanged, 0 or 1 */
+	struct schedule *schedule; /* CMD_SCHEDULE_*: in (CREATE) and out, as stored */
+	int64_t schedule_id;     /* CMD_SCHEDULE_*: which (out for CREATE) */
 	/* out */
 	enum cmd_status status;
 	char err[ERR_LEN];

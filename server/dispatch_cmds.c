@@ -109,6 +109,21 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 	}
 	if (t->counts[JOB_QUEUED] + (int64_t)c->n_specs > d->cfg->max_queued)
 		return CMD_FULL;
+	for (size_t i = 0; i < c->n_specs; i++) {
+		int r2 = dispatch_queue_use(d, t, c->specs[i].queue);
+		if (r2 < 0)
+			return CMD_FAILED;
+		if (r2 == 1) {
+			if (is_batch(c))
+				snprintf(c->field, sizeof(c->field), "jobs[%zu].queue", i);
+			else
+				snprintf(c->field, sizeof(c->field), "queue");
+			snprintf(c->err, sizeof(c->err),
+			    "%s: no queue \"%s\" (strict queues: make it with PUT /v1/queues/%s)",
+			    c->field, c->specs[i].queue, c->specs[i].queue);
+			return CMD_INVALID;
+		}
+	}
 	if (is_batch(c) &&
 	    store_batch_insert(d->store, c->batch_name, (int)c->n_specs, c->idem_key,
 		c->rerun_batch, t->now, &c->batch_id, t->err) < 0)
@@ -234,7 +249,8 @@ out:
 /* Each command in its own savepoint: one failing spares the others. */
 void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 {
-	if (c->type != CMD_CANCEL && !d->accepting) {
+	if ((c->type == CMD_SUBMIT || c->type == CMD_BATCH || c->type == CMD_RERUN ||
+		c->type == CMD_RERUN_BATCH) && !d->accepting) {
 		c->status = CMD_UNAVAILABLE;
 		return;
 	}
@@ -245,7 +261,9 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 		int64_t before[JOB_STATE_COUNT], submitted = t->submitted, finished = t->finished;
 		size_t events = d->n_events, cancels = d->n_cancels;
 		memcpy(before, t->counts, sizeof(before));
-		c->status = c->type == CMD_CANCEL ? cancel_one(d, t, c)
+		c->status = c->type == CMD_CANCEL      ? cancel_one(d, t, c)
+			    : c->type == CMD_QUEUE_SET ? dispatch_queue_command(d, t, c)
+			    : c->type >= CMD_SCHEDULE_CREATE ? dispatch_schedule_command(d, t, c)
 			    : c->type == CMD_RERUN || c->type == CMD_RERUN_BATCH ? rerun(d, t, c)
 										 : submit_one(d, t, c);
 		if (c->status == CMD_FAILED || c->status == CMD_FULL || c->status == CMD_INVALID) {

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "pool.h"
 #include "store.h"
+#include "store_queues.h"
 
 enum report_type { REPORT_STARTED, REPORT_DONE, REPORT_LOST };
 
@@ -36,6 +37,7 @@ struct dispatch {
 	struct pool *pool;
 	int cmd_fd;              /* eventfd: a command is waiting */
 	int64_t started_mono;
+	int64_t started_wall;    /* firings due before this are "missed" */
 	bool accepting;          /* atomic: read by HTTP threads */
 	bool stopping;
 	int64_t drain_deadline;
@@ -44,6 +46,7 @@ struct dispatch {
 	int64_t wake_wall;       /* earliest delayed job's time (wall µs), 0 if none */
 	bool wake_dirty;         /* wake_wall must be read again after the commit */
 	bool ready_empty;        /* no runnable queued job until something changes */
+	struct retention *retention; /* dispatch_retention.c */
 
 	/* Guarded by mu: the command queue and the figures HTTP threads read. */
 	pthread_mutex_t mu;
@@ -61,12 +64,20 @@ struct dispatch {
 	size_t n_events, cap_events;
 	int64_t *cancels;        /* running jobs to send CANCEL after commit */
 	size_t n_cancels, cap_cancels;
+
+	/* Named queues (dispatch_queues.c): settings mirrored from the store
+	 * and, per pool slot, the index of the queue whose job it runs (-1). */
+	struct queue_info *queues;
+	int n_queues, cap_queues;
+	int *slot_queue;
+	int n_slots;
 };
 
 /* What one turn changes, applied to the shared figures after its commit. */
 struct turn {
 	int64_t counts[JOB_STATE_COUNT];
 	int64_t submitted, finished;
+	int64_t output_bytes;    /* of jobs that ended, for --max-output-disk */
 	int64_t now;
 	char err[ERR_LEN];
 };
@@ -94,6 +105,26 @@ void dispatch_drop_events(struct dispatch *d, size_t keep);
 int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_state state);
 /* One client command in its own savepoint (dispatch_cmds.c). */
 void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c);
+
+/* Named queues (dispatch_queues.c). */
+int dispatch_queues_load(struct dispatch *d, char *err);   /* at open, and after a rollback */
+void dispatch_queues_free(struct dispatch *d);
+int dispatch_queue_find(const struct dispatch *d, const char *name);  /* index or -1 */
+int dispatch_queue_add(struct dispatch *d, const struct queue_info *q); /* index or -1 */
+/* A job names queue name (NULL: default): 0 known or made now, 1 unknown
+ * (strict queues), -1 error in t->err. */
+int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name);
+/* The next job to claim among open queues: 1 (*id, *qi), 0 none, -1 error. */
+int dispatch_queue_pick(struct dispatch *d, struct turn *t, int64_t *id, int *qi);
+void dispatch_queue_claimed(struct dispatch *d, int slot, int qi);
+void dispatch_queue_released(struct dispatch *d, int slot);  /* its job ended */
+enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struct cmd *c);
+
+/* Schedules (dispatch_schedules.c). */
+int dispatch_schedules_fire(struct dispatch *d, struct turn *t); /* the due ones */
+enum cmd_status dispatch_schedule_command(struct dispatch *d, struct turn *t, struct cmd *c);
+/* wake_wall = the earliest delayed job or schedule firing (0: none). */
+int dispatch_next_wake(struct dispatch *d, char *err);
 
 void dispatch_add_report(struct dispatch *d, const struct report *r);
 /* One transaction: reports, commands, claims; then answers and RUNs. */

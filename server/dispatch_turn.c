@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "dispatch_internal.h"
+#include "dispatch_retention.h"
 #include "events.h"
 #include "render.h"
 #include "log.h"
@@ -88,7 +89,7 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 		int64_t wait = backoff_until(job, t->now);
 		char msg[400];
 		const char *why = r->error[0] ? r->error : "failed";
-		if (r->status == RUN_EXITED)
+		if (r->status == RUN_EXITED && r->error[0] == '\0')
 			snprintf(msg, sizeof(msg), "attempt %d of %d exited with code %d; retrying",
 			    job->attempts, job->max_attempts, r->exit_code);
 		else
@@ -106,11 +107,13 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0) {
 		return -1;
 	}
+	dispatch_queue_released(d, job->worker);
 	dispatch_move_state(t, JOB_RUNNING, next);
 	if (r->run_us >= 0)
 		metrics_observe_run((double)r->run_us / 1e6);
 	if (job_state_is_final(next))
 		metrics_count_finished(next);
+	dispatch_retention_note_end(d, t, next, r);
 	dispatch_note_change(d, job->id);
 	if (job_state_is_final(next) && dispatch_job_ended(d, t, job->id, next) < 0)
 		return -1;
@@ -175,13 +178,18 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 	while (d->accepting && !d->ready_empty && t->counts[JOB_QUEUED] > 0 &&
 	       (slot = pool_idle_slot(d->pool)) >= 0) {
 		struct claim c = { .slot = slot };
-		int r = store_job_claim_next(d->store, slot, t->now, &c.job, t->err);
+		int64_t id;
+		int qi;
+		int r = dispatch_queue_pick(d, t, &id, &qi);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
-			d->ready_empty = true; /* the queued ones wait for their time */
+			d->ready_empty = true; /* waiting for their time, a dependency or room */
 			return 0;
 		}
+		if (store_job_claim(d->store, id, slot, t->now, &c.job, t->err) < 0)
+			return -1;
+		dispatch_queue_claimed(d, slot, qi);
 		pool_reserve(d->pool, slot, c.job.id);
 		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, slot,
 		    c.job.attempts);
@@ -248,6 +256,7 @@ static void forget_claims(struct dispatch *d)
 {
 	for (size_t i = 0; i < d->n_claims; i++) {
 		pool_unreserve(d->pool, d->claims[i].slot);
+		dispatch_queue_released(d, d->claims[i].slot);
 		job_free(&d->claims[i].job);
 	}
 }
@@ -283,6 +292,8 @@ void dispatch_turn(struct dispatch *d)
 			goto fail;
 		if (promoted > 0)
 			d->ready_empty = false;
+		if (dispatch_schedules_fire(d, &t) < 0)
+			goto fail;
 		d->wake_wall = 0;
 		d->wake_dirty = true;
 	}
@@ -301,9 +312,10 @@ void dispatch_turn(struct dispatch *d)
 		d->n_reports -= n_reports;
 	}
 	answer(d, cmds, &t, true);
+	dispatch_retention_committed(d, &t);
 	after_commit(d);
 	if (d->wake_dirty) {
-		if (store_next_wake(d->store, &d->wake_wall, t.err) < 0)
+		if (dispatch_next_wake(d, t.err) < 0)
 			log_warnx("dispatch: %s", t.err);
 		else
 			d->wake_dirty = false;
@@ -315,6 +327,8 @@ fail:
 	store_rollback(d->store);
 	forget_claims(d);
 	dispatch_drop_events(d, 0);
+	if (dispatch_queues_load(d, t.err) < 0) /* undo queue settings rolled back */
+		log_warnx("dispatch: %s", t.err);
 	d->ready_empty = false;
 	d->wake_dirty = true;
 	d->wake_wall = clock_wall_us(); /* look again next turn */

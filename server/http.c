@@ -34,6 +34,7 @@ struct conn_state {
 	bool too_large;
 	const struct http_route *route;
 	int64_t id;
+	char name[HTTP_NAME_MAX];
 };
 
 void http_json(struct http_resp *r, unsigned status, char *json)
@@ -90,10 +91,23 @@ const char *http_req_header(const struct http_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
-/* Matches path against a pattern; fills *id for "{id}". */
-static bool match(const char *pattern, const char *path, int64_t *id)
+/* Matches path against a pattern; fills *id for "{id}" and name for
+ * "{name}" (one path segment; "" when longer than the buffer). */
+static bool match(const char *pattern, const char *path, int64_t *id, char *name)
 {
 	while (*pattern && *path) {
+		if (strncmp(pattern, "{name}", 6) == 0) {
+			size_t n = strcspn(path, "/");
+			if (n < HTTP_NAME_MAX) {
+				memcpy(name, path, n);
+				name[n] = '\0';
+			} else {
+				name[0] = '\0';
+			}
+			path += n;
+			pattern += 6;
+			continue;
+		}
 		if (strncmp(pattern, "{id}", 4) == 0) {
 			char *end;
 			if (*path < '1' || *path > '9')
@@ -115,14 +129,14 @@ static bool match(const char *pattern, const char *path, int64_t *id)
 
 /* The route for method+path; or 404, or 405 with the Allow list. */
 static const struct http_route *route_find(const char *method, const char *path, int64_t *id,
-    char *allow, size_t allow_len)
+    char *name, char *allow, size_t allow_len)
 {
 	const struct http_route *found = NULL;
 	allow[0] = '\0';
 	for (int i = 0; i < http_routes_count; i++) {
 		const struct http_route *r = &http_routes[i];
 		int64_t rid = 0;
-		if (!match(r->pattern, path, &rid))
+		if (!match(r->pattern, path, &rid, name))
 			continue;
 		if (strcmp(r->method, method) == 0 ||
 		    (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
@@ -186,7 +200,7 @@ static void precheck(struct app *app, struct MHD_Connection *conn, const char *m
 		http_header(r, "WWW-Authenticate", "Bearer");
 		return;
 	}
-	cs->route = route_find(method, path, &cs->id, allow, sizeof(allow));
+	cs->route = route_find(method, path, &cs->id, cs->name, allow, sizeof(allow));
 	if (cs->route == NULL) {
 		if (allow[0] != '\0') {
 			http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s", method, path);
@@ -214,7 +228,8 @@ static void precheck(struct app *app, struct MHD_Connection *conn, const char *m
 	/* A route without a body (cancel) still refuses form types: a form post
 	 * from another site must never act. No Content-Type at all is fine. */
 	bool has_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type") != NULL;
-	if (strcmp(method, "POST") == 0 && (cs->route->needs_json_body || has_type) &&
+	bool writes = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
+	if (writes && (cs->route->needs_json_body || has_type) &&
 	    !json_content_type(conn))
 		http_error(r, 415, "unsupported_media_type", NULL,
 		    "send the body as Content-Type: application/json (with curl: -H 'Content-Type: application/json')");
@@ -268,6 +283,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else {
 		struct http_req req = { .app = app, .conn = conn, .method = method, .path = url,
 			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len };
+		memcpy(req.name, cs->name, sizeof(req.name));
 		cs->route->handler(&req, &r);
 	}
 	return send_resp(conn, &r, method, url, cs->route);

@@ -26,12 +26,15 @@ struct app {
 	struct store_pool *readers;
 };
 
+#define HTTP_NAME_MAX 128
+
 struct http_req {
 	struct app *app;
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *path;
 	int64_t id;               /* the {id} path segment, if the route has one */
+	char name[HTTP_NAME_MAX]; /* the {name} segment ("" if too long) */
 	const char *body;
 	size_t body_len;
 };

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "tz.h"
 
 #define READER_CONNECTIONS 4
 
@@ -72,6 +73,9 @@ int main(int argc, char **argv)
 		fatalx("config: --log-level %s: want debug, info or warn", cfg.log_level);
 	if (log_set_format(cfg.log_format) < 0)
 		fatalx("config: --log-format %s: want text or json", cfg.log_format);
+	/* Before any thread exists: tz_load reads the directory unlocked. */
+	if (tz_set_dir(cfg.zoneinfo_dir, err) < 0)
+		fatalx("config: --zoneinfo: %s", err);
 	/* Jobs inherit our environment: the token must not reach them. Safe
 	 * here, before any thread exists. */
 	unsetenv("JOBD_TOKEN");

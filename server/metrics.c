@@ -23,7 +23,7 @@ struct histogram {
 	uint64_t sum_us;
 };
 
-static const unsigned known_codes[] = { 200, 201, 304, 400, 401, 404, 405, 409, 413, 415, 500, 503 };
+static const unsigned known_codes[] = { 200, 201, 304, 400, 401, 404, 405, 409, 410, 413, 415, 500, 503 };
 #define N_CODES (sizeof(known_codes) / sizeof(known_codes[0]))
 #define MAX_ROUTES 32
 
@@ -31,6 +31,9 @@ static struct histogram queue_hist, run_hist;
 static uint64_t finished[JOB_STATE_COUNT];
 static uint64_t requests[MAX_ROUTES + 1][N_CODES + 1]; /* last row: static; last column: other */
 static double start_time_s;
+/* Retention: freed bytes by reason, [0] --retain-finished, [1] --max-output-disk. */
+static uint64_t retention_jobs, retention_batches, output_purged_jobs, freed_bytes[2];
+static int64_t output_disk_bytes;
 
 void metrics_init(void) { start_time_s = (double)clock_wall_us() / 1e6; }
 
@@ -52,6 +55,24 @@ void metrics_count_finished(enum job_state state)
 {
 	if ((unsigned)state < JOB_STATE_COUNT)
 		__atomic_add_fetch(&finished[state], 1, __ATOMIC_RELAXED);
+}
+
+void metrics_count_retention(int64_t jobs, int64_t batches, int64_t freed)
+{
+	__atomic_add_fetch(&retention_jobs, (uint64_t)jobs, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&retention_batches, (uint64_t)batches, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&freed_bytes[0], (uint64_t)freed, __ATOMIC_RELAXED);
+}
+
+void metrics_count_output_purged(int64_t jobs, int64_t freed)
+{
+	__atomic_add_fetch(&output_purged_jobs, (uint64_t)jobs, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&freed_bytes[1], (uint64_t)freed, __ATOMIC_RELAXED);
+}
+
+void metrics_set_output_disk(int64_t bytes)
+{
+	__atomic_store_n(&output_disk_bytes, bytes, __ATOMIC_RELAXED);
 }
 
 void metrics_count_request(int route, unsigned status)
@@ -131,6 +152,33 @@ static void put_requests(struct out *o)
 	}
 }
 
+static void put_retention(struct out *o, int64_t limit)
+{
+	put(o, "# HELP jobd_retention_purged_jobs_total Finished jobs deleted by --retain-finished.\n"
+	       "# TYPE jobd_retention_purged_jobs_total counter\njobd_retention_purged_jobs_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&retention_jobs, __ATOMIC_RELAXED));
+	put(o, "# HELP jobd_retention_purged_batches_total Batches deleted when retention had deleted"
+	       " all their jobs.\n# TYPE jobd_retention_purged_batches_total counter\n"
+	       "jobd_retention_purged_batches_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&retention_batches, __ATOMIC_RELAXED));
+	put(o, "# HELP jobd_output_purged_jobs_total Jobs whose output files --max-output-disk deleted.\n"
+	       "# TYPE jobd_output_purged_jobs_total counter\njobd_output_purged_jobs_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&output_purged_jobs, __ATOMIC_RELAXED));
+	put(o, "# HELP jobd_retention_freed_bytes_total Output bytes deleted, by the setting that"
+	       " deleted them.\n# TYPE jobd_retention_freed_bytes_total counter\n"
+	       "jobd_retention_freed_bytes_total{reason=\"retain_finished\"} %llu\n"
+	       "jobd_retention_freed_bytes_total{reason=\"max_output_disk\"} %llu\n",
+	    (unsigned long long)__atomic_load_n(&freed_bytes[0], __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&freed_bytes[1], __ATOMIC_RELAXED));
+	put(o, "# HELP jobd_output_disk_bytes Output files of finished jobs, by their byte counts"
+	       " (at most --output-limit per stream).\n# TYPE jobd_output_disk_bytes gauge\n"
+	       "jobd_output_disk_bytes %lld\n",
+	    (long long)__atomic_load_n(&output_disk_bytes, __ATOMIC_RELAXED));
+	put(o, "# HELP jobd_output_disk_limit_bytes --max-output-disk (0: no bound).\n"
+	       "# TYPE jobd_output_disk_limit_bytes gauge\njobd_output_disk_limit_bytes %lld\n",
+	    (long long)limit);
+}
+
 void api_metrics(struct http_req *req, struct http_resp *r)
 {
 	struct stats_info s;
@@ -156,6 +204,7 @@ void api_metrics(struct http_req *req, struct http_resp *r)
 		"jobd_workers %d\n", s.workers);
 	put(&o, "# HELP jobd_workers_busy Workers running a job.\n# TYPE jobd_workers_busy gauge\n"
 		"jobd_workers_busy %d\n", s.busy);
+	put_retention(&o, req->app->cfg->max_output_disk);
 	put_requests(&o);
 	put(&o, "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
 		"# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",

@@ -2,7 +2,8 @@
  * metrics.h — GET /metrics in the Prometheus text exposition format (0.0.4):
  * jobs by state, submitted and finished counters, queue-wait and run-time
  * histograms, pool size and busy workers, HTTP requests by route and code,
- * process start time. Counters are lock-free atomics, so recording costs
+ * retention (jobs and output purged, bytes freed, output on disk), process
+ * start time. Counters are lock-free atomics, so recording costs
  * the hot paths next to nothing.
  */
 #ifndef JOBD_METRICS_H
@@ -17,6 +18,12 @@ void metrics_init(void);
 void metrics_observe_queue(double seconds);
 void metrics_observe_run(double seconds);
 void metrics_count_finished(enum job_state state);
+/* Retention (dispatch_retention.c): finished jobs deleted with the batches
+ * they emptied, jobs whose output --max-output-disk deleted, bytes freed by
+ * each, and the output on disk now. */
+void metrics_count_retention(int64_t jobs, int64_t batches, int64_t freed_bytes);
+void metrics_count_output_purged(int64_t jobs, int64_t freed_bytes);
+void metrics_set_output_disk(int64_t bytes);
 /* route: index into http_routes, or -1 for static files and unknown paths. */
 void metrics_count_request(int route, unsigned status);
 

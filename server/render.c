@@ -9,7 +9,7 @@
 
 #include "clock.h"
 
-static void add_time(cJSON *o, const char *k, int64_t us)
+void render_add_time(cJSON *o, const char *k, int64_t us)
 {
 	char buf[CLOCK_RFC3339_LEN];
 
@@ -21,7 +21,7 @@ static void add_time(cJSON *o, const char *k, int64_t us)
 	cJSON_AddStringToObject(o, k, buf);
 }
 
-static void add_int(cJSON *o, const char *k, int64_t v, int64_t null_value)
+void render_add_int(cJSON *o, const char *k, int64_t v, int64_t null_value)
 {
 	if (v == null_value)
 		cJSON_AddNullToObject(o, k);
@@ -29,7 +29,7 @@ static void add_int(cJSON *o, const char *k, int64_t v, int64_t null_value)
 		cJSON_AddNumberToObject(o, k, (double)v);
 }
 
-static void add_ms(cJSON *o, const char *k, int64_t us)
+void render_add_ms(cJSON *o, const char *k, int64_t us)
 {
 	if (us < 0)
 		cJSON_AddNullToObject(o, k);
@@ -37,7 +37,7 @@ static void add_ms(cJSON *o, const char *k, int64_t us)
 		cJSON_AddNumberToObject(o, k, (double)us / 1000.0);
 }
 
-static void add_str(cJSON *o, const char *k, const char *v)
+void render_add_str(cJSON *o, const char *k, const char *v)
 {
 	if (v == NULL)
 		cJSON_AddNullToObject(o, k);
@@ -46,7 +46,7 @@ static void add_str(cJSON *o, const char *k, const char *v)
 }
 
 /* Stored JSON text (command, env) back into the tree. */
-static void add_raw_json(cJSON *o, const char *k, const char *json, const char *fallback)
+void render_add_raw_json(cJSON *o, const char *k, const char *json, const char *fallback)
 {
 	cJSON *v = cJSON_Parse(json ? json : fallback);
 	if (v == NULL)
@@ -61,56 +61,65 @@ cJSON *render_job_object(const struct job *j)
 	if (o == NULL)
 		return NULL;
 	cJSON_AddNumberToObject(o, "id", (double)j->id);
-	add_str(o, "name", j->name);
-	add_int(o, "batch_id", j->batch_id, 0);
-	add_raw_json(o, "command", j->command, "null");
-	add_raw_json(o, "env", j->env, "{}");
-	add_str(o, "cwd", j->cwd);
+	render_add_str(o, "name", j->name);
+	render_add_int(o, "batch_id", j->batch_id, 0);
+	render_add_raw_json(o, "command", j->command, "null");
+	render_add_raw_json(o, "env", j->env, "{}");
+	render_add_str(o, "cwd", j->cwd);
 	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
 	cJSON_AddNumberToObject(o, "priority", j->priority);
 	cJSON_AddNumberToObject(o, "timeout_s", j->timeout_s);
 	cJSON_AddNumberToObject(o, "max_attempts", j->max_attempts);
 	cJSON_AddNumberToObject(o, "attempts", j->attempts);
-	add_int(o, "worker", j->worker, -1);
-	add_int(o, "pid", j->pid, -1);
-	add_int(o, "exit_code", j->exit_code, -1);
-	add_int(o, "signal", j->term_signal, -1);
-	add_str(o, "error", j->error);
+	render_add_int(o, "worker", j->worker, -1);
+	render_add_int(o, "pid", j->pid, -1);
+	render_add_int(o, "exit_code", j->exit_code, -1);
+	render_add_int(o, "signal", j->term_signal, -1);
+	render_add_str(o, "error", j->error);
 	cJSON_AddBoolToObject(o, "cancel_requested", j->cancel_requested);
-	add_time(o, "created_at", j->created_us);
-	add_time(o, "started_at", j->started_us);
-	add_time(o, "finished_at", j->finished_us);
-	add_ms(o, "queue_ms", j->started_us > 0 ? j->started_us - j->queued_us : -1);
-	add_ms(o, "run_ms", j->run_us);
-	add_ms(o, "cpu_user_ms", j->cpu_user_us);
-	add_ms(o, "cpu_sys_ms", j->cpu_sys_us);
-	add_int(o, "max_rss_kb", j->max_rss_kb, -1);
-	add_int(o, "stdout_bytes", j->stdout_bytes, -1);
-	add_int(o, "stderr_bytes", j->stderr_bytes, -1);
-	add_time(o, "run_at", j->run_at_us);
-	add_time(o, "next_attempt_at",
+	render_add_time(o, "created_at", j->created_us);
+	render_add_time(o, "started_at", j->started_us);
+	render_add_time(o, "finished_at", j->finished_us);
+	render_add_ms(o, "queue_ms", j->started_us > 0 ? j->started_us - j->queued_us : -1);
+	render_add_ms(o, "run_ms", j->run_us);
+	render_add_ms(o, "cpu_user_ms", j->cpu_user_us);
+	render_add_ms(o, "cpu_sys_ms", j->cpu_sys_us);
+	render_add_int(o, "max_rss_kb", j->max_rss_kb, -1);
+	render_add_int(o, "stdout_bytes", j->stdout_bytes, -1);
+	render_add_int(o, "stderr_bytes", j->stderr_bytes, -1);
+	render_add_time(o, "run_at", j->run_at_us);
+	render_add_time(o, "next_attempt_at",
 	    j->state == JOB_QUEUED && j->attempts > 0 ? j->wait_until_us : 0);
 	if (j->retry_backoff_s > 0)
 		cJSON_AddNumberToObject(o, "retry_backoff_s", j->retry_backoff_s);
 	else
 		cJSON_AddNullToObject(o, "retry_backoff_s");
-	add_int(o, "rerun_of", j->rerun_of, 0);
+	render_add_int(o, "rerun_of", j->rerun_of, 0);
 	cJSON *after = cJSON_AddArrayToObject(o, "after");
 	for (int i = 0; after != NULL && i < j->n_after; i++)
 		cJSON_AddItemToArray(after, cJSON_CreateNumber((double)j->after[i]));
 	/* blocked counts only while the job waits; a finished job waits for nothing. */
 	cJSON_AddNumberToObject(o, "blocked_by", j->state == JOB_QUEUED ? j->blocked : 0);
+	render_add_str(o, "queue", j->queue ? j->queue : "default");
+	cJSON *lim = cJSON_AddObjectToObject(o, "limits");
+	if (lim != NULL) {
+		render_add_int(lim, "memory_mb", j->limits.memory_mb, 0);
+		render_add_int(lim, "cpu_s", j->limits.cpu_s, 0);
+		render_add_int(lim, "open_files", j->limits.open_files, 0);
+		render_add_int(lim, "processes", j->limits.processes, 0);
+	}
+	render_add_int(o, "schedule_id", j->schedule_id, 0);
 	return o;
 }
 
-static char *print_and_free(cJSON *o)
+char *render_print_and_free(cJSON *o)
 {
 	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
 	cJSON_Delete(o);
 	return s;
 }
 
-char *render_job(const struct job *j) { return print_and_free(render_job_object(j)); }
+char *render_job(const struct job *j) { return render_print_and_free(render_job_object(j)); }
 
 char *render_job_list(const struct job *jobs, int n, const char *next_url)
 {
@@ -119,8 +128,8 @@ char *render_job_list(const struct job *jobs, int n, const char *next_url)
 
 	for (int i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, render_job_object(&jobs[i]));
-	add_str(o, "next", next_url);
-	return print_and_free(o);
+	render_add_str(o, "next", next_url);
+	return render_print_and_free(o);
 }
 
 static cJSON *counts_object(const int64_t counts[JOB_STATE_COUNT])
@@ -143,15 +152,15 @@ char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids)
 	int64_t makespan = finished && b->first_start_us > 0 ? b->last_finish_us - b->first_start_us : -1;
 
 	cJSON_AddNumberToObject(o, "id", (double)b->id);
-	add_str(o, "name", b->name);
+	render_add_str(o, "name", b->name);
 	cJSON_AddNumberToObject(o, "total", b->total);
-	add_int(o, "rerun_of", b->rerun_of, 0);
+	render_add_int(o, "rerun_of", b->rerun_of, 0);
 	cJSON_AddItemToObject(o, "counts", counts_object(b->counts));
-	add_time(o, "created_at", b->created_us);
-	add_time(o, "started_at", b->first_start_us);
-	add_time(o, "finished_at", finished ? b->last_finish_us : 0);
-	add_ms(o, "makespan_ms", makespan);
-	add_ms(o, "total_run_ms", b->total_run_us);
+	render_add_time(o, "created_at", b->created_us);
+	render_add_time(o, "started_at", b->first_start_us);
+	render_add_time(o, "finished_at", finished ? b->last_finish_us : 0);
+	render_add_ms(o, "makespan_ms", makespan);
+	render_add_ms(o, "total_run_ms", b->total_run_us);
 	if (makespan > 0)
 		cJSON_AddNumberToObject(o, "speedup", (double)b->total_run_us / (double)makespan);
 	else
@@ -161,7 +170,7 @@ char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids)
 		for (int i = 0; i < n_ids; i++)
 			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)job_ids[i]));
 	}
-	return print_and_free(o);
+	return render_print_and_free(o);
 }
 
 char *render_workers(const struct worker_info *w, int n, const char *size_source)
@@ -175,15 +184,15 @@ char *render_workers(const struct worker_info *w, int n, const char *size_source
 	for (int i = 0; i < n; i++) {
 		cJSON *x = cJSON_CreateObject();
 		cJSON_AddNumberToObject(x, "slot", w[i].slot);
-		add_int(x, "pid", w[i].pid, -1);
+		render_add_int(x, "pid", w[i].pid, -1);
 		cJSON_AddStringToObject(x, "state", w[i].busy ? "busy" : "idle");
-		add_int(x, "job_id", w[i].job_id, 0);
-		add_time(x, "job_started_at", w[i].busy ? w[i].job_started_us : 0);
+		render_add_int(x, "job_id", w[i].job_id, 0);
+		render_add_time(x, "job_started_at", w[i].busy ? w[i].job_started_us : 0);
 		cJSON_AddNumberToObject(x, "jobs_done", (double)w[i].jobs_done);
-		add_time(x, "started_at", w[i].started_us);
+		render_add_time(x, "started_at", w[i].started_us);
 		cJSON_AddItemToArray(arr, x);
 	}
-	return print_and_free(o);
+	return render_print_and_free(o);
 }
 
 char *render_stats(const struct stats_info *s)
@@ -196,7 +205,7 @@ char *render_stats(const struct stats_info *s)
 	cJSON_AddNumberToObject(o, "submitted_total", (double)s->submitted_total);
 	cJSON_AddNumberToObject(o, "finished_total", (double)s->finished_total);
 	cJSON_AddNumberToObject(o, "uptime_s", s->uptime_s);
-	return print_and_free(o);
+	return render_print_and_free(o);
 }
 
 char *render_error(const char *code, const char *message, const char *field)
@@ -208,12 +217,12 @@ char *render_error(const char *code, const char *message, const char *field)
 	cJSON_AddStringToObject(e, "message", message);
 	if (field != NULL && field[0] != '\0')
 		cJSON_AddStringToObject(e, "field", field);
-	return print_and_free(o);
+	return render_print_and_free(o);
 }
 
 char *render_health(const char *status)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", status);
-	return print_and_free(o);
+	return render_print_and_free(o);
 }

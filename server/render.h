@@ -31,6 +31,9 @@ struct stats_info {
 	double uptime_s;
 };
 
+struct queue_info;
+struct schedule;
+
 cJSON *render_job_object(const struct job *job);
 char *render_job(const struct job *job);
 char *render_job_list(const struct job *jobs, int n, const char *next_url);
@@ -39,5 +42,22 @@ char *render_workers(const struct worker_info *w, int n, const char *size_source
 char *render_stats(const struct stats_info *s);
 char *render_error(const char *code, const char *message, const char *field);
 char *render_health(const char *status);
+
+/* Queues and schedules (render_control.c). */
+char *render_queue(const struct queue_info *q);
+char *render_queue_list(const struct queue_info *qs, int n, bool strict);
+cJSON *render_schedule_object(const struct schedule *s);
+char *render_schedule(const struct schedule *s);
+char *render_schedule_list(const struct schedule *s, int n);
+/* {"deleted": "<what>", "id": id} */
+char *render_deleted(const char *what, int64_t id);
+
+/* Building blocks shared by render*.c: null for the "unknown" value. */
+void render_add_time(cJSON *o, const char *k, int64_t us);        /* RFC 3339; <= 0: null */
+void render_add_int(cJSON *o, const char *k, int64_t v, int64_t null_value);
+void render_add_ms(cJSON *o, const char *k, int64_t us);          /* < 0: null */
+void render_add_str(cJSON *o, const char *k, const char *v);
+void render_add_raw_json(cJSON *o, const char *k, const char *json, const char *fallback);
+char *render_print_and_free(cJSON *o);
 
 #endif

@@ -28,7 +28,7 @@ int spec_fail(struct spec_error *e, const char *prefix, const char *field, const
 static int has_nul(const char *s) { return s != NULL && strstr(s, SPEC_NUL_MARK) != NULL; }
 
 /* Rejects unknown and duplicate keys; known is NULL-terminated. */
-static int check_keys(const cJSON *obj, const char *const *known, const char *prefix,
+int spec_check_keys(const cJSON *obj, const char *const *known, const char *prefix,
     struct spec_error *e)
 {
 	for (const cJSON *it = obj->child; it != NULL; it = it->next) {
@@ -45,7 +45,7 @@ static int check_keys(const cJSON *obj, const char *const *known, const char *pr
 }
 
 /* Present and not null. */
-static const cJSON *field(const cJSON *obj, const char *name)
+const cJSON *spec_field(const cJSON *obj, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 	return v == NULL || cJSON_IsNull(v) ? NULL : v;
@@ -54,7 +54,7 @@ static const cJSON *field(const cJSON *obj, const char *name)
 static int get_int(const cJSON *obj, const char *name, int min, int max, int def, int *out,
     const char *prefix, struct spec_error *e)
 {
-	const cJSON *v = field(obj, name);
+	const cJSON *v = spec_field(obj, name);
 	*out = def;
 	if (v == NULL)
 		return 0;
@@ -69,7 +69,7 @@ static int get_int(const cJSON *obj, const char *name, int min, int max, int def
 static int get_string(const cJSON *obj, const char *name, char **out, const char *prefix,
     struct spec_error *e)
 {
-	const cJSON *v = field(obj, name);
+	const cJSON *v = spec_field(obj, name);
 	*out = NULL;
 	if (v == NULL)
 		return 0;
@@ -85,7 +85,7 @@ static int get_string(const cJSON *obj, const char *name, char **out, const char
 static int get_command(const cJSON *obj, struct job_spec *out, const char *prefix,
     struct spec_error *e)
 {
-	const cJSON *v = field(obj, "command");
+	const cJSON *v = spec_field(obj, "command");
 
 	if (v == NULL)
 		return spec_fail(e, prefix, "command", "command is required");
@@ -120,7 +120,7 @@ static int get_command(const cJSON *obj, struct job_spec *out, const char *prefi
 static int get_env(const cJSON *obj, struct job_spec *out, const char *prefix,
     struct spec_error *e)
 {
-	const cJSON *v = field(obj, "env");
+	const cJSON *v = spec_field(obj, "env");
 
 	if (v == NULL)
 		return (out->env = strdup("{}")) ? 0 : spec_fail(e, prefix, "env", "out of memory");
@@ -147,7 +147,7 @@ static int get_env(const cJSON *obj, struct job_spec *out, const char *prefix,
 static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct job_spec *out,
     const char *prefix, struct spec_error *e)
 {
-	const cJSON *v = field(obj, "timeout_s");
+	const cJSON *v = spec_field(obj, "timeout_s");
 
 	out->timeout_s = lim->default_timeout_s;
 	if (v == NULL)
@@ -163,7 +163,7 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 
 static const char *const job_fields[] = {
 	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts",
-	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", NULL,
+	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", "queue", "limits", NULL,
 };
 
 #define SPEC_MAX_DELAY_S (366.0 * 86400)
@@ -173,7 +173,7 @@ static const char *const job_fields[] = {
 static int get_start(const cJSON *obj, struct job_spec *out, const char *prefix,
     struct spec_error *e)
 {
-	const cJSON *at = field(obj, "run_at"), *delay = field(obj, "delay_s");
+	const cJSON *at = spec_field(obj, "run_at"), *delay = spec_field(obj, "delay_s");
 	int64_t now = clock_wall_us();
 
 	if (at && delay)
@@ -193,7 +193,7 @@ static int get_start(const cJSON *obj, struct job_spec *out, const char *prefix,
 		if (delay->valuedouble > 0)
 			out->run_at_us = now + (int64_t)(delay->valuedouble * 1e6);
 	}
-	const cJSON *b = field(obj, "retry_backoff_s");
+	const cJSON *b = spec_field(obj, "retry_backoff_s");
 	if (b && (!cJSON_IsNumber(b) || !(b->valuedouble > 0) || b->valuedouble > SPEC_MAX_BACKOFF_S))
 		return spec_fail(e, prefix, "retry_backoff_s", "retry_backoff_s must be > 0 and <= %g",
 		    SPEC_MAX_BACKOFF_S);
@@ -213,14 +213,15 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 			e->field[l - 1] = '\0';
 		return -1;
 	}
-	if (check_keys(obj, job_fields, prefix, e) < 0 || get_command(obj, out, prefix, e) < 0 ||
+	if (spec_check_keys(obj, job_fields, prefix, e) < 0 || get_command(obj, out, prefix, e) < 0 ||
 	    get_string(obj, "name", &out->name, prefix, e) < 0 ||
 	    get_env(obj, out, prefix, e) < 0 || get_string(obj, "cwd", &out->cwd, prefix, e) < 0 ||
 	    get_string(obj, "stdin", &out->stdin_data, prefix, e) < 0 ||
 	    get_timeout(obj, lim, out, prefix, e) < 0 ||
 	    get_int(obj, "priority", -1000, 1000, 0, &out->priority, prefix, e) < 0 ||
 	    get_int(obj, "max_attempts", 1, 10, 1, &out->max_attempts, prefix, e) < 0 ||
-	    get_start(obj, out, prefix, e) < 0 ||
+	    get_start(obj, out, prefix, e) < 0 || spec_queue_get(obj, prefix, out, e) < 0 ||
+	    spec_job_limits_get(obj, lim, prefix, out, e) < 0 ||
 	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
@@ -252,13 +253,13 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 	memset(e, 0, sizeof(*e));
 	if (!cJSON_IsObject(root))
 		return spec_fail(e, "", "", "the body must be a JSON object");
-	if (check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0)
+	if (spec_check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0)
 		goto bad;
 	if (*name && spec_utf8_chars(*name) > SPEC_MAX_NAME) {
 		spec_fail(e, "", "name", "name must be at most %d characters", SPEC_MAX_NAME);
 		goto bad;
 	}
-	jobs = field(root, "jobs");
+	jobs = spec_field(root, "jobs");
 	if (!cJSON_IsArray(jobs)) {
 		spec_fail(e, "", "jobs", "jobs must be an array of job specs");
 		goto bad;

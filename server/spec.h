@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "job.h"
+#include "schedule.h"
 
 #define SPEC_MAX_BATCH 10000
 #define SPEC_MAX_NAME 200
@@ -20,7 +22,13 @@
 struct spec_limits {
 	double default_timeout_s;
 	double max_timeout_s;
+	struct job_limits max;   /* largest limits.*; a 0 member: no maximum */
 };
+
+#define SPEC_MAX_QUEUE_NAME JOB_QUEUE_NAME_MAX
+
+/* The bounds a server's configuration puts on specs (spec_control.c). */
+struct spec_limits spec_limits_of(const struct config *cfg);
 
 struct spec_error {
 	int invalid_json;    /* 1: the body is not JSON (400 invalid_json) */
@@ -46,6 +54,27 @@ int spec_deps_get(const cJSON *obj, const char *prefix, bool in_batch, struct jo
 /* Every after_index names another spec of the batch, and they form no
  * cycle; otherwise -1 naming jobs[i].after_index of a spec on the cycle. */
 int spec_deps_check_batch(const struct job_spec *specs, size_t n, struct spec_error *e);
+
+/* queue (a name of [A-Za-z0-9_.:-], at most SPEC_MAX_QUEUE_NAME bytes) and
+ * limits of obj into out (spec_control.c). */
+int spec_queue_get(const cJSON *obj, const char *prefix, struct job_spec *out,
+    struct spec_error *e);
+int spec_job_limits_get(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
+    struct job_spec *out, struct spec_error *e);
+/* 1 if name is a valid queue name. */
+int spec_queue_name_valid(const char *name);
+
+/* A POST /v1/schedules body into *out (spec_schedule.c): cron and timezone
+ * checked, the job spec validated as for POST /v1/jobs and kept as
+ * canonical JSON. Free *out with schedule_free. */
+int spec_schedule(const cJSON *root, const struct spec_limits *lim, struct schedule *out,
+    struct spec_error *e);
+
+/* Rejects unknown and duplicate keys of obj; known is NULL-terminated. */
+int spec_check_keys(const cJSON *obj, const char *const *known, const char *prefix,
+    struct spec_error *e);
+/* The member called name, NULL when absent or null. */
+const cJSON *spec_field(const cJSON *obj, const char *name);
 
 /* What an escaped NUL becomes before parsing (U+10FFFF, a noncharacter). */
 #define SPEC_NUL_MARK "\xF4\x8F\xBF\xBF"

@@ -18,18 +18,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_JOB_INSERT] =
 	    "INSERT INTO jobs (name, batch_id, command, env, cwd, stdin, state, priority,"
 	    " timeout_s, max_attempts, idempotency_key, created_at, queued_at, run_at,"
-	    " wait_until, retry_backoff_s, rerun_of)"
+	    " wait_until, retry_backoff_s, rerun_of, queue, limit_memory_mb, limit_cpu_s,"
+	    " limit_open_files, limit_processes, schedule_id)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8, ?9, ?10, ?11, ?11, ?12,"
-	    " CASE WHEN ?12 > ?11 THEN ?12 END, ?13, ?14)",
+	    " CASE WHEN ?12 > ?11 THEN ?12 END, ?13, ?14, coalesce(?15, 'default'), ?16, ?17,"
+	    " ?18, ?19, ?20)",
 	[STMT_JOB_BY_IDEM] = "SELECT id FROM jobs WHERE idempotency_key = ?1",
 	[STMT_JOB_GET] = "SELECT " STORE_JOB_COLS " FROM jobs WHERE id = ?1",
-	[STMT_JOB_NEXT] =
-	    /* INDEXED BY: without it the planner picks jobs_state_id and sorts
-	     * every queued row, O(n) per dispatch; with it, prepare fails
-	     * loudly if the partial index can ever not serve this query. */
-	    "SELECT " STORE_JOB_COLS ", stdin FROM jobs INDEXED BY jobs_ready"
-	    " WHERE state = 'queued' AND wait_until IS NULL AND blocked = 0"
-	    " ORDER BY priority DESC, id LIMIT 1",
 	[STMT_JOB_CLAIM] =
 	    "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = ?2,"
 	    " started_at = ?3, pid = NULL WHERE id = ?1 AND state = 'queued'",
@@ -94,6 +89,52 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_DEP_CANCEL] =
 	    "UPDATE jobs SET state = 'canceled', finished_at = ?2, error = ?3"
 	    " WHERE id = ?1 AND state = 'queued'",
+	/* Queues (store_queues.c; migration 004). */
+	[STMT_QUEUE_HEAD] =
+	    /* INDEXED BY: without it the planner may pick jobs_state_id and
+	     * sort every queued row, O(n) per dispatch; with it, prepare fails
+	     * loudly if the partial index can ever not serve this query. */
+	    "SELECT id, priority FROM jobs INDEXED BY jobs_ready WHERE queue = ?1"
+	    " AND state = 'queued' AND wait_until IS NULL AND blocked = 0"
+	    " ORDER BY priority DESC, id LIMIT 1",
+	[STMT_JOB_FOR_RUN] = "SELECT " STORE_JOB_COLS ", stdin FROM jobs WHERE id = ?1",
+	[STMT_QUEUES_ALL] =
+	    "SELECT name, concurrency, paused, created_at, updated_at FROM queues ORDER BY name",
+	[STMT_QUEUE_GET] =
+	    "SELECT name, concurrency, paused, created_at, updated_at FROM queues WHERE name = ?1",
+	[STMT_QUEUE_ENSURE] =
+	    "INSERT OR IGNORE INTO queues (name, created_at, updated_at) VALUES (?1, ?2, ?2)",
+	[STMT_QUEUE_SET] =
+	    "INSERT INTO queues (name, concurrency, paused, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET"
+	    " concurrency = ?2, paused = ?3, updated_at = ?4",
+	[STMT_QUEUE_COUNTS] =
+	    "SELECT queue, state, count(*) FROM jobs WHERE state IN ('queued', 'running')"
+	    " GROUP BY queue, state",
+	/* Schedules (store_schedules.c; migration 004). */
+	[STMT_SCHED_INSERT] =
+	    "INSERT INTO schedules (name, cron, timezone, overlap, catch_up, job, paused,"
+	    " next_run_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+	[STMT_SCHED_GET] = "SELECT " STORE_SCHED_COLS " FROM schedules WHERE id = ?1",
+	[STMT_SCHED_LIST] = "SELECT " STORE_SCHED_COLS " FROM schedules ORDER BY id",
+	[STMT_SCHED_DELETE] = "DELETE FROM schedules WHERE id = ?1",
+	[STMT_SCHED_PAUSE] =
+	    "UPDATE schedules SET paused = ?2, next_run_at = ?3, updated_at = ?4 WHERE id = ?1",
+	[STMT_SCHED_DUE] =
+	    "SELECT " STORE_SCHED_COLS " FROM schedules INDEXED BY schedules_due"
+	    " WHERE paused = 0 AND next_run_at IS NOT NULL AND next_run_at <= ?1"
+	    " ORDER BY next_run_at LIMIT 1",
+	[STMT_SCHED_FIRED] =
+	    "UPDATE schedules SET next_run_at = ?2, last_run_at = ?3, last_job_id = ?4,"
+	    " runs = runs + 1, last_error = NULL WHERE id = ?1",
+	[STMT_SCHED_SKIPPED] =
+	    "UPDATE schedules SET next_run_at = ?2, skipped = skipped + 1, last_error = ?3"
+	    " WHERE id = ?1",
+	[STMT_SCHED_WAKE] =
+	    "SELECT min(next_run_at) FROM schedules INDEXED BY schedules_due"
+	    " WHERE paused = 0 AND next_run_at IS NOT NULL",
+	/* Retention (store_retention.c; migration 005). */
+	[STMT_JOB_OUTPUT_PURGED] = "SELECT output_purged FROM jobs WHERE id = ?1",
 };
 
 void store_err(struct store *st, char *err, const char *what)

@@ -17,14 +17,19 @@
 	"max_attempts, attempts, worker, pid, exit_code, signal, error, " \
 	"cancel_requested, created_at, queued_at, started_at, finished_at, run_us, " \
 	"cpu_user_us, cpu_sys_us, max_rss_kb, stdout_bytes, stderr_bytes, " \
-	"run_at, wait_until, retry_backoff_s, rerun_of, blocked, after_ids"
-#define STORE_JOB_NCOLS 33
+	"run_at, wait_until, retry_backoff_s, rerun_of, blocked, after_ids, queue, " \
+	"limit_memory_mb, limit_cpu_s, limit_open_files, limit_processes, schedule_id"
+#define STORE_JOB_NCOLS 39
+
+/* Columns of a schedule row, in the order store_schedules.c reads them. */
+#define STORE_SCHED_COLS \
+	"id, name, cron, timezone, overlap, catch_up, job, paused, next_run_at, " \
+	"last_run_at, last_job_id, runs, skipped, last_error, created_at, updated_at"
 
 enum store_stmt_id {
 	STMT_JOB_INSERT,
 	STMT_JOB_BY_IDEM,
 	STMT_JOB_GET,
-	STMT_JOB_NEXT,
 	STMT_JOB_CLAIM,
 	STMT_JOB_STARTED,
 	STMT_JOB_FINISH,
@@ -52,6 +57,26 @@ enum store_stmt_id {
 	STMT_DEP_UNBLOCK,
 	STMT_JOB_BLOCKED,
 	STMT_DEP_CANCEL,
+	/* Queues (store_queues.c; migration 004). */
+	STMT_QUEUE_HEAD,
+	STMT_JOB_FOR_RUN,
+	STMT_QUEUES_ALL,
+	STMT_QUEUE_GET,
+	STMT_QUEUE_ENSURE,
+	STMT_QUEUE_SET,
+	STMT_QUEUE_COUNTS,
+	/* Schedules (store_schedules.c; migration 004). */
+	STMT_SCHED_INSERT,
+	STMT_SCHED_GET,
+	STMT_SCHED_LIST,
+	STMT_SCHED_DELETE,
+	STMT_SCHED_PAUSE,
+	STMT_SCHED_DUE,
+	STMT_SCHED_FIRED,
+	STMT_SCHED_SKIPPED,
+	STMT_SCHED_WAKE,
+	/* Retention (store_retention.c; migration 005). */
+	STMT_JOB_OUTPUT_PURGED,
 	STMT_COUNT
 };
 

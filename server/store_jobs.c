@@ -31,6 +31,12 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 	if (spec->retry_backoff_s > 0)
 		sqlite3_bind_double(s, 13, spec->retry_backoff_s);
 	store_bind_i64_or_null(s, 14, spec->rerun_of, 0);
+	store_bind_text(s, 15, spec->queue);
+	store_bind_i64_or_null(s, 16, spec->limits.memory_mb, 0);
+	store_bind_i64_or_null(s, 17, spec->limits.cpu_s, 0);
+	store_bind_i64_or_null(s, 18, spec->limits.open_files, 0);
+	store_bind_i64_or_null(s, 19, spec->limits.processes, 0);
+	store_bind_i64_or_null(s, 20, spec->schedule_id, 0);
 	if (store_step_done(st, s, "INSERT job", err) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -60,15 +66,19 @@ int store_job_get(struct store *st, int64_t id, struct job *job, char *err)
 	return -1;
 }
 
-int store_job_claim_next(struct store *st, int slot, int64_t now_us, struct job *job, char *err)
+int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, struct job *job,
+    char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_NEXT);
+	sqlite3_stmt *s = store_stmt(st, STMT_JOB_FOR_RUN);
+	sqlite3_bind_int64(s, 1, id);
 	int rc = sqlite3_step(s);
 
-	if (rc == SQLITE_DONE)
-		return 0;
+	if (rc == SQLITE_DONE) {
+		err_set(err, "job %lld to claim is gone", (long long)id);
+		return -1;
+	}
 	if (rc != SQLITE_ROW) {
-		store_err(st, err, "SELECT next queued job");
+		store_err(st, err, "SELECT job to run");
 		return -1;
 	}
 	store_row_to_job(s, job);
@@ -184,6 +194,8 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	spec->max_attempts = job->max_attempts;
 	spec->retry_backoff_s = job->retry_backoff_s;
 	spec->rerun_of = job->id;
+	spec->queue = job->queue ? strdup(job->queue) : NULL;
+	spec->limits = job->limits;
 	sqlite3_stmt *s = store_stmt(st, STMT_JOB_STDIN);
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) > 0) {

@@ -37,9 +37,11 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *err);
 int store_job_get(struct store *st, int64_t id, struct job *job, char *err);
 
-/* Marks the next queued job (priority, then FIFO) running on slot and loads
- * it into *job, stdin included. 1 claimed, 0 queue empty, -1 error. */
-int store_job_claim_next(struct store *st, int slot, int64_t now_us, struct job *job, char *err);
+/* Marks queued job id running on slot and loads it into *job, stdin
+ * included (the dispatcher picks id with store_queue_head). 1, or -1 with
+ * err (also when it is not queued). */
+int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, struct job *job,
+    char *err);
 int store_job_set_started(struct store *st, int64_t id, int pid, int64_t started_us, char *err);
 int store_job_finish(struct store *st, int64_t id, enum job_state state,
     const struct run_result *r, const char *error, char *err);

@@ -111,6 +111,12 @@ void store_row_to_job(sqlite3_stmt *s, struct job *j)
 	j->rerun_of = store_col_i64(s, 30, 0);
 	j->blocked = sqlite3_column_int(s, 31);
 	store_parse_ids((const char *)sqlite3_column_text(s, 32), &j->after, &j->n_after);
+	j->queue = store_col_text(s, 33);
+	j->limits.memory_mb = store_col_i64(s, 34, 0);
+	j->limits.cpu_s = store_col_i64(s, 35, 0);
+	j->limits.open_files = store_col_i64(s, 36, 0);
+	j->limits.processes = store_col_i64(s, 37, 0);
+	j->schedule_id = store_col_i64(s, 38, 0);
 }
 
 /* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:

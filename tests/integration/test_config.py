@@ -1,5 +1,6 @@
 # Configuration: the JOBD_* environment twins of the flags (flags win),
-# --job-dir, and invalid settings refused at start-up with a message.
+# --job-dir, --zoneinfo, and invalid settings refused at start-up with a
+# message.
 import os
 import subprocess
 
@@ -49,6 +50,30 @@ class TestConfiguration(JobdTestCase):
                 srv.start()
                 job = self.run_job({"command": ["pwd"]}, srv)
                 self.assertEqual(srv.output(job["id"]), os.path.realpath(d) + "\n")
+
+    def test_zoneinfo_flag_and_env_choose_where_time_zones_come_from(self):
+        with open("/usr/share/zoneinfo/Europe/Berlin", "rb") as f:
+            berlin = f.read()
+        for how in ("flag", "env"):
+            with self.subTest(how=how):
+                srv = self.server(start=False)
+                d = os.path.join(srv.tmp, "zones")
+                os.makedirs(os.path.join(d, "My"))
+                with open(os.path.join(d, "My", "Zone"), "wb") as f:
+                    f.write(berlin)
+                if how == "flag":
+                    srv.flags += ["--zoneinfo", d]
+                else:
+                    srv.env["JOBD_ZONEINFO"] = d
+                srv.start()
+                job = {"command": ["true"]}
+                for tz in ("My/Zone", "UTC"):
+                    srv.expect(201, "POST", "/v1/schedules",
+                               body={"cron": "0 3 * * *", "timezone": tz, "job": job})
+                self.assertError(srv.request("POST", "/v1/schedules",
+                                             body={"cron": "0 3 * * *", "job": job,
+                                                   "timezone": "Europe/Berlin"}),
+                                 400, "invalid_request", "timezone")
 
     def test_invalid_settings_stop_the_server_at_start_up(self):
         port = "127.0.0.1:%d" % free_port()

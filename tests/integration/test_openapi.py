@@ -65,6 +65,10 @@ class TestOpenAPI(JobdTestCase):
             return path.replace("{}", str(ids["batch"]))
         if path.startswith("/v1/jobs/"):
             return path.replace("{}", str(ids["job"]))
+        if path.startswith("/v1/schedules/"):
+            return path.replace("{}", str(ids["schedule"]))
+        if path.startswith("/v1/queues/"):
+            return path.replace("{}", "default")
         return path.replace("{}", "index.html")
 
     def status_of(self, method, url):
@@ -76,16 +80,20 @@ class TestOpenAPI(JobdTestCase):
             finally:
                 conn.close()
         bodies = {"/v1/jobs": {"command": ["true"]},
-                  "/v1/batches": {"jobs": [{"command": ["true"]}]}}
-        body = bodies.get(url) if method == "POST" else None
+                  "/v1/batches": {"jobs": [{"command": ["true"]}]},
+                  "/v1/schedules": {"cron": "@yearly", "job": {"command": ["true"]}},
+                  "/v1/queues/default": {}}
+        body = bodies.get(url) if method in ("POST", "PUT") else None
         return self.jobd.request(method, url, body=body)[0]
 
     def test_every_documented_operation_is_answered_by_the_server(self):
         job = self.run_job({"command": ["true"]})
         batch = self.jobd.submit_batch([{"command": ["true"]}])
         self.jobd.wait_batch(batch["id"])
-        ids = {"job": job["id"], "batch": batch["id"]}
-        ops = documented(self.served())
+        sched = self.jobd.expect(201, "POST", "/v1/schedules", body={
+            "cron": "@yearly", "job": {"command": ["true"]}})[0]
+        ids = {"job": job["id"], "batch": batch["id"], "schedule": sched["id"]}
+        ops = sorted(documented(self.served()), key=lambda op: op[0] == "DELETE")
         self.assertGreaterEqual(len(ops), 10)
         unanswered = []
         for method, path in ops:

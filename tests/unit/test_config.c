@@ -81,6 +81,7 @@ static void test_defaults_are_those_of_api_md(void **state)
 	assert_int_equal(cfg->max_queued, 1000000);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_string_equal(cfg->job_dir, cwd);
+	assert_string_equal(cfg->zoneinfo_dir, "");   /* tz.h's default */
 	assert_true(cfg->self_exe[0] == '/');
 }
 
@@ -98,6 +99,7 @@ static void test_every_env_twin_sets_its_value(void **state)
 	setenv("JOBD_MAX_BODY", "1000", 1);
 	setenv("JOBD_MAX_QUEUED", "7", 1);
 	setenv("JOBD_JOB_DIR", "/tmp", 1);
+	setenv("JOBD_ZONEINFO", "/opt/zoneinfo", 1);
 	assert_loads(cfg, NULL);
 	assert_string_equal(cfg->listen_addr, "0.0.0.0");
 	assert_int_equal(cfg->listen_port, 9000);
@@ -112,6 +114,7 @@ static void test_every_env_twin_sets_its_value(void **state)
 	assert_int_equal(cfg->max_body, 1000);
 	assert_int_equal(cfg->max_queued, 7);
 	assert_string_equal(cfg->job_dir, "/tmp");
+	assert_string_equal(cfg->zoneinfo_dir, "/opt/zoneinfo");
 }
 
 static void test_empty_env_value_counts_as_unset(void **state)

@@ -73,9 +73,9 @@ static void test_claim_marks_the_job_running_and_loads_stdin(void **state)
 	int64_t id;
 	struct job j;
 
-	assert_int_equal(store_job_claim_next(f->st, 0, T0, &j, f->err), 0);
+	assert_int_equal(tu_claim_next(f->st, 0, T0, &j, f->err), 0);
 	assert_int_equal(store_job_insert(f->st, &spec, 0, NULL, T0, &id, f->err), 0);
-	assert_int_equal(store_job_claim_next(f->st, 3, T0 + 800, &j, f->err), 1);
+	assert_int_equal(tu_claim_next(f->st, 3, T0 + 800, &j, f->err), 1);
 	assert_int_equal(j.id, id);
 	assert_int_equal(j.state, JOB_RUNNING);
 	assert_int_equal(j.attempts, 1);

@@ -11,6 +11,7 @@
 
 #include "store.h"
 #include "store_jobs.h"
+#include "store_queues.h"
 
 #define T0 1795554272000000LL /* 2026-11-24T21:04:32Z */
 
@@ -77,11 +78,22 @@ static inline enum job_state tu_state_of(struct store_fixture *f, int64_t id)
 	return s;
 }
 
+/* Claims the head of the default queue on slot: 1, 0 none, -1 error. */
+static inline int tu_claim_next(struct store *st, int slot, int64_t now_us, struct job *j,
+    char *err)
+{
+	int64_t id;
+	int prio;
+	int r = store_queue_head(st, "default", &id, &prio, err);
+
+	return r <= 0 ? r : store_job_claim(st, id, slot, now_us, j, err);
+}
+
 /* Claims the next job on slot 0 and returns its id (0 when none). */
 static inline int64_t tu_claim(struct store_fixture *f, int64_t now_us)
 {
 	struct job j;
-	int rc = store_job_claim_next(f->st, 0, now_us, &j, f->err);
+	int rc = tu_claim_next(f->st, 0, now_us, &j, f->err);
 
 	if (rc < 0)
 		fail_msg("claim: %s", f->err);

@@ -1,0 +1,133 @@
+/*
+ * store_queues.c — the queue queries of store_queues.h, over the statement
+ * table of store.c.
+ */
+#include "store_queues.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+static void row_to_queue(sqlite3_stmt *s, struct queue_info *q)
+{
+	memset(q, 0, sizeof(*q));
+	snprintf(q->name, sizeof(q->name), "%s", (const char *)sqlite3_column_text(s, 0));
+	q->concurrency = (int)store_col_i64(s, 1, 0);
+	q->paused = sqlite3_column_int(s, 2) != 0;
+	q->created_us = store_col_i64(s, 3, 0);
+	q->updated_us = store_col_i64(s, 4, 0);
+}
+
+static int add_counts(struct store *st, struct queue_info *qs, int n, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_COUNTS);
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		const char *state = (const char *)sqlite3_column_text(s, 1);
+		for (int i = 0; name != NULL && state != NULL && i < n; i++) {
+			if (strcmp(qs[i].name, name) != 0)
+				continue;
+			if (strcmp(state, "running") == 0)
+				qs[i].running = sqlite3_column_int64(s, 2);
+			else
+				qs[i].queued = sqlite3_column_int64(s, 2);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_err(st, err, "SELECT queue counts");
+		sqlite3_reset(s);
+		return -1;
+	}
+	return 0;
+}
+
+int store_queues_list(struct store *st, bool with_counts, struct queue_info **out, int *n,
+    char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_QUEUES_ALL);
+	struct queue_info *qs = NULL;
+	int count = 0, cap = 0, rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			struct queue_info *nq = realloc(qs, (size_t)cap * sizeof(*qs));
+			if (nq == NULL) {
+				err_set(err, "realloc %d queues: out of memory", cap);
+				sqlite3_reset(s);
+				free(qs);
+				return -1;
+			}
+			qs = nq;
+		}
+		row_to_queue(s, &qs[count++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_err(st, err, "SELECT queues");
+		sqlite3_reset(s);
+		free(qs);
+		return -1;
+	}
+	if (with_counts && add_counts(st, qs, count, err) < 0) {
+		free(qs);
+		return -1;
+	}
+	*out = qs;
+	*n = count;
+	return 0;
+}
+
+int store_queue_get(struct store *st, const char *name, struct queue_info *q, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_GET);
+	store_bind_text(s, 1, name);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		row_to_queue(s, q);
+		sqlite3_reset(s);
+		return add_counts(st, q, 1, err) < 0 ? -1 : 1;
+	}
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_err(st, err, "SELECT queue");
+	return -1;
+}
+
+int store_queue_ensure(struct store *st, const char *name, int64_t now_us, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_ENSURE);
+	store_bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, now_us);
+	return store_step_done(st, s, "INSERT queue", err);
+}
+
+int store_queue_set(struct store *st, const struct queue_info *q, int64_t now_us, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_SET);
+	store_bind_text(s, 1, q->name);
+	store_bind_i64_or_null(s, 2, q->concurrency, 0);
+	sqlite3_bind_int(s, 3, q->paused ? 1 : 0);
+	sqlite3_bind_int64(s, 4, now_us);
+	return store_step_done(st, s, "UPSERT queue", err);
+}
+
+int store_queue_head(struct store *st, const char *name, int64_t *id, int *priority, char *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_HEAD);
+	store_bind_text(s, 1, name);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*priority = sqlite3_column_int(s, 1);
+		sqlite3_reset(s);
+		return 1;
+	}
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_err(st, err, "SELECT queue head");
+	return -1;
+}
