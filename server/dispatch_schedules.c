@@ -14,6 +14,7 @@
 
 #include "dispatch_internal.h"
 #include "log.h"
+#include "metrics.h"
 #include "spec.h"
 #include "store_jobs.h"
 #include "store_schedules.h"
@@ -107,6 +108,7 @@ static int fire(struct dispatch *d, struct turn *t, const struct schedule *s)
 	}
 	if (store_schedule_fired(d->store, s->id, next, s->next_run_us, job_id, msg, t->err) < 0)
 		return -1;
+	metrics_count_firing(job_id > 0);
 	if (job_id > 0)
 		log_info("schedule %lld fired: job %lld", (long long)s->id, (long long)job_id);
 	else

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "dispatch.h"
+#include "store_queues.h"
 
 static const double bucket_bounds[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
@@ -34,6 +35,7 @@ static double start_time_s;
 /* Retention: freed bytes by reason, [0] --retain-finished, [1] --max-output-disk. */
 static uint64_t retention_jobs, retention_batches, output_purged_jobs, freed_bytes[2];
 static int64_t output_disk_bytes;
+static uint64_t firings[2]; /* [0] made no job, [1] made one */
 
 void metrics_init(void) { start_time_s = (double)clock_wall_us() / 1e6; }
 
@@ -74,6 +76,8 @@ void metrics_set_output_disk(int64_t bytes)
 {
 	__atomic_store_n(&output_disk_bytes, bytes, __ATOMIC_RELAXED);
 }
+
+void metrics_count_firing(bool made) { __atomic_add_fetch(&firings[made], 1, __ATOMIC_RELAXED); }
 
 void metrics_count_request(int route, unsigned status)
 {
@@ -179,6 +183,42 @@ static void put_retention(struct out *o, int64_t limit)
 	    (long long)limit);
 }
 
+/* Queued and running jobs per named queue, read on a reader connection;
+ * left out (with a comment line) if the store cannot answer. */
+static void put_queues(struct out *o, struct http_req *req)
+{
+	char err[ERR_LEN];
+	struct queue_info *qs = NULL;
+	int n = 0;
+	struct store *st = store_pool_acquire(req->app->readers, err);
+
+	if (st != NULL && store_queues_list(st, true, &qs, &n, err) < 0)
+		n = -1;
+	if (st != NULL)
+		store_pool_release(req->app->readers, st);
+	if (st == NULL || n < 0) {
+		put(o, "# jobd_queue_jobs unavailable: %s\n", err);
+		return;
+	}
+	put(o, "# HELP jobd_queue_jobs Jobs queued and running, by named queue.\n"
+	       "# TYPE jobd_queue_jobs gauge\n");
+	for (int i = 0; i < n; i++)
+		put(o, "jobd_queue_jobs{queue=\"%s\",state=\"queued\"} %lld\n"
+		       "jobd_queue_jobs{queue=\"%s\",state=\"running\"} %lld\n",
+		    qs[i].name, (long long)qs[i].queued, qs[i].name, (long long)qs[i].running);
+	put(o, "# HELP jobd_queue_paused 1 while a named queue is paused.\n"
+	       "# TYPE jobd_queue_paused gauge\n");
+	for (int i = 0; i < n; i++)
+		put(o, "jobd_queue_paused{queue=\"%s\"} %d\n", qs[i].name, qs[i].paused ? 1 : 0);
+	free(qs);
+	put(o, "# HELP jobd_schedule_firings_total Due schedule firings, by whether they made a"
+	       " job.\n# TYPE jobd_schedule_firings_total counter\n"
+	       "jobd_schedule_firings_total{result=\"job\"} %llu\n"
+	       "jobd_schedule_firings_total{result=\"skipped\"} %llu\n",
+	    (unsigned long long)__atomic_load_n(&firings[1], __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&firings[0], __ATOMIC_RELAXED));
+}
+
 void api_metrics(struct http_req *req, struct http_resp *r)
 {
 	struct stats_info s;
@@ -205,6 +245,7 @@ void api_metrics(struct http_req *req, struct http_resp *r)
 	put(&o, "# HELP jobd_workers_busy Workers running a job.\n# TYPE jobd_workers_busy gauge\n"
 		"jobd_workers_busy %d\n", s.busy);
 	put_retention(&o, req->app->cfg->max_output_disk);
+	put_queues(&o, req);
 	put_requests(&o);
 	put(&o, "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
 		"# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",

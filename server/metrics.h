@@ -2,13 +2,14 @@
  * metrics.h — GET /metrics in the Prometheus text exposition format (0.0.4):
  * jobs by state, submitted and finished counters, queue-wait and run-time
  * histograms, pool size and busy workers, HTTP requests by route and code,
- * retention (jobs and output purged, bytes freed, output on disk), process
- * start time. Counters are lock-free atomics, so recording costs
+ * retention (jobs and output purged, bytes freed, output on disk), jobs by
+ * named queue, schedule firings, process start time. Counters are lock-free atomics, so recording costs
  * the hot paths next to nothing.
  */
 #ifndef JOBD_METRICS_H
 #define JOBD_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "http.h"
@@ -24,6 +25,8 @@ void metrics_count_finished(enum job_state state);
 void metrics_count_retention(int64_t jobs, int64_t batches, int64_t freed_bytes);
 void metrics_count_output_purged(int64_t jobs, int64_t freed_bytes);
 void metrics_set_output_disk(int64_t bytes);
+/* A schedule's due firing made a job (made) or none (overlap, catch_up, error). */
+void metrics_count_firing(bool made);
 /* route: index into http_routes, or -1 for static files and unknown paths. */
 void metrics_count_request(int route, unsigned status);
 

@@ -107,6 +107,23 @@ class TestMetrics(JobdTestCase):
         self.assertIn(m.get("jobd_workers_busy"), (0, 1, 2))
         self.assertEqual(m.type["jobd_workers_busy"], "gauge")
 
+    def test_named_queues_are_gauged_and_schedule_firings_counted(self):
+        self.jobd.expect(200, "PUT", "/v1/queues/gauged", body={"paused": True})
+        held = [self.jobd.submit({"command": ["true"], "queue": "gauged"}) for _ in range(2)]
+        m = self.scrape()
+        self.assertEqual(m.get("jobd_queue_jobs", queue="gauged", state="queued"), 2)
+        self.assertEqual(m.get("jobd_queue_jobs", queue="gauged", state="running"), 0)
+        self.assertEqual(m.get("jobd_queue_paused", queue="gauged"), 1)
+        self.assertEqual(m.get("jobd_queue_paused", queue="default"), 0)
+        for j in held:
+            self.jobd.cancel(j["id"])
+        before = m.get("jobd_schedule_firings_total", result="job")
+        s = self.jobd.expect(201, "POST", "/v1/schedules", body={
+            "cron": "* * * * * *", "job": {"command": ["true"]}})[0]
+        self.addCleanup(self.jobd.request, "DELETE", "/v1/schedules/%d" % s["id"])
+        self.jobd.wait_until("a firing counted", lambda: self.scrape().get(
+            "jobd_schedule_firings_total", result="job") > before, 5)
+
     def test_http_requests_are_counted_by_route_and_code(self):
         def count(m, suffix, code):
             return sum(v for l, v in m.all("jobd_http_requests_total", code=code)
