@@ -104,6 +104,7 @@ struct job {
 	char *queue;            /* never NULL once read from the store */
 	struct job_limits limits;
 	int64_t schedule_id;    /* 0: none */
+	bool output_purged;     /* --max-output-disk deleted its output files */
 };
 
 /* What the worker measured for one attempt. */

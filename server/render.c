@@ -109,6 +109,7 @@ cJSON *render_job_object(const struct job *j)
 		render_add_int(lim, "processes", j->limits.processes, 0);
 	}
 	render_add_int(o, "schedule_id", j->schedule_id, 0);
+	cJSON_AddBoolToObject(o, "output_purged", j->output_purged);
 	return o;
 }
 

@@ -117,6 +117,7 @@ void store_row_to_job(sqlite3_stmt *s, struct job *j)
 	j->limits.open_files = store_col_i64(s, 36, 0);
 	j->limits.processes = store_col_i64(s, 37, 0);
 	j->schedule_id = store_col_i64(s, 38, 0);
+	j->output_purged = sqlite3_column_int(s, 39) != 0;
 }
 
 /* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:

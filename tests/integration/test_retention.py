@@ -221,12 +221,14 @@ class TestMaxOutputDisk(JobdTestCase):
         for i in purged:
             self.assertFalse(os.path.exists(output_file(srv, i)), i)
             job = srv.job(i)  # the job itself stays, counts and all
-            self.assertEqual((job["state"], job["stdout_bytes"]), ("succeeded", 1000), job)
+            self.assertEqual((job["state"], job["stdout_bytes"], job["output_purged"]),
+                             ("succeeded", 1000, True), job)
             err = self.assertError(srv.request("GET", "/v1/jobs/%d/stderr" % i), 410,
                                    "output_purged")
             self.assertIn("--max-output-disk", err["message"])
         for i in kept:
             self.assertEqual(srv.output(i), "x" * 1000)
+            self.assertFalse(srv.job(i)["output_purged"])
         self.assertEqual(len(srv.output(big["id"])), 20000)
         self.assertEqual(srv.job(big["id"])["state"], "running")
         line = test_logs.wait_logged(srv, r"retention: output over --max-output-disk")
