@@ -55,6 +55,8 @@ async function request(path, { method = 'GET', body, text = false } = {}) {
 export const api = {
   get: (path) => request(path),
   post: (path, body) => request(path, { method: 'POST', body }),
+  put: (path, body) => request(path, { method: 'PUT', body }),
+  del: (path) => request(path, { method: 'DELETE' }),
   text: (path) => request(path, { text: true }),
 };
 

@@ -1,4 +1,5 @@
-// Dashboard entry point: wires the panels to the API and to live updates (SSE with polling fallback), hash routing.
+// Dashboard entry point: wires the panels to the API and to live updates (SSE with polling fallback), hash routing
+// (#/jobs/{id}, #/batches/{id}, #/schedules/{id}).
 
 import { api, onUnauthorized, onReachable } from './api.js';
 import { FINAL, throttle, startCountdowns } from './util.js';
@@ -10,6 +11,10 @@ import { initJobs, setFilter, reset as resetJobs, refreshJobs } from './jobs.js'
 import { initDetail, openJob, closeDetail, detailJobEvent, openJobId } from './detail.js';
 import { initBatch, showBatch, batchJobEvent, batchId } from './batch.js';
 import { initSubmit } from './submit.js';
+import { initQueues, refreshQueues } from './queues.js';
+import { initSchedules, refreshSchedules, showSchedule, addSchedule } from './schedules.js';
+import { initScheduleForm } from './schedform.js';
+import { initConfirm } from './confirm.js';
 import { initAuth, promptToken } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
@@ -98,6 +103,8 @@ async function onTick(full) {
       if (live) setConn(live.mode);
     }),
     api.get('/v1/stats').then(setStats),
+    refreshQueues(),
+    refreshSchedules(),
   ];
   if (full) {
     for (const q of ['state=running&limit=500', 'state=succeeded,failed,timed_out,canceled&limit=200']) {
@@ -110,12 +117,16 @@ async function onTick(full) {
 }
 
 function route() {
-  const m = location.hash.match(/^#\/(jobs|batches)\/(\d+)$/);
+  const m = location.hash.match(/^#\/(jobs|batches|schedules)\/(\d+)$/);
   if (m && m[1] === 'jobs') openJob(Number(m[2]));
-  else if (m) {
+  else if (m && m[1] === 'batches') {
     closeDetail();
     showBatch(Number(m[2]));
     $('batch-panel').scrollIntoView({ block: 'nearest' });
+  } else if (m) {
+    closeDetail();
+    $('schedules-panel').scrollIntoView({ block: 'nearest' });
+    showSchedule(Number(m[2]));
   } else closeDetail();
 }
 
@@ -142,6 +153,7 @@ function init() {
     onClose: () => { if (location.hash.startsWith('#/jobs/')) history.replaceState(null, '', location.pathname + location.search); },
     onOpenBatch: (id) => go(`#/batches/${id}`),
     onOpenJob: (id) => go(`#/jobs/${id}`),
+    onOpenSchedule: (id) => go(`#/schedules/${id}`),
     onChanged: (job) => { upsertJob(job); jobsDirty = true; scheduleRender(); },
   });
   const openNewBatch = (batch) => { jobsDirty = true; showBatch(batch.id, batch); go(`#/batches/${batch.id}`); };
@@ -150,10 +162,16 @@ function init() {
     onOpenBatch: (id) => go(`#/batches/${id}`),
     onRerun: openNewBatch,
   });
-  initSubmit($('submit-form'), $('submit-msg'), {
-    onJob: (job) => { onJobEvent(job); go(`#/jobs/${job.id}`); },
-    onBatch: openNewBatch,
+  initSubmit($('submit-form'), $('submit-msg'), $('s-limits-set'), { // the queue counts change at once, not at the next tick
+    onJob: (job) => { onJobEvent(job); refreshQueues(); go(`#/jobs/${job.id}`); },
+    onBatch: (batch) => { refreshQueues(); openNewBatch(batch); },
   });
+  initQueues({ list: $('queues-list'), strict: $('queues-strict'), form: $('queue-form'), msg: $('queues-msg'), names: $('queue-names') });
+  initConfirm($('confirm-dialog'));
+  initSchedules({ body: $('schedules-body'), msg: $('schedules-msg'), count: $('schedules-count'), heading: $('schedules-title') },
+    { onOpenJob: (id) => go(`#/jobs/${id}`) });
+  initScheduleForm({ form: $('schedule-form'), msg: $('schedule-msg'), zones: $('tz-names'), localZone: $('sc-local-zone'), localWrap: $('sc-local-wrap') },
+    { onCreated: addSchedule });
   initAuth($('token-dialog'), $('token-button'), onTokenSaved);
   onUnauthorized(() => { setConn('auth'); promptToken(true); });
   onReachable((ok) => { if (!ok) setConn('offline'); });

@@ -1,15 +1,11 @@
 // Counts panel: one card per job state (click filters the jobs table), busy workers, throughput with a sparkline.
 
-import { STATES, h, stateLabel, fmtMs } from './util.js';
+import { STATES, h, stateLabel, fmtMs, setText } from './util.js';
 import { model, throughput, rateSeries } from './model.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const cells = {};
 let spark = null;
-
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
-}
 
 export function initCounts(root, { onPickState }) {
   for (const s of STATES) {

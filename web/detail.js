@@ -1,5 +1,6 @@
 // Job detail drawer: every field of one job, stdout/stderr (re-read while it runs), cancel and rerun buttons,
-// when a delayed or retrying job will start, the jobs it waits for (after), and the job it reruns.
+// when a delayed or retrying job will start, the jobs it waits for (after), the job it reruns, its queue, the
+// resource limits it runs under and the schedule that made it.
 
 import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText, jobWait, waitTag } from './util.js';
 import { api } from './api.js';
@@ -13,7 +14,7 @@ let returnFocus = null;
 
 export function initDetail(dialog, options) {
   dlg = dialog;
-  opts = options; // {onClose(), onOpenBatch(id), onOpenJob(id), onChanged(job)}
+  opts = options; // {onClose(), onOpenBatch(id), onOpenJob(id), onOpenSchedule(id), onChanged(job)}
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && dlg.open) closeDetail(); });
 }
 
@@ -60,6 +61,7 @@ function build(id) {
     }, 'Rerun'),
     batch: h('button', { type: 'button', class: 'ghost', hidden: true }, 'Open batch'),
     rerunOf: h('button', { type: 'button', class: 'link', dataset: { testid: 'detail-rerun-of' }, hidden: true }),
+    control: h('p', { class: 'control-line', dataset: { testid: 'detail-control' } }),
     wait: h('p', { class: 'wait-line', dataset: { testid: 'detail-wait' }, hidden: true }),
     after: h('p', { class: 'wait-line after-line', dataset: { testid: 'detail-after' }, hidden: true }),
     msg: h('p', { class: 'form-msg', role: 'alert' }),
@@ -69,13 +71,13 @@ function build(id) {
     fields: h('dl', { class: 'fields', dataset: { testid: 'detail-fields' } }),
     stdout: h('pre', { class: 'out', dataset: { testid: 'detail-stdout' }, tabindex: '0', 'aria-label': 'Standard output' }),
     stderr: h('pre', { class: 'out err', dataset: { testid: 'detail-stderr' }, tabindex: '0', 'aria-label': 'Standard error' }),
-    outNote: h('span', { class: 'muted' }),
+    outNote: h('span', { class: 'muted', dataset: { testid: 'detail-stdout-note' } }),
     errNote: h('span', { class: 'muted' }),
   };
   ui.root = h('div', { class: 'detail' },
     h('div', { class: 'detail-head' }, ui.title, ui.close),
     h('div', { class: 'row' }, ui.state, ui.cancel, ui.rerun, ui.batch, ui.rerunOf),
-    ui.wait, ui.after, ui.msg, ui.error, ui.cmd, ui.summary,
+    ui.control, ui.wait, ui.after, ui.msg, ui.error, ui.cmd, ui.summary,
     h('h3', {}, 'stdout ', ui.outNote), ui.stdout,
     h('h3', {}, 'stderr ', ui.errNote), ui.stderr,
     h('details', { open: true }, h('summary', {}, 'All fields'), ui.fields));
@@ -89,7 +91,11 @@ async function refresh(cur) {
     cur.job = job;
     opts.onChanged(job);
     render(cur);
-    if (!cur.outputsFinal) {
+    if (job.output_purged) {
+      showPurged(cur.ui.stdout, cur.ui.outNote, job.stdout_bytes);
+      showPurged(cur.ui.stderr, cur.ui.errNote, job.stderr_bytes);
+      cur.outputsFinal = true;
+    } else if (!cur.outputsFinal) {
       const final = FINAL.has(job.state);
       const [o, e] = await Promise.all([api.text(`/v1/jobs/${cur.id}/stdout`), api.text(`/v1/jobs/${cur.id}/stderr`)]);
       if (current !== cur) return;
@@ -105,6 +111,13 @@ async function refresh(cur) {
   if (current === cur && !(cur.job && FINAL.has(cur.job.state) && cur.outputsFinal)) {
     cur.timer = setTimeout(() => refresh(cur), REFRESH_MS);
   }
+}
+
+// Retention (--max-output-disk) deleted the files; the job keeps its byte counts.
+function showPurged(pre, note, bytes) {
+  pre.textContent = '';
+  pre.classList.add('empty');
+  note.textContent = `(${bytes ?? 0} bytes, deleted by the server's --max-output-disk bound)`;
 }
 
 function showOut(pre, note, { text, truncated }) {
@@ -131,6 +144,7 @@ function render(cur) {
     ui.rerunOf.setAttribute('aria-label', `Open job ${job.rerun_of}, which this job reruns`);
     ui.rerunOf.onclick = () => opts.onOpenJob(job.rerun_of);
   }
+  renderControl(ui.control, job);
   renderWait(ui.wait, job);
   renderAfter(ui.after, job);
   ui.error.hidden = !job.error;
@@ -138,7 +152,7 @@ function render(cur) {
   ui.batch.onclick = () => opts.onOpenBatch(job.batch_id);
   ui.cmd.textContent = `${Array.isArray(job.command) ? '$ ' : 'sh -c '}${Array.isArray(job.command) ? cmdText(job.command) : JSON.stringify(job.command)}`;
   const stat = (k, v) => h('div', { class: 'stat' }, h('span', { class: 'muted' }, k), h('strong', {}, v));
-  ui.summary.replaceChildren(stat('queue', fmtMs(job.queue_ms)), stat('run', fmtMs(job.run_ms)),
+  ui.summary.replaceChildren(stat('waited', fmtMs(job.queue_ms)), stat('run', fmtMs(job.run_ms)),
     stat('cpu user', fmtMs(job.cpu_user_ms)), stat('cpu sys', fmtMs(job.cpu_sys_ms)),
     stat('max rss', job.max_rss_kb == null ? '—' : `${(job.max_rss_kb / 1024).toFixed(1)} MiB`),
     stat('exit', job.exit_code ?? (job.signal != null ? `signal ${job.signal}` : '—')));
@@ -156,6 +170,26 @@ function renderWait(p, job) {
   p.dataset.kind = wait.kind;
   const at = wait.kind === 'retry' ? job.next_attempt_at : job.run_at;
   p.replaceChildren(h('strong', {}, waitTag(wait)), ` · ${wait.kind === 'retry' ? 'next attempt' : 'runs'} at ${fmtDateTime(at)}`);
+}
+
+const LIMIT_TEXT = {
+  memory_mb: (v) => `memory ${v} MiB`, cpu_s: (v) => `CPU ${v} s`, open_files: (v) => `${v} open files`, processes: (v) => `${v} processes`,
+};
+
+// "queue batch · limits memory 256 MiB, 64 open files · made by schedule #3": limits only when set; redrawn only
+// when it changed, so the schedule button keeps focus while the job runs.
+function renderControl(p, job) {
+  const key = JSON.stringify([job.queue, job.limits, job.schedule_id]);
+  if (p.jobdKey === key) return;
+  p.jobdKey = key;
+  const limits = Object.entries(job.limits || {}).filter(([k, v]) => v != null && LIMIT_TEXT[k]);
+  p.replaceChildren(...['queue ', h('span', { class: 'tag', dataset: { testid: 'detail-queue' } }, job.queue ?? 'default'),
+    limits.length ? [' · limits ', h('span', { dataset: { testid: 'detail-limits' } },
+      limits.map(([k, v]) => LIMIT_TEXT[k](v)).join(', '))] : null,
+    job.schedule_id != null ? [' · made by ', h('button', {
+      type: 'button', class: 'link', dataset: { testid: 'detail-schedule' },
+      'aria-label': `Show schedule ${job.schedule_id}, which made this job`, onclick: () => opts.onOpenSchedule(job.schedule_id),
+    }, `schedule #${job.schedule_id}`)] : null].flat().filter((c) => c != null));
 }
 
 // "after #12, #13 (2 unfinished)": each dependency opens its job.

@@ -1,4 +1,5 @@
-// Jobs table: newest first, state/batch filters, pagination that only follows the API's `next` links.
+// Jobs table: newest first, state/batch filters, pagination that only follows the API's `next` links; a job outside
+// the default queue carries its queue as a tag.
 
 import { STATES, h, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel, jobWait, waitTag } from './util.js';
 import { api } from './api.js';
@@ -118,6 +119,7 @@ function renderRows(jobs) {
     h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Open job ${j.id}` }, `#${j.id}`)),
     stateCell(j),
     h('td', { class: 'cmd', title: cmdText(j.command) }, rerunLink(j),
+      j.queue && j.queue !== 'default' ? h('span', { class: 'tag', title: `queue ${j.queue}`, dataset: { testid: 'job-queue' } }, j.queue) : null,
       j.name ? h('span', { class: 'job-name' }, j.name) : null, h('code', {}, cmdText(j.command))),
     h('td', { class: 'wide' }, j.batch_id ?? '—'),
     h('td', { class: 'wide' }, j.worker ?? '—'),

@@ -1,7 +1,10 @@
 // Submit form: a command (shell string or argv JSON array), name, timeout, priority, delay, max attempts, retry
-// backoff, × N copies (→ POST /v1/batches). Optional fields are only sent when filled.
+// backoff, queue, resource limits, × N copies (→ POST /v1/batches). Optional fields are only sent when filled.
+// The command, queue and limits are read by jobfields.js, which the new-schedule form shares.
 
 import { api } from './api.js';
+import { watchCommandMode, readCommand, readQueue, readLimits, watchLimits } from './jobfields.js';
+import { inputFor, markInvalid } from './formerr.js';
 
 const MAX_COPIES = 10000;
 const MAX_DELAY_S = 366 * 86400; // the server's limits (docs/API.md)
@@ -12,39 +15,30 @@ let msg;
 let opts;
 const field = (n) => form.elements.namedItem(n);
 
-export function initSubmit(formEl, msgEl, options) {
+export function initSubmit(formEl, msgEl, limitsNote, options) {
   form = formEl;
   msg = msgEl;
   opts = options; // {onJob(job), onBatch(batch)}
   form.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
-  form.addEventListener('change', (e) => {
-    if (e.target.name === 'mode') field('command').placeholder = e.target.value === 'argv' ? '["sleep", "1"]' : 'sleep 1';
-  });
+  watchCommandMode(form);
+  watchLimits(form, limitsNote);
 }
 
-function fail(text, name) {
+// target: the name of the input at fault, or the input itself.
+function fail(text, target) {
   msg.textContent = text;
   msg.className = 'form-msg';
-  if (name && field(name)) {
-    field(name).setAttribute('aria-invalid', 'true');
-    field(name).focus();
-  }
+  const input = typeof target === 'string' ? field(target) : target;
+  if (input) markInvalid(input);
   return null;
 }
 
 // Build one job spec from the form, or report what is wrong and return null.
 function readSpec() {
   for (const f of form.querySelectorAll('[aria-invalid]')) f.removeAttribute('aria-invalid');
-  const raw = field('command').value.trim();
-  if (!raw) return fail('Enter a command.', 'command');
-  let command = raw;
-  if (field('mode').value === 'argv') {
-    try { command = JSON.parse(raw); } catch { return fail('argv must be a JSON array of strings, e.g. ["sleep", "1"].', 'command'); }
-    if (!Array.isArray(command) || !command.length || !command.every((a) => typeof a === 'string')) {
-      return fail('argv must be a non-empty JSON array of strings.', 'command');
-    }
-  }
-  const spec = { command };
+  const spec = {};
+  const bad = readCommand(form, spec);
+  if (bad) return fail(bad.message, bad.name);
   const name = field('name').value.trim();
   if (name) spec.name = name;
   if (field('timeout').value !== '') {
@@ -55,7 +49,9 @@ function readSpec() {
   const p = Number(field('priority').value || 0);
   if (!Number.isInteger(p) || p < -1000 || p > 1000) return fail('Priority must be an integer from −1000 to 1000.', 'priority');
   if (p) spec.priority = p;
-  return readRetries(spec);
+  if (!readRetries(spec)) return null;
+  const extra = readQueue(form, spec) || readLimits(form, spec);
+  return extra ? fail(extra.message, extra.name) : spec;
 }
 
 // Delay, max attempts and retry backoff: each only when filled in.
@@ -106,7 +102,8 @@ async function submit() {
     }
   } catch (err) {
     const where = err.field ? ` (${err.field})` : '';
-    fail(err.status === 401 ? 'A token is required — enter it and submit again.' : `Rejected: ${err.message}${where}`);
+    fail(err.status === 401 ? 'A token is required — enter it and submit again.' : `Rejected: ${err.message}${where}`,
+      inputFor(form, err.field));
   } finally {
     button.disabled = false;
   }

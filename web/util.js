@@ -46,10 +46,10 @@ export function fmtClock(t, withMs = false) {
   return withMs ? `${base}.${p(d.getMilliseconds(), 3)}` : base;
 }
 
-export function fmtDateTime(iso) {
+export function fmtDateTime(iso, withMs = true) {
   if (!iso) return '—';
   const d = new Date(iso);
-  return `${d.toLocaleDateString()} ${fmtClock(d.getTime(), true)}`;
+  return `${d.toLocaleDateString()} ${fmtClock(d.getTime(), withMs)}`;
 }
 
 const shellQuote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
@@ -79,6 +79,7 @@ export function jobWait(job, now = Date.now()) {
 export function waitText({ kind, at }, now = Date.now()) {
   const ms = at - now;
   if (kind === 'retry') return ms > 0 ? `retry in ${fmtWait(ms)}` : 'retry due';
+  if (kind === 'next') return ms > 0 ? `in ${fmtWait(ms)}` : 'due now';
   return ms > 0 ? `starts in ${fmtWait(ms)}` : 'due now';
 }
 
@@ -119,4 +120,17 @@ export function throttle(fn, ms) {
       }, Math.max(wait, 0));
     }
   };
+}
+
+// Make parent's children exactly `nodes`, in order, moving only what is out of place: a row that keeps its place
+// keeps keyboard focus across refreshes.
+export function syncChildren(parent, nodes) {
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] || null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
+}
+
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
 }
