@@ -7,40 +7,16 @@
 # for $REPS rounds (medians of the per-round medians), so load from elsewhere
 # on the machine falls on every size alike.
 
-declare -A GROW_PID GROW_ADDR GROW_START
-
-grow_label() {
-	case $1 in
-	1000) echo 1k ;;
-	100000) echo 100k ;;
-	1000000) echo 1M ;;
-	*) echo "$1" ;;
-	esac
-}
-
 # grow_prepare SIZE — seeds a database of SIZE finished jobs, starts its server
 grow_prepare() {
-	local label out
-	label=$(grow_label "$1")
-	rm -rf "$B/grow_$label"
+	local name out
+	name=grow_$(size_label "$1")
+	rm -rf "${B:?}/$name"
 	ADDR=127.0.0.1:$(free_port)
-	jobd_start "grow_$label" && jobd_stop
-	out=$("$B/seed_db" -d "$B/grow_$label/jobd.db" -m "$ROOT/migrations" -n "$1")
-	echo "seed $label: $out" >>"$B/peers.log"
-	jobd_start "grow_$label"
-	GROW_PID[$label]=$JOBD_PID GROW_ADDR[$label]=$ADDR GROW_START[$label]=$STARTUP_S
-	JOBD_PID=
-}
-
-# grow_stop — stops every growth server (also run on exit)
-grow_stop() {
-	local label
-	for label in "${!GROW_PID[@]}"; do
-		JOBD_PID=${GROW_PID[$label]}
-		jobd_stop
-		unset "GROW_PID[$label]"
-		rm -rf "$B/grow_$label"
-	done
+	jobd_start "$name" && jobd_stop
+	out=$("$B/seed_db" -d "$B/$name/jobd.db" -m "$ROOT/migrations" -n "$1")
+	echo "seed $name: $out" >>"$B/peers.log"
+	fleet_start "$name"
 }
 
 # p50 ADDR METHOD PATH — median latency (ms) of $GROW_M sequential requests
@@ -68,15 +44,15 @@ phase_growth() {
 	done
 	for r in $(seq "$REPS"); do
 		for size in 1000 100000 1000000; do
-			label=$(grow_label "$size")
-			a=${GROW_ADDR[$label]}
+			label=$(size_label "$size")
+			a=${FLEET_ADDR[grow_$label]}
 			v[post_$label]+=" $(p50 "$a" POST /v1/jobs)"
 			v[id_$label]+=" $(p50 "$a" GET "/v1/jobs/$((size / 2))")"
 			v[list_$label]+=" $(p50 "$a" GET "/v1/jobs?limit=50")"
 			v[state_$label]+=" $(p50 "$a" GET "/v1/jobs?state=failed&limit=50")"
 		done
 	done
-	grow_stop
+	fleet_stop
 	ADDR=$main_addr
 	for op in post id list state; do
 		for label in 1k 100k 1M; do
@@ -87,6 +63,6 @@ phase_growth() {
 	done
 	for label in 1k 100k 1M; do
 		row "grow_start_$label" "growth: start-up to ready" "jobd @ $label jobs" \
-			"${GROW_START[$label]}" s "vs:grow_start_1k"
+			"${FLEET_START[grow_$label]}" s "vs:grow_start_1k"
 	done
 }

@@ -1,5 +1,7 @@
-# lib.sh — helpers sourced by bench/run.sh: result rows, timing, and starting
-# and stopping one jobd instance at a time. Nothing here measures by itself.
+# lib.sh — helpers sourced by bench/run.sh: result rows, timing, starting and
+# stopping one jobd instance at a time, and a fleet of jobd servers that run
+# side by side (one per database size or queue state) to be measured in
+# turns. Nothing here measures by itself.
 # Expects ROOT, B (build/bench), ROWS, CORES, JOBD and ADDR to be set.
 
 # row KEY WORKLOAD TOOL VALUE UNIT [CMP] — one table row (see table.py)
@@ -74,4 +76,38 @@ jobd_stop() {
 # free_port — an unused loopback port
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# size_label N — 1000 -> 1k, 100000 -> 100k, 1000000 -> 1M
+size_label() {
+	if [ $(($1 % 1000000)) = 0 ]; then echo "$(($1 / 1000000))M"
+	elif [ $(($1 % 1000)) = 0 ]; then echo "$(($1 / 1000))k"
+	else echo "$1"
+	fi
+}
+
+declare -A FLEET_PID FLEET_ADDR FLEET_START
+
+# fleet_start NAME — starts jobd on $B/NAME (whatever database is there) on a
+# port of its own and leaves it running; sets FLEET_ADDR[NAME] and
+# FLEET_START[NAME] (start-up seconds). ADDR and JOBD_PID are left as they were.
+fleet_start() {
+	local addr=$ADDR pid=${JOBD_PID:-}
+	ADDR=127.0.0.1:$(free_port)
+	jobd_start "$1"
+	FLEET_PID[$1]=$JOBD_PID FLEET_ADDR[$1]=$ADDR FLEET_START[$1]=$STARTUP_S
+	ADDR=$addr JOBD_PID=$pid
+}
+
+# fleet_stop — stops every fleet server and removes its directory (also run
+# on exit)
+fleet_stop() {
+	local name pid=${JOBD_PID:-}
+	for name in "${!FLEET_PID[@]}"; do
+		JOBD_PID=${FLEET_PID[$name]}
+		jobd_stop
+		unset "FLEET_PID[$name]"
+		rm -rf "${B:?}/$name"
+	done
+	JOBD_PID=$pid
 }

@@ -4,25 +4,37 @@
 # Runs jobd and its peers on this machine in one run, loopback only, and
 # prints one table (workload, tool, figure, jobd ÷ other) plus the issue's
 # targets; the same text goes to bench/results/latest.txt and a dated copy.
-# Default ≈ 7-8 minutes (figures are medians of 3 rounds in which jobd and
-# its peers take turns); BENCH_QUICK=1 ≈ 2 minutes (fewer jobs, shorter loads;
-# its memory row is "after 20,000 jobs", not 100,000).
+# Default ≈ 6-8 minutes (figures are medians of 3 rounds in which jobd and
+# its peers take turns); BENCH_QUICK=1 ≈ 1.5-2 minutes (fewer jobs, shorter
+# loads; its memory row is "after 20,000 jobs", not 100,000, and its waiting
+# jobs rows have 10k waiting jobs, not 100k). growth_waiting takes ≈ 45 s of
+# the default run, ≈ 20 s of the quick one.
 # Scratch databases and logs live in build/bench/ and are removed or
 # overwritten each run. Without build/jobd it measures the peers only.
+#
+# Environment (all optional):
+#   JOBD=path           the jobd binary (default build/jobd)
+#   BENCH_DIR=dir       tools and scratch (default build/bench; build the
+#                       tools there with `make BENCH_OUT=dir bench-tools`)
+#   BENCH_RESULTS=dir   where tables go (default bench/results)
+#   BENCH_PHASES="..."  only these of: main (jobd's rows 1, 2, 4, 6, 7 and
+#                       the peers), submission, growth, growth_waiting; the
+#                       table then goes to partial-DATE.txt, not latest.txt
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-B=$ROOT/build/bench
-RESULTS=$ROOT/bench/results
-JOBD=${JOBD:-$ROOT/build/jobd}
+B=$(realpath -m "${BENCH_DIR:-$ROOT/build/bench}")
+RESULTS=$(realpath -m "${BENCH_RESULTS:-$ROOT/bench/results}")
+JOBD=$(realpath -m "${JOBD:-$ROOT/build/jobd}")
+PHASES=${BENCH_PHASES:-all}
 CORES=$(nproc)
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	MODE=quick REPS=1 TRIV_N=2000 PAR_N=300 SUB_T=1.5 READ_T=2
-	GROW_M=150 MEM_N=20000 DISP_N=100
+	GROW_M=150 MEM_N=20000 DISP_N=100 WAIT_N=10000
 else
 	MODE=full REPS=3 TRIV_N=10000 PAR_N=1000 SUB_T=3 READ_T=3
-	GROW_M=400 MEM_N=100000 DISP_N=300
+	GROW_M=400 MEM_N=100000 DISP_N=300 WAIT_N=100000
 fi
 
 # shellcheck source=bench/lib.sh
@@ -31,6 +43,24 @@ fi
 . "$ROOT/bench/phases.sh"
 # shellcheck source=bench/growth.sh
 . "$ROOT/bench/growth.sh"
+# shellcheck source=bench/growth_waiting.sh
+. "$ROOT/bench/growth_waiting.sh"
+
+PHASE_NAMES="main submission growth growth_waiting"
+for p in $PHASES; do
+	case " all $PHASE_NAMES " in
+	*" $p "*) ;;
+	*) echo "bench: unknown phase '$p' in BENCH_PHASES (known: $PHASE_NAMES)" >&2; exit 2 ;;
+	esac
+done
+
+# want PHASE — true if this run includes PHASE
+want() {
+	case " $PHASES " in
+	" all " | *" $1 "*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
 
 need_tools() {
 	local missing=() t
@@ -62,17 +92,8 @@ header() {
 	echo
 }
 
-main() {
-	local t0=$EPOCHREALTIME stamp
-	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-	STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	need_tools
-	need_binaries
-	mkdir -p "$B" "$RESULTS"
-	rm -f "$B"/rows.*.tsv "$B/peers.log"
-	ADDR=127.0.0.1:$(free_port)
-	trap 'jobd_stop; grow_stop' EXIT
-	trap 'exit 130' INT TERM
+# phase_main — rows 1, 2, 4, 6 and 7: jobd's on one server, and the peers
+phase_main() {
 	if [ -x "$JOBD" ]; then
 		rm -rf "$B/main"
 		jobd_start main
@@ -91,15 +112,36 @@ main() {
 		phase_demo
 		phase_trivial
 	fi
-	phase_submission
-	[ -x "$JOBD" ] && phase_growth
-	cat "$B"/rows.[1-7].tsv >"$B/rows.tsv"
+}
+
+main() {
+	local t0=$EPOCHREALTIME stamp out=latest.txt
+	local -a rows
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	need_tools
+	need_binaries
+	mkdir -p "$B" "$RESULTS"
+	rm -f "$B"/rows.*.tsv "$B/peers.log"
+	ADDR=127.0.0.1:$(free_port)
+	trap 'jobd_stop; fleet_stop' EXIT
+	trap 'exit 130' INT TERM
+	if want main; then phase_main; fi
+	if want submission; then phase_submission; fi
+	if [ -x "$JOBD" ] && want growth; then phase_growth; fi
+	if [ -x "$JOBD" ] && want growth_waiting; then phase_growth_waiting; fi
+	# rows.5w.tsv (growth_waiting) sorts after rows.5.tsv (growth)
+	shopt -s nullglob
+	rows=("$B"/rows.[1-7]*.tsv)
+	shopt -u nullglob
+	cat /dev/null "${rows[@]}" >"$B/rows.tsv"
 	stamp=$(date -u +%Y%m%d-%H%M%S)
+	[ "$PHASES" = all ] || out=partial-$stamp.txt
 	{
 		header "$(printf '%.0f' "$(calc "$EPOCHREALTIME - $t0")")"
 		python3 "$ROOT/bench/table.py" "$B/rows.tsv"
-	} | tee "$RESULTS/latest.txt"
-	cp "$RESULTS/latest.txt" "$RESULTS/run-$stamp.txt"
+	} | tee "$RESULTS/$out"
+	[ "$PHASES" != all ] || cp "$RESULTS/latest.txt" "$RESULTS/run-$stamp.txt"
 }
 
 main "$@"

@@ -8,7 +8,8 @@ cmp names the row to compare with and says which side jobd is on:
     vs:KEY     this row is jobd;            ratio = value / value(KEY)
 so the last column always reads "jobd ÷ the other figure" (for times and
 latencies lower is better, for rates higher is better). Targets below are
-those of issue 5; a missing row prints "n/a" rather than failing.
+those of issue 5 (row 5's "dispatch stays O(log n) or better as the queue
+grows" included); a missing row prints "n/a" rather than failing.
 
     table.py ROWS_FILE
 """
@@ -38,6 +39,15 @@ TARGETS = [
     ("worker private ≤ 2 MB", "mem_worker", None, "<=", 2),
     ("dispatch median ≤ 1 ms", "disp_median", None, "<=", 1),
 ]
+# Row 5 continued (growth_waiting.sh): runnable work beside waiting jobs.
+WAITING = {"delayed": "delayed", "chains": "dependency chains",
+           "held": "a paused queue", "all": "all three"}
+TARGETS += [(f"waiting, {what}: queue_ms ≤ 1.5 × empty queue",
+             f"wait_queue_{key}", "wait_queue_base", "<=", 1.5)
+            for key, what in WAITING.items()]
+TARGETS += [(f"waiting, {what}: batch rate ≥ 0.67 × empty queue",
+             f"wait_rate_{key}", "wait_rate_base", ">=", 0.67)
+            for key, what in WAITING.items()]
 
 
 def fmt(value, unit):
