@@ -2,6 +2,7 @@
  * cron.h — cron expressions (five fields, or six with seconds): parse once
  * into a plain struct of bitsets (keep it by value; nothing to free), then
  * ask for the next firing after an instant, in a time zone (server/tz.h).
+ * cron_parse.c parses; cron.c searches.
  *
  * Syntax, "minute hour day-of-month month day-of-week":
  *   minute 0-59, hour 0-23, day-of-month 1-31, month 1-12 or JAN-DEC,

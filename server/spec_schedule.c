@@ -1,6 +1,6 @@
 /*
  * spec_schedule.c — validation of POST /v1/schedules: the cron expression
- * (cron.c), the time zone (tz.c), overlap and catch_up, and the job spec
+ * (cron_parse.c), the time zone (tz.c), overlap and catch_up, and the job spec
  * each firing submits — checked now with the same rules as POST /v1/jobs,
  * and again at each firing. A scheduled job may not name a fixed time
  * (run_at) or fixed dependencies (after, after_index): every firing would

@@ -2,8 +2,10 @@
  * cgroup.h — per-job control groups, for the two limits no process can set
  * on itself for its whole tree: a memory cap and a task cap that cover the
  * job's grandchildren and stay exact when the worker runs as root (which
- * RLIMIT_NPROC ignores). limits.c decides what to ask for; this file only
- * finds, makes, reads and removes groups.
+ * RLIMIT_NPROC ignores). limits.c decides what to ask for; this module only
+ * finds, makes, reads and removes groups: cgroup.c the worker's (init and
+ * fini), cgroup_job.c each job's, both through cgroup_fs.c's file
+ * operations (cgroup_fs.h, internal), and cgroup_locate.c the pure parsing.
  *
  * Layout, in every hierarchy that holds a controller we use (cgroup v1:
  * one per controller, e.g. /sys/fs/cgroup/memory and /sys/fs/cgroup/pids;
@@ -76,6 +78,7 @@ struct cgroup_counts {
 	int64_t fork_refusals;  /* pids.events "max" */
 };
 
+/* The worker's groups (cgroup.c). */
 /* Finds the memory and pids controllers from /proc/self/cgroup and
  * /proc/self/mountinfo, removes groups left by dead workers, and checks
  * that this worker can make its jobd-w<worker> groups. 0 when at least one
@@ -86,6 +89,7 @@ int cgroup_init(struct cgroup_set *cs, pid_t worker, char *err);
 /* Removes whatever groups of this worker a failed removal left behind. */
 int cgroup_fini(struct cgroup_set *cs, char *err);
 
+/* One job's groups (cgroup_job.c). */
 /* Makes the worker's and the job's group(s) with memory.max (bytes, 0 =
  * none) and pids.max (0 = none) set, and opens their cgroup.procs. 0, or
  * -1 with err and nothing left behind. */

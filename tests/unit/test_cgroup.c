@@ -1,5 +1,5 @@
 /*
- * test_cgroup.c — worker/cgroup.c: where a controller's group is, from
+ * test_cgroup.c — worker/cgroup*.c: where a controller's group is, from
  * /proc/self/cgroup and /proc/self/mountinfo texts of a cgroup v1 hybrid,
  * a pure v2 system and a container whose mounts show a subtree; the flat
  * keyed event files; worker group names; and, where this machine lets us,

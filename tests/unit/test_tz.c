@@ -17,17 +17,6 @@
 #define THREADS 4
 #define THREAD_ROUNDS 20000
 
-/* The zone, which must load. */
-static struct tz *zone(const char *name)
-{
-	char err[ERR_LEN] = "";
-	struct tz *tz = tz_load(name, err);
-
-	if (tz == NULL)
-		fail_msg("tz_load %s: %s", name, err);
-	return tz;
-}
-
 static void assert_load_fails(const char *name, const char *want)
 {
 	char err[ERR_LEN] = "";

@@ -1,6 +1,6 @@
 /*
- * testutil_tz.h — assertions shared by the zone tests (test_tz.c,
- * test_tz_tzif.c): the offsets around a transition, and a whole span, each
+ * testutil_tz.h — helpers shared by the zone and cron tests: a zone that
+ * must load, the offsets around a transition, and a whole span, each
  * failing with what was found next to what was wanted.
  */
 #ifndef JOBD_TESTUTIL_TZ_H
@@ -9,6 +9,17 @@
 #include "testutil.h"
 
 #include "tz.h"
+
+/* The zone, which must load. */
+static inline struct tz *zone(const char *name)
+{
+	char err[ERR_LEN] = "";
+	struct tz *tz = tz_load(name, err);
+
+	if (tz == NULL)
+		fail_msg("tz_load %s: %s", name, err);
+	return tz;
+}
 
 /* Offsets one second before and at a transition. */
 static inline void tu_assert_jump(const struct tz *tz, int64_t at, int before, int after)
