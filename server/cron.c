@@ -117,7 +117,7 @@ next_day:
 int cron_next(const struct cron *c, const struct tz *tz, int64_t after_s, int64_t *next_s,
     char *err)
 {
-	int64_t t = after_s + 1, limit, w;
+	int64_t t, limit, w;
 	struct tz_span sp;
 
 	if (c->second == 0 || c->minute == 0 || c->hour == 0 || c->dom == 0 || c->month == 0 ||
@@ -131,6 +131,7 @@ int cron_next(const struct cron *c, const struct tz *tz, int64_t after_s, int64_
 		    CRON_YEAR_MAX);
 		return -1;
 	}
+	t = after_s + 1; /* in range now: cannot overflow */
 	limit = after_s + (int64_t)CRON_SEARCH_YEARS * DAYS_PER_LEAP_YEAR * SECS_PER_DAY;
 	while (t < limit) {
 		int64_t end, from;

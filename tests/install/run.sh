@@ -64,11 +64,27 @@ check "installs a systemd unit that runs the installed binary" unit_points_at_bi
 check "systemd-analyze verify accepts the unit" unit_verifies
 printf '%s\n' "$marker" >>"$dest/usr/share/jobd/web/index.html" || true
 
-port=$(free_port) || die "no free port"
-mkdir -p "$tmp/run"
-(cd "$tmp/run" && exec "$dest/usr/bin/jobd" --listen "127.0.0.1:$port" \
-	--db "$tmp/data/jobd.db" --workers 1) >"$tmp/jobd.log" 2>&1 &
-pid=$!
+# start_installed: runs the installed binary on a free port. Another program
+# may take that port between free_port and the bind; then jobd exits saying
+# so, and a new port is tried (at most 3 times).
+start_installed() {
+	local try
+	mkdir -p "$tmp/run"
+	for try in 1 2 3; do
+		port=$(free_port) || die "no free port"
+		(cd "$tmp/run" && exec "$dest/usr/bin/jobd" --listen "127.0.0.1:$port" \
+			--db "$tmp/data/jobd.db" --workers 1) >"$tmp/jobd.log" 2>&1 &
+		pid=$!
+		wait_for 15 started_or_gone
+		kill -0 "$pid" 2>/dev/null && return 0
+		grep -q "Address already in use" "$tmp/jobd.log" || return 1
+		say "port $port was taken before jobd could bind it; trying another"
+	done
+	return 1
+}
+started_or_gone() { healthz_ok || ! kill -0 "$pid" 2>/dev/null; }
+
+start_installed
 check "the installed binary answers /healthz" wait_for 15 healthz_ok
 check "/ serves index.html from the installed share dir" root_is_installed_dashboard
 check "the database is created where --db says" test -f "$tmp/data/jobd.db"

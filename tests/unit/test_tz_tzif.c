@@ -26,7 +26,8 @@ struct build {
 static void put(struct build *b, const void *p, size_t n)
 {
 	assert_true(b->len + n <= sizeof(b->buf));
-	memcpy(b->buf + b->len, p, n);
+	if (n > 0) /* memcpy's source may not be NULL, even for 0 bytes */
+		memcpy(b->buf + b->len, p, n);
 	b->len += n;
 }
 
