@@ -117,12 +117,15 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 			q->bad = 1;
 		}
 		q->state_text = value;
-	} else if (strcmp(key, "batch_id") == 0 || strcmp(key, "before_id") == 0) {
+	} else if (strcmp(key, "batch_id") == 0 || strcmp(key, "before_id") == 0 ||
+		   strcmp(key, "schedule_id") == 0) {
 		if (parse_id(value, 1, INT64_MAX, &v) < 0) {
 			http_error(q->r, 400, "invalid_request", key, "%s must be a positive integer", key);
 			q->bad = 1;
 		} else if (key[1] == 'a') {
 			q->f.batch_id = v;
+		} else if (key[0] == 's') {
+			q->f.schedule_id = v;
 		} else {
 			q->f.before_id = v;
 		}
@@ -151,6 +154,11 @@ void api_job_list(struct http_req *req, struct http_resp *r)
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_query_arg, &q);
 	if (q.bad)
 		return;
+	if (q.f.batch_id && q.f.schedule_id) {
+		http_error(r, 400, "invalid_request", "schedule_id",
+		    "give batch_id or schedule_id, not both");
+		return;
+	}
 	struct store *st = api_reader(req, r);
 	if (st == NULL)
 		return;
@@ -168,6 +176,9 @@ void api_job_list(struct http_req *req, struct http_resp *r)
 		if (q.f.batch_id)
 			snprintf(next + len, sizeof(next) - (size_t)len, "&batch_id=%lld",
 			    (long long)q.f.batch_id);
+		else if (q.f.schedule_id)
+			snprintf(next + len, sizeof(next) - (size_t)len, "&schedule_id=%lld",
+			    (long long)q.f.schedule_id);
 	}
 	http_json(r, 200, render_job_list(jobs, n, more && n > 0 ? next : NULL));
 	store_job_list_free(jobs, n);

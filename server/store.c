@@ -60,6 +60,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_LIST_BATCH_STATE] =
 	    "SELECT " STORE_JOB_COLS " FROM jobs WHERE batch_id = ?4 AND state = ?3"
 	    " AND id < ?1 ORDER BY id DESC LIMIT ?2",
+	/* A schedule's jobs: jobs_schedule (schedule_id, id) serves the keyset. */
+	[STMT_LIST_SCHEDULE] =
+	    "SELECT " STORE_JOB_COLS " FROM jobs WHERE schedule_id = ?4 AND id < ?1"
+	    " ORDER BY id DESC LIMIT ?2",
+	[STMT_LIST_SCHEDULE_STATE] =
+	    "SELECT " STORE_JOB_COLS " FROM jobs WHERE schedule_id = ?4 AND state = ?3"
+	    " AND id < ?1 ORDER BY id DESC LIMIT ?2",
 	[STMT_BATCH_INSERT] =
 	    "INSERT INTO batches (name, total, idempotency_key, created_at, rerun_of)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",

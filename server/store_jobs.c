@@ -323,6 +323,8 @@ static int list_one(struct store *st, enum store_stmt_id id, const struct job_li
 		sqlite3_bind_text(s, 3, job_state_name((enum job_state)state), -1, SQLITE_STATIC);
 	if (f->batch_id > 0)
 		sqlite3_bind_int64(s, 4, f->batch_id);
+	else if (f->schedule_id > 0)
+		sqlite3_bind_int64(s, 4, f->schedule_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == *cap) {
 			int ncap = *cap ? *cap * 2 : 64;
@@ -359,15 +361,18 @@ int store_job_list(struct store *st, const struct job_list_filter *f, struct job
 
 	*jobs = NULL;
 	*n = 0;
+	enum store_stmt_id all = f->batch_id ? STMT_LIST_BATCH
+				 : f->schedule_id ? STMT_LIST_SCHEDULE : STMT_LIST_ALL;
+	enum store_stmt_id by_state = f->batch_id ? STMT_LIST_BATCH_STATE
+				      : f->schedule_id ? STMT_LIST_SCHEDULE_STATE : STMT_LIST_STATE;
+
 	if (f->state_mask == 0) {
-		if (list_one(st, f->batch_id ? STMT_LIST_BATCH : STMT_LIST_ALL, f, -1, jobs, n,
-			&cap, err) < 0)
+		if (list_one(st, all, f, -1, jobs, n, &cap, err) < 0)
 			goto fail;
 	} else {
 		for (int s = 0; s < JOB_STATE_COUNT; s++)
 			if ((f->state_mask & (1u << s)) &&
-			    list_one(st, f->batch_id ? STMT_LIST_BATCH_STATE : STMT_LIST_STATE, f, s,
-				jobs, n, &cap, err) < 0)
+			    list_one(st, by_state, f, s, jobs, n, &cap, err) < 0)
 				goto fail;
 		if (*n > 1)
 			qsort(*jobs, (size_t)*n, sizeof(**jobs), by_id_desc);

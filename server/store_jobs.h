@@ -28,6 +28,7 @@ struct batch {
 struct job_list_filter {
 	unsigned state_mask;     /* bit (1 << state); 0 = every state */
 	int64_t batch_id;        /* 0 = any */
+	int64_t schedule_id;     /* 0 = any; not together with batch_id */
 	int limit;
 	int64_t before_id;       /* 0 = from the newest */
 };

@@ -146,7 +146,7 @@ function init() {
   initTimeline($('timeline'), $('tooltip'), $('legend'), { onOpen: (id) => go(`#/jobs/${id}`), needJob });
   $('tl-window').addEventListener('change', (e) => { setWindow(e.target.value); scheduleRender(); });
   initJobs({
-    body: $('jobs-body'), state: $('f-state'), batch: $('f-batch'), clear: $('f-clear'), filters: $('filters'),
+    body: $('jobs-body'), state: $('f-state'), batch: $('f-batch'), schedule: $('f-schedule'), clear: $('f-clear'), filters: $('filters'),
     newest: $('pg-newest'), newer: $('pg-newer'), older: $('pg-older'), info: $('pg-info'),
   }, { onOpen: (id) => go(`#/jobs/${id}`), onFirstRender: () => markReady('table') });
   initDetail($('detail'), {
@@ -169,7 +169,8 @@ function init() {
   initQueues({ list: $('queues-list'), strict: $('queues-strict'), form: $('queue-form'), msg: $('queues-msg'), names: $('queue-names') });
   initConfirm($('confirm-dialog'));
   initSchedules({ body: $('schedules-body'), msg: $('schedules-msg'), count: $('schedules-count'), heading: $('schedules-title') },
-    { onOpenJob: (id) => go(`#/jobs/${id}`) });
+    { onOpenJob: (id) => go(`#/jobs/${id}`),
+      onShowJobs: (id) => { setFilter({ state: '', schedule: String(id) }); $('jobs-panel').scrollIntoView({ behavior: 'smooth' }); } });
   initScheduleForm({ form: $('schedule-form'), msg: $('schedule-msg'), zones: $('tz-names'), localZone: $('sc-local-zone'), localWrap: $('sc-local-wrap') },
     { onCreated: addSchedule });
   initAuth($('token-dialog'), $('token-button'), onTokenSaved);

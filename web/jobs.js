@@ -15,13 +15,14 @@ let loaded = false;
 let again = false; // a refresh was asked for while a load ran
 
 export function initJobs(elements, options) {
-  el = elements; // {body, state, batch, clear, filters, newest, newer, older, info}
+  el = elements; // {body, state, batch, schedule, clear, filters, newest, newer, older, info}
   opts = options; // {onOpen(id), onFirstRender()}
   for (const s of STATES) el.state.append(h('option', { value: s }, stateLabel(s)));
   el.state.addEventListener('change', () => reset());
-  el.batch.addEventListener('change', () => reset());
+  el.batch.addEventListener('change', () => { if (el.batch.value) el.schedule.value = ''; reset(); });
+  el.schedule.addEventListener('change', () => { if (el.schedule.value) el.batch.value = ''; reset(); });
   el.filters.addEventListener('submit', (e) => { e.preventDefault(); reset(); });
-  el.clear.addEventListener('click', () => setFilter({ state: '', batch: '' }));
+  el.clear.addEventListener('click', () => setFilter({ state: '', batch: '', schedule: '' }));
   el.older.addEventListener('click', () => {
     if (!nextUrl) return;
     history.push(pageUrl);
@@ -37,9 +38,13 @@ export function initJobs(elements, options) {
   });
 }
 
-export function setFilter({ state, batch }) {
+// The API takes batch_id or schedule_id, not both: setting one clears the other.
+export function setFilter({ state, batch, schedule }) {
   if (state !== undefined) el.state.value = state;
   if (batch !== undefined) el.batch.value = batch;
+  if (schedule !== undefined) el.schedule.value = schedule;
+  if (batch) el.schedule.value = '';
+  if (schedule) el.batch.value = '';
   reset();
 }
 
@@ -47,7 +52,9 @@ function firstUrl() {
   const q = new URLSearchParams({ limit: String(PAGE) });
   if (el.state.value) q.set('state', el.state.value);
   const b = el.batch.value.trim();
+  const sc = el.schedule.value.trim();
   if (/^\d+$/.test(b)) q.set('batch_id', b);
+  else if (/^\d+$/.test(sc)) q.set('schedule_id', sc);
   return `/v1/jobs?${q}`;
 }
 

@@ -123,12 +123,16 @@ function update(ui, s) {
   });
   fill(ui.runs, String(s.runs), () => String(s.runs));
   fill(ui.skipped, String(s.skipped), () => String(s.skipped));
-  fill(ui.lastJob, String(s.last_job_id), () => (s.last_job_id == null ? '—' : h('button', {
+  fill(ui.lastJob, String(s.last_job_id), () => (s.last_job_id == null ? '—' : [h('button', {
     type: 'button', class: 'link', dataset: { testid: 'schedule-last-job-link' },
     'aria-label': `Open job ${s.last_job_id}, the last one schedule ${s.id} made`,
     title: s.last_run_at ? `fired ${fmtDateTime(s.last_run_at, false)}` : null,
     onclick: () => opts.onOpenJob(s.last_job_id),
-  }, `#${s.last_job_id}`)));
+  }, `#${s.last_job_id}`), ' ', h('button', {
+    type: 'button', class: 'link small', dataset: { testid: 'schedule-jobs-link' },
+    'aria-label': `Show every job schedule ${s.id} made in the jobs table`,
+    onclick: () => opts.onShowJobs(s.id),
+  }, 'all')]));
   fill(ui.error, String(s.last_error), () => (s.last_error ? h('span', { title: s.last_error }, s.last_error) : '—'));
   setText(ui.pause, s.paused ? 'Resume' : 'Pause');
   ui.pause.setAttribute('aria-label', `${s.paused ? 'Resume' : 'Pause'} schedule ${s.id}`);

@@ -139,6 +139,17 @@ test('a per-second schedule made from the page fires, opens its last job, stops 
     assert.equal(await page.evaluate(() => location.hash), `#/schedules/${id}`);
     await page.waitForFunction((sel) => document.activeElement === document.querySelector(sel), row);
 
+    // "all" lists the schedule's jobs in the jobs table (GET /v1/jobs?schedule_id=).
+    await page.click(`${row} ${tid('schedule-jobs-link')}`);
+    assert.equal(await page.inputValue(tid('filter-schedule')), String(id));
+    await page.waitForFunction((known) => {
+      const rows = [...document.querySelectorAll('#jobs-body tr[data-job-id]')];
+      return rows.length > 0 && rows.some((tr) => Number(tr.dataset.jobId) === known);
+    }, jobId);
+    const shown = await page.$$eval('#jobs-body tr[data-job-id]', (rows) => rows.map((tr) => Number(tr.dataset.jobId)));
+    for (const j of shown) assert.equal((await jobd.api.get(`/v1/jobs/${j}`)).schedule_id, id, `job ${j} in the filtered table`);
+    await page.click('#f-clear');
+
     await page.click(`${row} ${tid('schedule-pause')}`);
     await page.waitForSelector(`${row}[data-paused="true"]`);
     await waitText(page, `${row} ${tid('schedule-next')}`, 'paused');

@@ -26,8 +26,9 @@ class TestSchedules(JobdTestCase):
         return (srv or self.jobd).expect(200, "GET", "/v1/schedules/%d" % sid)[0]
 
     def jobs_of(self, sid, srv=None):
-        jobs = (srv or self.jobd).expect(200, "GET", "/v1/jobs?limit=500")[0]["jobs"]
-        return [j for j in jobs if j["schedule_id"] == sid]
+        jobs = (srv or self.jobd).expect(200, "GET", "/v1/jobs?limit=500&schedule_id=%d" % sid)[0]
+        self.assertTrue(all(j["schedule_id"] == sid for j in jobs["jobs"]), jobs)
+        return jobs["jobs"]
 
     def delete(self, sid, srv=None):
         (srv or self.jobd).expect(200, "DELETE", "/v1/schedules/%d" % sid)
@@ -66,6 +67,17 @@ class TestSchedules(JobdTestCase):
             self.assertGreater((b - a).total_seconds(), 0.5, starts)
         cur = self.get(s["id"])
         self.assertGreaterEqual(cur["runs"], 3, cur)
+        # Paged by schedule_id: newest first, next keeps the filter.
+        page = self.jobd.expect(200, "GET", "/v1/jobs?limit=2&schedule_id=%d" % s["id"])[0]
+        self.assertEqual(len(page["jobs"]), 2)
+        self.assertIn("schedule_id=%d" % s["id"], page["next"])
+        rest = self.jobd.expect(200, "GET", page["next"])[0]["jobs"]
+        self.assertTrue(rest and all(j["schedule_id"] == s["id"] and j["id"] < page["jobs"][1]["id"]
+                                     for j in rest), rest)
+        done = self.jobd.expect(200, "GET", "/v1/jobs?state=succeeded&schedule_id=%d" % s["id"])[0]
+        self.assertTrue(all(j["state"] == "succeeded" for j in done["jobs"]), done)
+        self.assertError(self.jobd.request("GET", "/v1/jobs?batch_id=1&schedule_id=%d" % s["id"]),
+                         400, "invalid_request", "schedule_id")
         self.assertIsNotNone(cur["last_run_at"])
         self.assertIn(cur["last_job_id"], [j["id"] for j in self.jobs_of(s["id"])])
 
