@@ -179,3 +179,34 @@ class TestLimitsCleanUp(JobdTestCase):
         srv.wait_until("the dead worker's groups to go",
                        lambda: not left_behind(dirs["memory"] + dirs["pids"]), 15)
         self.assertNoProcess(mark, 5, "(orphan in a dead worker's job cgroup)")
+
+
+class TestLimitMaxima(JobdTestCase):
+    SERVER_FLAGS = ["--workers", "1", "--max-memory-mb", "512", "--max-cpu-s", "60",
+                    "--max-open-files", "256", "--max-processes", "32"]
+
+    def test_limits_over_the_servers_maxima_are_refused_naming_the_limit(self):
+        for name, over in (("memory_mb", 513), ("cpu_s", 61), ("open_files", 257),
+                           ("processes", 33)):
+            err = self.assertError(self.jobd.request("POST", "/v1/jobs", body={
+                "command": ["true"], "limits": {name: over}}), 400, "invalid_request",
+                "limits." + name)
+            self.assertIn("(the server's maximum)", err["message"])
+        self.assertError(self.jobd.request("POST", "/v1/batches", body={"jobs": [
+            {"command": ["true"]}, {"command": ["true"], "limits": {"cpu_s": 0}}]}),
+            400, "invalid_request", "jobs[1].limits.cpu_s")
+        self.assertError(self.jobd.request("POST", "/v1/jobs", body={
+            "command": ["true"], "limits": {"disk_mb": 1}}), 400, "invalid_request",
+            "limits.disk_mb")
+        self.assertEqual(self.jobd.stats()["counts"]["queued"], 0, "nothing refused was stored")
+
+    def test_limits_at_the_maxima_are_kept_shown_and_carried_by_reruns(self):
+        limits = {"memory_mb": 512, "cpu_s": 60, "open_files": 256, "processes": 32}
+        job = self.run_job({"command": ["true"], "limits": {"cpu_s": 60, "open_files": 256}})
+        self.assertEqual(job["state"], "succeeded", job)
+        self.assertEqual(job["limits"], {"memory_mb": None, "cpu_s": 60, "open_files": 256,
+                                         "processes": None})
+        full = self.run_job({"command": ["true"], "limits": limits})
+        self.assertEqual(full["limits"], limits)
+        rerun = self.jobd.expect(201, "POST", "/v1/jobs/%d/rerun" % full["id"])[0]
+        self.assertEqual(rerun["limits"], limits)
