@@ -53,7 +53,7 @@ void api_queue_get(struct http_req *req, struct http_resp *r)
 	struct store *st = api_reader(req, r);
 	if (st == NULL)
 		return;
-	int rc = store_queue_get(st, req->name, &q, err);
+	int rc = store_queue_get(st, req->name, true, &q, err);
 	api_reader_done(req, st);
 	if (rc < 0)
 		http_internal(r, err);
@@ -119,6 +119,16 @@ void api_queue_put(struct http_req *req, struct http_resp *r)
 		return;
 	snprintf(q.name, sizeof(q.name), "%.64s", req->name); /* name_ok: at most 64 */
 	dispatch_submit(req->app->dispatch, &c);
-	if (!api_cmd_failed(&c, r))
+	if (api_cmd_failed(&c, r))
+		return;
+	char err[ERR_LEN];
+	struct store *st = api_reader(req, r);
+	if (st == NULL)
+		return;
+	int rc = store_queue_get(st, q.name, true, &q, err);
+	api_reader_done(req, st);
+	if (rc < 0)
+		http_internal(r, err);
+	else
 		http_json(r, 200, render_queue(&q));
 }

@@ -260,6 +260,7 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 	} else {
 		int64_t before[JOB_STATE_COUNT], submitted = t->submitted, finished = t->finished;
 		size_t events = d->n_events, cancels = d->n_cancels;
+		int queues = d->n_queues;
 		memcpy(before, t->counts, sizeof(before));
 		c->status = c->type == CMD_CANCEL      ? cancel_one(d, t, c)
 			    : c->type == CMD_QUEUE_SET ? dispatch_queue_command(d, t, c)
@@ -273,6 +274,9 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 			t->finished = finished;
 			dispatch_drop_events(d, events);
 			d->n_cancels = cancels;
+			/* Queues this command named first were rolled back with it (no
+			 * slot runs their jobs yet: claims come after the commands). */
+			d->n_queues = queues;
 		} else if (store_release(d->store, t->err) < 0) {
 			c->status = CMD_FAILED;
 		}

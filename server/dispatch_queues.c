@@ -155,7 +155,7 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 {
 	struct queue_info *q = c->queue;
 	struct queue_info cur = { .created_us = t->now };
-	int r = store_queue_get(d->store, q->name, &cur, t->err);
+	int r = store_queue_get(d->store, q->name, false, &cur, t->err);
 
 	if (r < 0)
 		return CMD_FAILED;
@@ -176,5 +176,7 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 	d->ready_empty = false;
 	log_info("queue %s: concurrency %s%.0d, %s", cur.name, cur.concurrency ? "" : "unlimited",
 	    cur.concurrency, cur.paused ? "paused" : "running");
-	return store_queue_get(d->store, cur.name, q, t->err) == 1 ? CMD_OK : CMD_FAILED;
+	/* The answer's counts are read by the HTTP thread, not here: counting
+	 * costs every queued job, and the dispatcher must not wait on that. */
+	return store_queue_get(d->store, cur.name, false, q, t->err) == 1 ? CMD_OK : CMD_FAILED;
 }

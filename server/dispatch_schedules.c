@@ -132,17 +132,41 @@ int dispatch_schedules_fire(struct dispatch *d, struct turn *t)
 	return r < 0 ? -1 : 0;
 }
 
+/* Strict queues: the job's queue must exist now, as for POST /v1/jobs,
+ * rather than every firing being skipped later. */
+static bool unknown_queue(struct dispatch *d, const struct schedule *s, struct cmd *c)
+{
+	cJSON *job = d->cfg->strict_queues ? cJSON_Parse(s->job) : NULL;
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(job, "queue");
+	const char *name = cJSON_IsString(q) ? q->valuestring : "default";
+	bool unknown = job != NULL && dispatch_queue_find(d, name) < 0;
+
+	if (unknown) {
+		snprintf(c->field, sizeof(c->field), "job.queue");
+		snprintf(c->err, sizeof(c->err),
+		    "job.queue: no queue \"%.64s\" (strict queues: make it with PUT /v1/queues/%.64s)",
+		    name, name);
+	}
+	cJSON_Delete(job);
+	return unknown;
+}
+
 static enum cmd_status create(struct dispatch *d, struct turn *t, struct cmd *c)
 {
 	struct schedule *s = c->schedule;
 	int64_t id;
 
 	s->created_us = t->now;
-	s->next_run_us = 0;
-	if (!s->paused && schedule_next_run(s, t->now, &s->next_run_us, c->err) < 0) {
+	/* Checked even when made paused: one that never fires is refused now,
+	 * not at its resume. */
+	if (schedule_next_run(s, t->now, &s->next_run_us, c->err) < 0) {
 		snprintf(c->field, sizeof(c->field), "cron");
 		return CMD_INVALID;
 	}
+	if (s->paused)
+		s->next_run_us = 0;
+	if (unknown_queue(d, s, c))
+		return CMD_INVALID;
 	if (store_schedule_insert(d->store, s, &id, t->err) < 0)
 		return CMD_FAILED;
 	if (s->next_run_us)

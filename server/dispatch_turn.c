@@ -284,8 +284,14 @@ void dispatch_turn(struct dispatch *d)
 	d->flush_at = 0;
 	d->n_claims = d->n_cancels = 0;
 	dispatch_drop_events(d, 0);
+	int queues_before = d->n_queues;
 	if (store_begin(d->store, t.err) < 0)
 		goto fail;
+	/* Reports first: a schedule firing in this turn must see the job its
+	 * last firing made as it is now (overlap "skip"). */
+	for (size_t i = 0; i < n_reports; i++)
+		if (apply_report(d, &t, &d->reports[i]) < 0)
+			goto fail;
 	if (due) {
 		int promoted = 0;
 		if (store_jobs_promote(d->store, t.now, &promoted, t.err) < 0)
@@ -297,9 +303,6 @@ void dispatch_turn(struct dispatch *d)
 		d->wake_wall = 0;
 		d->wake_dirty = true;
 	}
-	for (size_t i = 0; i < n_reports; i++)
-		if (apply_report(d, &t, &d->reports[i]) < 0)
-			goto fail;
 	for (struct cmd *c = cmds; c != NULL; c = c->next)
 		dispatch_apply_command(d, &t, c);
 	if (claim_jobs(d, &t) < 0 || store_commit(d->store, t.err) < 0)
@@ -315,10 +318,12 @@ void dispatch_turn(struct dispatch *d)
 	dispatch_retention_committed(d, &t);
 	after_commit(d);
 	if (d->wake_dirty) {
-		if (dispatch_next_wake(d, t.err) < 0)
-			log_warnx("dispatch: %s", t.err);
-		else
+		if (dispatch_next_wake(d, t.err) < 0) {
+			log_warnx("dispatch: %s (looking again in 1 s)", t.err);
+			d->wake_wall = clock_wall_us() + 1000000;
+		} else {
 			d->wake_dirty = false;
+		}
 	}
 	return;
 fail:
@@ -327,6 +332,7 @@ fail:
 	store_rollback(d->store);
 	forget_claims(d);
 	dispatch_drop_events(d, 0);
+	d->n_queues = queues_before; /* queues first named in this turn: rolled back too */
 	if (dispatch_queues_load(d, t.err) < 0) /* undo queue settings rolled back */
 		log_warnx("dispatch: %s", t.err);
 	d->ready_empty = false;

@@ -80,10 +80,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_JOBS_PROMOTE] =
 	    /* queued_at moves to when it became due: queue_ms then measures the
 	     * wait for a worker, not the requested delay. */
-	    "UPDATE jobs SET queued_at = wait_until, wait_until = NULL WHERE state = 'queued'"
-	    " AND wait_until IS NOT NULL AND wait_until <= ?1",
+	    /* INDEXED BY (here and below): without statistics the planner
+	     * takes jobs_state_id and walks every queued row. */
+	    "UPDATE jobs INDEXED BY jobs_waiting SET queued_at = wait_until, wait_until = NULL"
+	    " WHERE state = 'queued' AND wait_until IS NOT NULL AND wait_until <= ?1",
 	[STMT_NEXT_WAKE] =
-	    "SELECT min(wait_until) FROM jobs WHERE state = 'queued' AND wait_until IS NOT NULL",
+	    "SELECT min(wait_until) FROM jobs INDEXED BY jobs_waiting"
+	    " WHERE state = 'queued' AND wait_until IS NOT NULL",
 	[STMT_JOB_STDIN] = "SELECT stdin FROM jobs WHERE id = ?1",
 	/* Dependencies (store_deps.c; migration 003). */
 	[STMT_JOB_STATE] = "SELECT state FROM jobs WHERE id = ?1",

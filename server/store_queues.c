@@ -81,7 +81,8 @@ int store_queues_list(struct store *st, bool with_counts, struct queue_info **ou
 	return 0;
 }
 
-int store_queue_get(struct store *st, const char *name, struct queue_info *q, char *err)
+int store_queue_get(struct store *st, const char *name, bool with_counts, struct queue_info *q,
+    char *err)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_GET);
 	store_bind_text(s, 1, name);
@@ -89,7 +90,7 @@ int store_queue_get(struct store *st, const char *name, struct queue_info *q, ch
 	if (rc == SQLITE_ROW) {
 		row_to_queue(s, q);
 		sqlite3_reset(s);
-		return add_counts(st, q, 1, err) < 0 ? -1 : 1;
+		return with_counts && add_counts(st, q, 1, err) < 0 ? -1 : 1;
 	}
 	if (rc == SQLITE_DONE)
 		return 0;

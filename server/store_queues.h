@@ -24,8 +24,10 @@ struct queue_info {
  * *out is malloc'd. */
 int store_queues_list(struct store *st, bool with_counts, struct queue_info **out, int *n,
     char *err);
-/* 1 found, 0 none, -1 error. */
-int store_queue_get(struct store *st, const char *name, struct queue_info *q, char *err);
+/* 1 found, 0 none, -1 error. with_counts adds queued/running, at the cost
+ * of counting every queued and running job (keep it off the dispatcher). */
+int store_queue_get(struct store *st, const char *name, bool with_counts, struct queue_info *q,
+    char *err);
 /* Makes the queue's row if there is none (a queue named by a job). */
 int store_queue_ensure(struct store *st, const char *name, int64_t now_us, char *err);
 /* Creates or updates q's concurrency and paused. */

@@ -145,6 +145,19 @@ class TestQueues(JobdTestCase):
         srv.expect(200, "PUT", "/v1/queues/kept", body={"paused": False})
         self.assertEqual(srv.wait_for(job["id"], FINAL, 10)["state"], "succeeded")
 
+    def test_a_refused_job_leaves_no_half_made_queue_behind(self):
+        srv = self.server("--workers", "1")
+        # Refused after its queue was first seen: the queue goes with it.
+        self.assertError(srv.request("POST", "/v1/jobs", body={
+            "command": ["true"], "queue": "ghost", "after": [99999]}), 400, "invalid_request",
+            "after")
+        job = srv.submit({"command": ["true"], "queue": "ghost", "delay_s": 1})
+        q = srv.expect(200, "GET", "/v1/queues/ghost")[0]
+        self.assertEqual(q["queued"], 1, q)
+        srv.kill9()
+        srv.restart()
+        self.assertEqual(srv.wait_for(job["id"], FINAL, 10)["state"], "succeeded")
+
     def test_reruns_keep_the_queue(self):
         job = self.run_job({"command": ["true"], "queue": "again"})
         st, _, rerun = self.jobd.request("POST", "/v1/jobs/%d/rerun" % job["id"])
@@ -187,3 +200,12 @@ class TestStrictQueues(JobdTestCase):
         job = self.run_job({"command": ["true"], "queue": "nightly"})
         self.assertEqual((job["state"], job["queue"]), ("succeeded", "nightly"))
         self.assertEqual(self.run_job({"command": ["true"]})["state"], "succeeded")
+
+    def test_strict_mode_refuses_schedules_whose_job_names_an_unknown_queue(self):
+        self.assertError(self.jobd.request("POST", "/v1/schedules", body={
+            "cron": "@daily", "job": {"command": ["true"], "queue": "weekly"}}),
+            400, "invalid_request", "job.queue")
+        self.jobd.expect(200, "PUT", "/v1/queues/weekly", body={})
+        s = self.jobd.expect(201, "POST", "/v1/schedules", body={
+            "cron": "@daily", "job": {"command": ["true"], "queue": "weekly"}})[0]
+        self.jobd.expect(200, "DELETE", "/v1/schedules/%d" % s["id"])

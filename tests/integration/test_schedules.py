@@ -148,6 +148,7 @@ class TestSchedules(JobdTestCase):
             ({"cron": "61 * * * *", "job": ok_job}, "cron"),
             ({"cron": "* * *", "job": ok_job}, "cron"),
             ({"cron": "0 0 30 2 *", "job": ok_job}, "cron"),
+            ({"cron": "0 0 30 2 *", "paused": True, "job": ok_job}, "cron"),
             ({"cron": 5, "job": ok_job}, "cron"),
             ({"job": ok_job}, "cron"),
             ({"cron": "* * * * *", "timezone": "Mars/Olympus", "job": ok_job}, "timezone"),

@@ -98,12 +98,12 @@ static void test_queue_settings_are_made_changed_and_listed_with_counts(void **s
 	q.concurrency = 0;
 	q.paused = false;
 	assert_int_equal(store_queue_set(f->st, &q, T0 + 9, f->err), 0);
-	assert_int_equal(store_queue_get(f->st, "nightly", &q, f->err), 1);
+	assert_int_equal(store_queue_get(f->st, "nightly", true, &q, f->err), 1);
 	assert_int_equal(q.concurrency, 0);
 	assert_false(q.paused);
 	assert_int_equal(q.updated_us, T0 + 9);
 	assert_int_equal(q.created_us, T0);
-	assert_int_equal(store_queue_get(f->st, "nope", &q, f->err), 0);
+	assert_int_equal(store_queue_get(f->st, "nope", false, &q, f->err), 0);
 }
 
 static int64_t add_schedule(struct store_fixture *f, const char *cron, int64_t next_us)
