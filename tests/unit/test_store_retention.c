@@ -1,97 +1,14 @@
 /*
- * test_store_retention.c — server/store_retention.c: which finished jobs a
- * purge deletes (final, finished before the cutoff, oldest first, at most a
- * batch), what goes with them (dependency edges, idempotency keys, batches
- * left empty, rerun_of links), the output bytes it reports, and the
- * --max-output-disk side: marking the oldest outputs purged, the total on
- * disk, the oldest finish time.
+ * test_store_retention.c — server/store_retention.c, --retain-finished:
+ * which finished jobs a purge deletes (final, finished before the cutoff,
+ * oldest first, at most a batch), what goes with them (dependency edges,
+ * idempotency keys, batches left empty, rerun_of links), the output bytes
+ * it reports, and ids never reused. The --max-output-disk side is in
+ * test_store_output.c.
  */
-#include "testutil_store.h"
-
-#include <sqlite3.h>
+#include "testutil_retention.h"
 
 #include "store_deps.h"
-#include "store_retention.h"
-
-#define CAP 1000 /* --output-limit for these tests */
-#define SEC 1000000LL
-
-struct fixture {
-	struct store_fixture base; /* first: the tu_* helpers take it */
-	struct store_retention *sr;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct store_fixture *base;
-
-	assert_non_null(f);
-	tu_store_setup((void **)&base);
-	f->base = *base;
-	free(base);
-	if (store_retention_open(f->base.st, &f->sr, f->base.err) != 0)
-		fail_msg("store_retention_open: %s", f->base.err);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	store_retention_close(f->sr);
-	store_close(f->base.st);
-	tu_rmtree(f->base.dir);
-	free(f);
-	return 0;
-}
-
-/* A job that ran from `at` to `at + 1 s` and ended in state, with the
- * given output byte counts (-1: unknown). */
-static int64_t finished_job(struct fixture *f, const char *name, enum job_state state,
-    int64_t batch_id, int64_t at, int64_t out, int64_t errb)
-{
-	int64_t id = tu_add_job(&f->base, name, 0, 1, batch_id, at);
-	assert_int_equal(tu_claim(&f->base, at), id);
-	struct run_result r = tu_result(state == JOB_SUCCEEDED ? 0 : 1, at, at + SEC);
-	r.stdout_bytes = out;
-	r.stderr_bytes = errb;
-	if (store_job_finish(f->base.st, id, state, &r, NULL, f->base.err) != 0)
-		fail_msg("store_job_finish: %s", f->base.err);
-	return id;
-}
-
-static bool exists(struct fixture *f, int64_t id)
-{
-	struct job j;
-	int rc = store_job_get(f->base.st, id, &j, f->base.err);
-	assert_true(rc >= 0);
-	if (rc == 1)
-		job_free(&j);
-	return rc == 1;
-}
-
-static void purge(struct fixture *f, int64_t cutoff, int limit, struct purge_result *res)
-{
-	if (store_retention_purge_jobs(f->sr, cutoff, limit, CAP, res, f->base.err) != 0)
-		fail_msg("store_retention_purge_jobs: %s", f->base.err);
-}
-
-static int64_t count_rows(struct fixture *f, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	int64_t n;
-
-	assert_int_equal(sqlite3_open_v2(f->base.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return n;
-}
 
 static void test_purge_deletes_only_final_jobs_that_finished_before_the_cutoff(void **state)
 {
@@ -350,122 +267,6 @@ static void test_the_newest_job_and_batch_stay_so_that_ids_are_never_reused(void
 	batch_free(&b);
 }
 
-static void test_job_bytes_caps_each_stream_and_counts_unknown_as_zero(void **state)
-{
-	(void)state;
-	assert_int_equal(store_retention_job_bytes(10, 20, CAP), 30);
-	assert_int_equal(store_retention_job_bytes(5000, 20, CAP), CAP + 20);
-	assert_int_equal(store_retention_job_bytes(-1, 5000, CAP), CAP);
-	assert_int_equal(store_retention_job_bytes(0, 0, CAP), 0);
-}
-
-static void test_purge_output_marks_the_oldest_until_enough_is_freed(void **state)
-{
-	struct fixture *f = *state;
-	struct purge_result res;
-	bool purged;
-	int64_t total;
-	int64_t newest = finished_job(f, "newest", JOB_SUCCEEDED, 0, T0 + 30 * SEC, 100, 0);
-	int64_t oldest = finished_job(f, "oldest", JOB_FAILED, 0, T0, 100, 50);
-	int64_t middle = finished_job(f, "middle", JOB_TIMED_OUT, 0, T0 + 10 * SEC, 2000, 0);
-	int64_t none = finished_job(f, "none", JOB_SUCCEEDED, 0, T0 - SEC, 0, 0);
-	int64_t running = tu_add_job(&f->base, "running", 0, 1, 0, T0 - 10 * SEC);
-	assert_int_equal(tu_claim(&f->base, T0), running);
-
-	assert_int_equal(store_retention_output_total(f->sr, CAP, &total, f->base.err), 0);
-	assert_int_equal(total, 100 + 150 + CAP);
-
-	if (store_retention_purge_output(f->sr, 151, 500, CAP, &res, f->base.err) != 0)
-		fail_msg("purge_output: %s", f->base.err);
-	assert_int_equal(res.n_jobs, 2);
-	assert_int_equal(res.jobs[0].id, oldest);
-	assert_int_equal(res.jobs[0].output_bytes, 150);
-	assert_true(res.jobs[0].files);
-	assert_int_equal(res.jobs[1].id, middle);
-	assert_int_equal(res.jobs[1].output_bytes, CAP);
-	assert_int_equal(res.output_bytes, 150 + CAP);
-	store_retention_result_free(&res);
-
-	assert_int_equal(store_retention_output_purged(f->base.st, oldest, &purged, f->base.err), 1);
-	assert_true(purged);
-	assert_int_equal(store_retention_output_purged(f->base.st, middle, &purged, f->base.err), 1);
-	assert_true(purged);
-	assert_int_equal(store_retention_output_purged(f->base.st, newest, &purged, f->base.err), 1);
-	assert_false(purged);
-	assert_int_equal(store_retention_output_purged(f->base.st, none, &purged, f->base.err), 1);
-	assert_false(purged);
-	assert_int_equal(store_retention_output_total(f->sr, CAP, &total, f->base.err), 0);
-	assert_int_equal(total, 100);
-	assert_true(exists(f, oldest)); /* the rows stay */
-
-	/* Then newest; never the running job, however old. */
-	if (store_retention_purge_output(f->sr, 1000000, 500, CAP, &res, f->base.err) != 0)
-		fail_msg("purge_output: %s", f->base.err);
-	assert_int_equal(res.n_jobs, 1);
-	assert_int_equal(res.jobs[0].id, newest);
-	store_retention_result_free(&res);
-	if (store_retention_purge_output(f->sr, 1000000, 500, CAP, &res, f->base.err) != 0)
-		fail_msg("purge_output: %s", f->base.err);
-	assert_int_equal(res.n_jobs, 0);
-	assert_int_equal(res.output_bytes, 0);
-	store_retention_result_free(&res);
-	assert_int_equal(store_retention_output_purged(f->base.st, running, &purged, f->base.err), 1);
-	assert_false(purged);
-	assert_int_equal(store_retention_output_total(f->sr, CAP, &total, f->base.err), 0);
-	assert_int_equal(total, 0);
-}
-
-static void test_purge_output_stops_at_limit_jobs(void **state)
-{
-	struct fixture *f = *state;
-	struct purge_result res;
-
-	for (int i = 0; i < 5; i++)
-		finished_job(f, "j", JOB_SUCCEEDED, 0, T0 + i * SEC, 10, 0);
-	if (store_retention_purge_output(f->sr, 1000, 3, CAP, &res, f->base.err) != 0)
-		fail_msg("purge_output: %s", f->base.err);
-	assert_int_equal(res.n_jobs, 3);
-	assert_int_equal(res.output_bytes, 30);
-	store_retention_result_free(&res);
-}
-
-static void test_oldest_finished_is_the_earliest_finish_or_zero(void **state)
-{
-	struct fixture *f = *state;
-	int64_t at = -1;
-
-	assert_int_equal(store_retention_oldest_finished(f->sr, &at, f->base.err), 0);
-	assert_int_equal(at, 0);
-	int64_t running = tu_add_job(&f->base, "running", 0, 1, 0, T0);
-	assert_int_equal(tu_claim(&f->base, T0), running);
-	assert_int_equal(store_retention_oldest_finished(f->sr, &at, f->base.err), 0);
-	assert_int_equal(at, 0);
-	finished_job(f, "later", JOB_SUCCEEDED, 0, T0 + 20 * SEC, 0, 0);
-	finished_job(f, "earlier", JOB_FAILED, 0, T0 + 5 * SEC, 0, 0);
-	assert_int_equal(store_retention_oldest_finished(f->sr, &at, f->base.err), 0);
-	assert_int_equal(at, T0 + 6 * SEC); /* started at T0 + 5 s, ran 1 s */
-}
-
-static void test_output_purged_of_a_missing_job_is_not_found(void **state)
-{
-	struct fixture *f = *state;
-	bool purged = true;
-
-	assert_int_equal(store_retention_output_purged(f->base.st, 4242, &purged, f->base.err), 0);
-}
-
-static void test_a_batch_limit_below_one_is_an_error(void **state)
-{
-	struct fixture *f = *state;
-	struct purge_result res;
-
-	assert_int_equal(store_retention_purge_jobs(f->sr, T0, 0, CAP, &res, f->base.err), -1);
-	tu_assert_contains(f->base.err, "at least 1");
-	assert_null(res.jobs);
-}
-
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,12 +277,6 @@ int main(void)
 		T(test_purge_unlinks_reruns_of_purged_jobs_and_batches),
 		T(test_purge_reports_output_on_disk_and_which_jobs_may_have_files),
 		T(test_the_newest_job_and_batch_stay_so_that_ids_are_never_reused),
-		cmocka_unit_test(test_job_bytes_caps_each_stream_and_counts_unknown_as_zero),
-		T(test_purge_output_marks_the_oldest_until_enough_is_freed),
-		T(test_purge_output_stops_at_limit_jobs),
-		T(test_oldest_finished_is_the_earliest_finish_or_zero),
-		T(test_output_purged_of_a_missing_job_is_not_found),
-		T(test_a_batch_limit_below_one_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
