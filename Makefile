@@ -24,16 +24,20 @@ SERVER_SRC := \
 	server/dispatch_cmds.c server/dispatch_retention.c server/dispatch_turn.c server/events.c server/http.c server/http_guard.c server/job.c server/log.c server/metrics.c server/pool.c server/pool_msgs.c \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
-	server/store_retention.c server/store_row.c server/cron.c server/cron_parse.c server/tz.c \
+	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
+	server/cron.c server/cron_parse.c server/tz.c \
 	server/tz_rule.c server/tz_tzif.c
 # Job control: queues, schedules, limits.
 SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues.c \
 	server/api_queues.c server/render_control.c server/store_schedules.c \
 	server/schedule.c server/spec_schedule.c server/dispatch_schedules.c server/api_schedules.c
 WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/limits.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
-MIGRATIONS := $(sort $(wildcard migrations/*.sql))
-LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) $(BUILD)/migrations.o \
-	$(BUILD)/openapi.o
+# Migration sets: migrations/<set>/NNN_name.sql, one per database backend,
+# each embedded as store_migrations_<set>[] by build/migrations_<set>.c.
+MIGRATION_SETS := sqlite
+MIGRATIONS_sqlite := $(sort $(wildcard migrations/sqlite/*.sql))
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) \
+	$(patsubst %,$(BUILD)/migrations_%.o,$(MIGRATION_SETS)) $(BUILD)/openapi.o
 MAIN_OBJ := $(BUILD)/server/main.o
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -52,11 +56,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iserver -c -o $@ $<
 
-$(BUILD)/migrations.c: $(MIGRATIONS) migrations/embed.sh
-	@mkdir -p $(dir $@)
-	sh migrations/embed.sh $@ $(MIGRATIONS)
+# One prerequisite line per set; the pattern rule below embeds any of them.
+$(BUILD)/migrations_sqlite.c: $(MIGRATIONS_sqlite)
 
-$(BUILD)/migrations.o: $(BUILD)/migrations.c
+$(BUILD)/migrations_%.c: migrations/embed.sh
+	@mkdir -p $(dir $@)
+	sh migrations/embed.sh $@ $* $(MIGRATIONS_$*)
+
+$(BUILD)/migrations_%.o: $(BUILD)/migrations_%.c
 	$(CC) $(CFLAGS) -Iserver -c -o $@ $<
 
 # docs/openapi.json, served at /openapi.json, compiled in as one string.

@@ -14,7 +14,7 @@ grow_prepare() {
 	rm -rf "${B:?}/$name"
 	ADDR=127.0.0.1:$(free_port)
 	jobd_start "$name" && jobd_stop
-	out=$("$B/seed_db" -d "$B/$name/jobd.db" -m "$ROOT/migrations" -n "$1")
+	out=$("$B/seed_db" -d "$B/$name/jobd.db" -m "$ROOT/migrations/sqlite" -n "$1")
 	echo "seed $name: $out" >>"$B/peers.log"
 	fleet_start "$name"
 }

@@ -3,7 +3,7 @@
  * shared by sqlite_commit.c (the storage limit) and seed_db.c (growth seeding).
  *
  * The statement is built from PRAGMA table_info(jobs), not hard-coded, so the
- * bench keeps measuring the schema migrations/NNN_*.sql define as it changes.
+ * bench keeps measuring the schema migrations/sqlite/NNN_*.sql define as it changes.
  * Column values are chosen by name (see jobrow.c); columns with a default are
  * left to it. Errors go to the caller's err buffer, never to stdout.
  */
@@ -15,7 +15,7 @@
 
 #define JOBROW_ERR_LEN 512
 
-/* Applies migrations/NNN_*.sql in order when the db has no `jobs` table,
+/* Applies migrations/sqlite/NNN_*.sql in order when the db has no `jobs` table,
  * then sets WAL and synchronous=NORMAL (jobd's settings). */
 int jobrow_open(const char *db_path, const char *migrations_dir, sqlite3 **out,
     char *err);

@@ -108,7 +108,7 @@ phase_submission() {
 			jobd_stop
 			rm -rf "$B/submit"
 		fi
-		out=$("$B/sqlite_commit" -d "$B/commit.db" -m "$ROOT/migrations" -t "$SUB_T")
+		out=$("$B/sqlite_commit" -d "$B/commit.db" -m "$ROOT/migrations/sqlite" -t "$SUB_T")
 		rm -f "$B"/commit.db*
 		sq+=("$(kv "$out" commits_per_s)")
 	done

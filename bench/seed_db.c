@@ -40,7 +40,7 @@ static long count_rows(sqlite3 *db)
 
 int main(int argc, char **argv)
 {
-	const char *db_path = NULL, *mig = "migrations";
+	const char *db_path = NULL, *mig = "migrations/sqlite";
 	long count = 0, fail_every = 10, i;
 	char err[JOBROW_ERR_LEN];
 	sqlite3_stmt *st;

@@ -1,7 +1,7 @@
 /*
  * sqlite_commit.c — the storage limit for single-job POSTs (issue 5, row 3).
  *
- * Creates a fresh database from migrations/NNN_*.sql (WAL, synchronous=NORMAL, as
+ * Creates a fresh database from migrations/sqlite/NNN_*.sql (WAL, synchronous=NORMAL, as
  * jobd runs it) and commits one queued job row per transaction, the way a
  * server without group commit acknowledges each POST. Stops after COUNT rows
  * or SECONDS and prints "commits=N seconds=S commits_per_s=R".
@@ -26,7 +26,7 @@ static int64_t now_us(int clock)
 
 int main(int argc, char **argv)
 {
-	const char *db_path = NULL, *mig = "migrations";
+	const char *db_path = NULL, *mig = "migrations/sqlite";
 	double secs = 3;
 	long count = 1000000, n;
 	char err[JOBROW_ERR_LEN];

@@ -1,6 +1,6 @@
 /*
  * store_deps.c — dependencies between jobs (see store_deps.h and
- * migrations/003_dependencies.sql). jobs.blocked counts a queued job's
+ * migrations/sqlite/003_dependencies.sql). jobs.blocked counts a queued job's
  * unfinished dependencies and keeps it out of the jobs_ready index; job_deps
  * holds one edge per dependency that was unfinished when recorded, keyed by
  * the dependency, so a finishing job finds its dependents in O(log n).
@@ -41,17 +41,17 @@ void store_deps_effects_free(struct dep_effects *fx)
 /* 1 with *state, 0 no such job, -1 error. */
 static int job_state_of(struct store *st, int64_t id, enum job_state *state, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_STATE);
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
+	struct store_stmt *s = store_stmt(st, STMT_JOB_STATE);
+	store_bind_i64(s, 1, id);
+	int rc = store_next(st, s);
+	if (rc == STORE_DONE)
 		return 0;
-	if (rc != SQLITE_ROW) {
+	if (rc != STORE_ROW) {
 		store_err(st, err, "SELECT dependency state");
 		return -1;
 	}
-	int bad = job_state_parse((const char *)sqlite3_column_text(s, 0), state);
-	sqlite3_reset(s);
+	int bad = job_state_parse(store_col_str(s, 0), state);
+	store_reset(s);
 	if (bad < 0) {
 		err_set(err, "job %lld has an unknown state in the store", (long long)id);
 		return -1;
@@ -64,12 +64,12 @@ static int cancel_dependent(struct store *st, int64_t id, int64_t dep, enum job_
     int64_t now_us, struct dep_effects *fx, int *changed, char *err)
 {
 	char msg[96];
-	sqlite3_stmt *s = store_stmt(st, STMT_DEP_CANCEL);
+	struct store_stmt *s = store_stmt(st, STMT_DEP_CANCEL);
 
 	snprintf(msg, sizeof(msg), "dependency %lld ended %s", (long long)dep, job_state_name(state));
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now_us);
-	sqlite3_bind_text(s, 3, msg, -1, SQLITE_TRANSIENT);
+	store_bind_i64(s, 1, id);
+	store_bind_i64(s, 2, now_us);
+	store_bind_text(s, 3, msg);
 	if ((*changed = store_step_changed(st, s, "UPDATE dependent job canceled", err)) < 0)
 		return -1;
 	if (*changed == 0)
@@ -88,17 +88,17 @@ static int follow(struct store *st, int64_t id, enum job_state state, int64_t no
 	int64_t *next = NULL;
 	size_t n = 0, cap = 0;
 	int rc, ret = -1;
-	sqlite3_stmt *s = store_stmt(st, STMT_DEPS_OF);
+	struct store_stmt *s = store_stmt(st, STMT_DEPS_OF);
 
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	store_bind_i64(s, 1, id);
+	while ((rc = store_next(st, s)) == STORE_ROW) {
 		if (room((void **)&next, &cap, n, sizeof(*next), err) < 0) {
-			sqlite3_reset(s);
+			store_reset(s);
 			goto out;
 		}
-		next[n++] = sqlite3_column_int64(s, 0);
+		next[n++] = store_col_i64(s, 0, 0);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != STORE_DONE) {
 		store_err(st, err, "SELECT dependents");
 		goto out;
 	}
@@ -114,19 +114,19 @@ static int follow(struct store *st, int64_t id, enum job_state state, int64_t no
 			continue;
 		}
 		s = store_stmt(st, STMT_DEP_UNBLOCK);
-		sqlite3_bind_int64(s, 1, next[i]);
+		store_bind_i64(s, 1, next[i]);
 		if ((changed = store_step_changed(st, s, "UPDATE dependent unblocked", err)) < 0)
 			goto out;
 		if (!changed)
 			continue; /* canceled meanwhile */
 		s = store_stmt(st, STMT_JOB_BLOCKED);
-		sqlite3_bind_int64(s, 1, next[i]);
-		if (sqlite3_step(s) != SQLITE_ROW) {
+		store_bind_i64(s, 1, next[i]);
+		if (store_next(st, s) != STORE_ROW) {
 			store_err(st, err, "SELECT blocked count");
 			goto out;
 		}
-		fx->ready += sqlite3_column_int(s, 0) == 0;
-		sqlite3_reset(s);
+		fx->ready += store_col_int(s, 0) == 0;
+		store_reset(s);
 		if (room((void **)&fx->updated, &fx->cap_updated, fx->n_updated,
 			sizeof(*fx->updated), err) < 0)
 			goto out;
@@ -186,9 +186,9 @@ int store_deps_add(struct store *st, int64_t id, const int64_t *deps, int n, int
 		}
 		len += (size_t)sprintf(text + len, "%s%lld", len ? "," : "", (long long)deps[i]);
 		if (!job_state_is_final(state)) {
-			sqlite3_stmt *s = store_stmt(st, STMT_DEP_INSERT);
-			sqlite3_bind_int64(s, 1, deps[i]);
-			sqlite3_bind_int64(s, 2, id);
+			struct store_stmt *s = store_stmt(st, STMT_DEP_INSERT);
+			store_bind_i64(s, 1, deps[i]);
+			store_bind_i64(s, 2, id);
 			int added = store_step_changed(st, s, "INSERT job dependency", err);
 			if (added < 0)
 				goto out;
@@ -198,9 +198,9 @@ int store_deps_add(struct store *st, int64_t id, const int64_t *deps, int n, int
 			failed_state = state;
 		}
 	}
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_SET_DEPS);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, blocked);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_SET_DEPS);
+	store_bind_i64(s, 1, id);
+	store_bind_i64(s, 2, blocked);
 	store_bind_text(s, 3, len ? text : NULL);
 	if (store_step_done(st, s, "UPDATE job dependencies", err) < 0)
 		goto out;

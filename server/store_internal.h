@@ -1,15 +1,17 @@
 /*
  * store_internal.h — shared by store*.c only: the connection struct and the
- * statement table. Every statement is prepared at open, fetched reset and
- * unbound with store_stmt(), and finalized at close.
+ * forwarding accessors the query files use to fetch, bind, step and read
+ * statements without knowing the backend (store_driver.h). Every statement
+ * is prepared at open, fetched reset and unbound with store_stmt(), and
+ * finalized at close.
  */
 #ifndef JOBD_STORE_INTERNAL_H
 #define JOBD_STORE_INTERNAL_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "store.h"
+#include "store_driver.h"
 
 /* Columns of a job row, in the order store_row_to_job() reads them. */
 #define STORE_JOB_COLS \
@@ -27,83 +29,92 @@
 	"id, name, cron, timezone, overlap, catch_up, job, paused, next_run_at, " \
 	"last_run_at, last_job_id, runs, skipped, last_error, created_at, updated_at"
 
-enum store_stmt_id {
-	STMT_JOB_INSERT,
-	STMT_JOB_BY_IDEM,
-	STMT_JOB_GET,
-	STMT_JOB_CLAIM,
-	STMT_JOB_STARTED,
-	STMT_JOB_FINISH,
-	STMT_JOB_REQUEUE,
-	STMT_JOB_CANCEL_QUEUED,
-	STMT_JOB_CANCEL_REQUEST,
-	STMT_JOB_COUNTS,
-	STMT_JOBS_RUNNING,
-	STMT_LIST_ALL,
-	STMT_LIST_STATE,
-	STMT_LIST_BATCH,
-	STMT_LIST_BATCH_STATE,
-	STMT_LIST_SCHEDULE,
-	STMT_LIST_SCHEDULE_STATE,
-	STMT_BATCH_INSERT,
-	STMT_BATCH_BY_IDEM,
-	STMT_BATCH_GET,
-	STMT_BATCH_STATS,
-	STMT_BATCH_JOB_IDS,
-	STMT_JOBS_PROMOTE,
-	STMT_NEXT_WAKE,
-	STMT_JOB_STDIN,
-	STMT_JOB_STATE,
-	STMT_JOB_SET_DEPS,
-	STMT_DEP_INSERT,
-	STMT_DEPS_OF,
-	STMT_DEP_UNBLOCK,
-	STMT_JOB_BLOCKED,
-	STMT_DEP_CANCEL,
-	/* Queues (store_queues.c; migration 004). */
-	STMT_QUEUE_HEAD,
-	STMT_JOB_FOR_RUN,
-	STMT_QUEUES_ALL,
-	STMT_QUEUE_GET,
-	STMT_QUEUE_ENSURE,
-	STMT_QUEUE_SET,
-	STMT_QUEUE_COUNTS,
-	/* Schedules (store_schedules.c; migration 004). */
-	STMT_SCHED_INSERT,
-	STMT_SCHED_GET,
-	STMT_SCHED_LIST,
-	STMT_SCHED_DELETE,
-	STMT_SCHED_PAUSE,
-	STMT_SCHED_DUE,
-	STMT_SCHED_FIRED,
-	STMT_SCHED_SKIPPED,
-	STMT_SCHED_WAKE,
-	/* Retention (store_retention.c; migration 005). */
-	STMT_JOB_OUTPUT_PURGED,
-	STMT_COUNT
-};
-
 struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmts[STMT_COUNT];
+	const struct store_driver *drv;
+	void *conn; /* the driver's connection and statements */
 	enum store_mode mode;
 	struct store *next_free; /* in a store_pool */
 };
 
-sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id);
-sqlite3 *store_db(struct store *st);
-/* "sqlite3_step INSERT job: disk I/O error" into err. */
+/* "sqlite step INSERT job: disk I/O error" into err. */
 void store_err(struct store *st, char *err, const char *what);
 
+/* The forwarding accessors: one indirect call each, to the statement's driver. */
+static inline struct store_stmt *store_stmt(struct store *st, enum store_stmt_id id)
+{
+	return st->drv->stmt(st, id);
+}
+/* STORE_ROW, STORE_DONE, or a negative enum store_rc. */
+static inline int store_next(struct store *st, struct store_stmt *s)
+{
+	return st->drv->step(st, s);
+}
+static inline void store_reset(struct store_stmt *s) { s->drv->reset(s); }
+static inline void store_bind_null(struct store_stmt *s, int i) { s->drv->bind_null(s, i); }
+static inline void store_bind_i64(struct store_stmt *s, int i, int64_t v)
+{
+	s->drv->bind_i64(s, i, v);
+}
+static inline void store_bind_double(struct store_stmt *s, int i, double v)
+{
+	s->drv->bind_double(s, i, v);
+}
+/* NULL binds SQL NULL. Not copied: see store_driver.h. */
+static inline void store_bind_text(struct store_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		s->drv->bind_null(s, i);
+	else
+		s->drv->bind_text(s, i, v);
+}
+static inline void store_bind_blob(struct store_stmt *s, int i, const void *v, size_t len)
+{
+	s->drv->bind_blob(s, i, v, len);
+}
+static inline void store_bind_i64_or_null(struct store_stmt *s, int i, int64_t v,
+    int64_t null_value)
+{
+	if (v == null_value)
+		s->drv->bind_null(s, i);
+	else
+		s->drv->bind_i64(s, i, v);
+}
+static inline int store_col_is_null(struct store_stmt *s, int i)
+{
+	return s->drv->col_is_null(s, i);
+}
+static inline int64_t store_col_i64(struct store_stmt *s, int i, int64_t null_value)
+{
+	return s->drv->col_i64(s, i, null_value);
+}
+static inline int store_col_int(struct store_stmt *s, int i)
+{
+	return (int)s->drv->col_i64(s, i, 0);
+}
+static inline double store_col_double(struct store_stmt *s, int i)
+{
+	return s->drv->col_double(s, i);
+}
+/* Borrowed until the next step or reset; NULL for SQL NULL. */
+static inline const char *store_col_str(struct store_stmt *s, int i)
+{
+	return s->drv->col_text(s, i);
+}
+static inline const void *store_col_blob(struct store_stmt *s, int i, size_t *len)
+{
+	return s->drv->col_blob(s, i, len);
+}
+/* A strdup'd copy, or NULL for SQL NULL (or no memory). */
+char *store_col_text(struct store_stmt *s, int i);
+
 struct job;
-void store_bind_text(sqlite3_stmt *s, int i, const char *v);
-void store_bind_i64_or_null(sqlite3_stmt *s, int i, int64_t v, int64_t null_value);
-char *store_col_text(sqlite3_stmt *s, int i);
-int64_t store_col_i64(sqlite3_stmt *s, int i, int64_t null_value);
-int store_step_done(struct store *st, sqlite3_stmt *s, const char *what, char *err);
-int store_step_changed(struct store *st, sqlite3_stmt *s, const char *what, char *err);
-int store_step_id(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what, char *err);
-void store_row_to_job(sqlite3_stmt *s, struct job *j);
+int store_step_done(struct store *st, struct store_stmt *s, const char *what, char *err);
+int store_step_changed(struct store *st, struct store_stmt *s, const char *what, char *err);
+int store_step_returning_id(struct store *st, struct store_stmt *s, int64_t *id,
+    const char *what, char *err);
+int store_step_id(struct store *st, struct store_stmt *s, int64_t *id, const char *what,
+    char *err);
+void store_row_to_job(struct store_stmt *s, struct job *j);
 void store_parse_ids(const char *text, int64_t **ids, int *n);
 
 #endif

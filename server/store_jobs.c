@@ -1,6 +1,7 @@
 /*
  * store_jobs.c — the job and batch queries of store_jobs.h, over the
- * statement table of store.c.
+ * statement table of the driver (store_sql_sqlite.c), through
+ * store_internal.h.
  */
 #include "store_jobs.h"
 
@@ -13,7 +14,7 @@
 int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
     const char *idem_key, int64_t now_us, int64_t *id, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_INSERT);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_INSERT);
 
 	store_bind_text(s, 1, spec->name);
 	store_bind_i64_or_null(s, 2, batch_id, 0);
@@ -21,15 +22,15 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 	store_bind_text(s, 4, spec->env ? spec->env : "{}");
 	store_bind_text(s, 5, spec->cwd);
 	if (spec->stdin_len > 0)
-		sqlite3_bind_blob64(s, 6, spec->stdin_data, spec->stdin_len, SQLITE_STATIC);
-	sqlite3_bind_int(s, 7, spec->priority);
-	sqlite3_bind_double(s, 8, spec->timeout_s);
-	sqlite3_bind_int(s, 9, spec->max_attempts);
+		store_bind_blob(s, 6, spec->stdin_data, spec->stdin_len);
+	store_bind_i64(s, 7, spec->priority);
+	store_bind_double(s, 8, spec->timeout_s);
+	store_bind_i64(s, 9, spec->max_attempts);
 	store_bind_text(s, 10, idem_key);
-	sqlite3_bind_int64(s, 11, now_us);
+	store_bind_i64(s, 11, now_us);
 	store_bind_i64_or_null(s, 12, spec->run_at_us, 0);
 	if (spec->retry_backoff_s > 0)
-		sqlite3_bind_double(s, 13, spec->retry_backoff_s);
+		store_bind_double(s, 13, spec->retry_backoff_s);
 	store_bind_i64_or_null(s, 14, spec->rerun_of, 0);
 	store_bind_text(s, 15, spec->queue);
 	store_bind_i64_or_null(s, 16, spec->limits.memory_mb, 0);
@@ -37,30 +38,27 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 	store_bind_i64_or_null(s, 18, spec->limits.open_files, 0);
 	store_bind_i64_or_null(s, 19, spec->limits.processes, 0);
 	store_bind_i64_or_null(s, 20, spec->schedule_id, 0);
-	if (store_step_done(st, s, "INSERT job", err) < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return store_step_returning_id(st, s, id, "INSERT job", err);
 }
 
 int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_BY_IDEM);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_BY_IDEM);
 	store_bind_text(s, 1, key);
 	return store_step_id(st, s, id, "SELECT job by idempotency key", err);
 }
 
 int store_job_get(struct store *st, int64_t id, struct job *job, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_GET);
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	struct store_stmt *s = store_stmt(st, STMT_JOB_GET);
+	store_bind_i64(s, 1, id);
+	int rc = store_next(st, s);
+	if (rc == STORE_ROW) {
 		store_row_to_job(s, job);
-		sqlite3_reset(s);
+		store_reset(s);
 		return 1;
 	}
-	if (rc == SQLITE_DONE)
+	if (rc == STORE_DONE)
 		return 0;
 	store_err(st, err, "SELECT job");
 	return -1;
@@ -69,37 +67,38 @@ int store_job_get(struct store *st, int64_t id, struct job *job, char *err)
 int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, struct job *job,
     char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_FOR_RUN);
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_FOR_RUN);
+	store_bind_i64(s, 1, id);
+	int rc = store_next(st, s);
 
-	if (rc == SQLITE_DONE) {
+	if (rc == STORE_DONE) {
 		err_set(err, "job %lld to claim is gone", (long long)id);
 		return -1;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != STORE_ROW) {
 		store_err(st, err, "SELECT job to run");
 		return -1;
 	}
 	store_row_to_job(s, job);
-	int stdin_len = sqlite3_column_bytes(s, STORE_JOB_NCOLS);
+	size_t stdin_len;
+	const void *stdin_data = store_col_blob(s, STORE_JOB_NCOLS, &stdin_len);
 	if (stdin_len > 0) {
-		job->stdin_data = malloc((size_t)stdin_len);
+		job->stdin_data = malloc(stdin_len);
 		if (job->stdin_data == NULL) {
-			err_set(err, "malloc %d for stdin: out of memory", stdin_len);
+			err_set(err, "malloc %zu for stdin: out of memory", stdin_len);
 			job_free(job);
-			sqlite3_reset(s);
+			store_reset(s);
 			return -1;
 		}
-		memcpy(job->stdin_data, sqlite3_column_blob(s, STORE_JOB_NCOLS), (size_t)stdin_len);
-		job->stdin_len = (size_t)stdin_len;
+		memcpy(job->stdin_data, stdin_data, stdin_len);
+		job->stdin_len = stdin_len;
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 
 	s = store_stmt(st, STMT_JOB_CLAIM);
-	sqlite3_bind_int64(s, 1, job->id);
-	sqlite3_bind_int(s, 2, slot);
-	sqlite3_bind_int64(s, 3, now_us);
+	store_bind_i64(s, 1, job->id);
+	store_bind_i64(s, 2, slot);
+	store_bind_i64(s, 3, now_us);
 	if (store_step_changed(st, s, "UPDATE job to running", err) != 1) {
 		if (err[0] == '\0')
 			err_set(err, "job %lld was not queued any more", (long long)job->id);
@@ -115,25 +114,25 @@ int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, stru
 
 int store_job_set_started(struct store *st, int64_t id, int pid, int64_t started_us, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_STARTED);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, pid);
-	sqlite3_bind_int64(s, 3, started_us);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_STARTED);
+	store_bind_i64(s, 1, id);
+	store_bind_i64(s, 2, pid);
+	store_bind_i64(s, 3, started_us);
 	return store_step_done(st, s, "UPDATE job started", err);
 }
 
 int store_job_finish(struct store *st, int64_t id, enum job_state state,
     const struct run_result *r, const char *error, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_FINISH);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_FINISH);
 
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, job_state_name(state), -1, SQLITE_STATIC);
+	store_bind_i64(s, 1, id);
+	store_bind_text(s, 2, job_state_name(state));
 	store_bind_i64_or_null(s, 3, r->exit_code, -1);
 	store_bind_i64_or_null(s, 4, r->term_signal, -1);
 	store_bind_text(s, 5, error != NULL && error[0] != '\0' ? error : NULL);
 	store_bind_i64_or_null(s, 6, r->started_us, 0);
-	sqlite3_bind_int64(s, 7, r->finished_us);
+	store_bind_i64(s, 7, r->finished_us);
 	store_bind_i64_or_null(s, 8, r->run_us, -1);
 	store_bind_i64_or_null(s, 9, r->cpu_user_us, -1);
 	store_bind_i64_or_null(s, 10, r->cpu_sys_us, -1);
@@ -147,9 +146,9 @@ int store_job_finish(struct store *st, int64_t id, enum job_state state,
 int store_job_requeue(struct store *st, int64_t id, int64_t now_us, int64_t wait_until_us,
     const char *error, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_REQUEUE);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now_us);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_REQUEUE);
+	store_bind_i64(s, 1, id);
+	store_bind_i64(s, 2, now_us);
 	store_bind_text(s, 3, error);
 	store_bind_i64_or_null(s, 4, wait_until_us, 0);
 	return store_step_done(st, s, "UPDATE job requeued", err);
@@ -157,24 +156,24 @@ int store_job_requeue(struct store *st, int64_t id, int64_t now_us, int64_t wait
 
 int store_jobs_promote(struct store *st, int64_t now_us, int *promoted, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOBS_PROMOTE);
-	sqlite3_bind_int64(s, 1, now_us);
+	struct store_stmt *s = store_stmt(st, STMT_JOBS_PROMOTE);
+	store_bind_i64(s, 1, now_us);
 	if (store_step_done(st, s, "UPDATE due jobs runnable", err) < 0)
 		return -1;
-	*promoted = sqlite3_changes(store_db(st));
+	*promoted = (int)st->drv->changes(st);
 	return 0;
 }
 
 int store_next_wake(struct store *st, int64_t *wall_us, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_NEXT_WAKE);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
+	struct store_stmt *s = store_stmt(st, STMT_NEXT_WAKE);
+	int rc = store_next(st, s);
+	if (rc != STORE_ROW) {
 		store_err(st, err, "SELECT next wake-up");
 		return -1;
 	}
 	*wall_us = store_col_i64(s, 0, 0);
-	sqlite3_reset(s);
+	store_reset(s);
 	return 0;
 }
 
@@ -196,17 +195,19 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	spec->rerun_of = job->id;
 	spec->queue = job->queue ? strdup(job->queue) : NULL;
 	spec->limits = job->limits;
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_STDIN);
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) > 0) {
-		spec->stdin_len = (size_t)sqlite3_column_bytes(s, 0);
-		spec->stdin_data = malloc(spec->stdin_len + 1);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_STDIN);
+	store_bind_i64(s, 1, id);
+	size_t len = 0;
+	const void *data = store_next(st, s) == STORE_ROW ? store_col_blob(s, 0, &len) : NULL;
+	if (len > 0) {
+		spec->stdin_len = len;
+		spec->stdin_data = malloc(len + 1);
 		if (spec->stdin_data != NULL) {
-			memcpy(spec->stdin_data, sqlite3_column_blob(s, 0), spec->stdin_len);
-			spec->stdin_data[spec->stdin_len] = '\0';
+			memcpy(spec->stdin_data, data, len);
+			spec->stdin_data[len] = '\0';
 		}
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	if (spec->command == NULL || spec->env == NULL ||
 	    (spec->stdin_len > 0 && spec->stdin_data == NULL)) {
 		err_set(err, "out of memory copying job %lld", (long long)id);
@@ -219,31 +220,31 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 
 int store_job_cancel_queued(struct store *st, int64_t id, int64_t now_us, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_CANCEL_QUEUED);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now_us);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_CANCEL_QUEUED);
+	store_bind_i64(s, 1, id);
+	store_bind_i64(s, 2, now_us);
 	return store_step_changed(st, s, "UPDATE job canceled", err);
 }
 
 int store_job_request_cancel(struct store *st, int64_t id, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_CANCEL_REQUEST);
-	sqlite3_bind_int64(s, 1, id);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_CANCEL_REQUEST);
+	store_bind_i64(s, 1, id);
 	return store_step_changed(st, s, "UPDATE job cancel_requested", err);
 }
 
 int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_COUNTS);
+	struct store_stmt *s = store_stmt(st, STMT_JOB_COUNTS);
 	int rc;
 
 	memset(counts, 0, sizeof(int64_t) * JOB_STATE_COUNT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s)) == STORE_ROW) {
 		enum job_state state;
-		if (job_state_parse((const char *)sqlite3_column_text(s, 0), &state) == 0)
-			counts[state] = sqlite3_column_int64(s, 1);
+		if (job_state_parse(store_col_str(s, 0), &state) == 0)
+			counts[state] = store_col_i64(s, 1, 0);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != STORE_DONE) {
 		store_err(st, err, "SELECT job counts");
 		return -1;
 	}
@@ -252,13 +253,13 @@ int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *er
 
 int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *failed, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOBS_RUNNING);
+	struct store_stmt *s = store_stmt(st, STMT_JOBS_RUNNING);
 	struct { int64_t id; int attempts, max; } *left = NULL;
 	size_t n = 0, cap = 0;
 	int rc, ret = -1;
 
 	*requeued = *failed = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s)) == STORE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			void *nl = realloc(left, cap * sizeof(*left));
@@ -268,16 +269,16 @@ int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *fai
 			}
 			left = nl;
 		}
-		left[n].id = sqlite3_column_int64(s, 0);
-		left[n].attempts = sqlite3_column_int(s, 1);
-		left[n].max = sqlite3_column_int(s, 2);
+		left[n].id = store_col_i64(s, 0, 0);
+		left[n].attempts = store_col_int(s, 1);
+		left[n].max = store_col_int(s, 2);
 		n++;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != STORE_DONE) {
 		store_err(st, err, "SELECT running jobs");
 		goto out;
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	for (size_t i = 0; i < n; i++) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "the server stopped while attempt %d ran", left[i].attempts);
@@ -289,11 +290,11 @@ int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *fai
 			struct run_result r = { .exit_code = -1, .term_signal = -1, .run_us = -1,
 				.cpu_user_us = -1, .cpu_sys_us = -1, .max_rss_kb = -1,
 				.stdout_bytes = -1, .stderr_bytes = -1, .finished_us = now_us };
-			sqlite3_stmt *g = store_stmt(st, STMT_JOB_GET);
-			sqlite3_bind_int64(g, 1, left[i].id);
-			if (sqlite3_step(g) == SQLITE_ROW)
+			struct store_stmt *g = store_stmt(st, STMT_JOB_GET);
+			store_bind_i64(g, 1, left[i].id);
+			if (store_next(st, g) == STORE_ROW)
 				r.started_us = store_col_i64(g, 19, 0);
-			sqlite3_reset(g);
+			store_reset(g);
 			if (store_job_finish(st, left[i].id, JOB_FAILED, &r, msg, err) < 0)
 				goto out;
 			/* Counts are read after recovery, so the effects need no more. */
@@ -314,24 +315,24 @@ out:
 static int list_one(struct store *st, enum store_stmt_id id, const struct job_list_filter *f,
     int state, struct job **jobs, int *n, int *cap, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, id);
+	struct store_stmt *s = store_stmt(st, id);
 	int rc;
 
-	sqlite3_bind_int64(s, 1, f->before_id > 0 ? f->before_id : INT64_MAX);
-	sqlite3_bind_int(s, 2, f->limit + 1);
+	store_bind_i64(s, 1, f->before_id > 0 ? f->before_id : INT64_MAX);
+	store_bind_i64(s, 2, f->limit + 1);
 	if (state >= 0)
-		sqlite3_bind_text(s, 3, job_state_name((enum job_state)state), -1, SQLITE_STATIC);
+		store_bind_text(s, 3, job_state_name((enum job_state)state));
 	if (f->batch_id > 0)
-		sqlite3_bind_int64(s, 4, f->batch_id);
+		store_bind_i64(s, 4, f->batch_id);
 	else if (f->schedule_id > 0)
-		sqlite3_bind_int64(s, 4, f->schedule_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_bind_i64(s, 4, f->schedule_id);
+	while ((rc = store_next(st, s)) == STORE_ROW) {
 		if (*n == *cap) {
 			int ncap = *cap ? *cap * 2 : 64;
 			struct job *nj = realloc(*jobs, (size_t)ncap * sizeof(**jobs));
 			if (nj == NULL) {
 				err_set(err, "realloc: out of memory");
-				sqlite3_reset(s);
+				store_reset(s);
 				return -1;
 			}
 			*jobs = nj;
@@ -339,7 +340,7 @@ static int list_one(struct store *st, enum store_stmt_id id, const struct job_li
 		}
 		store_row_to_job(s, &(*jobs)[(*n)++]);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != STORE_DONE) {
 		store_err(st, err, "SELECT job list");
 		return -1;
 	}

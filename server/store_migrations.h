@@ -1,7 +1,9 @@
 /*
- * store_migrations.h — the schema migrations compiled into the binary
- * (generated into build/migrations.c by migrations/embed.sh), applied by
- * store_open in version order and recorded in PRAGMA user_version.
+ * store_migrations.h — the schema migrations compiled into the binary, one
+ * array per migration set (migrations/<set>/NNN_name.sql, generated into
+ * build/migrations_<set>.c by migrations/embed.sh). The SQLite driver
+ * applies its set in version order at open and records it in PRAGMA
+ * user_version.
  */
 #ifndef JOBD_STORE_MIGRATIONS_H
 #define JOBD_STORE_MIGRATIONS_H
@@ -12,7 +14,7 @@ struct store_migration {
 	const char *sql;
 };
 
-extern const struct store_migration store_migrations[];
-extern const int store_migrations_count;
+extern const struct store_migration store_migrations_sqlite[];
+extern const int store_migrations_sqlite_count;
 
 #endif

@@ -58,8 +58,7 @@ struct store *store_pool_acquire(struct store_pool *p, char *err)
 void store_pool_release(struct store_pool *p, struct store *st)
 {
 	/* A reader left mid-statement would pin an old WAL snapshot. */
-	for (int i = 0; i < STMT_COUNT; i++)
-		sqlite3_reset(st->stmts[i]);
+	st->drv->reset_all(st);
 	pthread_mutex_lock(&p->mu);
 	st->next_free = p->free_list;
 	p->free_list = st;

@@ -1,6 +1,6 @@
 /*
  * store_queues.c — the queue queries of store_queues.h, over the statement
- * table of store.c.
+ * table of the driver (store_sql_sqlite.c), through store_internal.h.
  */
 #include "store_queues.h"
 
@@ -10,36 +10,36 @@
 
 #include "store_internal.h"
 
-static void row_to_queue(sqlite3_stmt *s, struct queue_info *q)
+static void row_to_queue(struct store_stmt *s, struct queue_info *q)
 {
 	memset(q, 0, sizeof(*q));
-	snprintf(q->name, sizeof(q->name), "%s", (const char *)sqlite3_column_text(s, 0));
+	snprintf(q->name, sizeof(q->name), "%s", store_col_str(s, 0));
 	q->concurrency = (int)store_col_i64(s, 1, 0);
-	q->paused = sqlite3_column_int(s, 2) != 0;
+	q->paused = store_col_int(s, 2) != 0;
 	q->created_us = store_col_i64(s, 3, 0);
 	q->updated_us = store_col_i64(s, 4, 0);
 }
 
 static int add_counts(struct store *st, struct queue_info *qs, int n, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_COUNTS);
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_COUNTS);
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(s, 0);
-		const char *state = (const char *)sqlite3_column_text(s, 1);
+	while ((rc = store_next(st, s)) == STORE_ROW) {
+		const char *name = store_col_str(s, 0);
+		const char *state = store_col_str(s, 1);
 		for (int i = 0; name != NULL && state != NULL && i < n; i++) {
 			if (strcmp(qs[i].name, name) != 0)
 				continue;
 			if (strcmp(state, "running") == 0)
-				qs[i].running = sqlite3_column_int64(s, 2);
+				qs[i].running = store_col_i64(s, 2, 0);
 			else
-				qs[i].queued = sqlite3_column_int64(s, 2);
+				qs[i].queued = store_col_i64(s, 2, 0);
 		}
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != STORE_DONE) {
 		store_err(st, err, "SELECT queue counts");
-		sqlite3_reset(s);
+		store_reset(s);
 		return -1;
 	}
 	return 0;
@@ -48,17 +48,17 @@ static int add_counts(struct store *st, struct queue_info *qs, int n, char *err)
 int store_queues_list(struct store *st, bool with_counts, struct queue_info **out, int *n,
     char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_QUEUES_ALL);
+	struct store_stmt *s = store_stmt(st, STMT_QUEUES_ALL);
 	struct queue_info *qs = NULL;
 	int count = 0, cap = 0, rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s)) == STORE_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 8;
 			struct queue_info *nq = realloc(qs, (size_t)cap * sizeof(*qs));
 			if (nq == NULL) {
 				err_set(err, "realloc %d queues: out of memory", cap);
-				sqlite3_reset(s);
+				store_reset(s);
 				free(qs);
 				return -1;
 			}
@@ -66,9 +66,9 @@ int store_queues_list(struct store *st, bool with_counts, struct queue_info **ou
 		}
 		row_to_queue(s, &qs[count++]);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != STORE_DONE) {
 		store_err(st, err, "SELECT queues");
-		sqlite3_reset(s);
+		store_reset(s);
 		free(qs);
 		return -1;
 	}
@@ -84,15 +84,15 @@ int store_queues_list(struct store *st, bool with_counts, struct queue_info **ou
 int store_queue_get(struct store *st, const char *name, bool with_counts, struct queue_info *q,
     char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_GET);
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_GET);
 	store_bind_text(s, 1, name);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	int rc = store_next(st, s);
+	if (rc == STORE_ROW) {
 		row_to_queue(s, q);
-		sqlite3_reset(s);
+		store_reset(s);
 		return with_counts && add_counts(st, q, 1, err) < 0 ? -1 : 1;
 	}
-	if (rc == SQLITE_DONE)
+	if (rc == STORE_DONE)
 		return 0;
 	store_err(st, err, "SELECT queue");
 	return -1;
@@ -100,34 +100,34 @@ int store_queue_get(struct store *st, const char *name, bool with_counts, struct
 
 int store_queue_ensure(struct store *st, const char *name, int64_t now_us, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_ENSURE);
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_ENSURE);
 	store_bind_text(s, 1, name);
-	sqlite3_bind_int64(s, 2, now_us);
+	store_bind_i64(s, 2, now_us);
 	return store_step_done(st, s, "INSERT queue", err);
 }
 
 int store_queue_set(struct store *st, const struct queue_info *q, int64_t now_us, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_SET);
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_SET);
 	store_bind_text(s, 1, q->name);
 	store_bind_i64_or_null(s, 2, q->concurrency, 0);
-	sqlite3_bind_int(s, 3, q->paused ? 1 : 0);
-	sqlite3_bind_int64(s, 4, now_us);
+	store_bind_i64(s, 3, q->paused ? 1 : 0);
+	store_bind_i64(s, 4, now_us);
 	return store_step_done(st, s, "UPSERT queue", err);
 }
 
 int store_queue_head(struct store *st, const char *name, int64_t *id, int *priority, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_QUEUE_HEAD);
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_HEAD);
 	store_bind_text(s, 1, name);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		*priority = sqlite3_column_int(s, 1);
-		sqlite3_reset(s);
+	int rc = store_next(st, s);
+	if (rc == STORE_ROW) {
+		*id = store_col_i64(s, 0, 0);
+		*priority = store_col_int(s, 1);
+		store_reset(s);
 		return 1;
 	}
-	if (rc == SQLITE_DONE)
+	if (rc == STORE_DONE)
 		return 0;
 	store_err(st, err, "SELECT queue head");
 	return -1;

@@ -1,8 +1,8 @@
 /*
- * store_retention.c — the retention queries of store_retention.h, over a
- * statement table of their own: they run only on the dispatcher's writer
- * connection, so readers need not prepare them. Indexes and the
- * output_purged column come from migrations/005_retention.sql.
+ * store_retention.c — the retention queries of store_retention.h. Their
+ * statements (R_* in store_driver.h) run only on the dispatcher's writer
+ * connection, so readers do not prepare them. Indexes and the
+ * output_purged column come from migrations/sqlite/005_retention.sql.
  *
  * Every purge first reads its candidates to the end (or stops and resets
  * the statement), then changes rows: SQLite does not promise what a running
@@ -22,87 +22,28 @@
 
 #include "store_internal.h"
 
-/* Both spelled exactly as in the partial indexes of 005_retention.sql:
- * SQLite uses a partial index only when the query's WHERE repeats its terms,
- * and INDEXED BY turns a mismatch into a prepare error, not a table scan. */
-#define FINAL_STATES "state IN ('succeeded', 'failed', 'timed_out', 'canceled')"
-#define OUTPUT_ON_DISK \
-	"output_purged = 0 AND (stdout_bytes > 0 OR stderr_bytes > 0) AND " FINAL_STATES
-
-enum ret_stmt_id {
-	R_CANDIDATES,
-	R_DEPS_FROM,
-	R_DEPS_TO,
-	R_RERUNS,
-	R_DELETE_JOB,
-	R_BATCH_RERUNS,
-	R_BATCH_DELETE,
-	R_BATCH_MAX,
-	R_OUTPUT_CANDIDATES,
-	R_MARK_PURGED,
-	R_OUTPUT_TOTAL,
-	R_OLDEST,
-	R_COUNT
-};
-
-static const char *const ret_sql[R_COUNT] = {
-	[R_CANDIDATES] =
-	    "SELECT id, batch_id, state, stdout_bytes, stderr_bytes, output_purged"
-	    " FROM jobs INDEXED BY jobs_finished WHERE " FINAL_STATES " AND finished_at < ?1"
-	    " AND id < (SELECT max(id) FROM jobs) ORDER BY finished_at, id LIMIT ?2",
-	/* A final job's edges are spent: its dependents were unblocked or
-	 * canceled when it ended, and its own dependencies all ended before it. */
-	[R_DEPS_FROM] = "DELETE FROM job_deps WHERE dep_id = ?1",
-	[R_DEPS_TO] = "DELETE FROM job_deps WHERE job_id = ?1",
-	/* rerun_of is a foreign key: it cannot keep naming a deleted job. */
-	[R_RERUNS] = "UPDATE jobs SET rerun_of = NULL WHERE rerun_of = ?1",
-	[R_DELETE_JOB] = "DELETE FROM jobs WHERE id = ?1 AND " FINAL_STATES,
-	[R_BATCH_RERUNS] =
-	    "UPDATE batches SET rerun_of = NULL WHERE rerun_of = ?1"
-	    " AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = ?1)",
-	[R_BATCH_DELETE] =
-	    "DELETE FROM batches WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = ?1)",
-	[R_BATCH_MAX] = "SELECT max(id) FROM batches",
-	[R_OUTPUT_CANDIDATES] =
-	    "SELECT id, stdout_bytes, stderr_bytes FROM jobs INDEXED BY jobs_output"
-	    " WHERE " OUTPUT_ON_DISK " ORDER BY finished_at, id LIMIT ?1",
-	[R_MARK_PURGED] = "UPDATE jobs SET output_purged = 1 WHERE id = ?1 AND " OUTPUT_ON_DISK,
-	/* store_retention_job_bytes() in SQL. */
-	[R_OUTPUT_TOTAL] =
-	    "SELECT coalesce(sum(max(min(coalesce(stdout_bytes, 0), ?1), 0)"
-	    " + max(min(coalesce(stderr_bytes, 0), ?1), 0)), 0)"
-	    " FROM jobs INDEXED BY jobs_output WHERE " OUTPUT_ON_DISK,
-	[R_OLDEST] =
-	    "SELECT finished_at FROM jobs INDEXED BY jobs_finished WHERE " FINAL_STATES
-	    " AND finished_at IS NOT NULL ORDER BY finished_at LIMIT 1",
-};
-
 struct store_retention {
 	struct store *st;
-	sqlite3_stmt *stmts[R_COUNT];
 	int64_t spared_batch;   /* the newest batch, maybe empty: look again later */
 };
 
-static sqlite3_stmt *stmt(struct store_retention *sr, enum ret_stmt_id id)
+static struct store_stmt *stmt(struct store_retention *sr, enum store_stmt_id id)
 {
-	sqlite3_stmt *s = sr->stmts[id];
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return s;
+	return store_stmt(sr->st, id);
 }
 
 /* A one-row, one-integer query: the value, or null_value when NULL or no row. */
-static int read_i64(struct store_retention *sr, sqlite3_stmt *s, int64_t null_value,
+static int read_i64(struct store_retention *sr, struct store_stmt *s, int64_t null_value,
     int64_t *out, const char *what, char *err)
 {
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	int rc = store_next(sr->st, s);
+	if (rc != STORE_ROW && rc != STORE_DONE) {
 		store_err(sr->st, err, what);
-		sqlite3_reset(s);
+		store_reset(s);
 		return -1;
 	}
-	*out = rc == SQLITE_ROW ? store_col_i64(s, 0, null_value) : null_value;
-	sqlite3_reset(s);
+	*out = rc == STORE_ROW ? store_col_i64(s, 0, null_value) : null_value;
+	store_reset(s);
 	return 0;
 }
 
@@ -116,14 +57,10 @@ int store_retention_open(struct store *st, struct store_retention **out, char *e
 		return -1;
 	}
 	sr->st = st;
-	for (int i = 0; i < R_COUNT; i++) {
-		if (sqlite3_prepare_v3(store_db(st), ret_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-			&sr->stmts[i], NULL) != SQLITE_OK) {
-			err_set(err, "sqlite prepare retention statement %d: %s", i,
-			    sqlite3_errmsg(store_db(st)));
-			store_retention_close(sr);
-			return -1;
-		}
+	if (st->mode != STORE_WRITER) {
+		err_set(err, "retention needs the writer connection");
+		store_retention_close(sr);
+		return -1;
 	}
 	/* The newest batch may have been spared by the last server: look again. */
 	if (read_i64(sr, stmt(sr, R_BATCH_MAX), 0, &sr->spared_batch, "SELECT newest batch",
@@ -137,10 +74,6 @@ int store_retention_open(struct store *st, struct store_retention **out, char *e
 
 void store_retention_close(struct store_retention *sr)
 {
-	if (sr == NULL)
-		return;
-	for (int i = 0; i < R_COUNT; i++)
-		sqlite3_finalize(sr->stmts[i]);
 	free(sr);
 }
 
@@ -158,11 +91,11 @@ int64_t store_retention_job_bytes(int64_t stdout_bytes, int64_t stderr_bytes, in
 }
 
 /* Runs a statement bound to one id to its end. */
-static int run_id(struct store_retention *sr, enum ret_stmt_id id, int64_t v, const char *what,
+static int run_id(struct store_retention *sr, enum store_stmt_id id, int64_t v, const char *what,
     char *err)
 {
-	sqlite3_stmt *s = stmt(sr, id);
-	sqlite3_bind_int64(s, 1, v);
+	struct store_stmt *s = stmt(sr, id);
+	store_bind_i64(s, 1, v);
 	return store_step_done(sr->st, s, what, err);
 }
 
@@ -216,8 +149,8 @@ static int drop_empty_batches(struct store_retention *sr, int64_t *ids, int n,
 		}
 		if (run_id(sr, R_BATCH_RERUNS, ids[i], "UPDATE reruns of a purged batch", err) < 0)
 			return -1;
-		sqlite3_stmt *s = stmt(sr, R_BATCH_DELETE);
-		sqlite3_bind_int64(s, 1, ids[i]);
+		struct store_stmt *s = stmt(sr, R_BATCH_DELETE);
+		store_bind_i64(s, 1, ids[i]);
 		int changed = store_step_changed(sr->st, s, "DELETE emptied batch", err);
 		if (changed < 0)
 			return -1;
@@ -234,29 +167,29 @@ int store_retention_purge_jobs(struct store_retention *sr, int64_t cutoff_us, in
 
 	if (start(res, limit, &batch_ids, err) < 0)
 		return -1;
-	sqlite3_stmt *s = stmt(sr, R_CANDIDATES);
-	sqlite3_bind_int64(s, 1, cutoff_us);
-	sqlite3_bind_int(s, 2, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && res->n_jobs < limit) {
+	struct store_stmt *s = stmt(sr, R_CANDIDATES);
+	store_bind_i64(s, 1, cutoff_us);
+	store_bind_i64(s, 2, limit);
+	while ((rc = store_next(sr->st, s)) == STORE_ROW && res->n_jobs < limit) {
 		struct purged_job *j = &res->jobs[res->n_jobs++];
 		int64_t out = store_col_i64(s, 3, -1), errb = store_col_i64(s, 4, -1);
-		bool purged = sqlite3_column_int(s, 5) != 0;
-		j->id = sqlite3_column_int64(s, 0);
-		if (job_state_parse((const char *)sqlite3_column_text(s, 2), &j->state) < 0)
+		bool purged = store_col_int(s, 5) != 0;
+		j->id = store_col_i64(s, 0, 0);
+		if (job_state_parse(store_col_str(s, 2), &j->state) < 0)
 			j->state = JOB_FAILED; /* only the counts would be off; the row goes anyway */
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-			batch_ids[n_batch_ids++] = sqlite3_column_int64(s, 1);
+		if (!store_col_is_null(s, 1))
+			batch_ids[n_batch_ids++] = store_col_i64(s, 1, 0);
 		/* No byte count: a worker died or the server stopped mid-run, and
 		 * files may be there. Zero counted: capture made no file. */
 		j->files = !purged && (out != 0 || errb != 0);
 		j->output_bytes = purged ? 0 : store_retention_job_bytes(out, errb, stream_cap);
 		res->output_bytes += j->output_bytes;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != STORE_ROW && rc != STORE_DONE) {
 		store_err(sr->st, err, "SELECT finished jobs to purge");
 		goto fail;
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	for (int i = 0; i < res->n_jobs; i++) {
 		int64_t id = res->jobs[i].id;
 		if (run_id(sr, R_DEPS_FROM, id, "DELETE dependency edges from a purged job", err) < 0 ||
@@ -264,7 +197,7 @@ int store_retention_purge_jobs(struct store_retention *sr, int64_t cutoff_us, in
 		    run_id(sr, R_RERUNS, id, "UPDATE reruns of a purged job", err) < 0)
 			goto fail;
 		s = stmt(sr, R_DELETE_JOB);
-		sqlite3_bind_int64(s, 1, id);
+		store_bind_i64(s, 1, id);
 		int changed = store_step_changed(sr->st, s, "DELETE purged job", err);
 		if (changed < 0)
 			goto fail;
@@ -287,29 +220,29 @@ fail:
 int store_retention_purge_output(struct store_retention *sr, int64_t want_bytes, int limit,
     int64_t stream_cap, struct purge_result *res, char *err)
 {
-	int rc = SQLITE_DONE;
+	int rc = STORE_DONE;
 
 	if (start(res, limit, NULL, err) < 0)
 		return -1;
-	sqlite3_stmt *s = stmt(sr, R_OUTPUT_CANDIDATES);
-	sqlite3_bind_int(s, 1, limit);
-	while (res->output_bytes < want_bytes && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	struct store_stmt *s = stmt(sr, R_OUTPUT_CANDIDATES);
+	store_bind_i64(s, 1, limit);
+	while (res->output_bytes < want_bytes && (rc = store_next(sr->st, s)) == STORE_ROW) {
 		struct purged_job *j = &res->jobs[res->n_jobs++];
-		j->id = sqlite3_column_int64(s, 0);
+		j->id = store_col_i64(s, 0, 0);
 		j->state = JOB_SUCCEEDED; /* some final state; not read by callers */
 		j->files = true;
 		j->output_bytes = store_retention_job_bytes(store_col_i64(s, 1, -1),
 		    store_col_i64(s, 2, -1), stream_cap);
 		res->output_bytes += j->output_bytes;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != STORE_ROW && rc != STORE_DONE) {
 		store_err(sr->st, err, "SELECT oldest output on disk");
 		goto fail;
 	}
-	sqlite3_reset(s);
+	store_reset(s);
 	for (int i = 0; i < res->n_jobs; i++) {
 		s = stmt(sr, R_MARK_PURGED);
-		sqlite3_bind_int64(s, 1, res->jobs[i].id);
+		store_bind_i64(s, 1, res->jobs[i].id);
 		int changed = store_step_changed(sr->st, s, "UPDATE job output purged", err);
 		if (changed < 0)
 			goto fail;
@@ -327,8 +260,8 @@ fail:
 int store_retention_output_total(struct store_retention *sr, int64_t stream_cap, int64_t *total,
     char *err)
 {
-	sqlite3_stmt *s = stmt(sr, R_OUTPUT_TOTAL);
-	sqlite3_bind_int64(s, 1, stream_cap);
+	struct store_stmt *s = stmt(sr, R_OUTPUT_TOTAL);
+	store_bind_i64(s, 1, stream_cap);
 	return read_i64(sr, s, 0, total, "SELECT output on disk", err);
 }
 
@@ -339,16 +272,16 @@ int store_retention_oldest_finished(struct store_retention *sr, int64_t *wall_us
 
 int store_retention_output_purged(struct store *st, int64_t id, bool *purged, char *err)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_JOB_OUTPUT_PURGED);
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
+	struct store_stmt *s = store_stmt(st, STMT_JOB_OUTPUT_PURGED);
+	store_bind_i64(s, 1, id);
+	int rc = store_next(st, s);
+	if (rc == STORE_DONE)
 		return 0;
-	if (rc != SQLITE_ROW) {
+	if (rc != STORE_ROW) {
 		store_err(st, err, "SELECT job output_purged");
 		return -1;
 	}
-	*purged = sqlite3_column_int(s, 0) != 0;
-	sqlite3_reset(s);
+	*purged = store_col_int(s, 0) != 0;
+	store_reset(s);
 	return 1;
 }

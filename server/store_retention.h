@@ -6,8 +6,8 @@
  * dispatcher schedules by. Files are not this module's business: it says
  * which jobs' output files the caller may delete, after its commit.
  *
- * Ownership: a struct store_retention holds statements prepared on the
- * dispatcher's writer connection; close it before that store. The purge
+ * Ownership: a struct store_retention borrows the dispatcher's writer
+ * connection (whose statements it uses); close it before that store. The purge
  * functions run inside the caller's transaction and leave nothing
  * half-done on error (the caller rolls back). Functions return 0 (or 1 =
  * found) and -1 with err set.

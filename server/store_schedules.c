@@ -1,6 +1,7 @@
 /*
  * store_schedules.c — the schedule queries of store_schedules.h, over the
- * statement table of store.c.
+ * statement table of the driver (store_sql_sqlite.c), through
+ * store_internal.h.
  */
 #include "store_schedules.h"
 
@@ -10,22 +11,22 @@
 
 #include "store_internal.h"
 
-static void row_to_schedule(sqlite3_stmt *st, struct schedule *s)
+static void row_to_schedule(struct store_stmt *st, struct schedule *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->id = sqlite3_column_int64(st, 0);
+	s->id = store_col_i64(st, 0, 0);
 	s->name = store_col_text(st, 1);
 	s->cron = store_col_text(st, 2);
 	s->timezone = store_col_text(st, 3);
-	snprintf(s->overlap, sizeof(s->overlap), "%s", (const char *)sqlite3_column_text(st, 4));
-	snprintf(s->catch_up, sizeof(s->catch_up), "%s", (const char *)sqlite3_column_text(st, 5));
+	snprintf(s->overlap, sizeof(s->overlap), "%s", store_col_str(st, 4));
+	snprintf(s->catch_up, sizeof(s->catch_up), "%s", store_col_str(st, 5));
 	s->job = store_col_text(st, 6);
-	s->paused = sqlite3_column_int(st, 7) != 0;
+	s->paused = store_col_int(st, 7) != 0;
 	s->next_run_us = store_col_i64(st, 8, 0);
 	s->last_run_us = store_col_i64(st, 9, 0);
 	s->last_job_id = store_col_i64(st, 10, 0);
-	s->runs = sqlite3_column_int64(st, 11);
-	s->skipped = sqlite3_column_int64(st, 12);
+	s->runs = store_col_i64(st, 11, 0);
+	s->skipped = store_col_i64(st, 12, 0);
 	s->last_error = store_col_text(st, 13);
 	s->created_us = store_col_i64(st, 14, 0);
 	s->updated_us = store_col_i64(st, 15, 0);
@@ -33,7 +34,7 @@ static void row_to_schedule(sqlite3_stmt *st, struct schedule *s)
 
 int store_schedule_insert(struct store *st, const struct schedule *s, int64_t *id, char *err)
 {
-	sqlite3_stmt *q = store_stmt(st, STMT_SCHED_INSERT);
+	struct store_stmt *q = store_stmt(st, STMT_SCHED_INSERT);
 
 	store_bind_text(q, 1, s->name);
 	store_bind_text(q, 2, s->cron);
@@ -41,70 +42,68 @@ int store_schedule_insert(struct store *st, const struct schedule *s, int64_t *i
 	store_bind_text(q, 4, s->overlap);
 	store_bind_text(q, 5, s->catch_up);
 	store_bind_text(q, 6, s->job);
-	sqlite3_bind_int(q, 7, s->paused ? 1 : 0);
+	store_bind_i64(q, 7, s->paused ? 1 : 0);
 	store_bind_i64_or_null(q, 8, s->next_run_us, 0);
-	sqlite3_bind_int64(q, 9, s->created_us);
-	if (store_step_done(st, q, "INSERT schedule", err) < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_db(st));
-	return 0;
+	store_bind_i64(q, 9, s->created_us);
+	return store_step_returning_id(st, q, id, "INSERT schedule", err);
 }
 
 /* One row of a single-row query: 1 with *s, 0 none, -1 error. */
-static int one_row(struct store *st, sqlite3_stmt *q, struct schedule *s, const char *what,
+static int one_row(struct store *st, struct store_stmt *q, struct schedule *s, const char *what,
     char *err)
 {
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	int rc = store_next(st, q);
+	if (rc == STORE_ROW) {
 		row_to_schedule(q, s);
-		sqlite3_reset(q);
+		store_reset(q);
 		return 1;
 	}
-	if (rc == SQLITE_DONE)
+	if (rc == STORE_DONE)
 		return 0;
 	store_err(st, err, what);
-	sqlite3_reset(q);
+	store_reset(q);
 	return -1;
 }
 
 int store_schedule_get(struct store *st, int64_t id, struct schedule *s, char *err)
 {
-	sqlite3_stmt *q = store_stmt(st, STMT_SCHED_GET);
-	sqlite3_bind_int64(q, 1, id);
+	struct store_stmt *q = store_stmt(st, STMT_SCHED_GET);
+	store_bind_i64(q, 1, id);
 	return one_row(st, q, s, "SELECT schedule", err);
 }
 
 int store_schedule_next_due(struct store *st, int64_t now_us, struct schedule *s, char *err)
 {
-	sqlite3_stmt *q = store_stmt(st, STMT_SCHED_DUE);
-	sqlite3_bind_int64(q, 1, now_us);
+	struct store_stmt *q = store_stmt(st, STMT_SCHED_DUE);
+	store_bind_i64(q, 1, now_us);
 	return one_row(st, q, s, "SELECT due schedule", err);
 }
 
 int store_schedule_list(struct store *st, struct schedule **out, int *n, char *err)
 {
-	sqlite3_stmt *q = store_stmt(st, STMT_SCHED_LIST);
+	struct store_stmt *q = store_stmt(st, STMT_SCHED_LIST);
 	struct schedule *list = NULL;
 	int count = 0, cap = 0, rc;
+	bool nomem = false;
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = store_next(st, q)) == STORE_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct schedule *nl = realloc(list, (size_t)cap * sizeof(*list));
 			if (nl == NULL) {
-				rc = SQLITE_NOMEM;
+				nomem = true;
 				break;
 			}
 			list = nl;
 		}
 		row_to_schedule(q, &list[count++]);
 	}
-	if (rc != SQLITE_DONE) {
-		if (rc == SQLITE_NOMEM)
+	if (nomem || rc != STORE_DONE) {
+		if (nomem)
 			err_set(err, "realloc %d schedules: out of memory", cap);
 		else
 			store_err(st, err, "SELECT schedules");
-		sqlite3_reset(q);
+		store_reset(q);
 		for (int i = 0; i < count; i++)
 			schedule_free(&list[i]);
 		free(list);
@@ -117,50 +116,50 @@ int store_schedule_list(struct store *st, struct schedule **out, int *n, char *e
 
 int store_schedule_delete(struct store *st, int64_t id, char *err)
 {
-	sqlite3_stmt *q = store_stmt(st, STMT_SCHED_DELETE);
-	sqlite3_bind_int64(q, 1, id);
+	struct store_stmt *q = store_stmt(st, STMT_SCHED_DELETE);
+	store_bind_i64(q, 1, id);
 	return store_step_changed(st, q, "DELETE schedule", err);
 }
 
 int store_schedule_set_paused(struct store *st, int64_t id, bool paused, int64_t next_run_us,
     int64_t now_us, char *err)
 {
-	sqlite3_stmt *q = store_stmt(st, STMT_SCHED_PAUSE);
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int(q, 2, paused ? 1 : 0);
+	struct store_stmt *q = store_stmt(st, STMT_SCHED_PAUSE);
+	store_bind_i64(q, 1, id);
+	store_bind_i64(q, 2, paused ? 1 : 0);
 	store_bind_i64_or_null(q, 3, next_run_us, 0);
-	sqlite3_bind_int64(q, 4, now_us);
+	store_bind_i64(q, 4, now_us);
 	return store_step_changed(st, q, "UPDATE schedule paused", err);
 }
 
 int store_schedule_fired(struct store *st, int64_t id, int64_t next_run_us, int64_t fired_us,
     int64_t job_id, const char *error, char *err)
 {
-	sqlite3_stmt *q;
+	struct store_stmt *q;
 
 	if (job_id > 0) {
 		q = store_stmt(st, STMT_SCHED_FIRED);
-		sqlite3_bind_int64(q, 3, fired_us);
-		sqlite3_bind_int64(q, 4, job_id);
+		store_bind_i64(q, 3, fired_us);
+		store_bind_i64(q, 4, job_id);
 	} else {
 		q = store_stmt(st, STMT_SCHED_SKIPPED);
 		store_bind_text(q, 3, error);
 	}
-	sqlite3_bind_int64(q, 1, id);
+	store_bind_i64(q, 1, id);
 	store_bind_i64_or_null(q, 2, next_run_us, 0);
 	return store_step_done(st, q, "UPDATE schedule fired", err);
 }
 
 int store_schedule_next_wake(struct store *st, int64_t *wall_us, char *err)
 {
-	sqlite3_stmt *q = store_stmt(st, STMT_SCHED_WAKE);
-	int rc = sqlite3_step(q);
-	if (rc != SQLITE_ROW) {
+	struct store_stmt *q = store_stmt(st, STMT_SCHED_WAKE);
+	int rc = store_next(st, q);
+	if (rc != STORE_ROW) {
 		store_err(st, err, "SELECT next schedule");
-		sqlite3_reset(q);
+		store_reset(q);
 		return -1;
 	}
 	*wall_us = store_col_i64(q, 0, 0);
-	sqlite3_reset(q);
+	store_reset(q);
 	return 0;
 }

@@ -1,8 +1,8 @@
 /*
- * test_store.c — server/store.c and store_pool.c against a real SQLite file
- * in a fresh temporary directory per test: schema and migrations, reopening,
- * transactions and savepoints, and the reader pool's reuse, waiting and
- * failure handling. The queries have their own file, test_store_jobs.c.
+ * test_store.c — server/store.c, store_sqlite.c and store_pool.c against a
+ * real SQLite file in a fresh temporary directory per test: schema and
+ * migrations, reopening, transactions and savepoints, and the reader pool's
+ * reuse, waiting and failure handling. The queries have their own file, test_store_jobs.c.
  */
 #include "testutil_store.h"
 #include "store_migrations.h"
@@ -16,7 +16,7 @@ static void test_open_creates_the_latest_schema_version(void **state)
 	int version = -1;
 
 	assert_int_equal(store_schema_version(f->st, &version, f->err), 0);
-	assert_int_equal(version, store_migrations[store_migrations_count - 1].version);
+	assert_int_equal(version, store_migrations_sqlite[store_migrations_sqlite_count - 1].version);
 	assert_true(tu_exists(f->db));
 }
 
@@ -30,7 +30,7 @@ static void test_reopen_keeps_schema_and_rows(void **state)
 	if (store_open(&f->st, f->db, STORE_WRITER, f->err) != 0)
 		fail_msg("reopen: %s", f->err);
 	assert_int_equal(store_schema_version(f->st, &version, f->err), 0);
-	assert_int_equal(version, store_migrations[store_migrations_count - 1].version);
+	assert_int_equal(version, store_migrations_sqlite[store_migrations_sqlite_count - 1].version);
 	assert_int_equal(tu_state_of(f, id), JOB_QUEUED);
 }
 

@@ -267,6 +267,20 @@ static void test_the_newest_job_and_batch_stay_so_that_ids_are_never_reused(void
 	batch_free(&b);
 }
 
+/* Readers do not prepare the purge statements (store_driver.h). */
+static void test_retention_needs_the_writer_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct store *reader;
+	struct store_retention *sr = (struct store_retention *)&sr;
+
+	assert_int_equal(store_open(&reader, f->base.db, STORE_READER, f->base.err), 0);
+	assert_int_equal(store_retention_open(reader, &sr, f->base.err), -1);
+	assert_null(sr);
+	tu_assert_contains(f->base.err, "writer");
+	store_close(reader);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +291,7 @@ int main(void)
 		T(test_purge_unlinks_reruns_of_purged_jobs_and_batches),
 		T(test_purge_reports_output_on_disk_and_which_jobs_may_have_files),
 		T(test_the_newest_job_and_batch_stay_so_that_ids_are_never_reused),
+		T(test_retention_needs_the_writer_connection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
