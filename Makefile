@@ -118,5 +118,7 @@ install: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
+# Dependencies of the compiled sources only: a generated file's .d that is
+# missing would send make through the migrations_%.c pattern to remake it.
+-include $(patsubst %.c,$(BUILD)/%.d,$(SERVER_SRC) $(WORKER_SRC)) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
 -include mk/*.mk

@@ -61,4 +61,6 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)
 	@sh tests/fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
 
--include $(FUZZ_OBJ:.o=.d)
+# Only the compiled sources have .d files; asking for the generated ones
+# would send make looking for a rule to make them (e.g. migrations_%.c).
+-include $(patsubst %.c,$(FUZZ_OUT)/obj/%.d,$(FUZZ_SRC))
