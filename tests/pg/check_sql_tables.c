@@ -1,0 +1,348 @@
+/*
+ * check_sql_tables.c — checks that the PostgreSQL statement table
+ * (server/store_sql_pg.c) has the shape of the SQLite one
+ * (server/store_sql_sqlite.c), statement by statement, so the query files
+ * can bind and read both alike. Run by tests/pg/check-sql-tables.sh:
+ *
+ *   check_sql_tables POSTGRES_URL [REPO_DIR]
+ *
+ * POSTGRES_URL names an empty database. migrations/sqlite/NNN_*.sql are applied
+ * to an in-memory SQLite database, migrations/postgres/001_schema.sql to
+ * PostgreSQL (in one transaction); then, for every statement id, both texts
+ * are prepared and compared:
+ * - PostgreSQL must prepare it;
+ * - the same number of parameters (SQLite's highest ?N, PQnparams);
+ * - every $N cast at each use (`$N::type`), to the same type every time;
+ * - no parameter of unknown type (OID 705): the driver sends values as text;
+ * - the same number of result columns, and the same names where SQLite's is
+ *   a plain column name (same order);
+ * - compatible types where SQLite's column has a declared type.
+ * Prints one line per statement, then "N passed, M failed"; exits 1 if any
+ * failed.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <glob.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_driver.h"
+
+#define N(id) [id] = #id
+static const char *const stmt_names[STMT_COUNT] = {
+	N(STMT_JOB_INSERT), N(STMT_JOB_BY_IDEM), N(STMT_JOB_GET), N(STMT_JOB_CLAIM),
+	N(STMT_JOB_STARTED), N(STMT_JOB_FINISH), N(STMT_JOB_REQUEUE),
+	N(STMT_JOB_CANCEL_QUEUED), N(STMT_JOB_CANCEL_REQUEST), N(STMT_JOB_COUNTS),
+	N(STMT_JOBS_RUNNING), N(STMT_LIST_ALL), N(STMT_LIST_STATE), N(STMT_LIST_BATCH),
+	N(STMT_LIST_BATCH_STATE), N(STMT_LIST_SCHEDULE), N(STMT_LIST_SCHEDULE_STATE),
+	N(STMT_BATCH_INSERT), N(STMT_BATCH_BY_IDEM), N(STMT_BATCH_GET), N(STMT_BATCH_STATS),
+	N(STMT_BATCH_JOB_IDS), N(STMT_JOBS_PROMOTE), N(STMT_NEXT_WAKE), N(STMT_JOB_STDIN),
+	N(STMT_JOB_STATE), N(STMT_JOB_SET_DEPS), N(STMT_DEP_INSERT), N(STMT_DEPS_OF),
+	N(STMT_DEP_UNBLOCK), N(STMT_JOB_BLOCKED), N(STMT_DEP_CANCEL), N(STMT_QUEUE_HEAD),
+	N(STMT_JOB_FOR_RUN), N(STMT_QUEUES_ALL), N(STMT_QUEUE_GET), N(STMT_QUEUE_ENSURE),
+	N(STMT_QUEUE_SET), N(STMT_QUEUE_COUNTS), N(STMT_SCHED_INSERT), N(STMT_SCHED_GET),
+	N(STMT_SCHED_LIST), N(STMT_SCHED_DELETE), N(STMT_SCHED_PAUSE), N(STMT_SCHED_DUE),
+	N(STMT_SCHED_FIRED), N(STMT_SCHED_SKIPPED), N(STMT_SCHED_WAKE),
+	N(STMT_JOB_OUTPUT_PURGED), N(R_CANDIDATES), N(R_DEPS_FROM), N(R_DEPS_TO),
+	N(R_RERUNS), N(R_DELETE_JOB), N(R_BATCH_RERUNS), N(R_BATCH_DELETE), N(R_BATCH_MAX),
+	N(R_OUTPUT_CANDIDATES), N(R_MARK_PURGED), N(R_OUTPUT_TOTAL), N(R_OLDEST),
+};
+#undef N
+
+#define OID_BOOL 16
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_TEXT 25
+#define OID_FLOAT8 701
+#define OID_UNKNOWN 705
+#define OID_NUMERIC 1700
+
+static const char *oid_name(Oid t)
+{
+	switch (t) {
+	case OID_BOOL: return "bool";
+	case OID_BYTEA: return "bytea";
+	case OID_INT8: return "int8";
+	case OID_INT2: return "int2";
+	case OID_INT4: return "int4";
+	case OID_TEXT: return "text";
+	case OID_FLOAT8: return "float8";
+	case OID_UNKNOWN: return "UNKNOWN";
+	case OID_NUMERIC: return "numeric";
+	default: return "other";
+	}
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		perror(path);
+		return NULL;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[8192];
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *nb = realloc(buf, cap);
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (buf == NULL)
+		buf = calloc(1, 1);
+	else
+		buf[len] = '\0';
+	return buf;
+}
+
+static int apply_sqlite(sqlite3 *db, const char *repo)
+{
+	char pattern[4096];
+	glob_t g;
+
+	snprintf(pattern, sizeof(pattern), "%s/migrations/sqlite/[0-9]*.sql", repo);
+	if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
+		fprintf(stderr, "no SQLite migrations match %s\n", pattern);
+		return -1;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) { /* glob sorts */
+		char *sql = read_file(g.gl_pathv[i]), *msg = NULL;
+		if (sql == NULL || sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+			fprintf(stderr, "sqlite: %s: %s\n", g.gl_pathv[i], msg ? msg : "cannot read");
+			sqlite3_free(msg);
+			free(sql);
+			globfree(&g);
+			return -1;
+		}
+		free(sql);
+	}
+	printf("sqlite: applied %zu migrations\n", g.gl_pathc);
+	globfree(&g);
+	return 0;
+}
+
+static bool pg_ok(PGconn *pg, const char *sql, const char *what)
+{
+	PGresult *r = PQexec(pg, sql);
+	ExecStatusType s = PQresultStatus(r);
+	bool ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "postgres: %s: %s", what, PQresultErrorMessage(r));
+	PQclear(r);
+	return ok;
+}
+
+static int apply_pg(PGconn *pg, const char *repo)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/migrations/postgres/001_schema.sql", repo);
+	char *sql = read_file(path);
+	if (sql == NULL)
+		return -1;
+	bool ok = pg_ok(pg, "BEGIN", "BEGIN") && pg_ok(pg, sql, path) && pg_ok(pg, "COMMIT", "COMMIT");
+	free(sql);
+	if (!ok) {
+		pg_ok(pg, "ROLLBACK", "ROLLBACK");
+		return -1;
+	}
+	printf("postgres: applied %s\n", path);
+	return 0;
+}
+
+struct check {
+	const char *name;
+	int failed;
+	char line[4096];
+	size_t len;
+};
+
+static void note(struct check *c, bool fail, const char *fmt, ...)
+{
+	va_list ap;
+	if (c->len < sizeof(c->line)) {
+		va_start(ap, fmt);
+		int n = vsnprintf(c->line + c->len, sizeof(c->line) - c->len, fmt, ap);
+		va_end(ap);
+		if (n > 0)
+			c->len += (size_t)n;
+		if (c->len > sizeof(c->line))
+			c->len = sizeof(c->line);
+	}
+	c->failed += fail;
+}
+
+/* Every $N followed by ::type, the same type at every use of N. */
+static void check_casts(struct check *c, const char *sql)
+{
+	char types[100][40] = { { 0 } };
+
+	for (const char *p = strchr(sql, '$'); p != NULL; p = strchr(p + 1, '$')) {
+		char *end;
+		long n = strtol(p + 1, &end, 10);
+		if (end == p + 1 || n < 1 || n >= 100) {
+			note(c, true, " [stray '$']");
+			continue;
+		}
+		if (strncmp(end, "::", 2) != 0) {
+			note(c, true, " [$%ld used uncast]", n);
+			continue;
+		}
+		const char *t = end + 2;
+		size_t len = 0;
+		/* a type name: words and spaces, as in "double precision" */
+		while (isalpha((unsigned char)t[len]) || t[len] == '_' ||
+		    (t[len] == ' ' && strncmp(t + len + 1, "precision", 9) == 0))
+			len++;
+		char type[40];
+		snprintf(type, sizeof(type), "%.*s", (int)len, t);
+		if (types[n][0] == '\0')
+			snprintf(types[n], sizeof(types[n]), "%s", type);
+		else if (strcmp(types[n], type) != 0)
+			note(c, true, " [$%ld cast to %s and to %s]", n, types[n], type);
+	}
+}
+
+/* SQLite's declared column type against PostgreSQL's, when SQLite knows it. */
+static bool types_match(const char *decl, Oid t)
+{
+	if (decl == NULL)
+		return true;
+	if (strcasecmp(decl, "INTEGER") == 0)
+		return t == OID_INT8 || t == OID_INT4 || t == OID_INT2 || t == OID_BOOL;
+	if (strcasecmp(decl, "TEXT") == 0)
+		return t == OID_TEXT;
+	if (strcasecmp(decl, "REAL") == 0)
+		return t == OID_FLOAT8;
+	if (strcasecmp(decl, "BLOB") == 0)
+		return t == OID_BYTEA;
+	return true;
+}
+
+static bool plain_name(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && *s != '_' && !isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static void check_one(struct check *c, sqlite3 *db, PGconn *pg, int i)
+{
+	const char *lite = store_sql_sqlite[i], *pgsql = store_sql_pg[i];
+	sqlite3_stmt *s = NULL;
+
+	if (c->name == NULL) {
+		note(c, true, " [no name in the checker's table: enum changed?]");
+		c->name = "?";
+	}
+	if (lite == NULL || pgsql == NULL) {
+		note(c, true, " [missing text: sqlite %s, pg %s]", lite ? "yes" : "NO",
+		    pgsql ? "yes" : "NO");
+		return;
+	}
+	if (sqlite3_prepare_v2(db, lite, -1, &s, NULL) != SQLITE_OK) {
+		note(c, true, " [sqlite prepare: %s]", sqlite3_errmsg(db));
+		return;
+	}
+	char pname[16];
+	snprintf(pname, sizeof(pname), "c%d", i);
+	PGresult *r = PQprepare(pg, pname, pgsql, 0, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		note(c, true, " [pg prepare: %s]", PQresultErrorMessage(r));
+		char *nl = strchr(c->line, '\n');
+		if (nl != NULL)
+			*nl = ' ';
+		PQclear(r);
+		sqlite3_finalize(s);
+		return;
+	}
+	PQclear(r);
+	r = PQdescribePrepared(pg, pname);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		note(c, true, " [pg describe: %s]", PQresultErrorMessage(r));
+		PQclear(r);
+		sqlite3_finalize(s);
+		return;
+	}
+	check_casts(c, pgsql);
+
+	int lp = sqlite3_bind_parameter_count(s), pp = PQnparams(r);
+	note(c, lp != pp, " params %d/%d%s", lp, pp, lp != pp ? " [DIFFER]" : "");
+	if (pp > 0)
+		note(c, false, " (");
+	for (int k = 0; k < pp; k++) {
+		Oid t = PQparamtype(r, k);
+		note(c, t == OID_UNKNOWN, "%s$%d %s", k ? " " : "", k + 1, oid_name(t));
+	}
+	if (pp > 0)
+		note(c, false, ")");
+
+	int lc = sqlite3_column_count(s), pc = PQnfields(r);
+	note(c, lc != pc, " cols %d/%d%s", lc, pc, lc != pc ? " [DIFFER]" : "");
+	for (int k = 0; k < lc && k < pc; k++) {
+		const char *ln = sqlite3_column_name(s, k), *pn = PQfname(r, k);
+		if (plain_name(ln) && strcmp(ln, pn) != 0)
+			note(c, true, " [col %d: sqlite %s, pg %s]", k, ln, pn);
+		const char *decl = sqlite3_column_decltype(s, k);
+		Oid t = PQftype(r, k);
+		if (!types_match(decl, t))
+			note(c, true, " [col %d %s: sqlite %s, pg %s]", k, ln, decl, oid_name(t));
+		if (t == OID_NUMERIC)
+			note(c, true, " [col %d %s is numeric: cast it]", k, ln);
+	}
+	PQclear(r);
+	sqlite3_finalize(s);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: %s POSTGRES_URL [REPO_DIR]\n", argv[0]);
+		return 2;
+	}
+	const char *repo = argc > 2 ? argv[2] : ".";
+	sqlite3 *db = NULL;
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK || apply_sqlite(db, repo) < 0)
+		return 2;
+	PGconn *pg = PQconnectdb(argv[1]);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "postgres: connect: %s", PQerrorMessage(pg));
+		return 2;
+	}
+	if (apply_pg(pg, repo) < 0)
+		return 2;
+
+	int passed = 0, failed = 0;
+	for (int i = 0; i < STMT_COUNT; i++) {
+		struct check c = { .name = stmt_names[i] };
+		check_one(&c, db, pg, i);
+		printf("%s %s:%.*s\n", c.failed ? "FAIL" : "ok  ", c.name, (int)c.len, c.line);
+		if (c.failed)
+			failed++;
+		else
+			passed++;
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	PQfinish(pg);
+	sqlite3_close(db);
+	return failed ? 1 : 0;
+}
