@@ -9,7 +9,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         gcc libc6-dev make pkg-config \
-        libmicrohttpd-dev libcjson-dev libsqlite3-dev \
+        libmicrohttpd-dev libcjson-dev libsqlite3-dev libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -17,7 +17,7 @@ RUN make all && make install PREFIX=/usr/local DESTDIR=/out
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libmicrohttpd12 libcjson1 libsqlite3-0 \
+ && apt-get install -y --no-install-recommends libmicrohttpd12 libcjson1 libsqlite3-0 libpq5 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
  && useradd --system --user-group --home-dir /data --shell /usr/sbin/nologin jobd \
  && mkdir /data && chown jobd:jobd /data

@@ -9,7 +9,7 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libmicrohttpd libcjson sqlite3
+PKGS    := libmicrohttpd libcjson sqlite3 libpq
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -31,11 +31,14 @@ SERVER_SRC := \
 SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues.c \
 	server/api_queues.c server/render_control.c server/store_schedules.c \
 	server/schedule.c server/spec_schedule.c server/dispatch_schedules.c server/api_schedules.c
+# PostgreSQL: the second store backend (docs/design/scale-out.md).
+SERVER_SRC += server/store_pg.c server/store_sql_pg.c
 WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/limits.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
 # Migration sets: migrations/<set>/NNN_name.sql, one per database backend,
 # each embedded as store_migrations_<set>[] by build/migrations_<set>.c.
-MIGRATION_SETS := sqlite
+MIGRATION_SETS := sqlite postgres
 MIGRATIONS_sqlite := $(sort $(wildcard migrations/sqlite/*.sql))
+MIGRATIONS_postgres := $(sort $(wildcard migrations/postgres/*.sql))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) \
 	$(patsubst %,$(BUILD)/migrations_%.o,$(MIGRATION_SETS)) $(BUILD)/openapi.o
 MAIN_OBJ := $(BUILD)/server/main.o
@@ -58,6 +61,7 @@ $(BUILD)/%.o: %.c
 
 # One prerequisite line per set; the pattern rule below embeds any of them.
 $(BUILD)/migrations_sqlite.c: $(MIGRATIONS_sqlite)
+$(BUILD)/migrations_postgres.c: $(MIGRATIONS_postgres)
 
 $(BUILD)/migrations_%.c: migrations/embed.sh
 	@mkdir -p $(dir $@)

@@ -5,8 +5,9 @@
 # `make run` and `make test`; set JOBD_DEPS=build to skip the test tools.
 set -eu
 
-build_pkgs="gcc make pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev"
-test_pkgs="libcmocka-dev curl python3 clang valgrind chromium nodejs npm sqlite3"
+build_pkgs="gcc make pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev libpq-dev"
+# postgresql: the throwaway server of the integration-pg suite (tests/pg/).
+test_pkgs="libcmocka-dev curl python3 clang valgrind chromium nodejs npm sqlite3 postgresql"
 pkgs=$build_pkgs
 [ "${JOBD_DEPS:-all}" = build ] || pkgs="$pkgs $test_pkgs"
 

@@ -12,8 +12,8 @@ FUZZ_OUT := build/fuzz
 FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
-	-Iserver $(shell pkg-config --cflags libmicrohttpd libcjson sqlite3 2>/dev/null)
-FUZZ_LIBS := $(shell pkg-config --libs libmicrohttpd libcjson sqlite3 2>/dev/null) -lpthread -lm
+	-Iserver $(shell pkg-config --cflags libmicrohttpd libcjson sqlite3 libpq 2>/dev/null)
+FUZZ_LIBS := $(shell pkg-config --libs libmicrohttpd libcjson sqlite3 libpq 2>/dev/null) -lpthread -lm
 # The top-level Makefile's own lists: every library source, plus what it
 # generates (migrations_<set>.c, openapi.c, ...) as the LIB_OBJ without a source.
 FUZZ_SRC = $(SERVER_SRC) $(WORKER_SRC)

@@ -2,18 +2,21 @@
  * store.c — the backend-neutral half of store.h: picks the driver for a
  * database target, opens and closes connections through it, and runs
  * transactions and savepoints. The SQL of every statement lives in the
- * driver's table (store_sql_sqlite.c); the driver itself (store_sqlite.c)
- * is the only code that calls the database library.
+ * driver's table (store_sql_sqlite.c, store_sql_pg.c); the drivers
+ * (store_sqlite.c, store_pg.c) are the only code that calls a database
+ * library.
  */
 #include "store_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-/* Every target is a SQLite path today; step 4 of docs/design/scale-out.md
- * sends postgres:// and postgresql:// URLs to the PostgreSQL driver. */
+/* postgres:// and postgresql:// URLs go to PostgreSQL, anything else is a
+ * SQLite path. */
 static const struct store_driver *driver_for(const char *target)
 {
-	(void)target;
+	if (strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0)
+		return &store_pg_driver;
 	return &store_sqlite_driver;
 }
 

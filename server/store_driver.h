@@ -5,9 +5,8 @@
  * (store_jobs.c, store_queues.c, …) are written once over the forwarding
  * accessors of store_internal.h and never see the backend's own types.
  *
- * A backend is a driver (store_sqlite.c; later store_pg.c) plus a
- * statement table indexed by enum store_stmt_id (store_sql_sqlite.c; later
- * store_sql_pg.c). Every table keeps the same parameter numbers and result
+ * A backend is a driver (store_sqlite.c, store_pg.c) plus a statement
+ * table indexed by enum store_stmt_id (store_sql_sqlite.c, store_sql_pg.c). Every table keeps the same parameter numbers and result
  * columns per statement, so the query code binds and reads them alike.
  *
  * How to add a statement: add its id below (before STMT_WRITER_ONLY if
@@ -156,7 +155,9 @@ struct store_driver {
 };
 
 extern const struct store_driver store_sqlite_driver;
-/* The SQLite statement table (store_sql_sqlite.c). */
+extern const struct store_driver store_pg_driver;
+/* The statement tables (store_sql_sqlite.c, store_sql_pg.c). */
 extern const char *const store_sql_sqlite[STMT_COUNT];
+extern const char *const store_sql_pg[STMT_COUNT];
 
 #endif
