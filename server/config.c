@@ -28,7 +28,10 @@ struct option_def {
 
 static const struct option_def options[] = {
 	{ "--listen", "JOBD_LISTEN", OPT_LISTEN, "ADDR:PORT to listen on (127.0.0.1:8080)" },
-	{ "--db", "JOBD_DB", OPT_STR, "SQLite database path (./data/jobd.db)" },
+	{ "--db", "JOBD_DB", OPT_STR,
+	    "SQLite path, or postgres://… URL (./data/jobd.db)" },
+	{ "--output-dir", "JOBD_OUTPUT_DIR", OPT_STR,
+	    "job output files (output/ beside the SQLite file; ./data/output)" },
 	{ "--workers", "JOBD_WORKERS", OPT_WORKERS, "worker processes (CPUs this process may use)" },
 	{ "--token", "JOBD_TOKEN", OPT_STR, "bearer token required on /v1 (none)" },
 	{ "--default-timeout", "JOBD_DEFAULT_TIMEOUT", OPT_NUM, "job timeout in seconds (3600)" },
@@ -218,6 +221,8 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 	}
 	if (strcmp(o->flag, "--db") == 0)
 		return copy_str(cfg->db_path, sizeof(cfg->db_path), v, o->flag, err);
+	if (strcmp(o->flag, "--output-dir") == 0)
+		return copy_str(cfg->output_dir, sizeof(cfg->output_dir), v, o->flag, err);
 	if (strcmp(o->flag, "--token") == 0)
 		return copy_str(cfg->token, sizeof(cfg->token), v, o->flag, err);
 	if (strcmp(o->flag, "--web-dir") == 0)
@@ -292,6 +297,13 @@ static int derive_paths(struct config *cfg, char *err)
 		return -1;
 	}
 
+	config_redact_db(cfg->db_path, cfg->db_label, sizeof(cfg->db_label));
+	if (cfg->output_dir[0] != '\0')
+		return 0;
+	if (config_db_is_url(cfg->db_path)) {
+		strcpy(cfg->output_dir, "./data/output");
+		return 0;
+	}
 	const char *slash = strrchr(cfg->db_path, '/');
 	int dir_len = slash == NULL ? 1 : (int)(slash - cfg->db_path);
 	const char *dir = slash == NULL ? "." : cfg->db_path;
@@ -303,6 +315,33 @@ static int derive_paths(struct config *cfg, char *err)
 		return -1;
 	}
 	return 0;
+}
+
+bool config_db_is_url(const char *db)
+{
+	return strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0;
+}
+
+void config_redact_db(const char *db, char *out, size_t cap)
+{
+	const char *scheme_end = strstr(db, "://");
+	const char *at = scheme_end ? strchr(scheme_end + 3, '@') : NULL;
+	const char *colon = at ? memchr(scheme_end + 3, ':', (size_t)(at - scheme_end - 3)) : NULL;
+
+	if (!config_db_is_url(db)) {
+		snprintf(out, cap, "%s", db);
+		return;
+	}
+	if (colon != NULL)
+		snprintf(out, cap, "%.*s:***%s", (int)(colon - db), db, at);
+	else
+		snprintf(out, cap, "%s", db);
+	char *pw = strstr(out, "password=");
+	if (pw != NULL && strlen(out) + 3 < cap) {
+		char *end = pw + 9 + strcspn(pw + 9, "&");
+		memmove(pw + 12, end, strlen(end) + 1);
+		memcpy(pw + 9, "***", 3);
+	}
 }
 
 int config_load(struct config *cfg, int argc, char **argv, char *err)

@@ -18,7 +18,8 @@ struct config {
 	char listen_addr[64];          /* dotted IPv4 or IPv6 literal */
 	int listen_port;
 	char db_path[CONFIG_PATH_MAX];
-	char output_dir[CONFIG_PATH_MAX]; /* <dir of db>/output */
+	char db_label[CONFIG_PATH_MAX]; /* db_path with any password as *** (for logs) */
+	char output_dir[CONFIG_PATH_MAX]; /* --output-dir, or <dir of db>/output */
 	char web_dir[CONFIG_PATH_MAX];
 	char zoneinfo_dir[CONFIG_PATH_MAX]; /* "": /usr/share/zoneinfo (tz_set_dir) */
 	char job_dir[CONFIG_PATH_MAX]; /* default working directory of jobs */
@@ -45,5 +46,9 @@ struct config {
  * --help was printed, or -1 with err set. */
 int config_load(struct config *cfg, int argc, char **argv, char *err);
 void config_usage(const char *prog);
+/* A postgres:// or postgresql:// URL (PostgreSQL) rather than a SQLite path. */
+bool config_db_is_url(const char *db);
+/* db for logs: a URL's password (user:PASS@ or password=PASS) becomes ***. */
+void config_redact_db(const char *db, char *out, size_t cap);
 
 #endif

@@ -10,6 +10,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -53,6 +54,25 @@ static void block_signals(int how)
 		fatal("pthread_sigmask");
 }
 
+/* mkdir -p: --output-dir may name a directory whose parents are new too. */
+static void make_dirs(const char *path)
+{
+	char dir[CONFIG_PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+			fatal("mkdir %s", dir);
+		if (c == '\0')
+			return;
+		*p = c;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -93,8 +113,7 @@ int main(int argc, char **argv)
 
 	if (dispatch_open(&d, &cfg, err) < 0)
 		fatalx("start: %s", err);
-	if (mkdir(cfg.output_dir, 0750) < 0 && errno != EEXIST)
-		fatal("mkdir %s", cfg.output_dir);
+	make_dirs(cfg.output_dir);
 	struct app app = { .cfg = &cfg, .dispatch = d,
 		.readers = store_pool_new(cfg.db_path, READER_CONNECTIONS) };
 	if (app.readers == NULL)
@@ -104,7 +123,7 @@ int main(int argc, char **argv)
 		fatalx("http: %s", err);
 	block_signals(SIG_UNBLOCK);
 	log_info("jobd listening on http://%s:%d — db %s, %d workers (%s), token %s, web %s",
-	    cfg.listen_addr, http_port(http), cfg.db_path, cfg.workers, cfg.workers_source,
+	    cfg.listen_addr, http_port(http), cfg.db_label, cfg.workers, cfg.workers_source,
 	    cfg.token[0] ? "required" : "not required", cfg.web_dir);
 
 	dispatch_run(d);

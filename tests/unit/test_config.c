@@ -171,6 +171,34 @@ static void test_database_in_the_working_directory_keeps_output_beside_it(void *
 	assert_string_equal(cfg->output_dir, "./output");
 }
 
+static void test_output_dir_flag_and_env_override_the_derived_one(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_loads(cfg, ARGS("--db", "/srv/x.db", "--output-dir", "/big/out"));
+	assert_string_equal(cfg->output_dir, "/big/out");
+	setenv("JOBD_OUTPUT_DIR", "/env/out", 1);
+	assert_loads(cfg, NULL);
+	assert_string_equal(cfg->output_dir, "/env/out");
+}
+
+static void test_postgres_url_keeps_output_in_data_and_logs_no_password(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_loads(cfg, ARGS("--db", "postgres://jobd:s3cret@db.example:5432/jobd"));
+	assert_string_equal(cfg->db_path, "postgres://jobd:s3cret@db.example:5432/jobd");
+	assert_string_equal(cfg->db_label, "postgres://jobd:***@db.example:5432/jobd");
+	assert_string_equal(cfg->output_dir, "./data/output");
+	assert_loads(cfg, ARGS("--db", "postgresql:///jobd?host=/run/pg&password=pw&user=u"));
+	assert_string_equal(cfg->db_label, "postgresql:///jobd?host=/run/pg&password=***&user=u");
+	assert_loads(cfg, ARGS("--db", "postgresql://u@/jobd?host=/run/pg"));
+	assert_string_equal(cfg->db_label, "postgresql://u@/jobd?host=/run/pg");
+	/* A SQLite path is shown as it is, even with a colon and an @ in it. */
+	assert_loads(cfg, ARGS("--db", "/srv/a:b@c.db"));
+	assert_string_equal(cfg->db_label, "/srv/a:b@c.db");
+}
+
 /* args must be refused with an error containing want. */
 static void assert_refused(struct config *cfg, const char *const *args, const char *want)
 {
@@ -259,6 +287,8 @@ int main(void)
 		T(test_flag_values_may_follow_an_equals_sign),
 		T(test_ipv6_listen_address_goes_in_brackets),
 		T(test_database_in_the_working_directory_keeps_output_beside_it),
+		T(test_output_dir_flag_and_env_override_the_derived_one),
+		T(test_postgres_url_keeps_output_in_data_and_logs_no_password),
 		T(test_bad_flag_values_are_refused_naming_the_flag),
 		T(test_unknown_flags_and_missing_values_are_refused),
 		T(test_default_timeout_above_the_max_is_refused),
