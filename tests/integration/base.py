@@ -2,15 +2,23 @@
 # class via SERVER_FLAGS, or private ones via self.server()), bounds every
 # test with a timeout, prints the servers' logs when a test fails, and
 # holds the assertions on job and error shapes that many tests share.
+# `sqlite_only` skips a test that means nothing on PostgreSQL (run-pg.sh).
 import re
 import signal
 import sys
 import unittest
 
 import procs
-from harness import Jobd
+from harness import BACKEND, Jobd
 
 RFC3339_MS_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+
+def sqlite_only(why):
+    """Decorator: skip the test when the suite runs on PostgreSQL
+    ($JOBD_TEST_PG), for a test about the SQLite file itself with no
+    PostgreSQL equivalent. `why` completes "SQLite-specific: ..."."""
+    return unittest.skipIf(BACKEND != "sqlite", "SQLite-specific: " + why)
 
 
 class TestTimeout(AssertionError):

@@ -2,7 +2,14 @@
 # database and drives it over HTTP. One Jobd object = one server (and its
 # restarts on the same database). No mocks: everything goes through the
 # binary named by $JOBD_BIN (default <repo>/build/jobd).
+#
+# With $JOBD_TEST_PG set to a PostgreSQL base URL (as printed by
+# tests/pg/pg-server.sh start; tests/integration/run-pg.sh does this) each
+# Jobd gets a fresh database of its own on that server instead of a SQLite
+# file, created at its first start and dropped by close().
+import glob
 import http.client
+import itertools
 import json
 import os
 import re
@@ -12,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 import procs
 
@@ -20,12 +28,60 @@ BIN = os.environ.get("JOBD_BIN") or os.path.join(REPO, "build", "jobd")
 FINAL = ("succeeded", "failed", "timed_out", "canceled")
 START_TIMEOUT = 15.0
 POLL = 0.02
+PG_BASE = os.environ.get("JOBD_TEST_PG") or None
+BACKEND = "postgres" if PG_BASE else "sqlite"
+_pg_counter = itertools.count(1)
 
 
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def pg_url(dbname, base=None, password=None, host=None):
+    """The base URL ($JOBD_TEST_PG) with its database replaced, and its
+    password, or its host (the ?host= socket directory), when given."""
+    parts = urllib.parse.urlsplit(base or PG_BASE)
+    netloc, query = parts.netloc, parts.query
+    if password is not None:
+        user, _, hostport = netloc.rpartition("@")
+        netloc = "%s:%s@%s" % (user.split(":", 1)[0], urllib.parse.quote(password, safe=""),
+                               hostport)
+    if host is not None:
+        params = [(k, host if k == "host" else v)
+                  for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True)]
+        query = urllib.parse.urlencode(params, safe="/")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, "/" + dbname, query, parts.fragment))
+
+
+def redact_db(db):
+    """`db` as the server logs it: a URL's password (user:PASS@) as ***."""
+    m = re.match(r"^(postgres(?:ql)?://[^/@:]*):[^/@]*@", db)
+    return db if m is None else m.group(1) + ":***@" + db[m.end():]
+
+
+def _psql_bin():
+    found = shutil.which("psql")
+    if found:
+        return found
+    newest = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"),
+                    key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    if not newest:
+        raise RuntimeError("JOBD_TEST_PG is set but psql is not installed "
+                           "(Debian: postgresql-client)")
+    return newest[-1]
+
+
+def psql(sql, url=None, check=True):
+    """Run one SQL command with the psql CLI on `url` (default: the base
+    URL); returns its unaligned, tuples-only output, stripped."""
+    p = subprocess.run([_psql_bin(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                        "-d", url or PG_BASE, "-c", sql],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    if check and p.returncode != 0:
+        raise RuntimeError("psql %r failed (%s): %s" % (sql, p.returncode, p.stderr.strip()))
+    return p.stdout.strip()
 
 
 def _clean_env(extra):
@@ -39,7 +95,15 @@ class Jobd:
     extra environment (JOBD_* from the test's own environment is dropped),
     `token` is sent as a bearer token on every request unless overridden.
     With `via_env` the address and database go in JOBD_LISTEN and JOBD_DB
-    instead of --listen and --db."""
+    (and JOBD_OUTPUT_DIR) instead of --listen and --db (and --output-dir).
+
+    `db` is what the server gets as its database: the SQLite file
+    <tmp>/data/jobd.db, or with $JOBD_TEST_PG the URL of this object's own
+    PostgreSQL database (`db_url`, None on SQLite; a test may set `db` to
+    another spelling of it, e.g. with a password, before start()).
+    `output_dir` is where job output files go: <tmp>/data/output either way
+    (SQLite's default beside the file; passed as --output-dir on PostgreSQL).
+    `backend` is "sqlite" or "postgres"."""
 
     def __init__(self, flags=(), env=None, token=None, via_env=False, prefix=()):
         self.flags = list(flags)
@@ -48,14 +112,63 @@ class Jobd:
         self.token = token
         self.via_env = via_env
         self.tmp = tempfile.mkdtemp(prefix="jobd-it-")
-        self.db = os.path.join(self.tmp, "data", "jobd.db")
+        self.backend = BACKEND
+        self.output_dir = os.path.join(self.tmp, "data", "output")
+        self.db_url = None
+        self.db_name = None
+        self._db_created = False
+        if self.backend == "postgres":
+            self.db_name = "jobd_it_%d_%d" % (os.getpid(), next(_pg_counter))
+            self.db_url = pg_url(self.db_name)
+            self.db = self.db_url
+        else:
+            self.db = os.path.join(self.tmp, "data", "jobd.db")
         self.job_dir = os.path.join(self.tmp, "jobdir")
-        os.makedirs(os.path.dirname(self.db))
+        os.makedirs(os.path.join(self.tmp, "data"))
         os.makedirs(self.job_dir)
         self.log_path = os.path.join(self.tmp, "jobd.log")
         self.proc = None
         self.sessions = []
         self.port = None
+
+    # --- database ----------------------------------------------------------
+    def ensure_db(self):
+        """On PostgreSQL, create this object's database unless done already
+        (restarts reuse it)."""
+        if self.backend == "postgres" and not self._db_created:
+            psql("CREATE DATABASE %s" % self.db_name)
+            self._db_created = True
+
+    def db_args(self):
+        """The database flags a server on this object's data is started with:
+        ["--db", db] (+ ["--output-dir", output_dir] on PostgreSQL). Creates
+        the PostgreSQL database when needed."""
+        self.ensure_db()
+        args = ["--db", self.db]
+        if self.backend == "postgres":
+            args += ["--output-dir", self.output_dir]
+        return args
+
+    def db_env(self):
+        """db_args() as the environment twins JOBD_DB (+ JOBD_OUTPUT_DIR)."""
+        self.ensure_db()
+        env = {"JOBD_DB": self.db}
+        if self.backend == "postgres":
+            env["JOBD_OUTPUT_DIR"] = self.output_dir
+        return env
+
+    def psql(self, sql):
+        """Run SQL in this server's PostgreSQL database (see psql())."""
+        assert self.backend == "postgres", "psql() on a %s server" % self.backend
+        return psql(sql, self.db_url)
+
+    def _drop_db(self):
+        if self._db_created:
+            self._db_created = False
+            try:
+                psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db_name, check=False)
+            except (OSError, subprocess.SubprocessError, RuntimeError):
+                pass
 
     # --- lifecycle -------------------------------------------------------
     def start(self):
@@ -69,9 +182,9 @@ class Jobd:
             cmd = self.prefix + [BIN, "--log-level", "debug"] + self.flags
             env = dict(self.env)
             if self.via_env:
-                env.update(JOBD_LISTEN=addr, JOBD_DB=self.db)
+                env.update(self.db_env(), JOBD_LISTEN=addr)
             else:
-                cmd += ["--db", self.db, "--listen", addr]
+                cmd += self.db_args() + ["--listen", addr]
             with open(self.log_path, "ab") as log:
                 log.write(("\n=== start: %s\n" % " ".join(cmd)).encode())
                 log.flush()
@@ -130,7 +243,8 @@ class Jobd:
 
     def close(self):
         """Kill the server and everything left in its sessions, remove the
-        temporary directory; the log tail stays readable via log_tail()."""
+        temporary directory (and drop the PostgreSQL database); the log tail
+        stays readable via log_tail()."""
         self._final_tail = self.log_tail()
         if self.proc is not None and self.proc.poll() is None:
             try:
@@ -140,6 +254,7 @@ class Jobd:
             self.proc.wait(10)
         for sid in self.sessions:
             procs.kill_all(procs.pids_in_session(sid))
+        self._drop_db()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def log_tail(self, lines=150):

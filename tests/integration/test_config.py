@@ -14,7 +14,12 @@ class TestConfiguration(JobdTestCase):
                                "JOBD_MAX_BODY": "2048", "JOBD_DEFAULT_TIMEOUT": "7",
                                "JOBD_MAX_TIMEOUT": "60", "JOBD_OUTPUT_LIMIT": "10"},
                           token="envtok", via_env=True)
-        self.assertTrue(os.path.exists(srv.db), "JOBD_DB not used")
+        if srv.backend == "postgres":
+            tables = srv.psql("SELECT count(*) FROM pg_tables WHERE schemaname"
+                              " NOT IN ('pg_catalog', 'information_schema')")
+            self.assertGreater(int(tables), 0, "JOBD_DB not used: no tables in %s" % srv.db)
+        else:
+            self.assertTrue(os.path.exists(srv.db), "JOBD_DB not used")
         self.assertEqual(srv.workers()["size"], 3)
         self.assertEqual(srv.request("GET", "/v1/jobs", token=None)[0], 401)
         job = srv.submit({"command": ["true"]})
@@ -28,6 +33,10 @@ class TestConfiguration(JobdTestCase):
         job = self.run_job({"command": "echo 0123456789abcdef"}, srv)
         self.assertEqual(srv.output(job["id"]), "0123456789")
         self.assertEqual(job["stdout_bytes"], 17)
+        # SQLite: output/ beside JOBD_DB's file; PostgreSQL: JOBD_OUTPUT_DIR.
+        files = [f for _, _, names in os.walk(srv.output_dir) for f in names]
+        self.assertIn("%d.stdout" % job["id"], files,
+                      "job output not under %s" % srv.output_dir)
 
     def test_flags_win_over_env_twins(self):
         srv = self.server("--workers", "2", "--token", "flagtok",
@@ -83,10 +92,10 @@ class TestConfiguration(JobdTestCase):
                  (["--no-such-flag"], "no-such-flag")]
         for flags, word in cases:
             with self.subTest(flags=flags):
-                db = os.path.join(self.server(start=False).tmp, "data", "x.db")
-                args = [BIN, "--listen", port, "--db", db] + flags
+                db = self.server(start=False).db_args()  # SQLite path or PostgreSQL URL
+                args = [BIN, "--listen", port] + db + flags
                 if flags[0] == "--listen":
-                    args = [BIN, "--db", db] + flags
+                    args = [BIN] + db + flags
                 p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True,
                                    timeout=10, text=True)
                 self.assertNotEqual(p.returncode, 0, p.stderr)

@@ -5,10 +5,9 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 
 from base import JobdTestCase, RFC3339_MS_UTC
-from harness import BIN, _clean_env
+from harness import BIN, _clean_env, pg_url, redact_db
 
 
 def run_lines(srv):
@@ -32,11 +31,16 @@ class TestLogs(JobdTestCase):
     SERVER_FLAGS = ["--workers", "2"]  # the harness runs it at --log-level debug
 
     def test_start_logs_a_summary_with_address_database_and_workers(self):
-        srv = self.server("--workers", "3", "--log-level", "info")
+        srv = self.server("--workers", "3", "--log-level", "info", start=False)
+        if srv.backend == "postgres":  # trust auth: the password is not checked
+            srv.db = pg_url(srv.db_name, password="jobd-secret-pw")
+        srv.start()
         line = wait_logged(srv, r"listening")
         self.assertRegex(line, r"^info ")
         self.assertIn("127.0.0.1:%d" % srv.port, line)
-        self.assertIn(srv.db, line)
+        # The SQLite path, or the PostgreSQL URL with its password as ***.
+        self.assertIn(redact_db(srv.db), line)
+        self.assertNotIn("jobd-secret-pw", "\n".join(run_lines(srv)))
         self.assertRegex(line, r"\b3 workers\b")
 
     def test_debug_level_logs_each_request_with_method_path_and_status(self):
@@ -94,13 +98,13 @@ class TestLogs(JobdTestCase):
         self.assertLessEqual({"debug", "info"}, levels)
         self.assertTrue(any("listening" in json.loads(l)["msg"] for l in lines))
 
-    def start_fails(self, *flags):
-        """Run jobd with `flags` that must stop it at start: (status, stderr)."""
-        tmp = tempfile.mkdtemp(prefix="jobd-it-")
-        self.addCleanup(lambda: subprocess.run(["rm", "-rf", tmp]))
-        cmd = [BIN, "--db", os.path.join(tmp, "jobd.db"), "--listen", "127.0.0.1:0"]
+    def start_fails(self, *flags, db=None):
+        """Run jobd with `flags` that must stop it at start: (status, stderr).
+        `db` replaces the database flags of a fresh server's data."""
+        srv = self.server(start=False)
+        cmd = [BIN] + (db or srv.db_args()) + ["--listen", "127.0.0.1:0"]
         p = subprocess.run(cmd + list(flags), capture_output=True, text=True, timeout=10,
-                           cwd=tmp, env=_clean_env({}), stdin=subprocess.DEVNULL)
+                           cwd=srv.tmp, env=_clean_env({}), stdin=subprocess.DEVNULL)
         return p.returncode, p.stderr
 
     def test_bad_logging_flags_exit_non_zero_naming_the_flag(self):
@@ -114,7 +118,14 @@ class TestLogs(JobdTestCase):
 
     def test_an_unusable_database_directory_exits_non_zero_naming_it(self):
         path = "/proc/jobd-no-such-dir/jobd.db"
-        rc, err = self.start_fails("--db", path)
+        db = ["--db", path]
+        srv = self.server(start=False)
+        if srv.backend == "postgres":  # no server socket in that directory
+            db = ["--db", pg_url(srv.db_name, password="jobd-secret-pw",
+                                 host=os.path.dirname(path)),
+                  "--output-dir", srv.output_dir]
+        rc, err = self.start_fails(db=db)
         self.assertNotEqual(rc, 0, err)
         self.assertIn(os.path.dirname(path), err)
         self.assertRegex(err, r"(?m)^fatal ")
+        self.assertNotIn("jobd-secret-pw", err)
