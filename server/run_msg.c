@@ -37,19 +37,24 @@ static char **command_argv(const char *command, cJSON **tree)
 	return argv;
 }
 
-/* "K=V" strings from the stored env object. */
-static char **command_env(const char *env, cJSON **tree)
+/* "K=V" strings: JOBD_JOB_ID and JOBD_ATTEMPT (so a job can tell its
+ * attempts apart, as GNU parallel's $PARALLEL_SEQ), then the stored env
+ * object without any entry of those two names: jobd's values are the truth. */
+static char **command_env(const struct job *job, cJSON **tree)
 {
-	cJSON *e = cJSON_Parse(env ? env : "{}");
+	cJSON *e = cJSON_Parse(job->env ? job->env : "{}");
 	int n = cJSON_IsObject(e) ? cJSON_GetArraySize(e) : 0;
-	char **envp = calloc((size_t)n + 1, sizeof(char *));
+	char **envp = calloc((size_t)n + 3, sizeof(char *));
 
 	*tree = e;
-	if (envp == NULL)
-		return NULL;
-	n = 0;
+	if (envp == NULL || (envp[0] = malloc(48)) == NULL || (envp[1] = malloc(32)) == NULL)
+		return envp;
+	snprintf(envp[0], 48, "JOBD_JOB_ID=%lld", (long long)job->id);
+	snprintf(envp[1], 32, "JOBD_ATTEMPT=%d", job->attempts);
+	n = 2;
 	for (cJSON *it = e ? e->child : NULL; it != NULL; it = it->next) {
-		if (!cJSON_IsString(it))
+		if (!cJSON_IsString(it) || strcmp(it->string, "JOBD_JOB_ID") == 0 ||
+		    strcmp(it->string, "JOBD_ATTEMPT") == 0)
 			continue;
 		size_t len = strlen(it->string) + strlen(it->valuestring) + 2;
 		if ((envp[n] = malloc(len)) == NULL)
@@ -63,7 +68,7 @@ void *run_msg_build(const struct job *job, const char *default_cwd, size_t *len,
 {
 	cJSON *cmd_tree = NULL, *env_tree = NULL;
 	char **argv = command_argv(job->command, &cmd_tree);
-	char **envp = command_env(job->env, &env_tree);
+	char **envp = command_env(job, &env_tree);
 	struct proto_run fixed = {
 		.timeout_ms = (int64_t)(job->timeout_s * 1000.0 + 0.5),
 		.attempt = (uint32_t)job->attempts,
@@ -77,7 +82,7 @@ void *run_msg_build(const struct job *job, const char *default_cwd, size_t *len,
 
 	if (fixed.timeout_ms < 1)
 		fixed.timeout_ms = 1;
-	if (argv == NULL || envp == NULL)
+	if (argv == NULL || envp == NULL || envp[0] == NULL || envp[1] == NULL)
 		err_set(err, "job %lld: stored command or env is unreadable", (long long)job->id);
 	else if ((payload = proto_run_build(&fixed, argv, envp, job->cwd ? job->cwd : default_cwd,
 		      job->stdin_data, len)) == NULL)

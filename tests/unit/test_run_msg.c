@@ -56,7 +56,7 @@ static void test_array_command_is_the_argv(void **state)
 	assert_string_equal(d.v.argv[2], "a b");
 	assert_string_equal(d.v.argv[3], "");
 	assert_null(d.v.argv[4]);
-	assert_int_equal(d.v.fixed.envc, 0);
+	assert_int_equal(d.v.fixed.envc, 2); /* JOBD_JOB_ID, JOBD_ATTEMPT */
 	done(&d);
 }
 
@@ -81,11 +81,29 @@ static void test_env_becomes_key_equals_value_strings(void **state)
 	(void)state;
 
 	build(&j, &d);
+	assert_int_equal(d.v.fixed.envc, 5);
+	assert_string_equal(d.v.envp[2], "A=1");
+	assert_string_equal(d.v.envp[3], "PATH=/x:/y");
+	assert_string_equal(d.v.envp[4], "EMPTY=");
+	assert_null(d.v.envp[5]);
+	done(&d);
+}
+
+/* Every job knows which job and which attempt it is; its own env cannot
+ * pretend otherwise. */
+static void test_job_id_and_attempt_come_first_and_cannot_be_overridden(void **state)
+{
+	struct job j = claimed("[\"env\"]", "{\"JOBD_ATTEMPT\":\"9\",\"B\":\"2\"}");
+	struct decoded d;
+	(void)state;
+
+	j.id = 4242;
+	j.attempts = 3;
+	build(&j, &d);
 	assert_int_equal(d.v.fixed.envc, 3);
-	assert_string_equal(d.v.envp[0], "A=1");
-	assert_string_equal(d.v.envp[1], "PATH=/x:/y");
-	assert_string_equal(d.v.envp[2], "EMPTY=");
-	assert_null(d.v.envp[3]);
+	assert_string_equal(d.v.envp[0], "JOBD_JOB_ID=4242");
+	assert_string_equal(d.v.envp[1], "JOBD_ATTEMPT=3");
+	assert_string_equal(d.v.envp[2], "B=2");
 	done(&d);
 }
 
@@ -178,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_array_command_is_the_argv),
 		cmocka_unit_test(test_string_command_runs_through_sh_c),
 		cmocka_unit_test(test_env_becomes_key_equals_value_strings),
+		cmocka_unit_test(test_job_id_and_attempt_come_first_and_cannot_be_overridden),
 		cmocka_unit_test(test_cwd_is_the_jobs_own_or_the_default),
 		cmocka_unit_test(test_stdin_timeout_and_attempt_are_carried),
 		cmocka_unit_test(test_tiny_timeout_rounds_up_to_one_millisecond),
