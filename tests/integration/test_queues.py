@@ -98,9 +98,12 @@ class TestQueues(JobdTestCase):
     def test_inside_a_queue_priority_comes_first_then_fifo(self):
         srv = self.server("--workers", "1")
         srv.expect(200, "PUT", "/v1/queues/ordered", body={"paused": True})
-        low = srv.submit({"command": ["true"], "queue": "ordered", "priority": 0})
-        high1 = srv.submit({"command": ["true"], "queue": "ordered", "priority": 5})
-        high2 = srv.submit({"command": ["true"], "queue": "ordered", "priority": 5})
+        # 20 ms each: started_at has millisecond precision, so `true`s
+        # could share one and their order would not show.
+        cmd = ["sleep", "0.02"]
+        low = srv.submit({"command": cmd, "queue": "ordered", "priority": 0})
+        high1 = srv.submit({"command": cmd, "queue": "ordered", "priority": 5})
+        high2 = srv.submit({"command": cmd, "queue": "ordered", "priority": 5})
         srv.expect(200, "PUT", "/v1/queues/ordered", body={"paused": False})
         done = [srv.wait_for(j["id"], FINAL, 10) for j in (low, high1, high2)]
         order = [j["id"] for j in sorted(done, key=lambda j: j["started_at"])]
