@@ -3,7 +3,9 @@
  * as text/plain, up to --output-limit, with X-Jobd-Truncated: true when the
  * job wrote more. Works while the job runs (the worker appends to the file).
  * Output that --max-output-disk deleted is 410 output_purged: the job is
- * still there, its output never will be again.
+ * still there, its output never will be again. In a cluster, a job run by
+ * another node is served from the copy its node kept in the database when
+ * the job ended (empty until then).
  */
 #include "api.h"
 
@@ -17,6 +19,7 @@
 #include "../worker/capture.h"
 #include "api_common.h"
 #include "store_jobs.h"
+#include "store_nodes.h"
 #include "store_retention.h"
 
 /* Asked after reading the file: retention marks a job's output purged
@@ -43,6 +46,43 @@ static int output_gone(struct http_req *req, struct http_resp *r)
 	return found != 1 || purged;
 }
 
+static void answer(struct http_resp *r, char *buf, size_t len, bool cut)
+{
+	r->status = 200;
+	r->body = buf;
+	r->len = len;
+	r->content_type = "text/plain; charset=utf-8";
+	http_header(r, "X-Jobd-Truncated", "%s", cut ? "true" : "false");
+	http_header(r, "Cache-Control", "no-store");
+}
+
+/* A job another node ran: its output as that node kept it in the database. */
+static void serve_from_db(struct http_req *req, struct http_resp *r, enum capture_stream which,
+    int64_t total)
+{
+	char err[ERR_LEN], *buf;
+	size_t len;
+	struct store *st = api_reader(req, r);
+
+	if (st == NULL)
+		return;
+	int rc = store_output_get(st, req->id, which == CAPTURE_STDOUT ? 1 : 2, &buf, &len, err);
+	api_reader_done(req, st);
+	if (rc < 0) {
+		http_internal(r, err);
+		return;
+	}
+	if (rc == 0 && (buf = malloc(1)) == NULL) {
+		http_internal(r, "out of memory");
+		return;
+	}
+	if (output_gone(req, r)) {
+		free(buf);
+		return;
+	}
+	answer(r, buf, len, total > req->app->cfg->output_limit);
+}
+
 static void serve_stream(struct http_req *req, struct http_resp *r, enum capture_stream which)
 {
 	const struct config *cfg = req->app->cfg;
@@ -52,7 +92,12 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 	if (!api_load_job(req, r, &job))
 		return;
 	int64_t total = which == CAPTURE_STDOUT ? job.stdout_bytes : job.stderr_bytes;
+	int64_t node = job.node_id, self = dispatch_node_id(req->app->dispatch);
 	job_free(&job);
+	if (node != 0 && node != self) {
+		serve_from_db(req, r, which, total);
+		return;
+	}
 
 	capture_path(path, sizeof(path), cfg->output_dir, req->id, which);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -88,13 +133,7 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 		free(buf);
 		return;
 	}
-	r->status = 200;
-	r->body = buf;
-	r->len = (size_t)got;
-	r->content_type = "text/plain; charset=utf-8";
-	bool cut = total > cfg->output_limit || (total < 0 && got >= cfg->output_limit);
-	http_header(r, "X-Jobd-Truncated", "%s", cut ? "true" : "false");
-	http_header(r, "Cache-Control", "no-store");
+	answer(r, buf, (size_t)got, total > cfg->output_limit || (total < 0 && got >= cfg->output_limit));
 }
 
 void api_job_stdout(struct http_req *req, struct http_resp *r)

@@ -30,6 +30,10 @@ static const struct option_def options[] = {
 	{ "--listen", "JOBD_LISTEN", OPT_LISTEN, "ADDR:PORT to listen on (127.0.0.1:8080)" },
 	{ "--db", "JOBD_DB", OPT_STR,
 	    "SQLite path, or postgres://… URL (./data/jobd.db)" },
+	{ "--node-name", "JOBD_NODE_NAME", OPT_STR,
+	    "this node's name in a cluster (PostgreSQL) (the host name)" },
+	{ "--lease", "JOBD_LEASE", OPT_NUM,
+	    "seconds without a heartbeat before other nodes take a node's jobs (30)" },
 	{ "--output-dir", "JOBD_OUTPUT_DIR", OPT_STR,
 	    "job output files (output/ beside the SQLite file; ./data/output)" },
 	{ "--workers", "JOBD_WORKERS", OPT_WORKERS, "worker processes (CPUs this process may use)" },
@@ -166,6 +170,8 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 			cfg->max_timeout_s = d;
 		else if (strcmp(o->flag, "--kill-grace") == 0)
 			cfg->kill_grace_s = d;
+		else if (strcmp(o->flag, "--lease") == 0)
+			cfg->lease_s = d;
 		else
 			cfg->shutdown_grace_s = d;
 		return 0;
@@ -221,6 +227,14 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 	}
 	if (strcmp(o->flag, "--db") == 0)
 		return copy_str(cfg->db_path, sizeof(cfg->db_path), v, o->flag, err);
+	if (strcmp(o->flag, "--node-name") == 0) {
+		if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")] !=
+			'\0' || strlen(v) > 64) {
+			err_set(err, "%s %s: want 1 to 64 of A-Z a-z 0-9 . _ : -", o->flag, v);
+			return -1;
+		}
+		return copy_str(cfg->node_name, sizeof(cfg->node_name), v, o->flag, err);
+	}
 	if (strcmp(o->flag, "--output-dir") == 0)
 		return copy_str(cfg->output_dir, sizeof(cfg->output_dir), v, o->flag, err);
 	if (strcmp(o->flag, "--token") == 0)
@@ -247,6 +261,7 @@ static void set_defaults(struct config *cfg)
 	cfg->max_timeout_s = 86400;
 	cfg->kill_grace_s = 5;
 	cfg->shutdown_grace_s = 10;
+	cfg->lease_s = 30;
 	cfg->output_limit = 1048576;
 	cfg->max_body = 16777216;
 	cfg->max_queued = 1000000;
@@ -376,6 +391,10 @@ int config_load(struct config *cfg, int argc, char **argv, char *err)
 		}
 		if (apply(cfg, o, v, "flag", err) < 0)
 			return -1;
+	}
+	if (cfg->lease_s > 86400) {
+		err_set(err, "--lease %g: want at most 86400 s", cfg->lease_s);
+		return -1;
 	}
 	if (cfg->default_timeout_s > cfg->max_timeout_s) {
 		err_set(err, "default timeout %g s exceeds max timeout %g s",

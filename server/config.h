@@ -30,6 +30,8 @@ struct config {
 	double max_timeout_s;
 	double kill_grace_s;
 	double shutdown_grace_s;
+	double lease_s;                /* --lease: a cluster node's heartbeat lease */
+	char node_name[72];            /* --node-name; "": <hostname>:<port> */
 	int64_t output_limit;
 	int64_t max_body;
 	int64_t max_queued;

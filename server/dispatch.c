@@ -95,7 +95,8 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 		goto fail;
 	}
 	if (store_open(&d->store, cfg->db_path, STORE_WRITER, err) < 0 ||
-	    recover_and_count(d, err) < 0 || dispatch_queues_load(d, err) < 0)
+	    dispatch_cluster_open(d, err) < 0 || recover_and_count(d, err) < 0 ||
+	    dispatch_queues_load(d, err) < 0)
 		goto fail;
 	if (dispatch_retention_open(d, err) < 0)
 		goto fail;
@@ -115,6 +116,7 @@ void dispatch_free(struct dispatch *d)
 	if (d->pool != NULL)
 		pool_stop(d->pool, POOL_STOP_WAIT_MS);
 	dispatch_retention_close(d);
+	free(d->cluster); /* when open failed; dispatch_cluster_close otherwise */
 	store_close(d->store);
 	if (d->cmd_fd >= 0)
 		close(d->cmd_fd);
@@ -236,6 +238,9 @@ static int poll_timeout_ms(struct dispatch *d)
 		next = d->retry_at;
 	if (d->flush_at && (next == 0 || d->flush_at < next))
 		next = d->flush_at;
+	int64_t cluster = dispatch_cluster_due(d);
+	if (cluster && (next == 0 || cluster < next))
+		next = cluster;
 	int64_t retention = dispatch_retention_due(d);
 	if (retention && (next == 0 || retention < next))
 		next = retention;
@@ -268,21 +273,25 @@ static void finish_shutdown(struct dispatch *d)
 	    store_commit(d->store, err) < 0) {
 		store_rollback(d->store);
 		log_warnx("dispatch: recording interrupted jobs: %s (the next start will)", err);
+		dispatch_cluster_close(d);
 		return;
 	}
+	dispatch_cluster_close(d);
 	log_info("dispatch: stopped; %d interrupted job(s) requeued, %d failed", requeued, failed);
 }
 
 int dispatch_run(struct dispatch *d)
 {
-	struct pollfd fds[2 + 1024];
+	struct pollfd fds[3 + 1024];
 
 	while (!(d->stopping && (pool_busy_count(d->pool) == 0 ||
 				    clock_mono_us() >= d->drain_deadline))) {
 		fds[0] = (struct pollfd){ signal_pipe[0], POLLIN, 0 };
 		fds[1] = (struct pollfd){ d->cmd_fd, POLLIN, 0 };
-		int nw = pool_pollfds(d->pool, fds + 2, 1024);
-		if (poll(fds, (nfds_t)(2 + nw), poll_timeout_ms(d)) < 0 && errno != EINTR) {
+		/* The database's notifications (a cluster); fd -1 is skipped by poll. */
+		fds[2] = (struct pollfd){ dispatch_cluster_fd(d), POLLIN, 0 };
+		int nw = pool_pollfds(d->pool, fds + 3, 1024);
+		if (poll(fds, (nfds_t)(3 + nw), poll_timeout_ms(d)) < 0 && errno != EINTR) {
 			log_warn("dispatch: poll");
 			continue;
 		}
@@ -293,8 +302,11 @@ int dispatch_run(struct dispatch *d)
 			if (read(d->cmd_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				log_warn("dispatch: eventfd read");
 		}
-		pool_handle(d->pool, fds + 2, nw);
+		if (fds[2].revents)
+			dispatch_cluster_readable(d);
+		pool_handle(d->pool, fds + 3, nw);
 		pool_tick(d->pool);
+		dispatch_cluster_tick(d);
 		if (d->retry_at && clock_mono_us() >= d->retry_at)
 			d->retry_at = 0;
 		if (d->retry_at == 0)

@@ -92,6 +92,8 @@ void dispatch_submit(struct dispatch *d, struct cmd *c);
 bool dispatch_accepting(const struct dispatch *d);
 void dispatch_stats(struct dispatch *d, struct stats_info *s);
 int dispatch_workers(struct dispatch *d, struct worker_info *out, int max);
+/* This node's id in a cluster (PostgreSQL); 0 on SQLite. */
+int64_t dispatch_node_id(struct dispatch *d);
 const struct config *dispatch_config(const struct dispatch *d);
 
 #endif

@@ -30,7 +30,7 @@ static void apply_effects(struct dispatch *d, struct turn *t, const struct dep_e
 	for (size_t i = 0; i < fx->n_updated; i++)
 		dispatch_note_change(d, fx->updated[i]);
 	if (fx->ready > 0)
-		d->ready_empty = false;
+		dispatch_runnable(d);
 }
 
 int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_state state)
@@ -143,7 +143,7 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 		if (c->specs[i].run_at_us > t->now)
 			dispatch_note_wait(d, c->specs[i].run_at_us);
 		else
-			d->ready_empty = false;
+			dispatch_runnable(d);
 	}
 	t->counts[JOB_QUEUED] += (int64_t)c->n_specs;
 	t->submitted += (int64_t)c->n_specs;
@@ -168,8 +168,13 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 	if (job_state_is_final(c->job.state))
 		return CMD_CONFLICT;
 	if (c->job.state == JOB_QUEUED) {
-		if (store_job_cancel_queued(d->store, c->job_id, t->now, t->err) != 1)
+		int changed = store_job_cancel_queued(d->store, c->job_id, t->now, t->err);
+		if (changed < 0)
 			return CMD_FAILED;
+		if (changed == 0) { /* another node claimed it since: cancel it running */
+			job_free(&c->job);
+			return cancel_one(d, t, c);
+		}
 		dispatch_move_state(t, JOB_QUEUED, JOB_CANCELED);
 		log_info("job %lld canceled before it started", (long long)c->job_id);
 		metrics_count_finished(JOB_CANCELED);

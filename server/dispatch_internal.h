@@ -46,6 +46,8 @@ struct dispatch {
 	int64_t wake_wall;       /* earliest delayed job's time (wall µs), 0 if none */
 	bool wake_dirty;         /* wake_wall must be read again after the commit */
 	bool ready_empty;        /* no runnable queued job until something changes */
+	bool notify_ready;       /* this turn made jobs runnable (other nodes may claim) */
+	struct cluster *cluster; /* dispatch_cluster.c; NULL on SQLite */
 	struct retention *retention; /* dispatch_retention.c */
 
 	/* Guarded by mu: the command queue and the figures HTTP threads read. */
@@ -97,6 +99,7 @@ int dispatch_grow(void **arr, size_t *cap, size_t n, size_t elem);
 /* Renders job id for /v1/events after the commit (only while someone listens). */
 void dispatch_note_change(struct dispatch *d, int64_t id);
 void dispatch_move_state(struct turn *t, enum job_state from, enum job_state to);
+void dispatch_runnable(struct dispatch *d);
 /* A job will wait until wall_us: the timer may have to fire sooner. */
 void dispatch_note_wait(struct dispatch *d, int64_t wall_us);
 void dispatch_drop_events(struct dispatch *d, size_t keep);
@@ -125,6 +128,23 @@ int dispatch_schedules_fire(struct dispatch *d, struct turn *t); /* the due ones
 enum cmd_status dispatch_schedule_command(struct dispatch *d, struct turn *t, struct cmd *c);
 /* wake_wall = the earliest delayed job or schedule firing (0: none). */
 int dispatch_next_wake(struct dispatch *d, char *err);
+
+/* A cluster node (dispatch_cluster.c): all no-ops when d->cluster is NULL. */
+int dispatch_cluster_open(struct dispatch *d, char *err);   /* before recovery */
+void dispatch_cluster_close(struct dispatch *d);            /* after the last jobs */
+int dispatch_cluster_fd(struct dispatch *d);                /* poll it; -1: none */
+void dispatch_cluster_readable(struct dispatch *d);         /* notifications */
+int64_t dispatch_cluster_due(struct dispatch *d);           /* monotonic µs; 0: none */
+void dispatch_cluster_tick(struct dispatch *d);             /* heartbeat when due */
+/* Inside the turn's transaction, before COMMIT: wake-ups for other nodes. */
+int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t);
+/* A finished job's output files into the database, for every node to serve. */
+int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, int64_t job_id);
+/* A worker's report for a job another node now owns: to be ignored. */
+bool dispatch_cluster_fenced(struct dispatch *d, const struct job *job);
+/* 1: limited queue qi has no room for one more job (or another node is
+ * claiming from it), 0: room, -1 error. */
+int dispatch_cluster_queue_full(struct dispatch *d, struct turn *t, int qi);
 
 void dispatch_add_report(struct dispatch *d, const struct report *r);
 /* One transaction: reports, commands, claims; then answers and RUNs. */

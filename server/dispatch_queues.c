@@ -117,8 +117,17 @@ int dispatch_queue_pick(struct dispatch *d, struct turn *t, int64_t *id, int *qi
 		const struct queue_info *q = &d->queues[i];
 		int64_t head;
 		int prio;
-		if (q->paused || (q->concurrency > 0 && running_in(d, i) >= q->concurrency))
+		if (q->paused)
 			continue;
+		if (q->concurrency > 0) {
+			/* A cluster counts every node's jobs, the slot map only ours. */
+			int full = d->cluster ? dispatch_cluster_queue_full(d, t, i)
+					      : running_in(d, i) >= q->concurrency;
+			if (full < 0)
+				return -1;
+			if (full)
+				continue;
+		}
 		int r = store_queue_head(d->store, q->name, &head, &prio, t->err);
 		if (r < 0)
 			return -1;
@@ -147,7 +156,7 @@ void dispatch_queue_released(struct dispatch *d, int slot)
 		return;
 	/* A full queue just got room: its jobs may be claimed again. */
 	if (d->queues[d->slot_queue[slot]].concurrency > 0)
-		d->ready_empty = false;
+		dispatch_runnable(d);
 	d->slot_queue[slot] = -1;
 }
 
@@ -173,7 +182,7 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 	}
 	d->queues[k].concurrency = cur.concurrency;
 	d->queues[k].paused = cur.paused;
-	d->ready_empty = false;
+	dispatch_runnable(d);
 	log_info("queue %s: concurrency %s%.0d, %s", cur.name, cur.concurrency ? "" : "unlimited",
 	    cur.concurrency, cur.paused ? "paused" : "running");
 	/* The answer's counts are read by the HTTP thread, not here: counting

@@ -34,6 +34,7 @@
 #include "clock.h"
 #include "dispatch_internal.h"
 #include "metrics.h"
+#include "store_nodes.h"
 #include "store_retention.h"
 
 #define RETENTION_BATCH 256           /* rows per transaction: ~10 ms with their files */
@@ -254,6 +255,14 @@ static void purge_batch(struct dispatch *d, struct retention *r, int64_t now_mon
 
 	if (store_begin(d->store, err) < 0)
 		goto fail;
+	int mine = store_retention_try_lock(d->store, err);
+	if (mine < 0)
+		goto fail;
+	if (mine == 0) { /* another node of the cluster is purging: later */
+		store_rollback(d->store);
+		r->due_mono = now_mono + r->gap_us;
+		return;
+	}
 	if (store_retention_purge_jobs(r->sr, cutoff, RETENTION_BATCH, r->stream_cap, &res, err) < 0)
 		goto fail;
 	if (store_commit(d->store, err) < 0) {

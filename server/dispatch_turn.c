@@ -51,6 +51,13 @@ void dispatch_note_change(struct dispatch *d, int64_t id)
 		PUSH(d, events, json);
 }
 
+/* Something may be claimable now: look again, and tell the other nodes. */
+void dispatch_runnable(struct dispatch *d)
+{
+	d->ready_empty = false;
+	d->notify_ready = true;
+}
+
 void dispatch_move_state(struct turn *t, enum job_state from, enum job_state to)
 {
 	t->counts[from]--;
@@ -100,11 +107,12 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 			snprintf(msg + l, sizeof(msg) - l, " in %.1f s", (double)(wait - t->now) / 1e6);
 			dispatch_note_wait(d, wait);
 		} else {
-			d->ready_empty = false;
+			dispatch_runnable(d);
 		}
 		if (store_job_requeue(d->store, job->id, t->now, wait, msg, t->err) < 0)
 			return -1;
-	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0) {
+	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0 ||
+		   dispatch_cluster_keep_output(d, t, job->id) < 0) {
 		return -1;
 	}
 	dispatch_queue_released(d, job->worker);
@@ -145,7 +153,7 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 		return 0;
 	}
 	found = store_job_get(d->store, rep->job_id, &job, t->err);
-	if (found <= 0 || job.state != JOB_RUNNING) {
+	if (found <= 0 || job.state != JOB_RUNNING || dispatch_cluster_fenced(d, &job)) {
 		if (found > 0)
 			job_free(&job);
 		return found < 0 ? -1 : 0;
@@ -171,11 +179,18 @@ void dispatch_drop_events(struct dispatch *d, size_t keep)
 		free(d->events[--d->n_events]);
 }
 
+/* Queued jobs may wait: this node's counts say so, or, in a cluster, other
+ * nodes may have submitted some (their NOTIFY clears ready_empty). */
+static bool maybe_queued(const struct dispatch *d, const struct turn *t)
+{
+	return d->cluster != NULL || t->counts[JOB_QUEUED] > 0;
+}
+
 static int claim_jobs(struct dispatch *d, struct turn *t)
 {
 	int slot;
 
-	while (d->accepting && !d->ready_empty && t->counts[JOB_QUEUED] > 0 &&
+	while (d->accepting && !d->ready_empty && maybe_queued(d, t) &&
 	       (slot = pool_idle_slot(d->pool)) >= 0) {
 		struct claim c = { .slot = slot };
 		int64_t id;
@@ -270,7 +285,7 @@ void dispatch_turn(struct dispatch *d)
 	bool only_started = true;
 	for (size_t i = 0; i < n_reports; i++)
 		only_started &= d->reports[i].type == REPORT_STARTED;
-	bool can_claim = d->accepting && !d->ready_empty && t.counts[JOB_QUEUED] > 0 &&
+	bool can_claim = d->accepting && !d->ready_empty && maybe_queued(d, &t) &&
 			 pool_idle_slot(d->pool) >= 0;
 	bool due = d->wake_wall != 0 && t.now >= d->wake_wall;
 	/* A STARTED alone (the pid) can wait a moment: short jobs' DONE follows
@@ -283,6 +298,7 @@ void dispatch_turn(struct dispatch *d)
 	}
 	d->flush_at = 0;
 	d->n_claims = d->n_cancels = 0;
+	d->notify_ready = false;
 	dispatch_drop_events(d, 0);
 	int queues_before = d->n_queues;
 	if (store_begin(d->store, t.err) < 0)
@@ -297,7 +313,7 @@ void dispatch_turn(struct dispatch *d)
 		if (store_jobs_promote(d->store, t.now, &promoted, t.err) < 0)
 			goto fail;
 		if (promoted > 0)
-			d->ready_empty = false;
+			dispatch_runnable(d);
 		if (dispatch_schedules_fire(d, &t) < 0)
 			goto fail;
 		d->wake_wall = 0;
@@ -305,8 +321,10 @@ void dispatch_turn(struct dispatch *d)
 	}
 	for (struct cmd *c = cmds; c != NULL; c = c->next)
 		dispatch_apply_command(d, &t, c);
-	if (claim_jobs(d, &t) < 0 || store_commit(d->store, t.err) < 0)
+	if (claim_jobs(d, &t) < 0 || dispatch_cluster_before_commit(d, &t) < 0 ||
+	    store_commit(d->store, t.err) < 0)
 		goto fail;
+	d->notify_ready = false;
 
 	/* Reports that arrived while we worked (none today: single thread) stay. */
 	if (n_reports > 0) {

@@ -105,6 +105,7 @@ struct job {
 	struct job_limits limits;
 	int64_t schedule_id;    /* 0: none */
 	bool output_purged;     /* --max-output-disk deleted its output files */
+	int64_t node_id;        /* cluster node of the last attempt; 0: none (SQLite) */
 };
 
 /* What the worker measured for one attempt. */

@@ -110,6 +110,7 @@ cJSON *render_job_object(const struct job *j)
 	}
 	render_add_int(o, "schedule_id", j->schedule_id, 0);
 	cJSON_AddBoolToObject(o, "output_purged", j->output_purged);
+	render_add_int(o, "node_id", j->node_id, 0);
 	return o;
 }
 
@@ -176,6 +177,11 @@ char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids)
 
 char *render_workers(const struct worker_info *w, int n, const char *size_source)
 {
+	return render_print_and_free(render_workers_object(w, n, size_source));
+}
+
+cJSON *render_workers_object(const struct worker_info *w, int n, const char *size_source)
+{
 	cJSON *o = cJSON_CreateObject();
 	cJSON *arr;
 
@@ -193,10 +199,15 @@ char *render_workers(const struct worker_info *w, int n, const char *size_source
 		render_add_time(x, "started_at", w[i].started_us);
 		cJSON_AddItemToArray(arr, x);
 	}
-	return render_print_and_free(o);
+	return o;
 }
 
 char *render_stats(const struct stats_info *s)
+{
+	return render_print_and_free(render_stats_object(s));
+}
+
+cJSON *render_stats_object(const struct stats_info *s)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -206,7 +217,7 @@ char *render_stats(const struct stats_info *s)
 	cJSON_AddNumberToObject(o, "submitted_total", (double)s->submitted_total);
 	cJSON_AddNumberToObject(o, "finished_total", (double)s->finished_total);
 	cJSON_AddNumberToObject(o, "uptime_s", s->uptime_s);
-	return render_print_and_free(o);
+	return o;
 }
 
 char *render_error(const char *code, const char *message, const char *field)

@@ -39,7 +39,20 @@ char *render_job(const struct job *job);
 char *render_job_list(const struct job *jobs, int n, const char *next_url);
 char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids);
 char *render_workers(const struct worker_info *w, int n, const char *size_source);
+cJSON *render_workers_object(const struct worker_info *w, int n, const char *size_source);
+struct node_info;
+struct node_busy;
+/* /v1/workers of a cluster node: this node's pool, "node" (this node) and
+ * "nodes", each with its busy slots (render_nodes.c). */
+char *render_cluster_workers(const struct worker_info *w, int n, const char *size_source,
+    int64_t self_id, const struct node_info *nodes, int n_nodes, const struct node_busy *busy,
+    int n_busy);
 char *render_stats(const struct stats_info *s);
+cJSON *render_stats_object(const struct stats_info *s);
+/* /v1/stats of a cluster node: adds "cluster" {nodes, workers, busy} of the
+ * live nodes; counts are the whole cluster's already (render_nodes.c). */
+char *render_cluster_stats(const struct stats_info *s, const struct node_info *nodes,
+    int n_nodes, int n_busy);
 char *render_error(const char *code, const char *message, const char *field);
 char *render_health(const char *status);
 

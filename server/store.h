@@ -1,6 +1,7 @@
 /*
- * store.h — the durable state: one SQLite connection per struct store, with
- * its statements prepared once. The only place that knows there is SQL.
+ * store.h — the durable state: one database connection per struct store
+ * (SQLite, or PostgreSQL for a cluster: store_nodes.h), with its statements
+ * prepared once. The only place that knows there is SQL.
  *
  * Ownership: the dispatcher's thread owns the single writer connection
  * (every INSERT/UPDATE goes through it, in group-committed transactions);
@@ -33,8 +34,11 @@ int store_savepoint(struct store *st, char *err);
 int store_release(struct store *st, char *err);
 void store_rollback_to_savepoint(struct store *st);
 
-/* The schema version now in the file (PRAGMA user_version). */
+/* The schema version now in the database (PRAGMA user_version; jobd_schema). */
 int store_schema_version(struct store *st, int *version, char *err);
+
+/* Many nodes share this database (PostgreSQL): store_nodes.h applies. */
+bool store_shared(const struct store *st);
 
 /* A bounded pool of reader connections, opened on first use. */
 struct store_pool;

@@ -10,7 +10,9 @@
  * columns per statement, so the query code binds and reads them alike.
  *
  * How to add a statement: add its id below (before STMT_WRITER_ONLY if
- * readers use it too), then its text to every store_sql_*.c table.
+ * readers use it too), then its text to every store_sql_*.c table. A
+ * statement only one backend needs is NULL in the others' tables (never
+ * prepared there, and never used: the caller checks store_shared()).
  */
 #ifndef JOBD_STORE_DRIVER_H
 #define JOBD_STORE_DRIVER_H
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "store_nodes.h"
 
 enum store_stmt_id {
 	STMT_JOB_INSERT,
@@ -73,6 +76,10 @@ enum store_stmt_id {
 	STMT_SCHED_WAKE,
 	/* Retention (store_retention.c; migration 005). */
 	STMT_JOB_OUTPUT_PURGED,
+	/* Cluster reads (store_nodes.c): PostgreSQL only, NULL on SQLite. */
+	STMT_NODES_LIST,
+	STMT_NODES_BUSY,
+	STMT_OUTPUT_GET,
 	/* From here on, prepared on the writer only: retention runs on the
 	 * dispatcher's connection, so readers need not prepare these. */
 	STMT_WRITER_ONLY,
@@ -88,6 +95,21 @@ enum store_stmt_id {
 	R_MARK_PURGED,
 	R_OUTPUT_TOTAL,
 	R_OLDEST,
+	/* Cluster (store_nodes.c, store_claim.c): PostgreSQL only, NULL on SQLite. */
+	C_NODE_REGISTER,
+	C_NODES_SAME_NAME,
+	C_NODE_TRY_LOCK,
+	C_NODE_UNLOCK,
+	C_NODE_MARK,
+	C_HEARTBEAT,
+	C_LEASE_RENEW,
+	C_EXPIRED,
+	C_NODES_EXPIRE,
+	C_NOTIFY,
+	C_QUEUE_LOCK,
+	C_QUEUE_RUNNING,
+	C_RETENTION_LOCK,
+	C_OUTPUT_PUT,
 	STMT_COUNT
 };
 
@@ -152,6 +174,13 @@ struct store_driver {
 	double (*col_double)(struct store_stmt *s, int i);
 	const char *(*col_text)(struct store_stmt *s, int i);
 	const void *(*col_blob)(struct store_stmt *s, int i, size_t *len);
+	/* NULL on SQLite (no STORE_SHARED / STORE_NOTIFY): */
+	/* Runs sql now and again in every new session after a reconnect. */
+	int (*session)(struct store *st, const char *sql, char *err);
+	/* The socket to poll for notifications; -1 while disconnected. */
+	int (*listen_fd)(struct store *st);
+	/* Calls fn for each notification received; -1 if the connection failed. */
+	int (*notifications)(struct store *st, store_notify_fn fn, void *ctx);
 };
 
 extern const struct store_driver store_sqlite_driver;

@@ -21,8 +21,8 @@
 	"cpu_user_us, cpu_sys_us, max_rss_kb, stdout_bytes, stderr_bytes, " \
 	"run_at, wait_until, retry_backoff_s, rerun_of, blocked, after_ids, queue, " \
 	"limit_memory_mb, limit_cpu_s, limit_open_files, limit_processes, schedule_id, " \
-	"output_purged"
-#define STORE_JOB_NCOLS 40
+	"output_purged, node_id"
+#define STORE_JOB_NCOLS 41
 
 /* Columns of a schedule row, in the order store_schedules.c reads them. */
 #define STORE_SCHED_COLS \

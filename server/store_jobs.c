@@ -251,6 +251,28 @@ int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *er
 	return 0;
 }
 
+int store_job_interrupted(struct store *st, int64_t id, int attempts, int max_attempts,
+    const char *msg, int64_t now_us, char *err)
+{
+	if (attempts < max_attempts)
+		return store_job_requeue(st, id, now_us, 0, msg, err) < 0 ? -1 : 1;
+	struct run_result r = { .exit_code = -1, .term_signal = -1, .run_us = -1,
+		.cpu_user_us = -1, .cpu_sys_us = -1, .max_rss_kb = -1,
+		.stdout_bytes = -1, .stderr_bytes = -1, .finished_us = now_us };
+	struct store_stmt *g = store_stmt(st, STMT_JOB_GET);
+	store_bind_i64(g, 1, id);
+	if (store_next(st, g) == STORE_ROW)
+		r.started_us = store_col_i64(g, 19, 0);
+	store_reset(g);
+	if (store_job_finish(st, id, JOB_FAILED, &r, msg, err) < 0)
+		return -1;
+	/* Counts are read again after, so the effects need no more. */
+	struct dep_effects fx = { 0 };
+	int deps_rc = store_deps_ended(st, id, JOB_FAILED, now_us, &fx, err);
+	store_deps_effects_free(&fx);
+	return deps_rc < 0 ? -1 : 0;
+}
+
 int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *failed, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_JOBS_RUNNING);
@@ -282,29 +304,11 @@ int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *fai
 	for (size_t i = 0; i < n; i++) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "the server stopped while attempt %d ran", left[i].attempts);
-		if (left[i].attempts < left[i].max) {
-			if (store_job_requeue(st, left[i].id, now_us, 0, msg, err) < 0)
-				goto out;
-			(*requeued)++;
-		} else {
-			struct run_result r = { .exit_code = -1, .term_signal = -1, .run_us = -1,
-				.cpu_user_us = -1, .cpu_sys_us = -1, .max_rss_kb = -1,
-				.stdout_bytes = -1, .stderr_bytes = -1, .finished_us = now_us };
-			struct store_stmt *g = store_stmt(st, STMT_JOB_GET);
-			store_bind_i64(g, 1, left[i].id);
-			if (store_next(st, g) == STORE_ROW)
-				r.started_us = store_col_i64(g, 19, 0);
-			store_reset(g);
-			if (store_job_finish(st, left[i].id, JOB_FAILED, &r, msg, err) < 0)
-				goto out;
-			/* Counts are read after recovery, so the effects need no more. */
-			struct dep_effects fx = { 0 };
-			int deps_rc = store_deps_ended(st, left[i].id, JOB_FAILED, now_us, &fx, err);
-			store_deps_effects_free(&fx);
-			if (deps_rc < 0)
-				goto out;
-			(*failed)++;
-		}
+		int r = store_job_interrupted(st, left[i].id, left[i].attempts, left[i].max, msg,
+		    now_us, err);
+		if (r < 0)
+			goto out;
+		(*(r == 1 ? requeued : failed))++;
 	}
 	ret = 0;
 out:

@@ -64,6 +64,11 @@ int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *er
 /* At start-up: jobs left running by a stopped or crashed server are requeued
  * if attempts remain, else failed (and their dependents canceled). Counts go to *requeued and *failed. */
 int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *failed, char *err);
+/* One running job whose attempt was cut short (its server or node died):
+ * requeued while attempts remain (1), else failed with msg and its
+ * dependents canceled (0); -1 on error. */
+int store_job_interrupted(struct store *st, int64_t id, int attempts, int max_attempts,
+    const char *msg, int64_t now_us, char *err);
 
 /* Newest first; *more says whether another page exists. *jobs is malloc'd. */
 int store_job_list(struct store *st, const struct job_list_filter *f, struct job **jobs,

@@ -113,6 +113,7 @@ void store_row_to_job(struct store_stmt *s, struct job *j)
 	j->limits.processes = store_col_i64(s, 37, 0);
 	j->schedule_id = store_col_i64(s, 38, 0);
 	j->output_purged = store_col_int(s, 39) != 0;
+	j->node_id = store_col_i64(s, 40, 0);
 }
 
 /* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:

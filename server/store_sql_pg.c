@@ -40,6 +40,18 @@
  * it (text, as the _STATE statements bind it) and folds away at planning. */
 #define STATE_UNUSED " AND ($3::text IS NULL OR true)"
 
+/* This node's id in the session (store_node_register), and its lock class. */
+#define NODE_ID "current_setting('jobd.node_id')::bigint"
+#define NODE_LOCK "1785684581"
+/* Jobs whose output files are here: run by this node or an earlier
+ * incarnation of it (the same name), or never run. */
+#define OWN_OUTPUT \
+	"(node_id IS NULL OR node_id IN (SELECT id FROM nodes" \
+	" WHERE name = current_setting('jobd.node_name')))"
+/* Jobs this node may purge: its own, and those of nodes no longer alive. */
+#define PURGEABLE \
+	"(" OWN_OUTPUT " OR node_id IN (SELECT id FROM nodes WHERE state <> 'alive'))"
+
 const char *const store_sql_pg[STMT_COUNT] = {
 	[STMT_JOB_INSERT] =
 	    "INSERT INTO jobs (name, batch_id, command, env, cwd, stdin, state, priority,"
@@ -53,12 +65,17 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	    " $17::bigint, $18::bigint, $19::bigint, $20::bigint) RETURNING id",
 	[STMT_JOB_BY_IDEM] = "SELECT id FROM jobs WHERE idempotency_key = $1::text",
 	[STMT_JOB_GET] = "SELECT " STORE_JOB_COLS " FROM jobs WHERE id = $1::bigint",
+	/* The claim records this node and its lease (session settings made by
+	 * store_node_register), so the statement keeps SQLite's parameters. */
 	[STMT_JOB_CLAIM] =
 	    "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $2::bigint,"
-	    " started_at = $3::bigint, pid = NULL WHERE id = $1::bigint AND state = 'queued'",
+	    " started_at = $3::bigint, pid = NULL, node_id = " NODE_ID ","
+	    " lease_until = jobd_now_us() + current_setting('jobd.lease_us')::bigint"
+	    " WHERE id = $1::bigint AND state = 'queued'",
+	/* Fenced: a node whose attempt was reclaimed cannot write into the next. */
 	[STMT_JOB_STARTED] =
 	    "UPDATE jobs SET pid = $2::bigint, started_at = $3::bigint"
-	    " WHERE id = $1::bigint AND state = 'running'",
+	    " WHERE id = $1::bigint AND state = 'running' AND node_id = " NODE_ID,
 	[STMT_JOB_FINISH] =
 	    "UPDATE jobs SET state = $2::text, exit_code = $3::bigint, signal = $4::bigint,"
 	    " error = $5::text, started_at = $6::bigint, finished_at = $7::bigint,"
@@ -78,8 +95,13 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	[STMT_JOB_CANCEL_REQUEST] =
 	    "UPDATE jobs SET cancel_requested = true WHERE id = $1::bigint AND state = 'running'",
 	[STMT_JOB_COUNTS] = "SELECT state, count(*) FROM jobs GROUP BY state",
+	/* Jobs left running by this node: at start, by its earlier incarnations
+	 * (store_node_register marked them dead); at shutdown, by itself. Other
+	 * nodes' jobs are theirs until their lease ends (C_EXPIRED). */
 	[STMT_JOBS_RUNNING] =
-	    "SELECT id, attempts, max_attempts FROM jobs WHERE state = 'running' ORDER BY id",
+	    "SELECT id, attempts, max_attempts FROM jobs WHERE state = 'running'"
+	    " AND node_id IN (SELECT id FROM nodes WHERE name = current_setting('jobd.node_name')"
+	    " AND (state = 'dead' OR id = " NODE_ID ")) ORDER BY id",
 	[STMT_LIST_ALL] =
 	    "SELECT " STORE_JOB_COLS " FROM jobs WHERE id < $1::bigint"
 	    " ORDER BY id DESC" LIMIT("$2::bigint"),
@@ -143,7 +165,7 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	     * index is. */
 	    "SELECT id, priority FROM jobs WHERE queue = $1::text"
 	    " AND state = 'queued' AND wait_until IS NULL AND blocked = 0"
-	    " ORDER BY priority DESC, id LIMIT 1",
+	    " ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED",
 	[STMT_JOB_FOR_RUN] = "SELECT " STORE_JOB_COLS ", stdin FROM jobs WHERE id = $1::bigint",
 	/* name is COLLATE "C": bytewise order, as SQLite's. */
 	[STMT_QUEUES_ALL] =
@@ -178,7 +200,7 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	[STMT_SCHED_DUE] =
 	    "SELECT " STORE_SCHED_COLS " FROM schedules"
 	    " WHERE NOT paused AND next_run_at IS NOT NULL AND next_run_at <= $1::bigint"
-	    " ORDER BY next_run_at, id LIMIT 1",
+	    " ORDER BY next_run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
 	[STMT_SCHED_FIRED] =
 	    "UPDATE schedules SET next_run_at = $2::bigint, last_run_at = $3::bigint,"
 	    " last_job_id = $4::bigint, runs = runs + 1, last_error = NULL WHERE id = $1::bigint",
@@ -188,13 +210,24 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	[STMT_SCHED_WAKE] =
 	    "SELECT min(next_run_at) FROM schedules WHERE NOT paused AND next_run_at IS NOT NULL",
 	/* Retention (store_retention.c; migration 005). */
+	[STMT_NODES_LIST] =
+	    "SELECT id, name, host, pid, listen, pool_size, started_at, heartbeat_at, lease_until,"
+	    " state, stopped_at FROM nodes WHERE state = 'alive'"
+	    " OR stopped_at > jobd_now_us() - 86400000000 ORDER BY id",
+	[STMT_NODES_BUSY] =
+	    "SELECT node_id, worker, id FROM jobs WHERE state = 'running' ORDER BY node_id, worker",
+	[STMT_OUTPUT_GET] =
+	    "SELECT data FROM job_output WHERE job_id = $1::bigint AND stream = $2::smallint",
 	[STMT_JOB_OUTPUT_PURGED] = "SELECT output_purged FROM jobs WHERE id = $1::bigint",
 	/* Purges (store_retention.c): writer only. finished_at < cutoff drops
 	 * NULLs, so no NULLS clause; jobs_finished is (finished_at, id). */
+	/* Output files are on the node that ran the job: a node purges its own
+	 * jobs, those that never ran, and those of nodes no longer alive. */
 	[R_CANDIDATES] =
 	    "SELECT id, batch_id, state, stdout_bytes, stderr_bytes, output_purged"
 	    " FROM jobs WHERE " FINAL_STATES " AND finished_at < $1::bigint"
-	    " AND id < (SELECT max(id) FROM jobs) ORDER BY finished_at, id" LIMIT("$2::bigint"),
+	    " AND id < (SELECT max(id) FROM jobs) AND " PURGEABLE
+	    " ORDER BY finished_at, id" LIMIT("$2::bigint"),
 	/* A final job's edges are spent: its dependents were unblocked or
 	 * canceled when it ended, and its own dependencies all ended before it. */
 	[R_DEPS_FROM] = "DELETE FROM job_deps WHERE dep_id = $1::bigint",
@@ -213,7 +246,8 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	 * (finished_at NULLS FIRST, id), so the scan stays index-ordered. */
 	[R_OUTPUT_CANDIDATES] =
 	    "SELECT id, stdout_bytes, stderr_bytes FROM jobs"
-	    " WHERE " OUTPUT_ON_DISK " ORDER BY finished_at NULLS FIRST, id" LIMIT("$1::bigint"),
+	    " WHERE " OUTPUT_ON_DISK " AND " OWN_OUTPUT " ORDER BY finished_at NULLS FIRST, id"
+	    LIMIT("$1::bigint"),
 	[R_MARK_PURGED] =
 	    "UPDATE jobs SET output_purged = true WHERE id = $1::bigint AND " OUTPUT_ON_DISK,
 	/* store_retention_job_bytes() in SQL. greatest()/least() skip NULLs
@@ -222,8 +256,48 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	[R_OUTPUT_TOTAL] =
 	    "SELECT coalesce(sum(greatest(least(coalesce(stdout_bytes, 0), $1::bigint), 0)"
 	    " + greatest(least(coalesce(stderr_bytes, 0), $1::bigint), 0)), 0)::bigint"
-	    " FROM jobs WHERE " OUTPUT_ON_DISK,
+	    " FROM jobs WHERE " OUTPUT_ON_DISK " AND " OWN_OUTPUT,
 	[R_OLDEST] =
 	    "SELECT finished_at FROM jobs WHERE " FINAL_STATES
 	    " AND finished_at IS NOT NULL ORDER BY finished_at LIMIT 1",
+	[C_NODE_REGISTER] =
+	    "INSERT INTO nodes (name, host, pid, listen, pool_size, started_at, heartbeat_at,"
+	    " lease_until) VALUES ($1::text, $2::text, $3::int, $4::text, $5::int, jobd_now_us(),"
+	    " jobd_now_us(), jobd_now_us() + $6::bigint) RETURNING id, lease_until",
+	[C_NODES_SAME_NAME] =
+	    "SELECT id FROM nodes WHERE name = $1::text AND state = 'alive' AND id <> $2::bigint",
+	/* Each node holds the session lock of its id while it lives: whoever
+	 * can take it knows that node's session is gone. */
+	[C_NODE_TRY_LOCK] = "SELECT pg_try_advisory_lock(" NODE_LOCK ", $1::int)",
+	[C_NODE_UNLOCK] = "SELECT pg_advisory_unlock(" NODE_LOCK ", $1::int)",
+	[C_NODE_MARK] =
+	    "UPDATE nodes SET state = $2::text, stopped_at = jobd_now_us()"
+	    " WHERE id = $1::bigint AND state = 'alive'",
+	[C_HEARTBEAT] =
+	    "UPDATE nodes SET heartbeat_at = jobd_now_us(), lease_until = jobd_now_us() + $2::bigint"
+	    " WHERE id = $1::bigint AND state = 'alive' RETURNING lease_until",
+	[C_LEASE_RENEW] =
+	    "UPDATE jobs SET lease_until = jobd_now_us() + $2::bigint"
+	    " WHERE node_id = $1::bigint AND state = 'running' RETURNING id, cancel_requested",
+	/* Running jobs whose node's lease ended: another node takes them over. */
+	[C_EXPIRED] =
+	    "SELECT j.id, j.attempts, j.max_attempts, n.name, n.host, n.pid FROM jobs j"
+	    " JOIN nodes n ON n.id = j.node_id WHERE j.state = 'running'"
+	    " AND j.lease_until < jobd_now_us() ORDER BY j.id LIMIT $1::bigint"
+	    " FOR UPDATE OF j SKIP LOCKED",
+	[C_NODES_EXPIRE] =
+	    "UPDATE nodes SET state = 'dead', stopped_at = jobd_now_us()"
+	    " WHERE state = 'alive' AND lease_until < jobd_now_us() RETURNING id, name",
+	[C_NOTIFY] = "SELECT pg_notify($1::text, $2::text)",
+	/* Claimers of one limited queue take turns: the row lock is held to the
+	 * commit, and the count after it (C_QUEUE_RUNNING, a later snapshot)
+	 * sees every claim committed before. */
+	[C_QUEUE_LOCK] =
+	    "SELECT name FROM queues WHERE name = $1::text FOR NO KEY UPDATE SKIP LOCKED",
+	[C_QUEUE_RUNNING] =
+	    "SELECT count(*) FROM jobs WHERE queue = $1::text AND state = 'running'",
+	[C_RETENTION_LOCK] = "SELECT pg_try_advisory_xact_lock(1785684580, 2)",
+	[C_OUTPUT_PUT] =
+	    "INSERT INTO job_output (job_id, stream, data) VALUES ($1::bigint, $2::smallint,"
+	    " $3::bytea) ON CONFLICT (job_id, stream) DO UPDATE SET data = excluded.data",
 };

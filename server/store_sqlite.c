@@ -123,7 +123,7 @@ static int prepare_all(struct store *st, struct sqlite_conn *c, enum store_mode 
 
 	for (int i = 0; i < n; i++) {
 		c->stmts[i].base.drv = &store_sqlite_driver;
-		if (sqlite3_prepare_v3(c->db, store_sql_sqlite[i], -1, SQLITE_PREPARE_PERSISTENT,
+		if (store_sql_sqlite[i] != NULL && sqlite3_prepare_v3(c->db, store_sql_sqlite[i], -1, SQLITE_PREPARE_PERSISTENT,
 			&c->stmts[i].s, NULL) != SQLITE_OK) {
 			err_set(err, "sqlite prepare statement %d: %s", i, sq_errmsg(st));
 			return -1;

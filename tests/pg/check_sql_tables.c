@@ -51,6 +51,10 @@ static const char *const stmt_names[STMT_COUNT] = {
 	N(STMT_JOB_OUTPUT_PURGED), N(R_CANDIDATES), N(R_DEPS_FROM), N(R_DEPS_TO),
 	N(R_RERUNS), N(R_DELETE_JOB), N(R_BATCH_RERUNS), N(R_BATCH_DELETE), N(R_BATCH_MAX),
 	N(R_OUTPUT_CANDIDATES), N(R_MARK_PURGED), N(R_OUTPUT_TOTAL), N(R_OLDEST),
+	N(STMT_NODES_LIST), N(STMT_NODES_BUSY), N(C_NODE_REGISTER), N(C_NODES_SAME_NAME),
+	N(C_NODE_TRY_LOCK), N(C_NODE_UNLOCK), N(C_NODE_MARK), N(C_HEARTBEAT), N(C_LEASE_RENEW),
+	N(C_EXPIRED), N(C_NODES_EXPIRE), N(C_NOTIFY), N(C_QUEUE_LOCK), N(C_QUEUE_RUNNING),
+	N(C_RETENTION_LOCK), N(STMT_OUTPUT_GET), N(C_OUTPUT_PUT),
 };
 #undef N
 
@@ -151,19 +155,31 @@ static bool pg_ok(PGconn *pg, const char *sql, const char *what)
 
 static int apply_pg(PGconn *pg, const char *repo)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/migrations/postgres/001_schema.sql", repo);
-	char *sql = read_file(path);
-	if (sql == NULL)
+	char pattern[4096];
+	glob_t g;
+	snprintf(pattern, sizeof(pattern), "%s/migrations/postgres/[0-9]*_*.sql", repo);
+	if (glob(pattern, 0, NULL, &g) != 0) {
+		fprintf(stderr, "postgres: no migrations match %s\n", pattern);
 		return -1;
-	bool ok = pg_ok(pg, "BEGIN", "BEGIN") && pg_ok(pg, sql, path) && pg_ok(pg, "COMMIT", "COMMIT");
-	free(sql);
+	}
+	bool ok = pg_ok(pg, "BEGIN", "BEGIN");
+	for (size_t i = 0; ok && i < g.gl_pathc; i++) {
+		char *sql = read_file(g.gl_pathv[i]);
+		ok = sql != NULL && pg_ok(pg, sql, g.gl_pathv[i]);
+		free(sql);
+		if (ok)
+			printf("postgres: applied %s\n", g.gl_pathv[i]);
+	}
+	globfree(&g);
+	ok = ok && pg_ok(pg, "COMMIT", "COMMIT");
 	if (!ok) {
 		pg_ok(pg, "ROLLBACK", "ROLLBACK");
 		return -1;
 	}
-	printf("postgres: applied %s\n", path);
-	return 0;
+	/* Settings the cluster's statements read (store_node_register). */
+	return pg_ok(pg, "SELECT set_config('jobd.node_id', '1', false),"
+			 " set_config('jobd.node_name', 'n', false), set_config('jobd.lease_us', '1', false)",
+		   "set_config") ? 0 : -1;
 }
 
 struct check {
@@ -253,6 +269,17 @@ static void check_one(struct check *c, sqlite3 *db, PGconn *pg, int i)
 	if (c->name == NULL) {
 		note(c, true, " [no name in the checker's table: enum changed?]");
 		c->name = "?";
+	}
+	if (lite == NULL && pgsql != NULL) {
+		/* PostgreSQL only (the cluster): it must prepare, with its casts. */
+		PGresult *r = PQprepare(pg, c->name, pgsql, 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			note(c, true, " [pg prepare: %s]", PQresultErrorMessage(r));
+		else
+			note(c, false, " postgres only");
+		PQclear(r);
+		check_casts(c, pgsql);
+		return;
 	}
 	if (lite == NULL || pgsql == NULL) {
 		note(c, true, " [missing text: sqlite %s, pg %s]", lite ? "yes" : "NO",

@@ -1,0 +1,366 @@
+/*
+ * dispatch_cluster.c — the dispatcher as one node of a cluster sharing a
+ * PostgreSQL database (store_nodes.h): it registers this node, heartbeats
+ * every lease/6 in its own transaction (renewing its jobs' leases, taking
+ * over the jobs of nodes whose lease ended, re-reading the cluster's job
+ * counts), LISTENs for wake-ups and cancels from other nodes and NOTIFYs
+ * them, and fences: a job another node took over is stopped here and its
+ * result ignored. A finished job's output is copied into the database, so
+ * any node can serve it. With SQLite, d->cluster is NULL and all of this is
+ * a no-op.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../worker/capture.h"
+#include "clock.h"
+#include "dispatch_internal.h"
+#include "log.h"
+#include "store_jobs.h"
+#include "store_nodes.h"
+
+#define CH_READY "jobd_ready"
+#define CH_CANCEL "jobd_cancel"
+#define RECLAIM_BATCH 500
+#define CLAIM_RETRY_US 20000 /* a limited queue another node was claiming from */
+
+struct cluster {
+	int64_t node_id;
+	char name[72];
+	char host[256];
+	char listen[80];
+	int64_t lease_us;
+	int64_t beat_us;      /* heartbeat period: lease / 6 */
+	int64_t next_beat;    /* monotonic µs */
+	int64_t last_ok;      /* monotonic µs of the last heartbeat that committed */
+	int64_t claim_retry;  /* monotonic µs; 0: none */
+	bool fenced;          /* jobs stopped because the lease could not be renewed */
+};
+
+static int register_node(struct dispatch *d, char *err)
+{
+	struct cluster *c = d->cluster;
+	struct node_reg reg = { .name = c->name, .host = c->host, .listen = c->listen,
+		.pid = (int)getpid(), .pool_size = d->cfg->workers, .lease_us = c->lease_us };
+	int64_t id;
+
+	if (store_node_register(d->store, &reg, &id, err) < 0)
+		return -1;
+	__atomic_store_n(&c->node_id, id, __ATOMIC_RELAXED); /* HTTP threads read it */
+	log_info("cluster: node %s registered as id %lld (lease %g s, heartbeat every %g s)",
+	    c->name, (long long)c->node_id, (double)c->lease_us / 1e6, (double)c->beat_us / 1e6);
+	return 0;
+}
+
+int dispatch_cluster_open(struct dispatch *d, char *err)
+{
+	if (!store_shared(d->store))
+		return 0;
+	struct cluster *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		err_set(err, "calloc: out of memory");
+		return -1;
+	}
+	d->cluster = c;
+	if (gethostname(c->host, sizeof(c->host) - 1) < 0)
+		snprintf(c->host, sizeof(c->host), "unknown");
+	snprintf(c->listen, sizeof(c->listen), "%s:%d", d->cfg->listen_addr, d->cfg->listen_port);
+	/* The host by default: a restart is the same node again, and a second
+	 * node on the host is refused until it is given a name of its own. */
+	snprintf(c->name, sizeof(c->name), "%.64s", d->cfg->node_name[0] ? d->cfg->node_name : c->host);
+	for (char *p = c->name; *p; p++) /* config checked a given name; a host name may be odd */
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-", *p))
+			*p = '-';
+	c->lease_us = (int64_t)(d->cfg->lease_s * 1e6);
+	c->beat_us = c->lease_us / 6;
+	c->next_beat = c->last_ok = clock_mono_us();
+	if (register_node(d, err) < 0 || store_listen(d->store, CH_READY, err) < 0 ||
+	    store_listen(d->store, CH_CANCEL, err) < 0)
+		return -1;
+	c->next_beat += c->beat_us;
+	return 0;
+}
+
+void dispatch_cluster_close(struct dispatch *d)
+{
+	char err[ERR_LEN];
+
+	if (d->cluster == NULL)
+		return;
+	if (store_node_mark(d->store, d->cluster->node_id, "stopped", err) < 0)
+		log_warnx("cluster: marking this node stopped: %s", err);
+	free(d->cluster);
+	d->cluster = NULL;
+}
+
+int dispatch_cluster_fd(struct dispatch *d)
+{
+	return d->cluster ? store_listen_fd(d->store) : -1;
+}
+
+static void on_notification(void *ctx, const char *channel, const char *payload)
+{
+	struct dispatch *d = ctx;
+	char self[24];
+
+	snprintf(self, sizeof(self), "%lld", (long long)d->cluster->node_id);
+	if (strcmp(channel, CH_READY) == 0 && strcmp(payload, self) != 0)
+		d->ready_empty = false;
+	else if (strcmp(channel, CH_CANCEL) == 0)
+		pool_cancel(d->pool, strtoll(payload, NULL, 10)); /* a no-op unless it runs here */
+}
+
+void dispatch_cluster_readable(struct dispatch *d)
+{
+	if (d->cluster && store_notifications(d->store, on_notification, d) < 0)
+		log_warnx("cluster: reading notifications: the database connection failed");
+}
+
+int64_t dispatch_cluster_due(struct dispatch *d)
+{
+	struct cluster *c = d->cluster;
+	if (c == NULL)
+		return 0;
+	return c->claim_retry && c->claim_retry < c->next_beat ? c->claim_retry : c->next_beat;
+}
+
+bool dispatch_cluster_fenced(struct dispatch *d, const struct job *job)
+{
+	if (d->cluster == NULL || job->node_id == d->cluster->node_id)
+		return false;
+	log_warnx("cluster: job %lld's attempt %d was taken over by node id %lld: this node's"
+		  " result is ignored", (long long)job->id, job->attempts, (long long)job->node_id);
+	return true;
+}
+
+int dispatch_cluster_queue_full(struct dispatch *d, struct turn *t, int qi)
+{
+	const struct queue_info *q = &d->queues[qi];
+	int64_t running;
+
+	int locked = store_queue_try_lock(d->store, q->name, t->err);
+	if (locked <= 0) {
+		if (locked == 0)
+			d->cluster->claim_retry = clock_mono_us() + CLAIM_RETRY_US;
+		return locked < 0 ? -1 : 1;
+	}
+	if (store_queue_running(d->store, q->name, &running, t->err) < 0)
+		return -1;
+	return running >= q->concurrency;
+}
+
+int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t)
+{
+	struct cluster *c = d->cluster;
+	char payload[24];
+
+	if (c == NULL)
+		return 0;
+	/* Runnable jobs this node could not take: another node may. */
+	if (d->notify_ready && !d->ready_empty) {
+		snprintf(payload, sizeof(payload), "%lld", (long long)c->node_id);
+		if (store_notify(d->store, CH_READY, payload, t->err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < d->n_cancels; i++) {
+		snprintf(payload, sizeof(payload), "%lld", (long long)d->cancels[i]);
+		if (store_notify(d->store, CH_CANCEL, payload, t->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Jobs this node runs that the database gives to no one or to another node
+ * now are stopped; cancels requested through other nodes are carried out. */
+static void reconcile(struct dispatch *d, const struct lease_job *mine, int n)
+{
+	struct worker_info w[1024];
+	int nw = dispatch_workers(d, w, 1024);
+
+	for (int i = 0; i < nw; i++) {
+		if (!w[i].busy || w[i].job_id <= 0)
+			continue;
+		int k = 0;
+		while (k < n && mine[k].id != w[i].job_id)
+			k++;
+		if (k == n) {
+			log_warnx("cluster: job %lld is no longer this node's: stopping it",
+			    (long long)w[i].job_id);
+			pool_cancel(d->pool, w[i].job_id);
+		} else if (mine[k].cancel_requested) {
+			pool_cancel(d->pool, w[i].job_id);
+		}
+	}
+}
+
+static void stop_all_jobs(struct dispatch *d)
+{
+	struct worker_info w[1024];
+	int nw = dispatch_workers(d, w, 1024);
+
+	for (int i = 0; i < nw; i++)
+		if (w[i].busy && w[i].job_id > 0)
+			pool_cancel(d->pool, w[i].job_id);
+}
+
+/* No heartbeat for too long: stop every job before the lease ends, so no
+ * other node starts a job's next attempt while this one still runs. */
+static void self_fence(struct dispatch *d)
+{
+	struct cluster *c = d->cluster;
+	int64_t grace = (int64_t)(d->cfg->kill_grace_s * 1e6);
+
+	if (c->fenced || clock_mono_us() - c->last_ok < c->lease_us - grace - c->beat_us)
+		return;
+	c->fenced = true;
+	log_warnx("cluster: no heartbeat for %.1f s: stopping this node's %d running job(s)"
+		  " before its lease ends", (double)(clock_mono_us() - c->last_ok) / 1e6,
+	    pool_busy_count(d->pool));
+	stop_all_jobs(d);
+}
+
+static int beat(struct dispatch *d, bool *alive, int *requeued, char *err)
+{
+	struct cluster *c = d->cluster;
+	struct lease_job *mine = NULL;
+	struct reclaimed *back = NULL;
+	int n_mine = 0, n_back = 0;
+	int64_t counts[JOB_STATE_COUNT];
+	char self[24];
+
+	*requeued = 0;
+	if (store_begin(d->store, err) < 0 ||
+	    store_node_heartbeat(d->store, c->node_id, c->lease_us, alive, &mine, &n_mine, err) < 0 ||
+	    store_nodes_reclaim(d->store, clock_wall_us(), RECLAIM_BATCH, &back, &n_back, err) < 0)
+		goto fail;
+	for (int i = 0; i < n_back; i++) {
+		*requeued += back[i].requeued;
+		dispatch_note_change(d, back[i].id);
+	}
+	snprintf(self, sizeof(self), "%lld", (long long)c->node_id);
+	if ((*requeued > 0 && store_notify(d->store, CH_READY, self, err) < 0) ||
+	    store_job_counts(d->store, counts, err) < 0 || store_commit(d->store, err) < 0)
+		goto fail;
+	free(back);
+	if (*alive)
+		reconcile(d, mine, n_mine);
+	free(mine);
+	pthread_mutex_lock(&d->mu);
+	memcpy(d->counts, counts, sizeof(counts));
+	pthread_mutex_unlock(&d->mu);
+	return 0;
+fail:
+	store_rollback(d->store);
+	dispatch_drop_events(d, 0);
+	free(mine);
+	free(back);
+	return -1;
+}
+
+void dispatch_cluster_tick(struct dispatch *d)
+{
+	struct cluster *c = d->cluster;
+	char err[ERR_LEN];
+	bool alive = true;
+	int requeued;
+
+	if (c == NULL)
+		return;
+	int64_t now = clock_mono_us();
+	if (c->claim_retry && now >= c->claim_retry) {
+		c->claim_retry = 0;
+		d->ready_empty = false;
+	}
+	if (now < c->next_beat)
+		return;
+	c->next_beat = now + c->beat_us;
+	if (beat(d, &alive, &requeued, err) < 0) {
+		log_warnx("cluster: heartbeat: %s", err);
+		self_fence(d);
+		return;
+	}
+	c->last_ok = now;
+	c->fenced = false;
+	d->ready_empty = false; /* the safety net for a lost wake-up */
+	if (!alive) {
+		/* Declared dead by the others: whatever runs here is theirs now. */
+		log_warnx("cluster: this node (id %lld) was declared dead by the others",
+		    (long long)c->node_id);
+		stop_all_jobs(d);
+		if (register_node(d, err) < 0)
+			log_warnx("cluster: registering again: %s", err);
+	}
+}
+
+int64_t dispatch_node_id(struct dispatch *d)
+{
+	/* Set before the HTTP threads start, changed only by a re-registration. */
+	return d->cluster ? __atomic_load_n(&d->cluster->node_id, __ATOMIC_RELAXED) : 0;
+}
+
+/* Up to --output-limit bytes of one output file (malloc'd; *len 0 and an
+ * empty buffer when there is none); NULL with err on failure. */
+static char *read_output(const char *path, int64_t limit, size_t *len, char *err)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*len = 0;
+	if (fd < 0 && errno == ENOENT)
+		return malloc(1);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		err_set(err, "open %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	size_t want = sb.st_size < limit ? (size_t)sb.st_size : (size_t)limit;
+	char *buf = malloc(want + 1);
+	if (buf == NULL) {
+		err_set(err, "malloc %zu: out of memory", want);
+		close(fd);
+		return NULL;
+	}
+	while (*len < want) {
+		ssize_t n = read(fd, buf + *len, want - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(err, "read %s: %s", path, strerror(errno));
+			close(fd);
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	close(fd);
+	return buf;
+}
+
+int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, int64_t job_id)
+{
+	static const enum capture_stream streams[] = { CAPTURE_STDOUT, CAPTURE_STDERR };
+	char path[CAPTURE_PATH_MAX];
+
+	if (d->cluster == NULL)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		size_t len;
+		capture_path(path, sizeof(path), d->cfg->output_dir, job_id, streams[i]);
+		char *data = read_output(path, d->cfg->output_limit, &len, t->err);
+		if (data == NULL)
+			return -1;
+		int rc = len > 0 ? store_output_put(d->store, job_id, i + 1, data, len, t->err) : 0;
+		free(data);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
