@@ -121,7 +121,7 @@ static int pg_step(struct store *st, struct store_stmt *base)
 	struct pg_stmt *s = pg(base);
 
 	/* A reader outside any transaction may reconnect at once. */
-	if (s->res == NULL && PQstatus(pg_conn_of(st)->db) == CONNECTION_BAD &&
+	if (s->res == NULL && pg_needs_reconnect(pg_conn_of(st)) &&
 	    PQtransactionStatus(pg_conn_of(st)->db) != PQTRANS_INTRANS && pg_reconnect(pg_conn_of(st)) < 0)
 		return STORE_DOWN;
 	if (s->res == NULL) {

@@ -35,6 +35,9 @@ struct pg_conn {
 	enum store_mode mode;
 	int64_t changes;
 	char err[ERR_LEN]; /* the last failure's message */
+	bool stale;         /* a new session failed half-way: make another */
+	int64_t retry_at;   /* monotonic µs before which no reconnect is tried */
+	int64_t backoff_us;
 	char *session[PG_MAX_SESSION];
 	int n_session;
 	struct pg_stmt stmts[STMT_COUNT];
@@ -54,6 +57,7 @@ int pg_prepare_all(struct pg_conn *c, char *err);
 /* A new session after a lost one: prepared statements and session
  * statements again. */
 int pg_reconnect(struct pg_conn *c);
+bool pg_needs_reconnect(struct pg_conn *c);
 void pg_quiet_notices(void *arg, const char *message);
 int pg_session(struct store *st, const char *sql, char *err);
 int pg_listen_fd(struct store *st);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_migrations.h"
 #include "store_pg.h"
@@ -16,6 +17,8 @@
 /* pg_advisory_xact_lock(JOBD_LOCK, LOCK_MIGRATE): 0x6a6f6264 is "jobd". */
 #define JOBD_LOCK "1785684580"
 #define LOCK_MIGRATE "1"
+#define RECONNECT_FIRST_US 100000
+#define RECONNECT_MAX_US 5000000
 
 /* libpq messages end in a newline and may span lines: keep the first. */
 void pg_keep_error(struct pg_conn *c, const char *msg)
@@ -42,7 +45,7 @@ void pg_quiet_notices(void *arg, const char *message)
 int pg_exec(struct store *st, const char *sql, char *err)
 {
 	struct pg_conn *c = pg_conn_of(st);
-	if (PQstatus(c->db) == CONNECTION_BAD && strcmp(sql, "BEGIN") == 0 && pg_reconnect(c) < 0) {
+	if (pg_needs_reconnect(c) && strcmp(sql, "BEGIN") == 0 && pg_reconnect(c) < 0) {
 		err_set(err, "postgres reconnect: %s", c->err);
 		return -1;
 	}
@@ -204,7 +207,7 @@ int pg_prepare_all(struct pg_conn *c, char *err)
 /* After the server restarted or the network failed: a new session, whose
  * prepared statements are gone, so prepare them again. The caller retries
  * later when this fails (the dispatcher's turn backs off). */
-int pg_reconnect(struct pg_conn *c)
+static int new_session(struct pg_conn *c)
 {
 	char err[ERR_LEN];
 
@@ -226,6 +229,36 @@ int pg_reconnect(struct pg_conn *c)
 		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
 			return -1;
 	}
+	return 0;
+}
+
+bool pg_needs_reconnect(struct pg_conn *c)
+{
+	return c->stale || PQstatus(c->db) == CONNECTION_BAD;
+}
+
+/* With backoff: 100 ms after the first failure, doubling up to 5 s, so a
+ * database that is down is not hammered by every transaction. */
+int pg_reconnect(struct pg_conn *c)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+
+	if (now < c->retry_at) {
+		snprintf(c->err, sizeof(c->err), "the connection was lost; next try in %lld ms",
+		    (long long)((c->retry_at - now + 999) / 1000));
+		return -1;
+	}
+	c->stale = new_session(c) < 0;
+	if (c->stale) {
+		c->backoff_us = c->backoff_us ? c->backoff_us * 2 : RECONNECT_FIRST_US;
+		if (c->backoff_us > RECONNECT_MAX_US)
+			c->backoff_us = RECONNECT_MAX_US;
+		c->retry_at = now + c->backoff_us;
+		return -1;
+	}
+	c->backoff_us = c->retry_at = 0;
 	c->err[0] = '\0';
 	return 0;
 }
