@@ -92,7 +92,9 @@ class TestLimits(JobdTestCase):
         self.assertEqual(job["error"],
                          "killed by signal 24 (CPU time limit exceeded); cpu limit 1 s exceeded")
         self.assertMs(job, "run_ms", 800, 15000)
-        self.assertGreaterEqual(job["cpu_user_ms"] + job["cpu_sys_ms"], 900, job)
+        # The kernel checks RLIMIT_CPU on its own sampled clock, and rusage
+        # can read up to ~15 % under it on a busy machine (886 ms seen).
+        self.assertGreaterEqual(job["cpu_user_ms"] + job["cpu_sys_ms"], 800, job)
 
     def test_open_files_limit_refuses_the_file_over_it(self):
         code = "import os\nfds = [os.open('/dev/null', os.O_RDONLY) for _ in range(50)]"
