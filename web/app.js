@@ -1,14 +1,16 @@
 // Dashboard entry point: wires the panels to the API and to live updates (SSE with polling fallback), hash routing
-// (#/jobs/{id}, #/batches/{id}, #/schedules/{id}).
+// (#/jobs/{id}, #/batches/{id}, #/schedules/{id}). On a cluster node (jobd on PostgreSQL) it also shows the Nodes
+// panel, and keeps polling the job lists: a node's /v1/events carries only the jobs it runs itself.
 
 import { api, onUnauthorized, onReachable } from './api.js';
 import { FINAL, throttle, startCountdowns } from './util.js';
-import { model, upsertJob, setStats } from './model.js';
+import { model, upsertJob, setStats, setWorkers, clustered, isLocal } from './model.js';
 import { startLive } from './live.js';
 import { initCounts, renderCounts } from './counts.js';
 import { initTimeline, renderTimeline, setWindow } from './timeline.js';
+import { initNodes, renderNodes } from './nodes.js';
 import { initJobs, setFilter, reset as resetJobs, refreshJobs } from './jobs.js';
-import { initDetail, openJob, closeDetail, detailJobEvent, openJobId } from './detail.js';
+import { initDetail, openJob, closeDetail, detailJobEvent, detailNodesChanged, openJobId } from './detail.js';
 import { initBatch, showBatch, batchJobEvent, batchId } from './batch.js';
 import { initSubmit } from './submit.js';
 import { initQueues, refreshQueues } from './queues.js';
@@ -47,6 +49,7 @@ function scheduleRender() {
   requestAnimationFrame(() => {
     renderQueued = false;
     renderTimeline();
+    renderNodes();
     renderCounts();
     if (model.stats) markReady('counts');
   });
@@ -67,16 +70,33 @@ function needJob(id) {
 }
 
 // A job we hold as running whose worker now runs something else has finished and we missed it: re-read it.
+// (On a cluster only this node's jobs: another node's worker slots are not in pool.workers.)
 function refetchStale(pool) {
   const onSlot = new Map(pool.workers.map((w) => [w.slot, w.job_id]));
   let n = 0;
   for (const j of model.jobs.values()) {
-    if (j.state === 'running' && onSlot.get(j.worker) !== j.id && n++ < STALE_BATCH) needJob(j.id);
+    if (j.state === 'running' && isLocal(j) && onSlot.get(j.worker) !== j.id && n++ < STALE_BATCH) needJob(j.id);
+  }
+}
+
+// Cluster: mirror a job event onto its node's busy list too (the Nodes panel), before the next /v1/workers read.
+function patchNodes(job) {
+  const nodes = model.workers && model.workers.nodes;
+  if (!nodes || job.node_id == null) return;
+  for (const n of nodes) {
+    const runsHere = job.state === 'running' && n.id === job.node_id;
+    const had = (n.busy || []).some((b) => b.job_id === job.id);
+    if (runsHere === had) continue;
+    n.busy = runsHere ? (n.busy || []).filter((b) => b.slot !== job.worker).concat({ slot: job.worker, job_id: job.id })
+      : n.busy.filter((b) => b.job_id !== job.id);
+    n.busy_count = n.busy.length;
   }
 }
 
 // Mirror a job event onto the worker lanes at once, before the next /v1/workers read.
 function patchWorkers(job) {
+  patchNodes(job);
+  if (!isLocal(job)) return; // another node's worker slot
   const w = model.workers && model.workers.workers.find((x) => x.slot === job.worker);
   if (!w) return;
   if (job.state === 'running') Object.assign(w, { state: 'busy', job_id: job.id, job_started_at: job.started_at });
@@ -93,13 +113,16 @@ function onJobEvent(job) {
 }
 
 // Each read is applied (and rendered) as soon as it arrives: the counts need not wait for the job lists.
+// On a cluster every tick is a full one: jobs that other nodes run change without an event on this node's stream.
 async function onTick(full) {
+  if (clustered()) full = true;
   const reads = [
     api.get('/v1/workers').then((w) => {
-      model.workers = w;
+      setWorkers(w);
       const { size, size_source: src } = w;
-      $('pool-size').textContent = `· ${size} worker${size === 1 ? '' : 's'}${src ? ` (size from ${src})` : ''}`;
+      $('pool-size').textContent = `· ${size} worker${size === 1 ? '' : 's'}${src ? ` (size from ${src})` : ''}${w.node ? ` on ${w.node.name}` : ''}`;
       refetchStale(w);
+      detailNodesChanged();
       if (live) setConn(live.mode);
     }),
     api.get('/v1/stats').then(setStats),
@@ -144,6 +167,7 @@ function onTokenSaved() {
 function init() {
   initCounts($('counts'), { onPickState: (s) => { setFilter({ state: s }); $('jobs-panel').scrollIntoView({ behavior: 'smooth' }); } });
   initTimeline($('timeline'), $('tooltip'), $('legend'), { onOpen: (id) => go(`#/jobs/${id}`), needJob });
+  initNodes({ panel: $('nodes-panel'), list: $('nodes-list'), summary: $('nodes-summary'), status: $('nodes-status') });
   $('tl-window').addEventListener('change', (e) => { setWindow(e.target.value); scheduleRender(); });
   initJobs({
     body: $('jobs-body'), state: $('f-state'), batch: $('f-batch'), schedule: $('f-schedule'), clear: $('f-clear'), filters: $('filters'),

@@ -1,4 +1,5 @@
 // Counts panel: one card per job state (click filters the jobs table), busy workers, throughput with a sparkline.
+// On a cluster (/v1/stats has `cluster`) the counts are the cluster's and busy workers are those of its live nodes.
 
 import { STATES, h, stateLabel, fmtMs, setText } from './util.js';
 import { model, throughput, rateSeries } from './model.js';
@@ -16,7 +17,8 @@ export function initCounts(root, { onPickState }) {
     }, h('span', { class: 'count-label' }, stateLabel(s)), cells[s]));
   }
   cells.busy = h('span', { class: 'count-n', dataset: { testid: 'count-busy' } }, '–');
-  root.append(h('div', { class: 'count-card meta' }, h('span', { class: 'count-label' }, 'busy workers'), cells.busy));
+  cells.busyLabel = h('span', { class: 'count-label', dataset: { testid: 'count-busy-label' } }, 'busy workers');
+  root.append(h('div', { class: 'count-card meta' }, cells.busyLabel, cells.busy));
   cells.rate = h('span', { class: 'count-n', dataset: { testid: 'throughput' } }, '–');
   spark = document.createElementNS(SVG, 'svg');
   spark.setAttribute('class', 'spark');
@@ -32,9 +34,17 @@ export function renderCounts() {
   const st = model.stats;
   if (!st) return;
   const info = document.getElementById('server-info');
-  if (info) setText(info, `${(st.submitted_total ?? 0).toLocaleString()} submitted · up ${fmtMs((st.uptime_s ?? 0) * 1000)}`);
+  const self = model.workers?.node;
+  if (info) setText(info, `${self ? `node ${self.name} · ` : ''}${(st.submitted_total ?? 0).toLocaleString()} submitted · up ${fmtMs((st.uptime_s ?? 0) * 1000)}`);
   for (const s of STATES) setText(cells[s], String(st.counts?.[s] ?? 0));
-  setText(cells.busy, `${st.busy ?? 0} / ${st.workers ?? '?'}`);
+  const c = st.cluster;
+  if (c) {
+    setText(cells.busy, `${c.busy ?? 0} / ${c.workers ?? '?'}`);
+    setText(cells.busyLabel, `busy · ${c.nodes} node${c.nodes === 1 ? '' : 's'}`);
+    cells.busyLabel.title = `busy workers of the cluster's ${c.nodes} live node${c.nodes === 1 ? '' : 's'}; this node: ${st.busy ?? 0} / ${st.workers ?? '?'}`;
+  } else {
+    setText(cells.busy, `${st.busy ?? 0} / ${st.workers ?? '?'}`);
+  }
   const r = throughput(10);
   setText(cells.rate, r === null ? '–' : r.toFixed(r < 10 ? 1 : 0));
   const series = rateSeries().slice(-60);

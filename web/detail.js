@@ -1,9 +1,10 @@
 // Job detail drawer: every field of one job, stdout/stderr (re-read while it runs), cancel and rerun buttons,
 // when a delayed or retrying job will start, the jobs it waits for (after), the job it reruns, its queue, the
-// resource limits it runs under and the schedule that made it.
+// resource limits it runs under, the schedule that made it and, on a cluster, the node that ran it.
 
 import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText, jobWait, waitTag } from './util.js';
 import { api } from './api.js';
+import { nodeName } from './model.js';
 
 const REFRESH_MS = 1000;
 const TIME_FIELDS = new Set(['created_at', 'started_at', 'finished_at', 'next_attempt_at', 'run_at']);
@@ -42,6 +43,11 @@ export function closeDetail() {
 function stop() {
   if (current) clearTimeout(current.timer);
   current = null;
+}
+
+// A new /v1/workers read may name the open job's node: redraw its control line (only if that changed).
+export function detailNodesChanged() {
+  if (current && current.job) renderControl(current.ui.control, current.job);
 }
 
 // A live event for the open job: show the state at once.
@@ -176,10 +182,12 @@ const LIMIT_TEXT = {
   memory_mb: (v) => `memory ${v} MiB`, cpu_s: (v) => `CPU ${v} s`, open_files: (v) => `${v} open files`, processes: (v) => `${v} processes`,
 };
 
-// "queue batch · limits memory 256 MiB, 64 open files · made by schedule #3": limits only when set; redrawn only
+// "queue batch · limits memory 256 MiB, 64 open files · made by schedule #3 · node n2": limits only when set, the
+// node only on a cluster (node_id is null on SQLite; named from the last nodes list, else "#id"); redrawn only
 // when it changed, so the schedule button keeps focus while the job runs.
 function renderControl(p, job) {
-  const key = JSON.stringify([job.queue, job.limits, job.schedule_id]);
+  const node = job.node_id == null ? null : nodeName(job.node_id) ?? `#${job.node_id}`;
+  const key = JSON.stringify([job.queue, job.limits, job.schedule_id, node]);
   if (p.jobdKey === key) return;
   p.jobdKey = key;
   const limits = Object.entries(job.limits || {}).filter(([k, v]) => v != null && LIMIT_TEXT[k]);
@@ -189,7 +197,10 @@ function renderControl(p, job) {
     job.schedule_id != null ? [' · made by ', h('button', {
       type: 'button', class: 'link', dataset: { testid: 'detail-schedule' },
       'aria-label': `Show schedule ${job.schedule_id}, which made this job`, onclick: () => opts.onOpenSchedule(job.schedule_id),
-    }, `schedule #${job.schedule_id}`)] : null].flat().filter((c) => c != null));
+    }, `schedule #${job.schedule_id}`)] : null,
+    node != null ? [' · node ', h('span', {
+      dataset: { testid: 'detail-node', nodeId: String(job.node_id) }, title: `node id ${job.node_id}, where its last attempt ran`,
+    }, node)] : null].flat().filter((c) => c != null));
 }
 
 // "after #12, #13 (2 unfinished)": each dependency opens its job.

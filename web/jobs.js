@@ -1,8 +1,9 @@
 // Jobs table: newest first, state/batch filters, pagination that only follows the API's `next` links; a job outside
-// the default queue carries its queue as a tag.
+// the default queue carries its queue as a tag; on a cluster the worker column names the node too.
 
 import { STATES, h, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel, jobWait, waitTag } from './util.js';
 import { api } from './api.js';
+import { nodeName } from './model.js';
 
 const PAGE = 25;
 let el;
@@ -121,6 +122,13 @@ function rerunLink(j) {
   }, `↻ #${j.rerun_of}`);
 }
 
+// On a cluster a worker slot is one node's: "n2 · 0" (node_id is null on SQLite, and the cell is just the slot).
+function workerCell(j) {
+  if (j.node_id == null || j.worker == null) return h('td', { class: 'wide' }, j.worker ?? '—');
+  const node = nodeName(j.node_id) ?? `#${j.node_id}`;
+  return h('td', { class: 'wide', title: `node ${node}, worker ${j.worker}`, dataset: { testid: 'job-node' } }, `${node} · ${j.worker}`);
+}
+
 function renderRows(jobs) {
   const rows = jobs.map((j) => h('tr', { dataset: { testid: 'job-row', jobId: String(j.id), state: j.state } },
     h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Open job ${j.id}` }, `#${j.id}`)),
@@ -129,7 +137,7 @@ function renderRows(jobs) {
       j.queue && j.queue !== 'default' ? h('span', { class: 'tag', title: `queue ${j.queue}`, dataset: { testid: 'job-queue' } }, j.queue) : null,
       j.name ? h('span', { class: 'job-name' }, j.name) : null, h('code', {}, cmdText(j.command))),
     h('td', { class: 'wide' }, j.batch_id ?? '—'),
-    h('td', { class: 'wide' }, j.worker ?? '—'),
+    workerCell(j),
     h('td', { class: 'num' }, fmtMs(j.queue_ms)),
     h('td', { class: 'num' }, fmtMs(j.run_ms)),
     h('td', { class: 'num' }, j.exit_code ?? (j.signal != null ? `sig ${j.signal}` : '—')),

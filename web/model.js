@@ -10,7 +10,26 @@ export const model = {
   workers: null, // GET /v1/workers body
   stats: null, // GET /v1/stats body
   samples: [], // [clientTimeMs, finished_total]
+  nodeNames: new Map(), // cluster only: node id -> name, from every /v1/workers read (a node's id keeps its name)
 };
+
+// Cluster (--db postgres://…) only: /v1/workers then carries `node` and `nodes`; a SQLite jobd has neither.
+export const clustered = () => Array.isArray(model.workers?.nodes);
+export const selfNodeId = () => model.workers?.node?.id ?? null;
+
+export function setWorkers(w) {
+  model.workers = w;
+  for (const n of w.nodes || []) model.nodeNames.set(n.id, n.name);
+}
+
+// The node's name, or null when no /v1/workers read has listed it.
+export const nodeName = (id) => model.nodeNames.get(id) ?? null;
+
+// A job of this node's own pool: every job off a cluster; on one, those whose last attempt ran here (or none yet).
+export function isLocal(job) {
+  const self = selfNodeId();
+  return self == null || job.node_id == null || job.node_id === self;
+}
 
 // Keep the newest knowledge of a job; a final state never goes back to running (events and polls can race).
 export function upsertJob(job) {

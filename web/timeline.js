@@ -1,8 +1,9 @@
 // Pool lanes + Gantt timeline: one lane per worker slot (live busy/idle, current job, elapsed) with the recent
-// jobs it ran drawn as bars against wall time. Hover a bar for the job, click it to open the job.
+// jobs it ran drawn as bars against wall time. Hover a bar for the job, click it to open the job. On a cluster the
+// lanes are this node's workers, so only jobs that ran on this node are drawn.
 
 import { STATES, h, badge, fmtMs, fmtClock, parseTime, cmdText, jobTitle, stateLabel } from './util.js';
-import { model } from './model.js';
+import { model, isLocal } from './model.js';
 
 const FIT_GAP_MS = 10000;
 const MIN_SPAN_MS = 1000;
@@ -153,7 +154,7 @@ export function renderTimeline() {
   const now = Date.now();
   const perLane = lanes.map(() => []);
   for (const j of model.jobs.values()) {
-    if (j.started_at && j.worker != null && perLane[j.worker] && j.state !== 'queued') perLane[j.worker].push(j);
+    if (j.started_at && j.worker != null && perLane[j.worker] && j.state !== 'queued' && isLocal(j)) perLane[j.worker].push(j);
   }
   for (const list of perLane) list.sort((a, b) => parseTime(a.started_at) - parseTime(b.started_at));
   const [t0, t1] = computeRange(perLane.flat(), now);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the dashboard's real-browser tests: installs node deps and Debian chromium if missing, runs node --test,
 # ends with a line "N passed, N failed". Env: JOBD_BIN (default <repo>/build/jobd), CHROMIUM (default /usr/bin/chromium).
+# Arguments: test files to run (paths relative to tests/e2e, e.g. cluster.test.mjs); none runs every *.test.mjs.
 # make test runs this with sh: re-run under bash (pipefail, PIPESTATUS).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -uo pipefail
@@ -34,7 +35,8 @@ fi
 
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs 2>&1 | tee "$out"
+if [ $# -gt 0 ]; then files=("$@"); else files=(./*.test.mjs); fi
+node --test --test-concurrency=1 --test-reporter=spec "${files[@]}" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 
 # The spec reporter ends with "ℹ pass N" / "ℹ fail N".
