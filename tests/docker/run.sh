@@ -7,6 +7,8 @@
 # exit 0), recreates it and checks the jobs survived in the named volume,
 # then tears it all down. Prints the image size and the seconds from
 # `docker-compose up` to healthy.
+# With JOBD_DOCKER_CLUSTER=1 it then runs the 3-node PostgreSQL cluster test
+# (cluster.sh) in the same engine; JOBD_DOCKER_CLUSTER=only runs just that.
 # Exits 0 with "SKIP" only when no engine can be started here at all.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -22,6 +24,14 @@ export JOBD_DOCKER_CACHE=${JOBD_DOCKER_CACHE:-/var/cache/jobd-docker}
 . "$here/base-image.sh"
 # shellcheck source=api.sh
 . "$here/api.sh"
+CLUSTER=${JOBD_DOCKER_CLUSTER:-0}
+case $CLUSTER in
+0 | "") CLUSTER=0 ;;
+1 | only)
+	# shellcheck source=cluster.sh
+	. "$here/cluster.sh" ;;
+*) echo "JOBD_DOCKER_CLUSTER must be 0, 1 or only (got $CLUSTER)" >&2; exit 2 ;;
+esac
 
 PROJECT=jobdtest
 passed=0 failed=0
@@ -73,6 +83,10 @@ cleanup() {
 	if [ -n "$ENGINE_PID" ]; then
 		((failed == 0 && rc == 0)) || compose logs --no-color --tail 40 >&2 2>/dev/null || true
 		compose down -v --remove-orphans >/dev/null 2>&1 || true
+		if [ "$CLUSTER" != 0 ]; then
+			((rc == 0)) || ccompose logs --no-color --tail 40 >&2 2>/dev/null || true
+			cluster_down
+		fi
 		# Old dangling images go; recent ones are the next run's build cache.
 		docker image prune -f --filter until=24h >/dev/null 2>&1 || true
 		engine_stop
@@ -94,6 +108,11 @@ main() {
 	engine_start || skip "dockerd did not start (log above)"
 	base_image_ensure || die "could not provide debian:bookworm-slim"
 
+	if [ "$CLUSTER" = only ]; then
+		cluster_main
+		((cluster_failed == 0))
+		return
+	fi
 	JOBD_TEST_PORT=$(free_port) || die "no free port"
 	export JOBD_TEST_PORT JOBD_TOKEN=docker-test-$RANDOM$RANDOM JOBD_WORKERS=2
 	API_BASE=http://127.0.0.1:$JOBD_TEST_PORT API_TOKEN=$JOBD_TOKEN
@@ -144,6 +163,12 @@ main() {
 	say "image $image: $(image_mb "$image") MB"
 	say "docker-compose up -> healthy: $up_s s (/healthz answered after $ready_s s; the first check runs one interval after start)"
 	say "$passed passed, $failed failed"
+	if [ "$CLUSTER" = 1 ]; then
+		compose down -v --remove-orphans >/dev/null 2>&1 || true
+		cluster_main
+		((failed == 0 && cluster_failed == 0))
+		return
+	fi
 	((failed == 0))
 }
 
