@@ -161,8 +161,9 @@ int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t)
 
 	if (c == NULL)
 		return 0;
-	/* Runnable jobs this node could not take: another node may. */
-	if (d->notify_ready && !d->ready_empty) {
+	/* Runnable jobs this node could not take (it ran out of idle workers,
+	 * not of jobs): another node may. */
+	if ((d->notify_ready || d->n_claims > 0) && !d->ready_empty) {
 		snprintf(payload, sizeof(payload), "%lld", (long long)c->node_id);
 		if (store_notify(d->store, CH_READY, payload, t->err) < 0)
 			return -1;
