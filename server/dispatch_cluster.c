@@ -288,6 +288,10 @@ void dispatch_cluster_tick(struct dispatch *d)
 	c->last_ok = now;
 	c->fenced = false;
 	d->ready_empty = false; /* the safety net for a lost wake-up */
+	/* Delays and schedules other nodes made: this node's timer learns of
+	 * them here, so they still fire when their node is gone. */
+	if (dispatch_next_wake(d, err) < 0)
+		log_warnx("cluster: %s", err);
 	if (!alive) {
 		/* Declared dead by the others: whatever runs here is theirs now. */
 		log_warnx("cluster: this node (id %lld) was declared dead by the others",

@@ -74,8 +74,6 @@ static int bury_old_incarnations(struct store *st, const char *name, char *err)
 int store_node_register(struct store *st, const struct node_reg *r, int64_t *id, char *err)
 {
 	char sql[512];
-	int64_t lease_until;
-
 	for (int i = 0;; i++) {
 		int free_name = bury_old_incarnations(st, r->name, err);
 		if (free_name < 0)
@@ -103,9 +101,7 @@ int store_node_register(struct store *st, const struct node_reg *r, int64_t *id,
 		return -1;
 	}
 	*id = store_col_i64(s, 0, 0);
-	lease_until = store_col_i64(s, 1, 0);
 	store_reset(s);
-	(void)lease_until;
 	/* The name is checked by config (no quote can be in it). */
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(" NODE_LOCK ", %lld)", (long long)*id);
 	if (st->drv->session(st, sql, err) < 0)
