@@ -26,6 +26,7 @@
 
 #define CH_READY "jobd_ready"
 #define CH_CANCEL "jobd_cancel"
+#define CH_QUEUES "jobd_queues"
 #define RECLAIM_BATCH 500
 #define CLAIM_RETRY_US 20000 /* a limited queue another node was claiming from */
 
@@ -80,7 +81,7 @@ int dispatch_cluster_open(struct dispatch *d, char *err)
 	c->beat_us = c->lease_us / 6;
 	c->next_beat = c->last_ok = clock_mono_us();
 	if (register_node(d, err) < 0 || store_listen(d->store, CH_READY, err) < 0 ||
-	    store_listen(d->store, CH_CANCEL, err) < 0)
+	    store_listen(d->store, CH_CANCEL, err) < 0 || store_listen(d->store, CH_QUEUES, err) < 0)
 		return -1;
 	c->next_beat += c->beat_us;
 	return 0;
@@ -103,6 +104,16 @@ int dispatch_cluster_fd(struct dispatch *d)
 	return d->cluster ? store_listen_fd(d->store) : -1;
 }
 
+/* Queue settings another node changed (or, at a heartbeat, may have). */
+static void reload_queues(struct dispatch *d)
+{
+	char err[ERR_LEN];
+
+	if (dispatch_queues_load(d, err) < 0)
+		log_warnx("cluster: re-reading queues: %s", err);
+	d->ready_empty = false;
+}
+
 static void on_notification(void *ctx, const char *channel, const char *payload)
 {
 	struct dispatch *d = ctx;
@@ -113,6 +124,8 @@ static void on_notification(void *ctx, const char *channel, const char *payload)
 		d->ready_empty = false;
 	else if (strcmp(channel, CH_CANCEL) == 0)
 		pool_cancel(d->pool, strtoll(payload, NULL, 10)); /* a no-op unless it runs here */
+	else if (strcmp(channel, CH_QUEUES) == 0 && strcmp(payload, self) != 0)
+		reload_queues(d);
 }
 
 void dispatch_cluster_readable(struct dispatch *d)
@@ -157,20 +170,21 @@ int dispatch_cluster_queue_full(struct dispatch *d, struct turn *t, int qi)
 int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t)
 {
 	struct cluster *c = d->cluster;
-	char payload[24];
+	char self[24], job[24];
 
 	if (c == NULL)
 		return 0;
+	snprintf(self, sizeof(self), "%lld", (long long)c->node_id);
 	/* Runnable jobs this node could not take (it ran out of idle workers,
 	 * not of jobs): another node may. */
-	if ((d->notify_ready || d->n_claims > 0) && !d->ready_empty) {
-		snprintf(payload, sizeof(payload), "%lld", (long long)c->node_id);
-		if (store_notify(d->store, CH_READY, payload, t->err) < 0)
-			return -1;
-	}
+	if ((d->notify_ready || d->n_claims > 0) && !d->ready_empty &&
+	    store_notify(d->store, CH_READY, self, t->err) < 0)
+		return -1;
+	if (d->queues_changed && store_notify(d->store, CH_QUEUES, self, t->err) < 0)
+		return -1;
 	for (size_t i = 0; i < d->n_cancels; i++) {
-		snprintf(payload, sizeof(payload), "%lld", (long long)d->cancels[i]);
-		if (store_notify(d->store, CH_CANCEL, payload, t->err) < 0)
+		snprintf(job, sizeof(job), "%lld", (long long)d->cancels[i]);
+		if (store_notify(d->store, CH_CANCEL, job, t->err) < 0)
 			return -1;
 	}
 	return 0;
@@ -254,6 +268,7 @@ static int beat(struct dispatch *d, bool *alive, int *requeued, char *err)
 	pthread_mutex_lock(&d->mu);
 	memcpy(d->counts, counts, sizeof(counts));
 	pthread_mutex_unlock(&d->mu);
+	reload_queues(d); /* the safety net for a lost jobd_queues */
 	return 0;
 fail:
 	store_rollback(d->store);

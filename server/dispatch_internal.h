@@ -47,6 +47,7 @@ struct dispatch {
 	bool wake_dirty;         /* wake_wall must be read again after the commit */
 	bool ready_empty;        /* no runnable queued job until something changes */
 	bool notify_ready;       /* this turn made jobs runnable (other nodes may claim) */
+	bool queues_changed;     /* this turn changed a queue's settings (tell other nodes) */
 	struct cluster *cluster; /* dispatch_cluster.c; NULL on SQLite */
 	struct retention *retention; /* dispatch_retention.c */
 

@@ -86,9 +86,23 @@ int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name)
 		name = "default";
 	if (dispatch_queue_find(d, name) >= 0)
 		return 0;
+	struct queue_info q = { .created_us = t->now, .updated_us = t->now };
+	if (d->cluster != NULL) {
+		/* Another node may have made it, with its settings. */
+		int found = store_queue_get(d->store, name, false, &q, t->err);
+		if (found < 0)
+			return -1;
+		if (found == 1) {
+			snprintf(q.name, sizeof(q.name), "%s", name);
+			if (dispatch_queue_add(d, &q) < 0) {
+				err_set(t->err, "queue table: out of memory");
+				return -1;
+			}
+			return 0;
+		}
+	}
 	if (d->cfg->strict_queues)
 		return 1;
-	struct queue_info q = { .created_us = t->now, .updated_us = t->now };
 	snprintf(q.name, sizeof(q.name), "%s", name);
 	if (store_queue_ensure(d->store, name, t->now, t->err) < 0)
 		return -1;
@@ -182,6 +196,7 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 	}
 	d->queues[k].concurrency = cur.concurrency;
 	d->queues[k].paused = cur.paused;
+	d->queues_changed = true; /* other nodes re-read them (dispatch_cluster.c) */
 	dispatch_runnable(d);
 	log_info("queue %s: concurrency %s%.0d, %s", cur.name, cur.concurrency ? "" : "unlimited",
 	    cur.concurrency, cur.paused ? "paused" : "running");

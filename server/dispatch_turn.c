@@ -298,7 +298,7 @@ void dispatch_turn(struct dispatch *d)
 	}
 	d->flush_at = 0;
 	d->n_claims = d->n_cancels = 0;
-	d->notify_ready = false;
+	d->notify_ready = d->queues_changed = false;
 	dispatch_drop_events(d, 0);
 	int queues_before = d->n_queues;
 	if (store_begin(d->store, t.err) < 0)

@@ -55,6 +55,7 @@ run_suite unit-asan with_rc bash tests/unit/run.sh build/asan/tests/test_*
 run_suite pg-sql with_rc bash tests/pg/check-sql-tables.sh
 run_suite integration with_rc env JOBD_BIN="$PWD/build/jobd" bash tests/integration/run.sh
 run_suite integration-pg with_rc env JOBD_BIN="$PWD/build/jobd" bash tests/integration/run-pg.sh
+run_suite cluster with_rc env JOBD_BIN="$PWD/build/jobd" bash tests/cluster/run.sh
 run_suite integration-asan with_rc env JOBD_BIN="$PWD/build/asan/jobd" bash tests/integration/run.sh
 for s in e2e chaos hostile install; do
 	[ -f "tests/$s/run.sh" ] && run_suite "$s" with_rc env JOBD_BIN="$PWD/build/jobd" bash "tests/$s/run.sh"

@@ -103,21 +103,32 @@ class Jobd:
     another spelling of it, e.g. with a password, before start()).
     `output_dir` is where job output files go: <tmp>/data/output either way
     (SQLite's default beside the file; passed as --output-dir on PostgreSQL).
-    `backend` is "sqlite" or "postgres"."""
+    `backend` is "sqlite" or "postgres".
 
-    def __init__(self, flags=(), env=None, token=None, via_env=False, prefix=()):
+    Cluster option (tests/cluster/): `db_url` points this server at an
+    existing PostgreSQL database shared with other Jobd objects (nodes)
+    instead of a database of its own; the caller creates and drops it, so
+    close() leaves it alone. `node_name` adds `--node-name NAME`."""
+
+    def __init__(self, flags=(), env=None, token=None, via_env=False, prefix=(),
+                 db_url=None, node_name=None):
         self.flags = list(flags)
+        self.node_name = node_name  # kept across restart(flags=...)
         self.prefix = list(prefix)  # e.g. ["taskset", "-c", "0"]
         self.env = dict(env or {})
         self.token = token
         self.via_env = via_env
-        self.tmp = tempfile.mkdtemp(prefix="jobd-it-")
+        self.tmp = tempfile.mkdtemp(prefix="jobd-it-%s" % (node_name + "-" if node_name else ""))
         self.backend = BACKEND
         self.output_dir = os.path.join(self.tmp, "data", "output")
         self.db_url = None
         self.db_name = None
         self._db_created = False
-        if self.backend == "postgres":
+        self._db_shared = db_url is not None
+        if self._db_shared:
+            assert self.backend == "postgres", "db_url needs $JOBD_TEST_PG"
+            self.db_url = self.db = db_url
+        elif self.backend == "postgres":
             self.db_name = "jobd_it_%d_%d" % (os.getpid(), next(_pg_counter))
             self.db_url = pg_url(self.db_name)
             self.db = self.db_url
@@ -135,7 +146,7 @@ class Jobd:
     def ensure_db(self):
         """On PostgreSQL, create this object's database unless done already
         (restarts reuse it)."""
-        if self.backend == "postgres" and not self._db_created:
+        if self.backend == "postgres" and not self._db_created and not self._db_shared:
             psql("CREATE DATABASE %s" % self.db_name)
             self._db_created = True
 
@@ -180,6 +191,8 @@ class Jobd:
             self.port = free_port()
             addr = "127.0.0.1:%d" % self.port
             cmd = self.prefix + [BIN, "--log-level", "debug"] + self.flags
+            if self.node_name is not None:
+                cmd += ["--node-name", self.node_name]
             env = dict(self.env)
             if self.via_env:
                 env.update(self.db_env(), JOBD_LISTEN=addr)
