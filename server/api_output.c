@@ -4,8 +4,8 @@
  * job wrote more. Works while the job runs (the worker appends to the file).
  * Output that --max-output-disk deleted is 410 output_purged: the job is
  * still there, its output never will be again. In a cluster, a job run by
- * another node is served from the copy its node kept in the database when
- * the job ended (empty until then).
+ * another node is served from the copy its node keeps in the database: at
+ * most a second behind while the job runs, complete once it ended.
  */
 #include "api.h"
 

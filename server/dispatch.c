@@ -116,7 +116,7 @@ void dispatch_free(struct dispatch *d)
 	if (d->pool != NULL)
 		pool_stop(d->pool, POOL_STOP_WAIT_MS);
 	dispatch_retention_close(d);
-	free(d->cluster); /* when open failed; dispatch_cluster_close otherwise */
+	dispatch_cluster_free(d); /* when open failed; dispatch_cluster_close otherwise */
 	store_close(d->store);
 	if (d->cmd_fd >= 0)
 		close(d->cmd_fd);

@@ -5,19 +5,15 @@
  * over the jobs of nodes whose lease ended, re-reading the cluster's job
  * counts), LISTENs for wake-ups and cancels from other nodes and NOTIFYs
  * them, and fences: a job another node took over is stopped here and its
- * result ignored. A finished job's output is copied into the database, so
- * any node can serve it. With SQLite, d->cluster is NULL and all of this is
- * a no-op.
+ * result ignored. Every second it has running jobs' output copied into the
+ * database (dispatch_output.c), so any node can serve it. With SQLite,
+ * d->cluster is NULL and all of this is a no-op.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "../worker/capture.h"
 #include "clock.h"
 #include "dispatch_internal.h"
 #include "log.h"
@@ -29,6 +25,13 @@
 #define CH_QUEUES "jobd_queues"
 #define RECLAIM_BATCH 500
 #define CLAIM_RETRY_US 20000 /* a limited queue another node was claiming from */
+#define OUTPUT_FLUSH_US 1000000 /* running jobs' output to the database */
+
+/* What of a running job's output the database has (dispatch_output.c). */
+struct flushed {
+	int64_t job_id;
+	int64_t seen[2];
+};
 
 struct cluster {
 	int64_t node_id;
@@ -40,6 +43,8 @@ struct cluster {
 	int64_t next_beat;    /* monotonic µs */
 	int64_t last_ok;      /* monotonic µs of the last heartbeat that committed */
 	int64_t claim_retry;  /* monotonic µs; 0: none */
+	int64_t next_flush;   /* monotonic µs of the next copy of running output */
+	struct flushed *flushed; /* per pool slot */
 	bool fenced;          /* jobs stopped because the lease could not be renewed */
 };
 
@@ -77,6 +82,10 @@ int dispatch_cluster_open(struct dispatch *d, char *err)
 	for (char *p = c->name; *p; p++) /* config checked a given name; a host name may be odd */
 		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-", *p))
 			*p = '-';
+	if ((c->flushed = calloc((size_t)d->cfg->workers, sizeof(*c->flushed))) == NULL) {
+		err_set(err, "calloc: out of memory");
+		return -1;
+	}
 	c->lease_us = (int64_t)(d->cfg->lease_s * 1e6);
 	c->beat_us = c->lease_us / 6;
 	c->next_beat = c->last_ok = clock_mono_us();
@@ -95,8 +104,7 @@ void dispatch_cluster_close(struct dispatch *d)
 		return;
 	if (store_node_mark(d->store, d->cluster->node_id, "stopped", err) < 0)
 		log_warnx("cluster: marking this node stopped: %s", err);
-	free(d->cluster);
-	d->cluster = NULL;
+	dispatch_cluster_free(d);
 }
 
 int dispatch_cluster_fd(struct dispatch *d)
@@ -134,12 +142,47 @@ void dispatch_cluster_readable(struct dispatch *d)
 		log_warnx("cluster: reading notifications: the database connection failed");
 }
 
+void dispatch_cluster_free(struct dispatch *d)
+{
+	if (d->cluster != NULL)
+		free(d->cluster->flushed);
+	free(d->cluster);
+	d->cluster = NULL;
+}
+
 int64_t dispatch_cluster_due(struct dispatch *d)
 {
 	struct cluster *c = d->cluster;
 	if (c == NULL)
 		return 0;
-	return c->claim_retry && c->claim_retry < c->next_beat ? c->claim_retry : c->next_beat;
+	int64_t due = c->claim_retry && c->claim_retry < c->next_beat ? c->claim_retry : c->next_beat;
+	if (pool_busy_count(d->pool) > 0 && c->next_flush < due)
+		due = c->next_flush;
+	return due;
+}
+
+/* Every second, what running jobs wrote since: other nodes serve it. */
+static void flush_running_output(struct dispatch *d, int64_t now)
+{
+	struct cluster *c = d->cluster;
+	struct worker_info w[1024];
+	char err[ERR_LEN];
+
+	if (now < c->next_flush)
+		return;
+	c->next_flush = now + OUTPUT_FLUSH_US;
+	int nw = dispatch_workers(d, w, 1024);
+	for (int i = 0; i < nw; i++) {
+		if (!w[i].busy || w[i].job_id <= 0 || w[i].slot < 0 || w[i].slot >= d->cfg->workers)
+			continue;
+		struct flushed *f = &c->flushed[w[i].slot];
+		if (f->job_id != w[i].job_id)
+			*f = (struct flushed){ .job_id = w[i].job_id };
+		if (dispatch_output_copy(d, f->job_id, f->seen, err) < 0) {
+			log_warnx("cluster: copying job %lld's output: %s", (long long)f->job_id, err);
+			return;
+		}
+	}
 }
 
 bool dispatch_cluster_fenced(struct dispatch *d, const struct job *job)
@@ -292,6 +335,8 @@ void dispatch_cluster_tick(struct dispatch *d)
 		c->claim_retry = 0;
 		d->ready_empty = false;
 	}
+	if (pool_busy_count(d->pool) > 0)
+		flush_running_output(d, now);
 	if (now < c->next_beat)
 		return;
 	c->next_beat = now + c->beat_us;
@@ -321,66 +366,4 @@ int64_t dispatch_node_id(struct dispatch *d)
 {
 	/* Set before the HTTP threads start, changed only by a re-registration. */
 	return d->cluster ? __atomic_load_n(&d->cluster->node_id, __ATOMIC_RELAXED) : 0;
-}
-
-/* Up to --output-limit bytes of one output file (malloc'd; *len 0 and an
- * empty buffer when there is none); NULL with err on failure. */
-static char *read_output(const char *path, int64_t limit, size_t *len, char *err)
-{
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*len = 0;
-	if (fd < 0 && errno == ENOENT)
-		return malloc(1);
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		err_set(err, "open %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	size_t want = sb.st_size < limit ? (size_t)sb.st_size : (size_t)limit;
-	char *buf = malloc(want + 1);
-	if (buf == NULL) {
-		err_set(err, "malloc %zu: out of memory", want);
-		close(fd);
-		return NULL;
-	}
-	while (*len < want) {
-		ssize_t n = read(fd, buf + *len, want - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(err, "read %s: %s", path, strerror(errno));
-			close(fd);
-			free(buf);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	close(fd);
-	return buf;
-}
-
-int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, int64_t job_id)
-{
-	static const enum capture_stream streams[] = { CAPTURE_STDOUT, CAPTURE_STDERR };
-	char path[CAPTURE_PATH_MAX];
-
-	if (d->cluster == NULL)
-		return 0;
-	for (int i = 0; i < 2; i++) {
-		size_t len;
-		capture_path(path, sizeof(path), d->cfg->output_dir, job_id, streams[i]);
-		char *data = read_output(path, d->cfg->output_limit, &len, t->err);
-		if (data == NULL)
-			return -1;
-		int rc = len > 0 ? store_output_put(d->store, job_id, i + 1, data, len, t->err) : 0;
-		free(data);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
 }

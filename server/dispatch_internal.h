@@ -133,14 +133,17 @@ int dispatch_next_wake(struct dispatch *d, char *err);
 /* A cluster node (dispatch_cluster.c): all no-ops when d->cluster is NULL. */
 int dispatch_cluster_open(struct dispatch *d, char *err);   /* before recovery */
 void dispatch_cluster_close(struct dispatch *d);            /* after the last jobs */
+void dispatch_cluster_free(struct dispatch *d);             /* without a goodbye */
 int dispatch_cluster_fd(struct dispatch *d);                /* poll it; -1: none */
 void dispatch_cluster_readable(struct dispatch *d);         /* notifications */
 int64_t dispatch_cluster_due(struct dispatch *d);           /* monotonic µs; 0: none */
 void dispatch_cluster_tick(struct dispatch *d);             /* heartbeat when due */
 /* Inside the turn's transaction, before COMMIT: wake-ups for other nodes. */
 int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t);
-/* A finished job's output files into the database, for every node to serve. */
+/* A finished job's output files into the database, for every node to serve
+ * (dispatch_output.c); with seen[2] (sizes copied last), only what grew. */
 int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, int64_t job_id);
+int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], char *err);
 /* A worker's report for a job another node now owns: to be ignored. */
 bool dispatch_cluster_fenced(struct dispatch *d, const struct job *job);
 /* 1: limited queue qi has no room for one more job (or another node is

@@ -94,7 +94,7 @@ static void note_changes(struct pg_conn *c, PGresult *r)
 		c->changes = strtoll(PQcmdTuples(r), NULL, 10);
 }
 
-static int run(struct pg_conn *c, struct pg_stmt *s)
+static int run_once(struct pg_conn *c, struct pg_stmt *s)
 {
 	char name[16];
 
@@ -108,12 +108,24 @@ static int run(struct pg_conn *c, struct pg_stmt *s)
 	}
 	pg_keep_error(c, PQresultErrorMessage(s->res));
 	const char *state = PQresultErrorField(s->res, PG_DIAG_SQLSTATE);
+	bool unique = state != NULL && strcmp(state, "23505") == 0;
 	clear_result(s);
 	if (PQstatus(c->db) == CONNECTION_BAD)
 		return STORE_DOWN;
-	if (state != NULL && strcmp(state, "23505") == 0)
-		return STORE_CONFLICT;
-	return STORE_ERR;
+	return unique ? STORE_CONFLICT : STORE_ERR;
+}
+
+/* A session found dead at its first use since the server restarted: outside
+ * a transaction nothing was half done, so the statement runs once more on a
+ * new session. Inside one, the caller's transaction fails and is retried. */
+static int run(struct pg_conn *c, struct pg_stmt *s)
+{
+	bool idle = PQtransactionStatus(c->db) == PQTRANS_IDLE;
+	int rc = run_once(c, s);
+
+	if (rc == STORE_DOWN && idle && pg_reconnect(c) == 0)
+		rc = run_once(c, s);
+	return rc;
 }
 
 static int pg_step(struct store *st, struct store_stmt *base)

@@ -10,15 +10,18 @@
 # the node) and the node shown dead; a node restarted under the same name
 # reclaiming its own jobs at once and nobody else's; cancel through another
 # node; queue concurrency limits across nodes; delayed jobs and schedules
-# firing once cluster-wide.
+# firing once cluster-wide; output readable on every node, while a job runs
+# and after its node died; a database restart losing nothing.
 #
 #   python3 tests/cluster/test_cluster.py [TestClass[.test_name] ...]
 # ends with "N passed, M failed"; exit status 1 on any failure.
 import collections
+import glob
 import itertools
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -396,6 +399,52 @@ class TestAcrossNodes(ClusterCase):
                          % sorted(j["created_at"] for j in jobs))
         ran = collections.Counter(int(l[0]) for l in self.read_lines(out))
         self.assertEqual(ran, collections.Counter(j["id"] for j in jobs))
+
+
+class TestOutputAndDatabase(ClusterCase):
+    TIMEOUT = 45
+
+    def runs_on(self, nodes, jid):
+        return nodes[0].wait_until(
+            "job %d busy on a node" % jid,
+            lambda: next((s for s in nodes if jid in self.busy_jobs(s)), None), timeout=5)
+
+    def test_output_is_readable_on_every_node_while_running_and_after_its_node_died(self):
+        a, b = self.cluster(2, "--workers", "1", "--lease", LEASE)
+        jid = a.submit({"command": ["sh", "-c", "echo first; sleep 30"], "max_attempts": 1})["id"]
+        owner = self.runs_on((a, b), jid)
+        other = b if owner is a else a
+        t0 = time.monotonic()
+        seen = other.wait_until("the running job's output on the other node", lambda: (
+            lambda r: r if r[0] == 200 and r[2] == "first\n" else None)(
+            other.request("GET", "/v1/jobs/%d/stdout" % jid)), timeout=5)
+        self.note("a running job's output reached the other node in %.2fs"
+                  % (time.monotonic() - t0))
+        self.assertEqual(seen[1]["X-Jobd-Truncated"], "false")
+        done = a.submit({"command": ["sh", "-c", "printf 'out'; printf 'err' >&2"]})["id"]
+        job = a.wait_for(done, FINAL, timeout=10)
+        finished_by = a if job["node_id"] == self.node_id(a) else b
+        survivor = b if finished_by is a else a
+        finished_by.kill9()
+        self.assertEqual(survivor.output(done), "out")
+        self.assertEqual(survivor.output(done, "stderr"), "err")
+
+    def test_a_database_restart_loses_no_job_and_the_node_carries_on(self):
+        srv = self.node("solo", "--workers", "1", "--lease", "30")
+        jid = srv.submit({"command": ["sh", "-c", "sleep 1.5; echo done"]})["id"]
+        srv.wait_for(jid, "running", timeout=5)
+        # The throwaway server of tests/pg/pg-server.sh: its socket dir holds data/.
+        pg_dir = os.environ["JOBD_TEST_PG"].split("host=")[1].split("&")[0]
+        pg_ctl = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))[-1]
+        cmd = [pg_ctl, "-D", os.path.join(pg_dir, "data"), "-m", "fast", "-w", "restart"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        job = srv.wait_for(jid, FINAL, timeout=20)
+        self.assertEqual((job["state"], job["attempts"]), ("succeeded", 1), job)
+        self.assertEqual(srv.output(jid), "done\n")
+        after = srv.submit({"command": ["echo", "after"]})["id"]
+        self.assertEqual(srv.wait_for(after, FINAL, timeout=10)["state"], "succeeded")
 
 
 def main(argv):
