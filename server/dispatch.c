@@ -143,6 +143,7 @@ void dispatch_submit(struct dispatch *d, struct cmd *c)
 	uint64_t one = 1;
 
 	c->done = false;
+	c->retried = false;
 	pthread_cond_init(&c->done_cv, NULL);
 	c->next = NULL;
 	c->err[0] = '\0';
@@ -311,6 +312,7 @@ int dispatch_run(struct dispatch *d)
 			d->retry_at = 0;
 		if (d->retry_at == 0)
 			dispatch_turn(d);
+		dispatch_cluster_readable(d);
 		dispatch_retention_run(d); /* one short transaction at most, then round again */
 	}
 	finish_shutdown(d);

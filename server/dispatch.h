@@ -72,6 +72,7 @@ struct cmd {
 	/* private to dispatch.c */
 	struct cmd *next;
 	bool done;
+	bool retried;            /* once, after another node's Idempotency-Key won */
 	pthread_cond_t done_cv;  /* only this command's thread is woken */
 };
 

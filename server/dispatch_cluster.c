@@ -3,11 +3,11 @@
  * PostgreSQL database (store_nodes.h): it registers this node, heartbeats
  * every lease/6 in its own transaction (renewing its jobs' leases, taking
  * over the jobs of nodes whose lease ended, re-reading the cluster's job
- * counts), LISTENs for wake-ups and cancels from other nodes and NOTIFYs
- * them, and fences: a job another node took over is stopped here and its
- * result ignored. Every second it has running jobs' output copied into the
- * database (dispatch_output.c), so any node can serve it. With SQLite,
- * d->cluster is NULL and all of this is a no-op.
+ * counts), LISTENs for wake-ups, cancels and queue changes from other
+ * nodes and NOTIFYs them; dispatch_fence.c keeps each attempt on one node.
+ * Every second it has running jobs' output copied into the database
+ * (dispatch_output.c), so any node can serve it. With SQLite, d->cluster is
+ * NULL and all of this is a no-op.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +15,9 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "dispatch_internal.h"
+#include "dispatch_cluster.h"
 #include "log.h"
 #include "store_jobs.h"
-#include "store_nodes.h"
 
 #define CH_READY "jobd_ready"
 #define CH_CANCEL "jobd_cancel"
@@ -26,27 +25,6 @@
 #define RECLAIM_BATCH 500
 #define CLAIM_RETRY_US 20000 /* a limited queue another node was claiming from */
 #define OUTPUT_FLUSH_US 1000000 /* running jobs' output to the database */
-
-/* What of a running job's output the database has (dispatch_output.c). */
-struct flushed {
-	int64_t job_id;
-	int64_t seen[2];
-};
-
-struct cluster {
-	int64_t node_id;
-	char name[72];
-	char host[256];
-	char listen[80];
-	int64_t lease_us;
-	int64_t beat_us;      /* heartbeat period: lease / 6 */
-	int64_t next_beat;    /* monotonic µs */
-	int64_t last_ok;      /* monotonic µs of the last heartbeat that committed */
-	int64_t claim_retry;  /* monotonic µs; 0: none */
-	int64_t next_flush;   /* monotonic µs of the next copy of running output */
-	struct flushed *flushed; /* per pool slot */
-	bool fenced;          /* jobs stopped because the lease could not be renewed */
-};
 
 static int register_node(struct dispatch *d, char *err)
 {
@@ -82,14 +60,27 @@ int dispatch_cluster_open(struct dispatch *d, char *err)
 	for (char *p = c->name; *p; p++) /* config checked a given name; a host name may be odd */
 		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-", *p))
 			*p = '-';
-	if ((c->flushed = calloc((size_t)d->cfg->workers, sizeof(*c->flushed))) == NULL) {
+	if ((c->flushed = calloc((size_t)d->cfg->workers, sizeof(*c->flushed))) == NULL ||
+	    (c->slot_attempt = calloc((size_t)d->cfg->workers, sizeof(int))) == NULL) {
 		err_set(err, "calloc: out of memory");
 		return -1;
 	}
 	c->lease_us = (int64_t)(d->cfg->lease_s * 1e6);
 	c->beat_us = c->lease_us / 6;
 	c->next_beat = c->last_ok = clock_mono_us();
-	if (register_node(d, err) < 0 || store_listen(d->store, CH_READY, err) < 0 ||
+	int64_t grace = (int64_t)(d->cfg->kill_grace_s * 1e6);
+	if (c->lease_us < grace + 2 * c->beat_us)
+		log_warnx("cluster: --lease %g s is short for --kill-grace %g s: a node cut off from"
+			  " the database may not stop its jobs before others take them over",
+		    d->cfg->lease_s, d->cfg->kill_grace_s);
+	/* No statement or lock wait may outlast a third of the lease, so the
+	 * dispatcher gets back to its heartbeat and its fence in time. */
+	char sql[160];
+	long long limit_ms = c->lease_us / 3000 > 1000 ? c->lease_us / 3000 : 1000;
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %lld; SET lock_timeout = %lld", limit_ms,
+	    limit_ms);
+	if (store_session(d->store, "timeouts", sql, err) < 0 || register_node(d, err) < 0 ||
+	    store_listen(d->store, CH_READY, err) < 0 ||
 	    store_listen(d->store, CH_CANCEL, err) < 0 || store_listen(d->store, CH_QUEUES, err) < 0)
 		return -1;
 	c->next_beat += c->beat_us;
@@ -136,16 +127,23 @@ static void on_notification(void *ctx, const char *channel, const char *payload)
 		reload_queues(d);
 }
 
+/* Also after every turn: notifications that came in with a statement's
+ * answer wait inside libpq, and the socket does not say so. A failed read
+ * is the next transaction's to notice and repair. */
 void dispatch_cluster_readable(struct dispatch *d)
 {
-	if (d->cluster && store_notifications(d->store, on_notification, d) < 0)
-		log_warnx("cluster: reading notifications: the database connection failed");
+	if (d->cluster && store_listen_fd(d->store) >= 0)
+		(void)store_notifications(d->store, on_notification, d);
 }
 
 void dispatch_cluster_free(struct dispatch *d)
 {
-	if (d->cluster != NULL)
+	if (d->cluster != NULL) {
 		free(d->cluster->flushed);
+		free(d->cluster->slot_attempt);
+		free(d->cluster->stopped);
+		free(d->cluster->orphans);
+	}
 	free(d->cluster);
 	d->cluster = NULL;
 }
@@ -183,15 +181,6 @@ static void flush_running_output(struct dispatch *d, int64_t now)
 			return;
 		}
 	}
-}
-
-bool dispatch_cluster_fenced(struct dispatch *d, const struct job *job)
-{
-	if (d->cluster == NULL || job->node_id == d->cluster->node_id)
-		return false;
-	log_warnx("cluster: job %lld's attempt %d was taken over by node id %lld: this node's"
-		  " result is ignored", (long long)job->id, job->attempts, (long long)job->node_id);
-	return true;
 }
 
 int dispatch_cluster_queue_full(struct dispatch *d, struct turn *t, int qi)
@@ -233,55 +222,6 @@ int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t)
 	return 0;
 }
 
-/* Jobs this node runs that the database gives to no one or to another node
- * now are stopped; cancels requested through other nodes are carried out. */
-static void reconcile(struct dispatch *d, const struct lease_job *mine, int n)
-{
-	struct worker_info w[1024];
-	int nw = dispatch_workers(d, w, 1024);
-
-	for (int i = 0; i < nw; i++) {
-		if (!w[i].busy || w[i].job_id <= 0)
-			continue;
-		int k = 0;
-		while (k < n && mine[k].id != w[i].job_id)
-			k++;
-		if (k == n) {
-			log_warnx("cluster: job %lld is no longer this node's: stopping it",
-			    (long long)w[i].job_id);
-			pool_cancel(d->pool, w[i].job_id);
-		} else if (mine[k].cancel_requested) {
-			pool_cancel(d->pool, w[i].job_id);
-		}
-	}
-}
-
-static void stop_all_jobs(struct dispatch *d)
-{
-	struct worker_info w[1024];
-	int nw = dispatch_workers(d, w, 1024);
-
-	for (int i = 0; i < nw; i++)
-		if (w[i].busy && w[i].job_id > 0)
-			pool_cancel(d->pool, w[i].job_id);
-}
-
-/* No heartbeat for too long: stop every job before the lease ends, so no
- * other node starts a job's next attempt while this one still runs. */
-static void self_fence(struct dispatch *d)
-{
-	struct cluster *c = d->cluster;
-	int64_t grace = (int64_t)(d->cfg->kill_grace_s * 1e6);
-
-	if (c->fenced || clock_mono_us() - c->last_ok < c->lease_us - grace - c->beat_us)
-		return;
-	c->fenced = true;
-	log_warnx("cluster: no heartbeat for %.1f s: stopping this node's %d running job(s)"
-		  " before its lease ends", (double)(clock_mono_us() - c->last_ok) / 1e6,
-	    pool_busy_count(d->pool));
-	stop_all_jobs(d);
-}
-
 static int beat(struct dispatch *d, bool *alive, int *requeued, char *err)
 {
 	struct cluster *c = d->cluster;
@@ -306,7 +246,7 @@ static int beat(struct dispatch *d, bool *alive, int *requeued, char *err)
 		goto fail;
 	free(back);
 	if (*alive)
-		reconcile(d, mine, n_mine);
+		cluster_reconcile(d, mine, n_mine);
 	free(mine);
 	pthread_mutex_lock(&d->mu);
 	memcpy(d->counts, counts, sizeof(counts));
@@ -342,7 +282,7 @@ void dispatch_cluster_tick(struct dispatch *d)
 	c->next_beat = now + c->beat_us;
 	if (beat(d, &alive, &requeued, err) < 0) {
 		log_warnx("cluster: heartbeat: %s", err);
-		self_fence(d);
+		cluster_self_fence(d);
 		return;
 	}
 	c->last_ok = now;
@@ -356,7 +296,7 @@ void dispatch_cluster_tick(struct dispatch *d)
 		/* Declared dead by the others: whatever runs here is theirs now. */
 		log_warnx("cluster: this node (id %lld) was declared dead by the others",
 		    (long long)c->node_id);
-		stop_all_jobs(d);
+		cluster_stop_all_jobs(d);
 		if (register_node(d, err) < 0)
 			log_warnx("cluster: registering again: %s", err);
 	}

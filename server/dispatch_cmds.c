@@ -182,8 +182,13 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 		if (dispatch_job_ended(d, t, c->job_id, JOB_CANCELED) < 0)
 			return CMD_FAILED;
 	} else {
-		if (store_job_request_cancel(d->store, c->job_id, t->err) < 0)
+		int changed = store_job_request_cancel(d->store, c->job_id, t->err);
+		if (changed < 0)
 			return CMD_FAILED;
+		if (changed == 0) { /* it ended or was requeued (a node died) since */
+			job_free(&c->job);
+			return cancel_one(d, t, c);
+		}
 		PUSH(d, cancels, c->job_id);
 		log_info("job %lld: cancel requested while running", (long long)c->job_id);
 		dispatch_note_change(d, c->job_id);
@@ -282,6 +287,14 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 			/* Queues this command named first were rolled back with it (no
 			 * slot runs their jobs yet: claims come after the commands). */
 			d->n_queues = queues;
+			/* In a cluster another node may have stored the same
+			 * Idempotency-Key a moment before: now it is there to find. */
+			if (c->status == CMD_FAILED && c->idem_key != NULL && d->cluster != NULL &&
+			    !c->retried) {
+				c->retried = true;
+				dispatch_apply_command(d, t, c);
+				return;
+			}
 		} else if (store_release(d->store, t->err) < 0) {
 			c->status = CMD_FAILED;
 		}

@@ -144,8 +144,15 @@ int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t);
  * (dispatch_output.c); with seen[2] (sizes copied last), only what grew. */
 int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, int64_t job_id);
 int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], char *err);
-/* A worker's report for a job another node now owns: to be ignored. */
-bool dispatch_cluster_fenced(struct dispatch *d, const struct job *job);
+/* Fences (no-ops on SQLite): the row lock a report is applied under; the
+ * attempt a slot was given; and a report of a running job: 1 when it was
+ * taken care of here (another node or attempt owns the job now: ignored; or
+ * this node stopped it for want of a lease: requeued or failed), 0 when it
+ * is to be applied as usual, -1 on error. */
+int dispatch_cluster_lock_job(struct dispatch *d, struct turn *t, int64_t job_id);
+void dispatch_cluster_claimed(struct dispatch *d, int slot, int attempt);
+int dispatch_cluster_report(struct dispatch *d, struct turn *t, const struct report *rep,
+    const struct job *job);
 /* 1: limited queue qi has no room for one more job (or another node is
  * claiming from it), 0: room, -1 error. */
 int dispatch_cluster_queue_full(struct dispatch *d, struct turn *t, int qi);

@@ -67,11 +67,11 @@ int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], ch
 		struct stat sb;
 		size_t len;
 		capture_path(path, sizeof(path), d->cfg->output_dir, job_id, streams[i]);
+		int64_t size = 0;
 		if (seen != NULL) {
-			int64_t size = stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+			size = stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
 			if (size == seen[i] || seen[i] >= d->cfg->output_limit)
 				continue;
-			seen[i] = size;
 		}
 		char *data = read_output(path, d->cfg->output_limit, &len, err);
 		if (data == NULL)
@@ -80,6 +80,8 @@ int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], ch
 		free(data);
 		if (rc < 0)
 			return -1;
+		if (seen != NULL)
+			seen[i] = size; /* only once copied: a failed copy is tried again */
 	}
 	return 0;
 }

@@ -152,11 +152,15 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 		dispatch_note_change(d, rep->job_id);
 		return 0;
 	}
+	if (dispatch_cluster_lock_job(d, t, rep->job_id) < 0)
+		return -1;
 	found = store_job_get(d->store, rep->job_id, &job, t->err);
-	if (found <= 0 || job.state != JOB_RUNNING || dispatch_cluster_fenced(d, &job)) {
+	int taken = found > 0 && job.state == JOB_RUNNING ? dispatch_cluster_report(d, t, rep, &job)
+							    : 0;
+	if (found <= 0 || job.state != JOB_RUNNING || taken != 0) {
 		if (found > 0)
 			job_free(&job);
-		return found < 0 ? -1 : 0;
+		return found < 0 || taken < 0 ? -1 : 0;
 	}
 	int ret;
 	if (rep->type == REPORT_DONE) {
@@ -205,6 +209,7 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 		if (store_job_claim(d->store, id, slot, t->now, &c.job, t->err) < 0)
 			return -1;
 		dispatch_queue_claimed(d, slot, qi);
+		dispatch_cluster_claimed(d, slot, c.job.attempts);
 		pool_reserve(d->pool, slot, c.job.id);
 		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, slot,
 		    c.job.attempts);

@@ -110,6 +110,7 @@ enum store_stmt_id {
 	C_QUEUE_RUNNING,
 	C_RETENTION_LOCK,
 	C_OUTPUT_PUT,
+	C_JOB_LOCK,
 	STMT_COUNT
 };
 
@@ -175,8 +176,9 @@ struct store_driver {
 	const char *(*col_text)(struct store_stmt *s, int i);
 	const void *(*col_blob)(struct store_stmt *s, int i, size_t *len);
 	/* NULL on SQLite (no STORE_SHARED / STORE_NOTIFY): */
-	/* Runs sql now and again in every new session after a reconnect. */
-	int (*session)(struct store *st, const char *sql, char *err);
+	/* Runs sql now and again in every new session after a reconnect; a
+	 * later statement under the same key replaces the earlier. */
+	int (*session)(struct store *st, const char *key, const char *sql, char *err);
 	/* The socket to poll for notifications; -1 while disconnected. */
 	int (*listen_fd)(struct store *st);
 	/* Calls fn for each notification received; -1 if the connection failed. */

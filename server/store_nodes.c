@@ -103,14 +103,17 @@ int store_node_register(struct store *st, const struct node_reg *r, int64_t *id,
 	*id = store_col_i64(s, 0, 0);
 	store_reset(s);
 	/* The name is checked by config (no quote can be in it). */
-	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(" NODE_LOCK ", %lld)", (long long)*id);
-	if (st->drv->session(st, sql, err) < 0)
+	/* try: after a reconnect the old session may still hold it for a while;
+	 * it only tells a restart under this name that this node is gone. */
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(" NODE_LOCK ", %lld)",
+	    (long long)*id);
+	if (st->drv->session(st, "node lock", sql, err) < 0)
 		return -1;
 	snprintf(sql, sizeof(sql),
 	    "SELECT set_config('jobd.node_id', '%lld', false), set_config('jobd.node_name', '%s',"
 	    " false), set_config('jobd.lease_us', '%lld', false)",
 	    (long long)*id, r->name, (long long)r->lease_us);
-	return st->drv->session(st, sql, err);
+	return st->drv->session(st, "node settings", sql, err);
 }
 
 int store_node_mark(struct store *st, int64_t id, const char *state, char *err)
@@ -138,6 +141,8 @@ int store_node_heartbeat(struct store *st, int64_t id, int64_t lease_us, bool *a
 	}
 	*alive = rc == STORE_ROW;
 	store_reset(s);
+	if (!*alive) /* its jobs are the others' to take over now */
+		return 0;
 	s = store_stmt(st, C_LEASE_RENEW);
 	store_bind_i64(s, 1, id);
 	store_bind_i64(s, 2, lease_us);
@@ -232,11 +237,16 @@ out:
 	return ret;
 }
 
+int store_session(struct store *st, const char *key, const char *sql, char *err)
+{
+	return st->drv->session(st, key, sql, err);
+}
+
 int store_listen(struct store *st, const char *channel, char *err)
 {
 	char sql[128];
 	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
-	return st->drv->session(st, sql, err);
+	return st->drv->session(st, sql, sql, err);
 }
 
 int store_notify(struct store *st, const char *channel, const char *payload, char *err)
@@ -389,4 +399,16 @@ int store_output_get(struct store *st, int64_t job_id, int stream, char **data, 
 		memcpy(*data, p, *len);
 	store_reset(s);
 	return 1;
+}
+
+int store_job_lock(struct store *st, int64_t job_id, char *err)
+{
+	struct store_stmt *s = store_stmt(st, C_JOB_LOCK);
+	store_bind_i64(s, 1, job_id);
+	int rc = store_next(st, s);
+	store_reset(s);
+	if (rc == STORE_ROW || rc == STORE_DONE)
+		return 0;
+	store_err(st, err, "lock job");
+	return -1;
 }

@@ -54,12 +54,16 @@ struct reclaimed {
 int store_nodes_reclaim(struct store *st, int64_t now_us, int limit, struct reclaimed **out,
     int *n, char *err);
 
+/* Runs sql now and in every new session after a reconnect (settings). */
+int store_session(struct store *st, const char *key, const char *sql, char *err);
 int store_listen(struct store *st, const char *channel, char *err);
 /* Delivered at commit when sent inside a transaction. */
 int store_notify(struct store *st, const char *channel, const char *payload, char *err);
 int store_listen_fd(struct store *st); /* -1: none now */
 int store_notifications(struct store *st, store_notify_fn fn, void *ctx);
 
+/* Locks the job's row to the end of the transaction (a report applied). */
+int store_job_lock(struct store *st, int64_t job_id, char *err);
 /* 1: this transaction may claim from the limited queue (others wait for its
  * commit); 0: another node is claiming from it now; -1 error. */
 int store_queue_try_lock(struct store *st, const char *name, char *err);

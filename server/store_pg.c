@@ -23,7 +23,12 @@ static int pg_open(struct store *st, const char *url, enum store_mode mode, char
 	}
 	st->conn = c;
 	c->mode = mode;
-	c->db = PQconnectdb(url);
+	/* Bounded waits, so that a node whose database went silent notices in
+	 * seconds, not at TCP's two hours; the URL's own settings win. */
+	static const char *const keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
+		"keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+	const char *const values[] = { "5", "1", "5", "2", "3", "10000", url, NULL };
+	c->db = PQconnectdbParams(keys, values, 1);
 	if (c->db == NULL) {
 		err_set(err, "postgres connect: out of memory");
 		return -1;
@@ -120,7 +125,7 @@ static int run_once(struct pg_conn *c, struct pg_stmt *s)
  * new session. Inside one, the caller's transaction fails and is retried. */
 static int run(struct pg_conn *c, struct pg_stmt *s)
 {
-	bool idle = PQtransactionStatus(c->db) == PQTRANS_IDLE;
+	bool idle = !c->in_tx && PQtransactionStatus(c->db) == PQTRANS_IDLE;
 	int rc = run_once(c, s);
 
 	if (rc == STORE_DOWN && idle && pg_reconnect(c) == 0)
@@ -132,9 +137,9 @@ static int pg_step(struct store *st, struct store_stmt *base)
 {
 	struct pg_stmt *s = pg(base);
 
-	/* A reader outside any transaction may reconnect at once. */
-	if (s->res == NULL && pg_needs_reconnect(pg_conn_of(st)) &&
-	    PQtransactionStatus(pg_conn_of(st)->db) != PQTRANS_INTRANS && pg_reconnect(pg_conn_of(st)) < 0)
+	/* Outside a transaction a lost session may be replaced at once. */
+	if (s->res == NULL && !pg_conn_of(st)->in_tx && pg_needs_reconnect(pg_conn_of(st)) &&
+	    pg_reconnect(pg_conn_of(st)) < 0)
 		return STORE_DOWN;
 	if (s->res == NULL) {
 		int rc = run(pg_conn_of(st), s);

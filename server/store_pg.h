@@ -38,7 +38,9 @@ struct pg_conn {
 	bool stale;         /* a new session failed half-way: make another */
 	int64_t retry_at;   /* monotonic µs before which no reconnect is tried */
 	int64_t backoff_us;
+	bool in_tx;         /* BEGIN succeeded; no COMMIT or ROLLBACK yet */
 	char *session[PG_MAX_SESSION];
+	char *session_key[PG_MAX_SESSION];
 	int n_session;
 	struct pg_stmt stmts[STMT_COUNT];
 };
@@ -59,7 +61,7 @@ int pg_prepare_all(struct pg_conn *c, char *err);
 int pg_reconnect(struct pg_conn *c);
 bool pg_needs_reconnect(struct pg_conn *c);
 void pg_quiet_notices(void *arg, const char *message);
-int pg_session(struct store *st, const char *sql, char *err);
+int pg_session(struct store *st, const char *key, const char *sql, char *err);
 int pg_listen_fd(struct store *st);
 int pg_notifications(struct store *st, store_notify_fn fn, void *ctx);
 void pg_conn_free_session(struct pg_conn *c);

@@ -45,10 +45,20 @@ void pg_quiet_notices(void *arg, const char *message)
 int pg_exec(struct store *st, const char *sql, char *err)
 {
 	struct pg_conn *c = pg_conn_of(st);
-	if (pg_needs_reconnect(c) && strcmp(sql, "BEGIN") == 0 && pg_reconnect(c) < 0) {
+	bool begin = strcmp(sql, "BEGIN") == 0, commit = strcmp(sql, "COMMIT") == 0;
+
+	if (begin && pg_needs_reconnect(c) && pg_reconnect(c) < 0) {
 		err_set(err, "postgres reconnect: %s", c->err);
 		return -1;
 	}
+	/* A transaction lost with its session must not end in a COMMIT that a
+	 * new session answers with a mere warning. */
+	if (commit && !c->in_tx) {
+		err_set(err, "postgres COMMIT: the transaction was lost with its connection");
+		return -1;
+	}
+	if (commit || strcmp(sql, "ROLLBACK") == 0)
+		c->in_tx = false;
 	PGresult *r = PQexec(c->db, sql);
 	ExecStatusType status = PQresultStatus(r);
 	int ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
@@ -66,12 +76,14 @@ int pg_exec(struct store *st, const char *sql, char *err)
 		err_set(err, "postgres exec \"%.60s\": %s", sql, c->err);
 		return -1;
 	}
+	c->in_tx |= begin;
 	return 0;
 }
 
 int pg_in_transaction(struct store *st)
 {
-	return PQtransactionStatus(pg_conn_of(st)->db) != PQTRANS_IDLE;
+	struct pg_conn *c = pg_conn_of(st);
+	return c->in_tx || PQtransactionStatus(c->db) != PQTRANS_IDLE;
 }
 
 /* One value from a query without parameters; -1 when it fails. */
@@ -250,6 +262,7 @@ int pg_reconnect(struct pg_conn *c)
 		    (long long)((c->retry_at - now + 999) / 1000));
 		return -1;
 	}
+	c->in_tx = false;
 	c->stale = new_session(c) < 0;
 	if (c->stale) {
 		c->backoff_us = c->backoff_us ? c->backoff_us * 2 : RECONNECT_FIRST_US;
@@ -264,29 +277,45 @@ int pg_reconnect(struct pg_conn *c)
 }
 
 
-/* Runs sql now and again in every new session (pg_reconnect). */
-int pg_session(struct store *st, const char *sql, char *err)
+/* Runs sql now and again in every new session (pg_reconnect); a later
+ * statement under the same key replaces the earlier one. */
+int pg_session(struct store *st, const char *key, const char *sql, char *err)
 {
 	struct pg_conn *c = pg_conn_of(st);
+	int i = 0;
 
-	if (c->n_session == PG_MAX_SESSION) {
+	while (i < c->n_session && strcmp(c->session_key[i], key) != 0)
+		i++;
+	if (i == PG_MAX_SESSION) {
 		err_set(err, "postgres: more than %d session statements", PG_MAX_SESSION);
 		return -1;
 	}
 	if (pg_exec(st, sql, err) < 0)
 		return -1;
-	if ((c->session[c->n_session] = strdup(sql)) == NULL) {
+	char *copy = strdup(sql), *key_copy = strdup(key);
+	if (copy == NULL || key_copy == NULL) {
+		free(copy);
+		free(key_copy);
 		err_set(err, "strdup: out of memory");
 		return -1;
 	}
-	c->n_session++;
+	if (i == c->n_session) {
+		c->n_session++;
+	} else {
+		free(c->session[i]);
+		free(c->session_key[i]);
+	}
+	c->session[i] = copy;
+	c->session_key[i] = key_copy;
 	return 0;
 }
 
 void pg_conn_free_session(struct pg_conn *c)
 {
-	for (int i = 0; i < c->n_session; i++)
+	for (int i = 0; i < c->n_session; i++) {
 		free(c->session[i]);
+		free(c->session_key[i]);
+	}
 	c->n_session = 0;
 }
 

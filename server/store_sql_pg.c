@@ -48,9 +48,11 @@
 #define OWN_OUTPUT \
 	"(node_id IS NULL OR node_id IN (SELECT id FROM nodes" \
 	" WHERE name = current_setting('jobd.node_name')))"
-/* Jobs this node may purge: its own, and those of nodes no longer alive. */
+/* Jobs this node may purge: its own, and those of nodes gone for good (no
+ * incarnation of their name alive: a live one keeps its files). */
 #define PURGEABLE \
-	"(" OWN_OUTPUT " OR node_id IN (SELECT id FROM nodes WHERE state <> 'alive'))"
+	"(" OWN_OUTPUT " OR node_id IN (SELECT id FROM nodes n WHERE state <> 'alive'" \
+	" AND NOT EXISTS (SELECT 1 FROM nodes m WHERE m.name = n.name AND m.state = 'alive')))"
 
 const char *const store_sql_pg[STMT_COUNT] = {
 	[STMT_JOB_INSERT] =
@@ -297,6 +299,9 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	[C_QUEUE_RUNNING] =
 	    "SELECT count(*) FROM jobs WHERE queue = $1::text AND state = 'running'",
 	[C_RETENTION_LOCK] = "SELECT pg_try_advisory_xact_lock(1785684580, 2)",
+	/* A report is applied under the job row's lock: a takeover between the
+	 * fence check and the update would otherwise slip through. */
+	[C_JOB_LOCK] = "SELECT id FROM jobs WHERE id = $1::bigint FOR UPDATE",
 	[C_OUTPUT_PUT] =
 	    "INSERT INTO job_output (job_id, stream, data) VALUES ($1::bigint, $2::smallint,"
 	    " $3::bytea) ON CONFLICT (job_id, stream) DO UPDATE SET data = excluded.data",
