@@ -22,8 +22,11 @@ int dispatch_cluster_lock_job(struct dispatch *d, struct turn *t, int64_t job_id
 
 void dispatch_cluster_claimed(struct dispatch *d, int slot, int attempt)
 {
-	if (d->cluster && slot >= 0 && slot < d->cfg->workers)
+	if (d->cluster && slot >= 0 && slot < d->cfg->workers) {
 		d->cluster->slot_attempt[slot] = attempt;
+		/* A new attempt writes its output afresh: none of it is copied yet. */
+		d->cluster->flushed[slot] = (struct flushed){ 0 };
+	}
 }
 
 /* Takes id off the list of jobs stopped for want of a lease: true if it was. */

@@ -142,7 +142,7 @@ void dispatch_cluster_tick(struct dispatch *d);             /* heartbeat when du
 int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t);
 /* A finished job's output files into the database, for every node to serve
  * (dispatch_output.c); with seen[2] (sizes copied last), only what grew. */
-int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, int64_t job_id);
+int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, const struct job *job);
 int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], char *err);
 /* Fences (no-ops on SQLite): the row lock a report is applied under; the
  * attempt a slot was given; and a report of a running job: 1 when it was

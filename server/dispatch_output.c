@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../worker/capture.h"
-#include "dispatch_internal.h"
+#include "dispatch_cluster.h"
 #include "store_nodes.h"
 
 /* Up to --output-limit bytes of one output file (malloc'd; *len 0 and an
@@ -86,7 +86,12 @@ int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], ch
 	return 0;
 }
 
-int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, int64_t job_id)
+int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, const struct job *job)
 {
-	return d->cluster == NULL ? 0 : dispatch_output_copy(d, job_id, NULL, t->err);
+	if (d->cluster == NULL)
+		return 0;
+	/* What the per-second copy already sent for this attempt is not sent again. */
+	int slot = job->worker;
+	struct flushed *f = slot >= 0 && slot < d->cfg->workers ? &d->cluster->flushed[slot] : NULL;
+	return dispatch_output_copy(d, job->id, f && f->job_id == job->id ? f->seen : NULL, t->err);
 }

@@ -112,7 +112,7 @@ static int record_end(struct dispatch *d, struct turn *t, struct job *job,
 		if (store_job_requeue(d->store, job->id, t->now, wait, msg, t->err) < 0)
 			return -1;
 	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0 ||
-		   dispatch_cluster_keep_output(d, t, job->id) < 0) {
+		   dispatch_cluster_keep_output(d, t, job) < 0) {
 		return -1;
 	}
 	dispatch_queue_released(d, job->worker);
