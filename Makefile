@@ -25,6 +25,7 @@ SERVER_SRC := \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
 	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
+	server/store_recover.c server/config_db.c \
 	server/cron.c server/cron_parse.c server/tz.c \
 	server/tz_rule.c server/tz_tzif.c
 # Job control: queues, schedules, limits.
@@ -33,7 +34,8 @@ SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues
 	server/schedule.c server/spec_schedule.c server/dispatch_schedules.c server/api_schedules.c
 # PostgreSQL: the second store backend (docs/design/scale-out.md).
 SERVER_SRC += server/store_pg.c server/store_pg_conn.c server/store_sql_pg.c server/store_nodes.c \
-	server/dispatch_cluster.c server/dispatch_fence.c server/dispatch_output.c server/render_nodes.c
+	server/dispatch_cluster.c server/dispatch_fence.c server/dispatch_output.c server/render_nodes.c \
+	server/store_output_db.c
 WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/limits.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
 # Migration sets: migrations/<set>/NNN_name.sql, one per database backend,
 # each embedded as store_migrations_<set>[] by build/migrations_<set>.c.
