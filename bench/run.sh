@@ -62,19 +62,9 @@ want() {
 	esac
 }
 
+# wrk, GNU parallel and python3 come from .ci/install-deps.sh's tools list.
 need_tools() {
-	local missing=() t
-	for t in wrk parallel python3; do
-		command -v "$t" >/dev/null || missing+=("$t")
-	done
-	[ ${#missing[@]} = 0 ] && return 0
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		echo "bench: installing ${missing[*]}" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >&2
-	else
-		echo "bench: missing tools: ${missing[*]}" >&2
-		exit 1
-	fi
+	sh "$(dirname "$0")/../.ci/install-deps.sh" >&2 || { echo "bench: .ci/install-deps.sh failed" >&2; exit 1; }
 }
 
 need_binaries() {

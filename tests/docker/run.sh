@@ -44,19 +44,11 @@ check() {
 	else failed=$((failed + 1)); say "FAIL $what"; fi
 }
 
+# The engine, compose and debootstrap come from .ci/install-deps.sh (its tools
+# list), as for every suite; without root it only says what is missing.
 ensure_tools() {
-	local missing=()
-	command -v dockerd >/dev/null || missing+=(docker.io)
-	command -v docker-compose >/dev/null || missing+=(docker-compose)
-	command -v debootstrap >/dev/null || missing+=(debootstrap)
-	command -v curl >/dev/null || missing+=(curl)
-	command -v jq >/dev/null || missing+=(jq)
-	((${#missing[@]} == 0)) && return 0
-	[ "$(id -u)" = 0 ] || skip "need root to install ${missing[*]}"
-	say "installing ${missing[*]}"
-	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 ||
-		skip "apt-get install ${missing[*]} failed"
+	[ "$(id -u)" = 0 ] || command -v dockerd >/dev/null || skip "need root to install docker.io"
+	sh "$repo/.ci/install-deps.sh" >&2 || skip ".ci/install-deps.sh failed"
 }
 
 # The compose file the test runs: docker-compose.yml plus the loopback
