@@ -4,6 +4,7 @@
 #include "spec.h"
 
 #include "clock.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -17,9 +18,11 @@ int spec_fail(struct spec_error *e, const char *prefix, const char *field, const
 
 	e->invalid_json = 0;
 	snprintf(e->field, sizeof(e->field), "%s%s", prefix, field);
+	e->field[utf8_cut(e->field, sizeof(e->field) - 1)] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	e->message[utf8_cut(e->message, sizeof(e->message) - 1)] = '\0';
 	return -1;
 }
 
@@ -128,7 +131,7 @@ static int get_env(const cJSON *obj, struct job_spec *out, const char *prefix,
 		return spec_fail(e, prefix, "env", "env must be an object of strings");
 	for (const cJSON *it = v->child; it != NULL; it = it->next) {
 		char sub[160];
-		snprintf(sub, sizeof(sub), "env.%.100s", it->string);
+		snprintf(sub, sizeof(sub), "env.%.*s", (int)utf8_cut(it->string, 100), it->string);
 		if (!cJSON_IsString(it))
 			return spec_fail(e, prefix, sub, "%s must be a string", sub);
 		if (has_nul(it->string) || has_nul(it->valuestring))
