@@ -64,3 +64,45 @@ class TestText(JobdTestCase):
                 json.loads(raw.decode("utf-8"))
             except ValueError as e:
                 self.fail("GET %s is not UTF-8 JSON (%s): ...%r" % (page, e, raw[-300:]))
+
+    def test_a_command_cannot_forge_a_log_line(self):
+        job = self.jobd.submit({"command": ["/nonexistent\n" + FORGED]})
+        job = self.jobd.wait_for(job["id"])
+        self.assertEqual(job["state"], "failed", job)
+        self.assertIn("\n" + FORGED, job["error"])  # the API keeps the text as it is
+        # The line logging the failure is written after the state is stored: wait for it.
+        ended = re.compile(rb"^info jobd: job %d failed: " % job["id"])
+        line = self.jobd.wait_until("the log line of job %d's end" % job["id"],
+                                    lambda: next((l for l in log_lines(self.jobd)
+                                                  if ended.match(l)), None), 10)
+        forged = [l for l in log_lines(self.jobd) if l.startswith(FORGED.encode())]
+        self.assertEqual(forged, [], "a job's command wrote a log line of its own")
+        self.assertIn(b"\\n" + FORGED.encode(), line)
+
+    def test_a_url_cannot_forge_a_log_line_at_debug_level(self):
+        path = "/v1/jobs/%0A" + FORGED.replace(" ", "%20")
+        st, _ = raw_get(self.jobd, path)
+        self.assertEqual(st, 404)
+        # Logged after the response: wait for the line (or lines) it made.
+        self.jobd.wait_until("the debug line of the request",
+                             lambda: any(b"424242 succeeded 404" in l
+                                         for l in log_lines(self.jobd)), 10)
+        forged = [l for l in log_lines(self.jobd) if l.startswith(FORGED.encode())]
+        self.assertEqual(forged, [], "a URL wrote a log line of its own")
+        self.assertIn(b"debug jobd: http: GET /v1/jobs/\\n" + FORGED.encode() + b" 404",
+                      log_lines(self.jobd))
+
+    def test_json_log_lines_stay_utf8_json_with_cut_non_ascii_errors(self):
+        srv = self.server("--workers", "1", "--log-format", "json")
+        job = srv.wait_for(srv.submit({"command": ["/" + "é" * 200 + "\n" + FORGED]})["id"])
+        self.assertEqual(job["state"], "failed", job)
+        srv.wait_until("the JSON line of job %d's end" % job["id"],
+                       lambda: any(b"job %d failed" % job["id"] in l for l in log_lines(srv)), 10)
+        for raw in log_lines(srv):
+            if not raw or raw.startswith(b"=== start:"):
+                continue
+            try:
+                rec = json.loads(raw.decode("utf-8"))
+            except ValueError as e:
+                self.fail("log line is not UTF-8 JSON (%s): %r" % (e, raw[-200:]))
+            self.assertIsInstance(rec.get("msg"), str, raw)
