@@ -44,6 +44,13 @@ def wait_job_final(test, srv, job_id):
     return srv.wait_until("job %d to finish" % job_id, final, 20)
 
 
+def refused(test, resp, field):
+    """resp must be 400 invalid_request naming field; a job made instead is
+    shown short (its env is thousands of names)."""
+    test.assertEqual(resp[0], 400, "want 400 naming %s, got %d: %.300r" % (field, resp[0], resp[2]))
+    return test.assertError(resp, 400, "invalid_request", field)
+
+
 class TestText(JobdTestCase):
     SERVER_FLAGS = ["--workers", "1"]  # the harness runs it at --log-level debug
 
@@ -106,3 +113,28 @@ class TestText(JobdTestCase):
             except ValueError as e:
                 self.fail("log line is not UTF-8 JSON (%s): %r" % (e, raw[-200:]))
             self.assertIsInstance(rec.get("msg"), str, raw)
+
+    def test_env_of_more_than_1024_names_is_refused_naming_env(self):
+        env = {"V%d" % i: "" for i in range(1024)}
+        job = self.jobd.submit({"command": ["true"], "env": env})
+        self.assertEqual(len(job["env"]), 1024)
+        env["V1024"] = ""
+        err = refused(self, self.jobd.request("POST", "/v1/jobs",
+                                              body={"command": ["true"], "env": env}), "env")
+        self.assertIn("1024", err["message"])
+        self.jobd.wait_for(job["id"])
+
+    def test_env_of_40000_names_is_refused_at_once(self):
+        body = ('{"command": ["true"], "env": {%s}}'
+                % ", ".join('"V%d": ""' % i for i in range(40000))).encode()
+        t0 = time.monotonic()
+        resp = self.jobd.request("POST", "/v1/jobs", raw=body)
+        took = time.monotonic() - t0
+        refused(self, resp, "env")
+        self.assertLess(took, 1.0, "40,000 env names took %.2f s to refuse" % took)
+
+    def test_a_duplicate_env_name_among_1024_is_named(self):
+        names = ['"V%d": ""' % i for i in range(1023)] + ['"V5": "again"']
+        body = ('{"command": ["true"], "env": {%s}}' % ", ".join(names)).encode()
+        err = refused(self, self.jobd.request("POST", "/v1/jobs", raw=body), "env.V5")
+        self.assertIn("duplicate", err["message"])
