@@ -27,7 +27,7 @@ SERVER_SRC := \
 	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
 	server/store_recover.c server/config_db.c \
 	server/cron.c server/cron_parse.c server/tz.c \
-	server/tz_rule.c server/tz_tzif.c
+	server/tz_rule.c server/tz_tzif.c server/utf8.c
 # Job control: queues, schedules, limits.
 SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues.c \
 	server/api_queues.c server/render_control.c server/store_schedules.c \

@@ -21,6 +21,16 @@ int64_t clock_wall_us(void) { return read_us(CLOCK_REALTIME); }
 
 int64_t clock_mono_us(void) { return read_us(CLOCK_MONOTONIC); }
 
+int clock_poll_timeout_ms(int64_t due_in_us)
+{
+	if (due_in_us <= 0)
+		return 0;
+	/* Compared in µs first: rounding up could overflow near INT64_MAX. */
+	if (due_in_us >= (int64_t)CLOCK_POLL_MAX_MS * 1000)
+		return CLOCK_POLL_MAX_MS;
+	return (int)((due_in_us + 999) / 1000);
+}
+
 void clock_format_rfc3339(int64_t wall_us, char *buf)
 {
 	time_t secs = (time_t)(wall_us / 1000000);

@@ -255,7 +255,7 @@ static int poll_timeout_ms(struct dispatch *d)
 		next = d->drain_deadline;
 	if (next == 0)
 		return -1;
-	return next <= now ? 0 : (int)((next - now + 999) / 1000);
+	return clock_poll_timeout_ms(next - now);
 }
 
 /* After SIGTERM: workers stop (killing their jobs' groups); jobs they did

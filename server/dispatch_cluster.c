@@ -18,6 +18,7 @@
 #include "dispatch_cluster.h"
 #include "log.h"
 #include "store_jobs.h"
+#include "utf8.h"
 
 #define CH_READY "jobd_ready"
 #define CH_CANCEL "jobd_cancel"
@@ -56,7 +57,8 @@ int dispatch_cluster_open(struct dispatch *d, char *err)
 	snprintf(c->listen, sizeof(c->listen), "%s:%d", d->cfg->listen_addr, d->cfg->listen_port);
 	/* The host by default: a restart is the same node again, and a second
 	 * node on the host is refused until it is given a name of its own. */
-	snprintf(c->name, sizeof(c->name), "%.64s", d->cfg->node_name[0] ? d->cfg->node_name : c->host);
+	const char *name = d->cfg->node_name[0] ? d->cfg->node_name : c->host;
+	snprintf(c->name, sizeof(c->name), "%.*s", (int)utf8_cut(name, 64), name);
 	for (char *p = c->name; *p; p++) /* config checked a given name; a host name may be odd */
 		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-", *p))
 			*p = '-';

@@ -18,6 +18,7 @@
 #include "spec.h"
 #include "store_jobs.h"
 #include "store_schedules.h"
+#include "utf8.h"
 
 #define SCHEDULE_FIRES_PER_TURN 100
 
@@ -47,8 +48,9 @@ static int64_t submit_job(struct dispatch *d, struct turn *t, const struct sched
 
 	cJSON_Delete(root);
 	if (ok < 0) {
-		snprintf(msg, cap, "the job spec is no longer valid: %.60s%s%.150s",
-		    root ? e.field : "unreadable JSON", root ? ": " : "", root ? e.message : "");
+		const char *field = root ? e.field : "unreadable JSON", *why = root ? e.message : "";
+		snprintf(msg, cap, "the job spec is no longer valid: %.*s%s%.*s",
+		    (int)utf8_cut(field, 60), field, root ? ": " : "", (int)utf8_cut(why, 150), why);
 		return 0;
 	}
 	spec.schedule_id = s->id;
@@ -56,8 +58,8 @@ static int64_t submit_job(struct dispatch *d, struct turn *t, const struct sched
 	dispatch_apply_command(d, t, &c);
 	job_spec_free(&spec);
 	if (c.status != CMD_OK) {
-		snprintf(msg, cap, "could not submit its job: %.200s",
-		    c.err[0] ? c.err : c.status == CMD_FULL ? "the queue is full" : "refused");
+		const char *why = c.err[0] ? c.err : c.status == CMD_FULL ? "the queue is full" : "refused";
+		snprintf(msg, cap, "could not submit its job: %.*s", (int)utf8_cut(why, 200), why);
 		return 0;
 	}
 	int64_t id = c.job.id;
@@ -104,7 +106,7 @@ static int fire(struct dispatch *d, struct turn *t, const struct schedule *s)
 	char why[ERR_LEN];
 	if (schedule_next_run(s, t->now, &next, why) < 0) {
 		next = 0;
-		snprintf(msg, sizeof(msg), "stopped: %.240s", why);
+		snprintf(msg, sizeof(msg), "stopped: %.*s", (int)utf8_cut(why, 240), why);
 	}
 	if (store_schedule_fired(d->store, s->id, next, s->next_run_us, job_id, msg, t->err) < 0)
 		return -1;
@@ -144,8 +146,8 @@ static bool unknown_queue(struct dispatch *d, const struct schedule *s, struct c
 	if (unknown) {
 		snprintf(c->field, sizeof(c->field), "job.queue");
 		snprintf(c->err, sizeof(c->err),
-		    "job.queue: no queue \"%.64s\" (strict queues: make it with PUT /v1/queues/%.64s)",
-		    name, name);
+		    "job.queue: no queue \"%.*s\" (strict queues: make it with PUT /v1/queues/%.*s)",
+		    (int)utf8_cut(name, 64), name, (int)utf8_cut(name, 64), name);
 	}
 	cJSON_Delete(job);
 	return unknown;

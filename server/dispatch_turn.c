@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store_jobs.h"
+#include "utf8.h"
 
 #define RETRY_AFTER_FAILED_COMMIT_US 100000
 #define STARTED_FLUSH_US 5000
@@ -259,7 +260,8 @@ static void after_commit(struct dispatch *d)
 		struct claim *c = &d->claims[i];
 		if (pool_run(d->pool, c->slot, &c->job, err) < 0) {
 			struct report r = { .type = REPORT_LOST, .slot = c->slot, .job_id = c->job.id };
-			snprintf(r.result.error, sizeof(r.result.error), "could not send: %.200s", err);
+			snprintf(r.result.error, sizeof(r.result.error), "could not send: %.*s",
+			    (int)utf8_cut(err, 200), err);
 			pool_unreserve(d->pool, c->slot);
 			dispatch_add_report(d, &r);
 		}

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "utf8.h"
+
 #define ERR_LEN 256
 
 __attribute__((format(printf, 2, 3)))
@@ -21,6 +23,7 @@ static inline void err_set(char *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, ERR_LEN, fmt, ap);
 	va_end(ap);
+	err[utf8_cut(err, ERR_LEN - 1)] = '\0'; /* a cut never splits a character */
 }
 
 #endif

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "render.h"
 #include "static.h"
+#include "utf8.h"
 
 #define HTTP_CONNECTION_TIMEOUT_S 30 /* slow clients (slowloris) are cut off */
 #define HTTP_CONNECTION_LIMIT 1000
@@ -59,6 +60,7 @@ void http_error(struct http_resp *r, unsigned status, const char *code, const ch
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	msg[utf8_cut(msg, sizeof(msg) - 1)] = '\0';
 	http_json(r, status, render_error(code, msg, field));
 }
 
@@ -180,7 +182,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
 	ret = MHD_queue_response(conn, r->status, mr);
 	MHD_destroy_response(mr);
 	if (log_enabled(LOG_DEBUG))
-		log_debug("http: %s %.200s %u", method, url, r->status);
+		log_debug("http: %s %.*s %u", method, (int)utf8_cut(url, 200), url, r->status);
 	return ret;
 }
 

@@ -1,7 +1,9 @@
 /*
  * log.c — formats and writes log lines (see log.h). Each line is built in a
  * stack buffer and written with a single write(2) so lines from threads and
- * processes sharing stderr never interleave. Never allocates.
+ * processes sharing stderr never interleave. Never allocates. What a message
+ * quotes (a command, a URL) may hold newlines: they are escaped, so one
+ * call is one line and no text can forge another.
  */
 #include "log.h"
 
@@ -12,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "utf8.h"
 
 #define LOG_LINE_MAX 2048
 
@@ -47,46 +51,97 @@ void log_set_prefix(const char *prefix) { line_prefix = prefix; }
 
 bool log_enabled(enum log_level level) { return level >= min_level; }
 
-/* Appends s to buf as the inside of a JSON string. */
-static size_t json_escape(char *buf, size_t cap, size_t off, const char *s)
+/* One control byte as an escape: \n \r \t, else \xNN in text and \u00NN
+ * in JSON, which also escapes its quote and backslash. */
+static size_t escape_control(char *esc, size_t cap, unsigned char c, bool json)
 {
-	for (; *s && off + 7 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			buf[off++] = '\\';
-			buf[off++] = (char)c;
-		} else if (c < 0x20) {
-			off += (size_t)snprintf(buf + off, cap - off, "\\u%04x", c);
+	if (c == '\n')
+		return (size_t)snprintf(esc, cap, "\\n");
+	if (c == '\r')
+		return (size_t)snprintf(esc, cap, "\\r");
+	if (c == '\t')
+		return (size_t)snprintf(esc, cap, "\\t");
+	if (json && (c == '"' || c == '\\'))
+		return (size_t)snprintf(esc, cap, "\\%c", c);
+	return (size_t)snprintf(esc, cap, json ? "\\u%04x" : "\\x%02x", c);
+}
+
+/* Appends s to buf[off..cap) so that it cannot end the line or forge
+ * another: C0 controls and DEL escaped, ill-formed UTF-8 as \xNN (text) or
+ * U+FFFD (JSON must be UTF-8). Stops before a character or escape that would
+ * not fit, so a long message is cut whole. Returns the new offset. */
+static size_t escape(char *buf, size_t cap, size_t off, const char *s, bool json)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+		const char *piece = esc;
+		size_t len, used = 1;
+		int clen = utf8_char_len(s + i, n - i);
+
+		if (clen < 0) {
+			len = json ? (size_t)snprintf(esc, sizeof(esc), "\\ufffd")
+				   : (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
+			used = json ? (size_t)-clen : 1;
+		} else if (c < 0x20 || c == 0x7f || (json && (c == '"' || c == '\\'))) {
+			len = escape_control(esc, sizeof(esc), c, json);
 		} else {
-			buf[off++] = (char)c;
+			piece = s + i;
+			len = used = (size_t)clen;
 		}
+		if (off + len >= cap)
+			break;
+		memcpy(buf + off, piece, len);
+		off += len;
+		i += used;
 	}
 	return off;
 }
 
-static void emit(const char *level, const char *msg)
+/* Appends the literal text to buf[off..cap) if it fits whole. */
+static size_t put(char *buf, size_t cap, size_t off, const char *text)
 {
-	char line[LOG_LINE_MAX + 256];
-	size_t off;
+	size_t len = strlen(text);
+
+	if (off + len >= cap)
+		return off;
+	memcpy(buf + off, text, len + 1);
+	return off + len;
+}
+
+size_t log_format_line(char *line, size_t cap, const char *level, const char *msg)
+{
+	const char *end = json_format ? "\"}\n" : "\n";
+	size_t room = cap - strlen(end), off; /* the line's end is always kept */
+	int n;
 
 	if (json_format) {
 		struct timespec ts;
 		struct tm tm;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		off = (size_t)snprintf(line, sizeof(line),
+		n = snprintf(line, room,
 		    "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\",\"proc\":\"",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level);
-		off = json_escape(line, sizeof(line), off, line_prefix);
-		off += (size_t)snprintf(line + off, sizeof(line) - off, "\",\"msg\":\"");
-		off = json_escape(line, sizeof(line), off, msg);
-		off += (size_t)snprintf(line + off, sizeof(line) - off, "\"}\n");
 	} else {
-		off = (size_t)snprintf(line, sizeof(line), "%s %s: %s\n", level, line_prefix, msg);
+		n = snprintf(line, room, "%s ", level);
 	}
-	if (off >= sizeof(line))
-		off = sizeof(line) - 1;
+	off = n < 0 ? 0 : (size_t)n < room ? (size_t)n : room - 1;
+	off = escape(line, room, off, line_prefix, json_format);
+	off = put(line, room, off, json_format ? "\",\"msg\":\"" : ": ");
+	off = escape(line, room, off, msg, json_format);
+	memcpy(line + off, end, strlen(end) + 1);
+	return off + strlen(end);
+}
+
+static void emit(const char *level, const char *msg)
+{
+	char line[LOG_LINE_MAX + 256];
+	size_t off = log_format_line(line, sizeof(line), level, msg);
+
 	/* One write per line; a short write to stderr is not worth retrying. */
 	ssize_t n = write(STDERR_FILENO, line, off);
 	(void)n;
@@ -97,10 +152,13 @@ static void vlog(const char *level, bool with_errno, const char *fmt, va_list ap
 {
 	int saved = errno;
 	char msg[LOG_LINE_MAX];
-	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n;
 
-	if (with_errno && n >= 0 && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(saved));
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = utf8_cut(msg, sizeof(msg) - 1);
+	msg[n] = '\0';
+	if (with_errno && n + 1 < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	emit(level, msg);
 	errno = saved;
 }

@@ -10,6 +10,7 @@
 #define JOBD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN };
 
@@ -24,5 +25,11 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* The line emitted for msg at level (e.g. "info") in the current format,
+ * into line[cap] (cap >= 64), NUL-terminated; returns its length. Controls
+ * (newlines included), DEL and ill-formed UTF-8 in msg are escaped: \n, \r,
+ * \t, \xNN in text; JSON escapes, U+FFFD in JSON. For tests. */
+size_t log_format_line(char *line, size_t cap, const char *level, const char *msg);
 
 #endif

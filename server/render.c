@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "utf8.h"
 
 void render_add_time(cJSON *o, const char *k, int64_t us)
 {
@@ -114,11 +115,15 @@ cJSON *render_job_object(const struct job *j)
 	return o;
 }
 
+/* Every JSON jobd sends passes here. cJSON copies string bytes as they
+ * are, and what is stored may not be UTF-8 (a row written before cuts kept
+ * characters whole, or bytes a user sent): one bad byte would make the
+ * whole page undecodable, so ill-formed sequences go out as U+FFFD. */
 char *render_print_and_free(cJSON *o)
 {
 	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
 	cJSON_Delete(o);
-	return s;
+	return utf8_sanitize(s);
 }
 
 char *render_job(const struct job *j) { return render_print_and_free(render_job_object(j)); }

@@ -4,6 +4,7 @@
 #include "spec.h"
 
 #include "clock.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -17,9 +18,11 @@ int spec_fail(struct spec_error *e, const char *prefix, const char *field, const
 
 	e->invalid_json = 0;
 	snprintf(e->field, sizeof(e->field), "%s%s", prefix, field);
+	e->field[utf8_cut(e->field, sizeof(e->field) - 1)] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	e->message[utf8_cut(e->message, sizeof(e->message) - 1)] = '\0';
 	return -1;
 }
 
@@ -41,6 +44,33 @@ int spec_check_keys(const cJSON *obj, const char *const *known, const char *pref
 			if (strcmp(prev->string, it->string) == 0)
 				return spec_fail(e, prefix, it->string, "duplicate field \"%s\"", it->string);
 	}
+	return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, duplicates are neighbours: O(n log n), where comparing each key
+ * with every earlier one took seconds for 40,000 keys on an HTTP thread. */
+int spec_find_duplicate_name(const cJSON *obj, const char **dup)
+{
+	size_t n = (size_t)cJSON_GetArraySize(obj), i = 0;
+	const char **names;
+
+	*dup = NULL;
+	if (n < 2)
+		return 0;
+	if ((names = malloc(n * sizeof(*names))) == NULL)
+		return -1;
+	for (const cJSON *it = obj->child; it != NULL && i < n; it = it->next)
+		names[i++] = it->string;
+	qsort(names, i, sizeof(*names), compare_names);
+	for (size_t k = 1; k < i && *dup == NULL; k++)
+		if (strcmp(names[k - 1], names[k]) == 0)
+			*dup = names[k];
+	free(names);
 	return 0;
 }
 
@@ -117,6 +147,14 @@ static int get_command(const cJSON *obj, struct job_spec *out, const char *prefi
 	return 0;
 }
 
+#define ENV_FIELD_LEN 160
+
+/* "env.NAME", the field an error names, with a long name cut. */
+static void env_field(char sub[ENV_FIELD_LEN], const char *name)
+{
+	snprintf(sub, ENV_FIELD_LEN, "env.%.*s", (int)utf8_cut(name, 100), name);
+}
+
 static int get_env(const cJSON *obj, struct job_spec *out, const char *prefix,
     struct spec_error *e)
 {
@@ -126,18 +164,26 @@ static int get_env(const cJSON *obj, struct job_spec *out, const char *prefix,
 		return (out->env = strdup("{}")) ? 0 : spec_fail(e, prefix, "env", "out of memory");
 	if (!cJSON_IsObject(v))
 		return spec_fail(e, prefix, "env", "env must be an object of strings");
+	int n = cJSON_GetArraySize(v);
+	if (n > SPEC_MAX_ENV)
+		return spec_fail(e, prefix, "env", "env has %d variables; at most %d", n, SPEC_MAX_ENV);
 	for (const cJSON *it = v->child; it != NULL; it = it->next) {
-		char sub[160];
-		snprintf(sub, sizeof(sub), "env.%.100s", it->string);
+		char sub[ENV_FIELD_LEN];
+		env_field(sub, it->string);
 		if (!cJSON_IsString(it))
 			return spec_fail(e, prefix, sub, "%s must be a string", sub);
 		if (has_nul(it->string) || has_nul(it->valuestring))
 			return spec_fail(e, prefix, sub, "%s must not contain NUL (\\u0000)", sub);
 		if (it->string[0] == '\0' || strchr(it->string, '=') != NULL)
 			return spec_fail(e, prefix, sub, "environment names must be non-empty, without '='");
-		for (const cJSON *prev = v->child; prev != it; prev = prev->next)
-			if (strcmp(prev->string, it->string) == 0)
-				return spec_fail(e, prefix, sub, "duplicate variable \"%s\"", it->string);
+	}
+	const char *dup;
+	if (spec_find_duplicate_name(v, &dup) < 0)
+		return spec_fail(e, prefix, "env", "out of memory");
+	if (dup != NULL) {
+		char sub[ENV_FIELD_LEN];
+		env_field(sub, dup);
+		return spec_fail(e, prefix, sub, "duplicate variable \"%s\"", dup);
 	}
 	if ((out->env = cJSON_PrintUnformatted(v)) == NULL)
 		return spec_fail(e, prefix, "env", "out of memory");

@@ -18,6 +18,7 @@
 #define SPEC_MAX_BATCH 10000
 #define SPEC_MAX_NAME 200
 #define SPEC_MAX_AFTER 100   /* entries in after, and in after_index */
+#define SPEC_MAX_ENV 1024    /* variables in env */
 
 struct spec_limits {
 	double default_timeout_s;
@@ -73,6 +74,9 @@ int spec_schedule(const cJSON *root, const struct spec_limits *lim, struct sched
 /* Rejects unknown and duplicate keys of obj; known is NULL-terminated. */
 int spec_check_keys(const cJSON *obj, const char *const *known, const char *prefix,
     struct spec_error *e);
+/* *dup = a key of obj that appears more than once (NULL if none), found in
+ * O(n log n); -1 when out of memory. */
+int spec_find_duplicate_name(const cJSON *obj, const char **dup);
 /* The member called name, NULL when absent or null. */
 const cJSON *spec_field(const cJSON *obj, const char *name);
 

@@ -6,6 +6,7 @@
  * transaction, since only it sees the store as it commits.
  */
 #include "spec.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -94,6 +95,7 @@ static int fail_index(struct spec_error *e, size_t i, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	e->message[utf8_cut(e->message, sizeof(e->message) - 1)] = '\0';
 	return -1;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "utf8.h"
 
 #define STATIC_MAX_FILE (8 << 20)
 
@@ -48,7 +49,7 @@ static int safe_url(const char *url)
 
 static void not_found(struct http_resp *r, const char *url)
 {
-	http_error(r, 404, "not_found", NULL, "no such file: %.200s", url);
+	http_error(r, 404, "not_found", NULL, "no such file: %.*s", (int)utf8_cut(url, 200), url);
 }
 
 static int read_file(int fd, size_t size, char **out)
@@ -81,7 +82,7 @@ void static_serve(const char *web_dir, const char *url, struct http_resp *r)
 	int fd;
 
 	if (strcmp(url, "/v1") == 0 || strncmp(url, "/v1/", 4) == 0) {
-		http_error(r, 404, "not_found", NULL, "no route for %.200s", url);
+		http_error(r, 404, "not_found", NULL, "no route for %.*s", (int)utf8_cut(url, 200), url);
 		return;
 	}
 	if (!safe_url(url)) {

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../server/utf8.h"
+
 static const char *rlimit_name(int resource)
 {
 	switch (resource) {
@@ -139,6 +141,7 @@ static void add_clause(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + used, len - used, fmt, ap);
 	va_end(ap);
+	buf[utf8_cut(buf, len - 1)] = '\0';
 }
 
 void limits_explain(const struct job_limits *want, const struct limits_seen *seen,

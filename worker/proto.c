@@ -11,6 +11,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../server/utf8.h"
+
 static int send_all(int fd, struct iovec *iov, int iovcnt, char *err)
 {
 	while (iovcnt > 0) {
@@ -295,8 +297,10 @@ void proto_done_to_result(const struct proto_done *d, struct run_result *r)
 	r->max_rss_kb = d->max_rss_kb;
 	r->stdout_bytes = d->stdout_bytes;
 	r->stderr_bytes = d->stderr_bytes;
-	/* The peer's buffer may lack a NUL; copy at most its size. */
-	snprintf(r->error, sizeof(r->error), "%.*s", (int)sizeof(d->error), d->error);
+	/* The peer's buffer may lack a NUL; copy what fits, whole characters only. */
+	_Static_assert(sizeof(r->error) <= sizeof(d->error), "utf8_cut reads at most r->error - 1 bytes");
+	snprintf(r->error, sizeof(r->error), "%.*s", (int)utf8_cut(d->error, sizeof(r->error) - 1),
+	    d->error);
 }
 
 int proto_reader_fill(struct proto_reader *rd, int fd, char *err)

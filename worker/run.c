@@ -119,7 +119,7 @@ static int poll_timeout_ms(const struct job_proc *p, int64_t now)
 		next = p->drain_until_mono;
 	if (next == INT64_MAX)
 		return -1;
-	return next <= now ? 0 : (int)((next - now + 999) / 1000);
+	return clock_poll_timeout_ms(next - now);
 }
 
 static void check_clocks(const struct run_env *env, struct job_proc *p)

@@ -25,8 +25,12 @@
 
 #include "../server/clock.h"
 #include "../server/log.h"
+#include "../server/utf8.h"
 #include "limits.h"
 #include "run_internal.h"
+
+/* Bytes of a path kept in an exec/chdir error, leaving room for strerror. */
+#define START_ERROR_ARG_MAX 160
 
 enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC, STAGE_LIMITS };
 
@@ -147,7 +151,9 @@ static void describe_start_error(const struct start_error *e, const struct proto
 	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir" : "set up stdio for";
 	const char *arg = e->stage == STAGE_CHDIR ? run->cwd : run->argv[0];
 	res->status = RUN_START_FAILED;
-	snprintf(res->error, sizeof(res->error), "%s %s: %s", what, arg, strerror(e->errnum));
+	/* A long path is cut (on a character boundary) so the reason still shows. */
+	snprintf(res->error, sizeof(res->error), "%s %.*s: %s", what,
+	    (int)utf8_cut(arg, START_ERROR_ARG_MAX), arg, strerror(e->errnum));
 }
 
 static int make_pipe(int fds[2], struct run_result *res, const char *what)

@@ -42,6 +42,26 @@ class TestDelays(JobdTestCase):
         self.assertEqual(self.jobd.wait_for(now["id"], FINAL, 10)["state"], "succeeded")
         self.assertEqual(self.jobd.job(late["id"])["state"], "queued")
 
+    def test_a_30_day_delay_waits_and_nearer_jobs_still_run_on_time(self):
+        # Issue 14: a wake-up more than 24.8 days away made the dispatcher's
+        # poll timeout negative (wait forever). clock_poll_timeout_ms caps
+        # it (tests/unit/test_clock.c covers the arithmetic; from outside,
+        # the far job must wait and the dispatcher must keep its near timers).
+        srv = self.server("--workers", "1")
+        far = srv.submit({"command": ["true"], "delay_s": 30 * 86400})
+        ahead = parse(far["run_at"]) - parse(far["created_at"])
+        self.assertAlmostEqual(ahead.total_seconds(), 30 * 86400, delta=1)
+        near = srv.submit({"command": ["true"], "delay_s": 0.3})
+        job = srv.wait_for(near["id"], FINAL, 10)
+        self.assertEqual(job["state"], "succeeded", job)
+        self.assertGreaterEqual(parse(job["started_at"]), parse(near["run_at"]))
+        retried = srv.submit({"command": ["false"], "max_attempts": 2, "retry_backoff_s": 0.3})
+        job = srv.wait_job(retried["id"], lambda j: j["state"] in FINAL, "a second attempt", 10)
+        self.assertEqual(job["attempts"], 2, job)
+        far = srv.job(far["id"])
+        self.assertEqual(far["state"], "queued", far)
+        self.assertIsNone(far["started_at"], far)
+
     def test_waiting_job_can_be_canceled(self):
         job = self.jobd.submit({"command": ["true"], "delay_s": 30})
         st, _, body = self.jobd.cancel(job["id"])

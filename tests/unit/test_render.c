@@ -289,6 +289,29 @@ static void test_health_is_a_status_object(void **state)
 	cJSON_Delete(o);
 }
 
+/* Whatever the store holds (a row cut mid-character before cuts kept
+ * characters whole), what goes out is UTF-8: ill-formed bytes as U+FFFD. */
+static void test_stored_invalid_utf8_goes_out_as_replacement_characters(void **state)
+{
+	struct job j = queued_job();
+	(void)state;
+
+	j.state = JOB_FAILED;
+	j.name = (char *)"caf\xc3\xa9";
+	j.error = (char *)"exec /\xc3\xa9\xc3";
+	j.command = (char *)"[\"/\xc3\"]";
+	char *s = render_job_list(&j, 1, NULL);
+	assert_non_null(s);
+	assert_null(strstr(s, "\xc3\""));
+	cJSON *o = tu_json_take(s);
+	cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "jobs"), 0);
+	assert_string_equal(tu_string(job, "name"), "caf\xc3\xa9");
+	assert_string_equal(tu_string(job, "error"), "exec /\xc3\xa9\xef\xbf\xbd");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(job, "command"), 0)
+				->valuestring, "/\xef\xbf\xbd");
+	cJSON_Delete(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_workers_show_idle_and_busy_slots),
 		cmocka_unit_test(test_error_names_the_field_only_when_one_is_at_fault),
 		cmocka_unit_test(test_health_is_a_status_object),
+		cmocka_unit_test(test_stored_invalid_utf8_goes_out_as_replacement_characters),
 	};
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
 }

@@ -175,6 +175,52 @@ static void test_env_must_be_an_object_of_strings(void **state)
 	assert_job_rejected("{\"command\": \"x\", \"env\": {\"A\": \"1\", \"A\": \"2\"}}", "env.A");
 }
 
+/* {"command": "x", "env": {"V0": "", ..., "V<n-1>": ""}}, malloc'd; with
+ * dup >= 0 the last name is "V<dup>" again instead. */
+static char *env_body(int n, int dup)
+{
+	size_t cap = 64 + (size_t)n * 24;
+	char *body = malloc(cap);
+	size_t len;
+
+	assert_non_null(body);
+	len = (size_t)snprintf(body, cap, "{\"command\": \"x\", \"env\": {");
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(body + len, cap - len, "%s\"V%d\": \"\"", i ? ", " : "",
+		    i == n - 1 && dup >= 0 ? dup : i);
+	snprintf(body + len, cap - len, "}}");
+	return body;
+}
+
+static void test_env_takes_at_most_1024_variables(void **state)
+{
+	struct job_spec s;
+	char *body = env_body(SPEC_MAX_ENV, -1);
+	(void)state;
+
+	assert_int_equal(SPEC_MAX_ENV, 1024);
+	assert_job_ok(body, &s);
+	job_spec_free(&s);
+	free(body);
+	body = env_body(SPEC_MAX_ENV + 1, -1);
+	assert_job_rejected(body, "env");
+	free(body);
+}
+
+static void test_env_duplicate_at_the_end_of_1024_is_named(void **state)
+{
+	char *body = env_body(SPEC_MAX_ENV, 7);
+	struct spec_error e;
+	struct job_spec s;
+	(void)state;
+
+	assert_int_equal(job_from(body, &s, &e), -1);
+	assert_int_equal(e.invalid_json, 0);
+	assert_string_equal(e.field, "env.V7");
+	assert_non_null(strstr(e.message, "duplicate variable \"V7\""));
+	free(body);
+}
+
 static void test_relative_cwd_is_rejected(void **state)
 {
 	(void)state;
@@ -330,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_non_string_command_element_is_named_by_index),
 		cmocka_unit_test(test_name_is_limited_to_200_characters_not_bytes),
 		cmocka_unit_test(test_env_must_be_an_object_of_strings),
+		cmocka_unit_test(test_env_takes_at_most_1024_variables),
+		cmocka_unit_test(test_env_duplicate_at_the_end_of_1024_is_named),
 		cmocka_unit_test(test_relative_cwd_is_rejected),
 		cmocka_unit_test(test_timeout_must_be_above_zero_and_at_most_the_max),
 		cmocka_unit_test(test_priority_is_an_integer_from_minus_1000_to_1000),
