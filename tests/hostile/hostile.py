@@ -7,6 +7,7 @@
 #
 #   python3 hostile.py        (~40 s: the idle-connection timeout is 30 s)
 #   LONG=1 python3 hostile.py  adds a flood of 1010 half-open connections
+#   (conns.py floods from a second address, as tests/hostile/run.sh runs it)
 import json
 import os
 import select
@@ -165,16 +166,21 @@ class Slowloris:
 
 
 def flood(srv, t):
-    """LONG=1: as many half-open connections as jobd accepts (1000): the
-    server must still answer /healthz (it does not: see the final report)."""
+    """LONG=1: more half-open connections than jobd accepts (1000), from
+    127.0.0.2: the server must still answer /healthz from 127.0.0.1 (one
+    address gets --max-connections-per-ip; conns.py checks it in detail)."""
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
     socks = []
     try:
         for _ in range(FLOOD_CONNS):
-            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5,
+                                         source_address=("127.0.0.2", 0))
+            try:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            except OSError:  # refused beyond the per-address limit
+                pass
             socks.append(s)
         time.sleep(1)
         st, _, _ = send(srv.port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
