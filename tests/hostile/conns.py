@@ -136,6 +136,7 @@ def check_flood(t):
         for s in socks:
             s.close()
         t.check(srv.stop() == 0, "the flooded server exits 0 on SIGTERM", srv.log_tail(20))
+        t.check(not srv.log_has("Sanitizer"), "no sanitizer report in the log", srv.log_tail(30))
         srv.close(keep=t.failed > 0)
 
 
@@ -274,6 +275,7 @@ def check_deadline_and_streams(t):
         check_header_deadline(srv, t)
         check_stream_cap(srv, t)
         t.check(srv.stop() == 0, "the server exits 0 on SIGTERM", srv.log_tail(20))
+        t.check(not srv.log_has("Sanitizer"), "no sanitizer report in the log", srv.log_tail(30))
     except Exception as e:
         t.check(False, "the header-deadline and stream-cap checks ran to the end",
                 "%r\n%s" % (e, srv.log_tail()))
