@@ -5,7 +5,7 @@
 # job, nothing outside the web directory leaked, and RSS stopped growing over
 # later passes of the whole table.
 #
-#   python3 hostile.py        (~25 s: the header deadline is 10 s)
+#   python3 hostile.py        (~40 s)
 #   LONG=1 python3 hostile.py  adds a flood of 1010 half-open connections
 #   (conns.py floods from a second address, as tests/hostile/run.sh runs it)
 import json
