@@ -14,10 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_NUM, OPT_LISTEN, OPT_WORKERS, OPT_BOOL, OPT_DAYS, OPT_BYTES };
+enum opt_kind { OPT_STR, OPT_INT, OPT_NUM, OPT_LISTEN, OPT_WORKERS, OPT_BOOL, OPT_DAYS, OPT_BYTES,
+	OPT_COUNT0 };
 
 /* A century: far beyond any sensible retention, and safe in µs arithmetic. */
 #define CONFIG_MAX_RETAIN_DAYS 36500
+/* Each HTTP connection is a thread and a descriptor (see http.h). */
+#define CONFIG_MAX_CONNECTIONS 1000000
+#define CONFIG_MAX_HEADER_TIMEOUT_S 3600
+/* --max-event-streams' default, and at most half of --max-connections. */
+#define CONFIG_EVENT_STREAMS 256
 
 struct option_def {
 	const char *flag;
@@ -43,6 +49,13 @@ static const struct option_def options[] = {
 	{ "--output-limit", "JOBD_OUTPUT_LIMIT", OPT_INT, "bytes kept per output stream (1048576)" },
 	{ "--max-body", "JOBD_MAX_BODY", OPT_INT, "largest request body in bytes (16777216)" },
 	{ "--max-queued", "JOBD_MAX_QUEUED", OPT_INT, "most queued jobs before 503 (1000000)" },
+	{ "--max-connections", "JOBD_MAX_CONNECTIONS", OPT_INT, "HTTP connections at once (1000)" },
+	{ "--max-connections-per-ip", "JOBD_MAX_CONNECTIONS_PER_IP", OPT_COUNT0,
+	    "HTTP connections from one client address (128; 0: no bound)" },
+	{ "--header-timeout", "JOBD_HEADER_TIMEOUT", OPT_NUM,
+	    "seconds a connection has to send a request's headers (10)" },
+	{ "--max-event-streams", "JOBD_MAX_EVENT_STREAMS", OPT_INT,
+	    "concurrent GET /v1/events streams before 503 (256, at most half of the connections)" },
 	{ "--kill-grace", "JOBD_KILL_GRACE", OPT_NUM, "seconds from SIGTERM to SIGKILL (5)" },
 	{ "--shutdown-grace", "JOBD_SHUTDOWN_GRACE", OPT_NUM, "seconds running jobs get at shutdown (10)" },
 	{ "--web-dir", "JOBD_WEB_DIR", OPT_STR, "dashboard files (next to the binary)" },
@@ -172,6 +185,8 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 			cfg->kill_grace_s = d;
 		else if (strcmp(o->flag, "--lease") == 0)
 			cfg->lease_s = d;
+		else if (strcmp(o->flag, "--header-timeout") == 0)
+			cfg->header_timeout_s = d;
 		else
 			cfg->shutdown_grace_s = d;
 		return 0;
@@ -204,6 +219,15 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 		cfg->max_output_disk = i;
 		return 0;
 	}
+	if (o->kind == OPT_COUNT0) {
+		if (parse_int(v, 0, CONFIG_MAX_CONNECTIONS, &i) < 0) {
+			err_set(err, "%s %s: want an integer from 0 (no bound) to %d", o->flag, v,
+			    CONFIG_MAX_CONNECTIONS);
+			return -1;
+		}
+		cfg->max_connections_per_ip = i;
+		return 0;
+	}
 	if (o->kind == OPT_INT) {
 		if (parse_int(v, 1, INT64_MAX / 2, &i) < 0) {
 			err_set(err, "%s %s: want a positive integer", o->flag, v);
@@ -221,6 +245,10 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 			cfg->max_limits.processes = i;
 		else if (strcmp(o->flag, "--max-body") == 0)
 			cfg->max_body = i;
+		else if (strcmp(o->flag, "--max-connections") == 0)
+			cfg->max_connections = i;
+		else if (strcmp(o->flag, "--max-event-streams") == 0)
+			cfg->max_event_streams = i;
 		else
 			cfg->max_queued = i;
 		return 0;
@@ -265,6 +293,10 @@ static void set_defaults(struct config *cfg)
 	cfg->output_limit = 1048576;
 	cfg->max_body = 16777216;
 	cfg->max_queued = 1000000;
+	cfg->max_connections = 1000;
+	cfg->max_connections_per_ip = 128;
+	cfg->header_timeout_s = 10;
+	cfg->max_event_streams = 0; /* resolved in config_load */
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	cfg->max_limits.memory_mb = pages > 0 && page > 0 ? (int64_t)pages * page >> 20 : 1 << 20;
 	cfg->max_limits.cpu_s = 86400;
@@ -367,6 +399,22 @@ int config_load(struct config *cfg, int argc, char **argv, char *err)
 	}
 	if (cfg->lease_s > 86400) {
 		err_set(err, "--lease %g: want at most 86400 s", cfg->lease_s);
+		return -1;
+	}
+	if (cfg->max_connections > CONFIG_MAX_CONNECTIONS ||
+	    cfg->header_timeout_s > CONFIG_MAX_HEADER_TIMEOUT_S) {
+		err_set(err, "--max-connections %lld / --header-timeout %g: want at most %d / %d s",
+		    (long long)cfg->max_connections, cfg->header_timeout_s, CONFIG_MAX_CONNECTIONS,
+		    CONFIG_MAX_HEADER_TIMEOUT_S);
+		return -1;
+	}
+	/* Streams never end on their own: leave connections for everything else. */
+	if (cfg->max_event_streams == 0)
+		cfg->max_event_streams = cfg->max_connections / 2 < CONFIG_EVENT_STREAMS ?
+		    cfg->max_connections / 2 : CONFIG_EVENT_STREAMS;
+	if (cfg->max_event_streams >= cfg->max_connections) {
+		err_set(err, "--max-event-streams %lld: want fewer than --max-connections %lld",
+		    (long long)cfg->max_event_streams, (long long)cfg->max_connections);
 		return -1;
 	}
 	if (cfg->default_timeout_s > cfg->max_timeout_s) {

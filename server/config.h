@@ -35,6 +35,12 @@ struct config {
 	int64_t output_limit;
 	int64_t max_body;
 	int64_t max_queued;
+	int64_t max_connections;       /* HTTP connections at once */
+	int64_t max_connections_per_ip; /* from one client address; 0: no bound */
+	double header_timeout_s;       /* a request's headers must be in within this */
+	int64_t max_event_streams;     /* concurrent GET /v1/events */
+	uint64_t nofile_start;         /* soft RLIMIT_NOFILE jobd started with (main.c
+	                                  raises ours for connections); 0: not changed */
 	double retain_finished_s;      /* --retain-finished, in seconds; 0: keep forever */
 	int64_t max_output_disk;       /* bytes of output files kept; 0: no bound */
 	struct job_limits max_limits;  /* largest per-job limits a spec may ask for */

@@ -170,11 +170,34 @@ static void start_point(struct stream *s, const char *last_id)
 	pthread_mutex_unlock(&hub.mu);
 }
 
+/* Takes one of the --max-event-streams places; false when none is free.
+ * A stream holds its connection's thread until the client leaves, so
+ * without a cap streams could take every connection. */
+static bool listener_add(int64_t max)
+{
+	int n = __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED);
+	do {
+		if (n >= max)
+			return false;
+	} while (!__atomic_compare_exchange_n(&hub.listeners, &n, n + 1, true, __ATOMIC_RELAXED,
+	    __ATOMIC_RELAXED));
+	return true;
+}
+
 void api_events(struct http_req *req, struct http_resp *r)
 {
-	struct stream *s = calloc(1, sizeof(*s));
+	int64_t max = req->app->cfg->max_event_streams;
 
+	if (!listener_add(max)) {
+		http_error(r, 503, "unavailable", NULL,
+		    "too many event streams (%lld, --max-event-streams); poll the API, or try again later",
+		    (long long)max);
+		http_header(r, "Retry-After", "%d", EVENTS_RETRY_AFTER_S);
+		return;
+	}
+	struct stream *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
+		__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
 		http_internal(r, "out of memory");
 		return;
 	}
@@ -184,12 +207,12 @@ void api_events(struct http_req *req, struct http_resp *r)
 	s->pending_len = s->pending ? strlen(s->pending) : 0;
 	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
 	if (r->custom == NULL) {
+		__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
 		free(s->pending);
 		free(s);
 		http_internal(r, "cannot create the event stream");
 		return;
 	}
-	__atomic_add_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
 	r->status = 200;
 	MHD_add_response_header(r->custom, "Content-Type", "text/event-stream");
 	MHD_add_response_header(r->custom, "Cache-Control", "no-store");

@@ -9,6 +9,8 @@
  * `event: resync` and carries on from the oldest event kept, so memory per
  * client stays constant and a slow or dead client never slows job
  * processing. Event ids are "<run>.<seq>"; Last-Event-ID is honoured.
+ * At most --max-event-streams streams run at once; one more gets 503
+ * `unavailable` with Retry-After (the dashboard polls meanwhile).
  */
 #ifndef JOBD_EVENTS_H
 #define JOBD_EVENTS_H
@@ -19,6 +21,7 @@
 
 #define EVENTS_RING 4096
 #define EVENTS_PING_S 15
+#define EVENTS_RETRY_AFTER_S 10
 
 void events_init(void);
 /* Cheap check so the dispatcher renders events only while someone listens. */

@@ -3,27 +3,37 @@
  * (see http.h).
  */
 #include "http.h"
+#include "http_conns.h"
 #include "http_guard.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
 #include "static.h"
 #include "utf8.h"
 
-#define HTTP_CONNECTION_TIMEOUT_S 30 /* slow clients (slowloris) are cut off */
-#define HTTP_CONNECTION_LIMIT 1000
+/* Idle time allowed while a body or a response is under way; waiting for
+ * headers is bounded by --header-timeout (http_conns.h). */
+#define HTTP_CONNECTION_TIMEOUT_S 30
+/* Virtual size per connection thread; only touched pages cost memory.
+ * Deep JSON (cJSON's nesting limit) is the deepest recursion a handler makes. */
 #define HTTP_THREAD_STACK (512 * 1024)
+/* The same libmicrohttpd message (a refused connection, say) is logged at
+ * most once per this many seconds, with a count of the ones left out. */
+#define HTTP_LOG_REPEAT_S 10
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct http_conns *conns;
 	struct app *app;
 	int port;
 };
@@ -241,12 +251,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct app *app = cls;
+	struct http_server *s = cls;
+	struct app *app = s->app;
 	struct conn_state *cs = *con_cls;
 	struct http_resp r = { .status = 200 };
 	(void)version;
 
 	if (cs == NULL) {
+		http_conns_headers_done(s->conns, conn);
 		if ((cs = calloc(1, sizeof(*cs))) == NULL)
 			return MHD_NO;
 		*con_cls = cs;
@@ -294,10 +306,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
 	struct conn_state *cs = *con_cls;
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	http_conns_request_done(s->conns, conn);
 	if (cs != NULL) {
 		free(cs->body);
 		free(cs);
@@ -305,15 +317,38 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* An attacker refused a thousand times a second must not flood the log:
+ * the same message again within HTTP_LOG_REPEAT_S seconds is only counted,
+ * and the count is said before the next line that is logged. */
 __attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static char last[512];
+	static int64_t last_us;
+	static long repeats;
 	char msg[512];
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t l = strlen(msg);
 	while (l > 0 && msg[l - 1] == '\n')
 		msg[--l] = '\0';
+	int64_t now = clock_mono_us();
+	pthread_mutex_lock(&mu);
+	if (strcmp(msg, last) == 0 && now - last_us < HTTP_LOG_REPEAT_S * 1000000LL) {
+		repeats++;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
+	char prev[sizeof(last)];
+	long repeated = repeats;
+	memcpy(prev, last, sizeof(prev));
+	memcpy(last, msg, sizeof(last));
+	last_us = now;
+	repeats = 0;
+	pthread_mutex_unlock(&mu);
+	if (repeated > 0)
+		log_warnx("http: %s (%ld more times)", prev, repeated);
 	log_warnx("http: %s", msg);
 }
 
@@ -343,16 +378,25 @@ int http_start(struct http_server **out, struct app *app, char *err)
 		return -1;
 	}
 	s->app = app;
+	if (http_conns_start(&s->conns, app->cfg->header_timeout_s, err) < 0) {
+		free(s);
+		return -1;
+	}
+	/* The per-address limit is what keeps one client from taking every
+	 * connection (and so every thread); 0 in libmicrohttpd means none too. */
 	s->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg->listen_port, NULL, NULL,
-	    on_request, app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, s->conns,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections_per_ip,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_THREAD_STACK, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		err_set(err, "cannot listen on %s:%d (address in use, or not ours?)",
 		    app->cfg->listen_addr, app->cfg->listen_port);
+		http_conns_stop(s->conns);
 		free(s);
 		return -1;
 	}
@@ -369,5 +413,6 @@ void http_stop(struct http_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->daemon);
+	http_conns_stop(s->conns);
 	free(s);
 }

@@ -5,6 +5,10 @@
  * JSON error shape of API.md. Handlers live in api_*.c and static.c; they
  * fill a struct http_resp and never touch libmicrohttpd themselves, except
  * streaming ones (events) that supply their own MHD response.
+ *
+ * Threads are bounded with the connections: --max-connections in all,
+ * --max-connections-per-ip from one address (both libmicrohttpd's), and a
+ * request-header deadline (http_conns.h) so slow clients cannot hold them.
  */
 #ifndef JOBD_HTTP_H
 #define JOBD_HTTP_H

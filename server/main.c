@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "../worker/worker.h"
@@ -27,6 +28,11 @@
 #include "tz.h"
 
 #define READER_CONNECTIONS 4
+/* Descriptors besides the HTTP connections: the store's files and
+ * connections, log, self-pipe, output files being read; and per worker
+ * its socket (plus slack). */
+#define NOFILE_RESERVE 256
+#define NOFILE_PER_WORKER 2
 
 static void on_signal(int sig) { dispatch_signal(sig); }
 
@@ -52,6 +58,45 @@ static void block_signals(int how)
 	sigaddset(&set, SIGCHLD);
 	if ((errno = pthread_sigmask(how, &set, NULL)) != 0)
 		fatal("pthread_sigmask");
+}
+
+/* Every HTTP connection is a descriptor: at a soft RLIMIT_NOFILE of 1024,
+ * --max-connections 1000 would run out before its bound, and accept()
+ * failing would refuse everyone. Raise the soft limit as far as needed (never
+ * past the hard one); workers get the old one back (spawn.c), so jobs see
+ * the limit they always did. If the hard limit is too low, fewer connections
+ * are allowed, so the bound holds rather than EMFILE. */
+static void raise_nofile(struct config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		fatal("getrlimit RLIMIT_NOFILE");
+	rlim_t others = NOFILE_RESERVE + (rlim_t)cfg->workers * NOFILE_PER_WORKER;
+	rlim_t need = others + (rlim_t)cfg->max_connections;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	struct rlimit raised = { .rlim_cur = need, .rlim_max = rl.rlim_max };
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		raised.rlim_cur = rl.rlim_max;
+	if (raised.rlim_cur > rl.rlim_cur) {
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			cfg->nofile_start = rl.rlim_cur;
+		else {
+			log_warn("setrlimit RLIMIT_NOFILE %llu", (unsigned long long)raised.rlim_cur);
+			raised.rlim_cur = rl.rlim_cur;
+		}
+	}
+	if (raised.rlim_cur >= need)
+		return;
+	int64_t fit = raised.rlim_cur > others + 2 ? (int64_t)(raised.rlim_cur - others) : 2;
+	log_warnx("RLIMIT_NOFILE %llu (hard %llu) leaves room for %lld HTTP connections, not "
+		  "--max-connections %lld: allowing %lld (raise the hard limit: ulimit -Hn, LimitNOFILE=)",
+	    (unsigned long long)raised.rlim_cur, (unsigned long long)rl.rlim_max, (long long)fit,
+	    (long long)cfg->max_connections, (long long)fit);
+	cfg->max_connections = fit;
+	if (cfg->max_event_streams >= fit)
+		cfg->max_event_streams = fit / 2;
 }
 
 /* mkdir -p: --output-dir may name a directory whose parents are new too. */
@@ -103,6 +148,7 @@ int main(int argc, char **argv)
 	 * until we have killed and reaped them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
+	raise_nofile(&cfg);
 	install_signals();
 	/* One malloc arena per HTTP thread would keep each thread's freed 16 MB
 	 * bodies forever; large blocks go to mmap and back to the OS at free. */

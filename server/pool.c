@@ -28,6 +28,7 @@ static void slot_spawn(struct pool *p, int i)
 		.output_limit = p->cfg->output_limit,
 		.kill_grace_ms = (int64_t)(p->cfg->kill_grace_s * 1000),
 		.log_level = p->cfg->log_level, .log_format = p->cfg->log_format,
+		.nofile = p->cfg->nofile_start,
 	};
 	char err[ERR_LEN];
 	pid_t pid;

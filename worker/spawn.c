@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@ int spawn_worker(const struct spawn_args *a, pid_t *pid, int *sock, char *err)
 {
 	int sv[2];
 	char slot[16], parent[16], limit[32], grace[32];
+	struct rlimit nofile;
 
 	/* Everything the child needs is built before fork. */
 	snprintf(slot, sizeof(slot), "%u", a->slot);
@@ -30,6 +32,16 @@ int spawn_worker(const struct spawn_args *a, pid_t *pid, int *sock, char *err)
 		"--kill-grace-ms", grace, "--log-level", (char *)a->log_level,
 		"--log-format", (char *)a->log_format, NULL,
 	};
+
+	/* The server raised its own soft limit for HTTP connections (main.c);
+	 * jobs keep the one it started with. */
+	if (a->nofile != 0) {
+		if (getrlimit(RLIMIT_NOFILE, &nofile) < 0) {
+			err_set(err, "getrlimit RLIMIT_NOFILE: %s", strerror(errno));
+			return -1;
+		}
+		nofile.rlim_cur = (rlim_t)a->nofile;
+	}
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		err_set(err, "socketpair: %s", strerror(errno));
@@ -51,6 +63,9 @@ int spawn_worker(const struct spawn_args *a, pid_t *pid, int *sock, char *err)
 		} else if (dup2(sv[1], PROTO_WORKER_FD) < 0) {
 			_exit(127);
 		}
+		/* setrlimit is a bare system call: safe here as the rest is. */
+		if (a->nofile != 0 && setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+			_exit(127);
 		execve(a->exe, argv, environ);
 		_exit(127);
 	}

@@ -23,6 +23,8 @@ struct spawn_args {
 	int64_t kill_grace_ms;
 	const char *log_level;
 	const char *log_format;
+	uint64_t nofile;          /* soft RLIMIT_NOFILE to give the worker (and so
+	                             its jobs); 0: the server's own */
 };
 
 /* On success *pid is the worker and *sock the server's end (close-on-exec,

@@ -5,8 +5,9 @@
 # job, nothing outside the web directory leaked, and RSS stopped growing over
 # later passes of the whole table.
 #
-#   python3 hostile.py        (~40 s: the idle-connection timeout is 30 s)
+#   python3 hostile.py        (~40 s)
 #   LONG=1 python3 hostile.py  adds a flood of 1010 half-open connections
+#   (conns.py floods from a second address, as tests/hostile/run.sh runs it)
 import json
 import os
 import select
@@ -30,7 +31,7 @@ PASSES = 4
 RSS_MAX_KB = int(os.environ.get("HOSTILE_RSS_MAX_KB", 640 * 1024))
 SLOW_CONNS = 40
 FLOOD_CONNS = 1010
-IDLE_TIMEOUT_S = 30  # server/http.c HTTP_CONNECTION_TIMEOUT_S
+HEADER_TIMEOUT_S = 10  # --header-timeout's default
 
 
 def send(port, data, timeout=30):
@@ -124,7 +125,7 @@ class Slowloris:
     and send only part of it."""
 
     def __init__(self, port):
-        self.idle, self.trickle = [], []
+        self.idle, self.trickle, self.in_headers = [], [], []
         for i in range(SLOW_CONNS):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             if i % 4 == 3:
@@ -133,6 +134,8 @@ class Slowloris:
             else:
                 s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             (self.trickle if i % 2 else self.idle).append(s)
+            if i % 4 == 1:
+                self.in_headers.append(s)
         self.opened = time.monotonic()
         self.stop = threading.Event()
         threading.Thread(target=self.run, daemon=True).start()
@@ -165,16 +168,21 @@ class Slowloris:
 
 
 def flood(srv, t):
-    """LONG=1: as many half-open connections as jobd accepts (1000): the
-    server must still answer /healthz (it does not: see the final report)."""
+    """LONG=1: more half-open connections than jobd accepts (1000), from
+    127.0.0.2: the server must still answer /healthz from 127.0.0.1 (one
+    address gets --max-connections-per-ip; conns.py checks it in detail)."""
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
     socks = []
     try:
         for _ in range(FLOOD_CONNS):
-            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5,
+                                         source_address=("127.0.0.2", 0))
+            try:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            except OSError:  # refused beyond the per-address limit
+                pass
             socks.append(s)
         time.sleep(1)
         st, _, _ = send(srv.port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -246,15 +254,18 @@ def main():
         t.check(stats["submitted_total"] == servers["created"],
                 "no rejected request created a job", "%d jobs, %d accepted" % (
                     stats["submitted_total"], servers["created"]))
-        wait = IDLE_TIMEOUT_S + 4 - (time.monotonic() - slow.opened)
+        wait = HEADER_TIMEOUT_S + 4 - (time.monotonic() - slow.opened)
         time.sleep(max(0, wait))
         idle_closed = slow.closed_by_server(slow.idle)
+        headers_closed = slow.closed_by_server(slow.in_headers)
         print("hostile: slowloris: %d/%d idle connections closed by the server after %.0f s; "
-              "%d/%d trickling ones closed" % (idle_closed, len(slow.idle),
-                                              time.monotonic() - slow.opened,
-                                              slow.closed_by_server(slow.trickle),
-                                              len(slow.trickle)))
+              "%d/%d trickling ones closed (%d/%d still in their headers)" % (
+                  idle_closed, len(slow.idle), time.monotonic() - slow.opened,
+                  slow.closed_by_server(slow.trickle), len(slow.trickle), headers_closed,
+                  len(slow.in_headers)))
         t.check(idle_closed == len(slow.idle), "idle half-open connections are cut off")
+        t.check(headers_closed == len(slow.in_headers),
+                "connections trickling their headers are cut off at the header deadline")
         if jobdproc.LONG:
             flood(plain, t)
         t.check(plain.stop() == 0 and token.stop() == 0, "both servers exit 0 on SIGTERM")

@@ -275,6 +275,41 @@ static void test_help_asks_the_caller_to_exit(void **state)
 	assert_int_equal(rc, 1);
 }
 
+static void test_connection_bounds_default_to_api_md_and_have_env_twins(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_loads(cfg, NULL);
+	assert_int_equal(cfg->max_connections, 1000);
+	assert_int_equal(cfg->max_connections_per_ip, 128);
+	assert_true(cfg->header_timeout_s == 10);
+	assert_int_equal(cfg->max_event_streams, 256);
+	setenv("JOBD_MAX_CONNECTIONS", "300", 1);
+	setenv("JOBD_MAX_CONNECTIONS_PER_IP", "0", 1);
+	setenv("JOBD_HEADER_TIMEOUT", "2.5", 1);
+	setenv("JOBD_MAX_EVENT_STREAMS", "7", 1);
+	assert_loads(cfg, NULL);
+	assert_int_equal(cfg->max_connections, 300);
+	assert_int_equal(cfg->max_connections_per_ip, 0);
+	assert_true(cfg->header_timeout_s == 2.5);
+	assert_int_equal(cfg->max_event_streams, 7);
+	assert_refused(cfg, ARGS("--max-connections-per-ip", "-1"), "from 0 (no bound)");
+	assert_refused(cfg, ARGS("--max-connections", "0"), "want a positive integer");
+	assert_refused(cfg, ARGS("--header-timeout", "0"), "--header-timeout 0");
+	assert_refused(cfg, ARGS("--header-timeout", "3601"), "--header-timeout");
+}
+
+static void test_event_streams_leave_connections_for_other_requests(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_loads(cfg, ARGS("--max-connections", "100"));
+	assert_int_equal(cfg->max_event_streams, 50);
+	assert_refused(cfg, ARGS("--max-connections", "100", "--max-event-streams", "100"),
+	    "fewer than --max-connections");
+	assert_loads(cfg, ARGS("--max-connections", "100", "--max-event-streams", "99"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, clear_env, free_cfg)
 
 int main(void)
@@ -294,6 +329,8 @@ int main(void)
 		T(test_default_timeout_above_the_max_is_refused),
 		T(test_bad_env_value_is_refused),
 		T(test_help_asks_the_caller_to_exit),
+		T(test_connection_bounds_default_to_api_md_and_have_env_twins),
+		T(test_event_streams_leave_connections_for_other_requests),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
