@@ -224,8 +224,10 @@ static void test_cpu_limit_stops_a_busy_loop_with_sigxcpu(void **state)
 	run(f, 104, argv, (struct job_limits){ .cpu_s = 1 }, &res);
 	assert_int_equal(res.status, RUN_SIGNALED);
 	assert_int_equal(res.term_signal, SIGXCPU);
-	/* The rlimit counts scheduler time; rusage rounds it its own way. */
-	if (res.cpu_user_us + res.cpu_sys_us < 900000)
+	/* The rlimit counts scheduler time; rusage splits it from sampled ticks,
+	 * which on a loaded machine has read as 0.7 s for a 1 s limit. Half the
+	 * limit still tells a CPU-limit kill from any other SIGXCPU. */
+	if (res.cpu_user_us + res.cpu_sys_us < 500000)
 		fail_msg("SIGXCPU after %lld us of CPU", (long long)(res.cpu_user_us + res.cpu_sys_us));
 	assert_string_equal(res.error,
 	    "killed by signal 24 (CPU time limit exceeded); cpu limit 1 s exceeded");
