@@ -31,6 +31,9 @@ wall() {
 	calc "$t1 - $t0"
 }
 
+# peers — true unless BENCH_PEERS=0 (make bench-compare: jobd's rows only)
+peers() { [ "${BENCH_PEERS:-1}" != 0 ]; }
+
 # calc EXPR — floating point arithmetic
 calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
 

@@ -16,6 +16,7 @@ phase_demo() {
 				jw+=("$(kv "$out" wall_s)")
 				ja+=("$(calc "$(kv "$out" makespan_ms) / 1000")")
 			fi
+			peers || continue
 			out=$("$B/forkexec" -j "$CORES" -n "$n" /bin/sleep 1)
 			fe+=("$(kv "$out" seconds)")
 			xa+=("$(wall sh -c "yes 1 | head -n $n | xargs -P $CORES -n1 sleep")")
@@ -32,6 +33,7 @@ phase_demo() {
 				"$(median "${ja[@]}")" s "vs:demo${n}_ideal"
 		fi
 		row "demo${n}_ideal" "$w" "ideal ceil(N/cores) s" "$ideal" s
+		peers || continue
 		row "demo${n}_forkexec" "$w" "C fork+exec+wait4" "$(median "${fe[@]}")" s "peer:demo${n}_jobd"
 		row "demo${n}_xargs" "$w" "xargs -P $CORES" "$(median "${xa[@]}")" s "peer:demo${n}_jobd"
 		row "demo${n}_parallel" "$w" "GNU parallel -j $CORES" "$(median "${pa[@]}")" s "peer:demo${n}_jobd"
@@ -54,6 +56,7 @@ phase_trivial() {
 			out=$(ctl singles "$n" 4 "$B/postload")
 			jp+=("$(kv "$out" jobs_per_s)")
 		fi
+		peers || continue
 		out=$("$B/forkexec" -j "$CORES" -n "$n" /bin/true)
 		fe+=("$(kv "$out" jobs_per_s)")
 		out=$("$B/forkexec" -s -j "$CORES" -n "$n" /bin/true)
@@ -67,6 +70,7 @@ phase_trivial() {
 		row triv_posts "$w" "jobd, $n single POSTs, 4 keep-alive conns" \
 			"$(median "${jp[@]}")" jobs/s vs:triv_forkexec
 	fi
+	peers || return 0
 	row triv_forkexec "$w" "C fork+exec+wait4, $CORES in flight (limit)" \
 		"$(median "${fe[@]}")" jobs/s peer:triv_batch
 	row triv_spawn "$w" "C posix_spawn+wait4, $CORES in flight" \
@@ -108,6 +112,7 @@ phase_submission() {
 			jobd_stop
 			rm -rf "$B/submit"
 		fi
+		peers || continue
 		out=$("$B/sqlite_commit" -d "$B/commit.db" -m "$ROOT/migrations/sqlite" -t "$SUB_T")
 		rm -f "$B"/commit.db*
 		sq+=("$(kv "$out" commits_per_s)")
@@ -125,6 +130,7 @@ phase_submission() {
 		row sub_paused "$w" "jobd, 8 conns, workers stopped (diagnostic)" \
 			"$(median "${pz[@]}")" req/s vs:sub_sqlite
 	fi
+	peers || return 0
 	row sub_sqlite "$w" "SQLite insert+commit per row (WAL, NORMAL)" \
 		"$(median "${sq[@]}")" commits/s
 }

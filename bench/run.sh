@@ -17,6 +17,7 @@
 #   BENCH_DIR=dir       tools and scratch (default build/bench; build the
 #                       tools there with `make BENCH_OUT=dir bench-tools`)
 #   BENCH_RESULTS=dir   where tables go (default bench/results)
+#   BENCH_PEERS=0       jobd's rows only, no peers (make bench-compare)
 #   BENCH_PHASES="..."  only these of: main (jobd's rows 1, 2, 4, 6, 7 and
 #                       the peers), submission, growth, growth_waiting; the
 #                       table then goes to partial-DATE.txt, not latest.txt

@@ -31,3 +31,9 @@ $(BENCH_OUT)/sqlite_commit: bench/sqlite_commit.c bench/jobrow.c bench/jobrow.h
 $(BENCH_OUT)/seed_db: bench/seed_db.c bench/jobrow.c bench/jobrow.h
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ bench/seed_db.c bench/jobrow.c $(BENCH_SQLITE)
+
+# make bench-compare BASE=<git rev>: the quick jobd rows of BASE and of the
+# working tree in turns, with ratios (bench/compare.sh).
+.PHONY: bench-compare
+bench-compare: bench-tools
+	bench/compare.sh
