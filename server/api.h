@@ -17,6 +17,7 @@ void api_job_stdout(struct http_req *req, struct http_resp *r);
 void api_job_stderr(struct http_req *req, struct http_resp *r);
 void api_batch_submit(struct http_req *req, struct http_resp *r);
 void api_batch_get(struct http_req *req, struct http_resp *r);
+void api_batch_list(struct http_req *req, struct http_resp *r);
 void api_workers(struct http_req *req, struct http_resp *r);
 void api_stats(struct http_req *req, struct http_resp *r);
 void api_health(struct http_req *req, struct http_resp *r);

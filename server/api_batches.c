@@ -1,10 +1,13 @@
 /*
  * api_batches.c — /v1/batches: submit many specs all-or-nothing in one
- * transaction, and read a batch's progress, makespan and speedup.
+ * transaction, read a batch's progress, makespan and speedup, and list the
+ * newest batches with theirs (keyset pages, as GET /v1/jobs).
  */
 #include "api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api_common.h"
 #include "render.h"
@@ -90,4 +93,65 @@ void api_batch_rerun(struct http_req *req, struct http_resp *r)
 void api_batch_get(struct http_req *req, struct http_resp *r)
 {
 	render_batch_by_id(req, r, req->id, 200, false);
+}
+
+/* Query parameters of the list: limit and before_id, each checked; others refused. */
+struct batch_query {
+	int64_t limit, before_id;
+	struct http_resp *r;
+	bool bad;
+};
+
+static enum MHD_Result on_batch_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct batch_query *q = cls;
+	(void)kind;
+
+	if (value == NULL)
+		value = "";
+	if (strcmp(key, "limit") == 0) {
+		if (api_parse_int(value, 1, API_LIST_MAX_LIMIT, &q->limit) < 0) {
+			http_error(q->r, 400, "invalid_request", "limit",
+			    "limit must be an integer from 1 to %d", API_LIST_MAX_LIMIT);
+			q->bad = true;
+		}
+	} else if (strcmp(key, "before_id") == 0) {
+		if (api_parse_int(value, 1, INT64_MAX, &q->before_id) < 0) {
+			http_error(q->r, 400, "invalid_request", key, "%s must be a positive integer", key);
+			q->bad = true;
+		}
+	} else {
+		http_error(q->r, 400, "invalid_request", key, "unknown query parameter \"%s\"", key);
+		q->bad = true;
+	}
+	return q->bad ? MHD_NO : MHD_YES;
+}
+
+/* GET /v1/batches?limit=&before_id=: newest first, each as GET /v1/batches/{id}. */
+void api_batch_list(struct http_req *req, struct http_resp *r)
+{
+	struct batch_query q = { .limit = API_LIST_DEFAULT_LIMIT, .r = r };
+	char err[ERR_LEN], next[96];
+	struct batch *batches;
+	int n;
+	bool more;
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_batch_query_arg, &q);
+	if (q.bad)
+		return;
+	struct store *st = api_reader(req, r);
+	if (st == NULL)
+		return;
+	int rc = store_batch_list(st, q.before_id, (int)q.limit, &batches, &n, &more, err);
+	api_reader_done(req, st);
+	if (rc < 0) {
+		http_internal(r, err);
+		return;
+	}
+	if (more && n > 0)
+		snprintf(next, sizeof(next), "/v1/batches?limit=%lld&before_id=%lld",
+		    (long long)q.limit, (long long)batches[n - 1].id);
+	http_json(r, 200, render_batch_list(batches, n, more && n > 0 ? next : NULL));
+	store_batch_list_free(batches, n);
 }

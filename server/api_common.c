@@ -3,7 +3,9 @@
  */
 #include "api_common.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_jobs.h"
@@ -121,6 +123,17 @@ int api_load_job(const struct http_req *req, struct http_resp *r, struct job *jo
 	else if (found == 0)
 		http_error(r, 404, "not_found", NULL, "no job %lld", (long long)req->id);
 	return found == 1;
+}
+
+int api_parse_int(const char *v, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long x = strtoll(v, &end, 10);
+	if (errno || end == v || *end || x < min || x > max)
+		return -1;
+	*out = x;
+	return 0;
 }
 
 int api_parse_states(const char *v, unsigned *mask)

@@ -6,6 +6,8 @@
 #ifndef JOBD_API_COMMON_H
 #define JOBD_API_COMMON_H
 
+#include <stdint.h>
+
 #include <cjson/cJSON.h>
 
 #include "dispatch.h"
@@ -13,6 +15,9 @@
 #include "spec.h"
 
 #define API_MAX_IDEM_KEY 255
+/* Page sizes of the lists (GET /v1/jobs, GET /v1/batches), as API.md gives them. */
+#define API_LIST_DEFAULT_LIMIT 50
+#define API_LIST_MAX_LIMIT 500
 
 struct spec_limits api_limits(const struct http_req *req);
 /* NULL with the 400 already set in r. */
@@ -26,6 +31,8 @@ struct store *api_reader(const struct http_req *req, struct http_resp *r);
 void api_reader_done(const struct http_req *req, struct store *st);
 /* Job {id} of the path into *job: 1, or 0 with 404/500 set in r. */
 int api_load_job(const struct http_req *req, struct http_resp *r, struct job *job);
+/* A decimal integer from min to max, the whole of v: 0 with *out, else -1. */
+int api_parse_int(const char *v, int64_t min, int64_t max, int64_t *out);
 /* "failed,timed_out" → bit mask (1 << state); -1 if a name is unknown or none given. */
 int api_parse_states(const char *v, unsigned *mask);
 

@@ -4,7 +4,6 @@
  */
 #include "api.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,9 +11,6 @@
 #include "log.h"
 #include "render.h"
 #include "store_jobs.h"
-
-#define LIST_DEFAULT_LIMIT 50
-#define LIST_MAX_LIMIT 500
 
 void api_job_submit(struct http_req *req, struct http_resp *r)
 {
@@ -87,17 +83,6 @@ struct list_query {
 	int bad;
 };
 
-static int parse_id(const char *v, int64_t min, int64_t max, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	long long x = strtoll(v, &end, 10);
-	if (errno || end == v || *end || x < min || x > max)
-		return -1;
-	*out = x;
-	return 0;
-}
-
 static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
@@ -119,7 +104,7 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 		q->state_text = value;
 	} else if (strcmp(key, "batch_id") == 0 || strcmp(key, "before_id") == 0 ||
 		   strcmp(key, "schedule_id") == 0) {
-		if (parse_id(value, 1, INT64_MAX, &v) < 0) {
+		if (api_parse_int(value, 1, INT64_MAX, &v) < 0) {
 			http_error(q->r, 400, "invalid_request", key, "%s must be a positive integer", key);
 			q->bad = 1;
 		} else if (key[1] == 'a') {
@@ -130,9 +115,9 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 			q->f.before_id = v;
 		}
 	} else if (strcmp(key, "limit") == 0) {
-		if (parse_id(value, 1, LIST_MAX_LIMIT, &v) < 0) {
+		if (api_parse_int(value, 1, API_LIST_MAX_LIMIT, &v) < 0) {
 			http_error(q->r, 400, "invalid_request", "limit",
-			    "limit must be an integer from 1 to %d", LIST_MAX_LIMIT);
+			    "limit must be an integer from 1 to %d", API_LIST_MAX_LIMIT);
 			q->bad = 1;
 		}
 		q->f.limit = (int)v;
@@ -145,7 +130,7 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 
 void api_job_list(struct http_req *req, struct http_resp *r)
 {
-	struct list_query q = { .f = { .limit = LIST_DEFAULT_LIMIT }, .r = r };
+	struct list_query q = { .f = { .limit = API_LIST_DEFAULT_LIMIT }, .r = r };
 	char err[ERR_LEN], next[512];
 	struct job *jobs;
 	int n;

@@ -147,11 +147,13 @@ static cJSON *counts_object(const int64_t counts[JOB_STATE_COUNT])
 	return c;
 }
 
-char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids)
+static cJSON *render_batch_object(const struct batch *b)
 {
 	cJSON *o = cJSON_CreateObject();
 	int64_t done = 0;
 
+	if (o == NULL)
+		return NULL;
 	for (int s = 0; s < JOB_STATE_COUNT; s++)
 		if (job_state_is_final((enum job_state)s))
 			done += b->counts[s];
@@ -172,11 +174,29 @@ char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids)
 		cJSON_AddNumberToObject(o, "speedup", (double)b->total_run_us / (double)makespan);
 	else
 		cJSON_AddNullToObject(o, "speedup");
-	if (job_ids != NULL) {
+	return o;
+}
+
+char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids)
+{
+	cJSON *o = render_batch_object(b);
+
+	if (o != NULL && job_ids != NULL) {
 		cJSON *ids = cJSON_AddArrayToObject(o, "job_ids");
 		for (int i = 0; i < n_ids; i++)
 			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)job_ids[i]));
 	}
+	return render_print_and_free(o);
+}
+
+char *render_batch_list(const struct batch *batches, int n, const char *next_url)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(o, "batches");
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, render_batch_object(&batches[i]));
+	render_add_str(o, "next", next_url);
 	return render_print_and_free(o);
 }
 

@@ -38,6 +38,9 @@ cJSON *render_job_object(const struct job *job);
 char *render_job(const struct job *job);
 char *render_job_list(const struct job *jobs, int n, const char *next_url);
 char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids);
+/* {"batches": [batch, ...], "next": next_url or null}: each batch as render_batch
+ * without job_ids. */
+char *render_batch_list(const struct batch *batches, int n, const char *next_url);
 char *render_workers(const struct worker_info *w, int n, const char *size_source);
 cJSON *render_workers_object(const struct worker_info *w, int n, const char *size_source);
 struct node_info;

@@ -16,6 +16,7 @@ const struct http_route http_routes[] = {
 	{ "POST", "/v1/jobs/{id}/cancel", api_job_cancel, false },
 	{ "POST", "/v1/jobs/{id}/rerun", api_job_rerun, false },
 	{ "POST", "/v1/batches", api_batch_submit, true },
+	{ "GET", "/v1/batches", api_batch_list, false },
 	{ "GET", "/v1/batches/{id}", api_batch_get, false },
 	{ "POST", "/v1/batches/{id}/rerun", api_batch_rerun, false },
 	{ "GET", "/v1/queues", api_queue_list, false },

@@ -1,6 +1,7 @@
 /*
  * store_batches.c — the batch queries of store_jobs.h: insert, idempotency
- * lookup, and the per-batch aggregate behind makespan and speedup.
+ * lookup, one batch or a page of the newest, each with the per-batch
+ * aggregate behind makespan and speedup.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,29 +28,24 @@ int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *
 	return store_step_id(st, s, id, "SELECT batch by idempotency key", err);
 }
 
-int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err)
+/* The columns of STMT_BATCH_GET and STMT_BATCH_LIST into *b (name copied). */
+static void batch_from_row(struct store_stmt *s, struct batch *b)
 {
-	struct store_stmt *s = store_stmt(st, STMT_BATCH_GET);
-	int rc;
-
 	memset(b, 0, sizeof(*b));
-	store_bind_i64(s, 1, id);
-	rc = store_next(st, s);
-	if (rc == STORE_DONE)
-		return 0;
-	if (rc != STORE_ROW) {
-		store_err(st, err, "SELECT batch");
-		return -1;
-	}
-	b->id = id;
+	b->id = store_col_i64(s, 0, 0);
 	b->name = store_col_text(s, 1);
 	b->total = store_col_int(s, 2);
 	b->created_us = store_col_i64(s, 3, 0);
 	b->rerun_of = store_col_i64(s, 4, 0);
-	store_reset(s);
+}
 
-	s = store_stmt(st, STMT_BATCH_STATS);
-	store_bind_i64(s, 1, id);
+/* Counts per state, first start, last finish and run time of b's jobs. */
+static int batch_stats(struct store *st, struct batch *b, char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_BATCH_STATS);
+	int rc;
+
+	store_bind_i64(s, 1, b->id);
 	while ((rc = store_next(st, s)) == STORE_ROW) {
 		enum job_state state;
 		if (job_state_parse(store_col_str(s, 0), &state) < 0)
@@ -64,10 +60,78 @@ int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err)
 	}
 	if (rc != STORE_DONE) {
 		store_err(st, err, "SELECT batch stats");
+		return -1;
+	}
+	return 0;
+}
+
+int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_BATCH_GET);
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	store_bind_i64(s, 1, id);
+	rc = store_next(st, s);
+	if (rc == STORE_DONE)
+		return 0;
+	if (rc != STORE_ROW) {
+		store_err(st, err, "SELECT batch");
+		return -1;
+	}
+	batch_from_row(s, b);
+	store_reset(s);
+	if (batch_stats(st, b, err) < 0) {
 		batch_free(b);
 		return -1;
 	}
 	return 1;
+}
+
+/* The page's rows are all read before any batch's stats: a driver may not
+ * step two statements of one connection at once. */
+int store_batch_list(struct store *st, int64_t before_id, int limit, struct batch **batches,
+    int *n, bool *more, char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_BATCH_LIST);
+	struct batch *bs = calloc((size_t)limit + 1, sizeof(*bs));
+	int rc = STORE_DONE, got = 0;
+
+	*batches = NULL;
+	*n = 0;
+	*more = false;
+	if (bs == NULL) {
+		err_set(err, "calloc: out of memory");
+		return -1;
+	}
+	store_bind_i64(s, 1, before_id > 0 ? before_id : INT64_MAX);
+	store_bind_i64(s, 2, limit + 1);
+	while (got <= limit && (rc = store_next(st, s)) == STORE_ROW)
+		batch_from_row(s, &bs[got++]);
+	if (got > limit) {
+		store_reset(s);
+		*more = true;
+		batch_free(&bs[--got]);
+	} else if (rc != STORE_DONE) {
+		store_err(st, err, "SELECT batch list");
+		goto fail;
+	}
+	for (int i = 0; i < got; i++)
+		if (batch_stats(st, &bs[i], err) < 0)
+			goto fail;
+	*batches = bs;
+	*n = got;
+	return 0;
+fail:
+	store_batch_list_free(bs, got);
+	return -1;
+}
+
+void store_batch_list_free(struct batch *batches, int n)
+{
+	for (int i = 0; i < n; i++)
+		batch_free(&batches[i]);
+	free(batches);
 }
 
 int store_batch_job_ids(struct store *st, int64_t batch_id, int64_t **ids, int *n, char *err)

@@ -79,6 +79,12 @@ int store_batch_insert(struct store *st, const char *name, int total, const char
     int64_t rerun_of, int64_t now_us, int64_t *id, char *err);
 int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *err);
 int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err);
+/* Newest first, ids below before_id (0: from the newest), at most limit,
+ * each with its counts; *more says whether another page exists. Free with
+ * store_batch_list_free. */
+int store_batch_list(struct store *st, int64_t before_id, int limit, struct batch **batches,
+    int *n, bool *more, char *err);
+void store_batch_list_free(struct batch *batches, int n);
 int store_batch_job_ids(struct store *st, int64_t batch_id, int64_t **ids, int *n, char *err);
 void batch_free(struct batch *b);
 

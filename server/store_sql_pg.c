@@ -134,6 +134,9 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	    "SELECT state, count(*), min(started_at), max(finished_at), sum(run_us)::bigint"
 	    " FROM jobs WHERE batch_id = $1::bigint GROUP BY state",
 	[STMT_BATCH_JOB_IDS] = "SELECT id FROM jobs WHERE batch_id = $1::bigint ORDER BY id",
+	[STMT_BATCH_LIST] =
+	    "SELECT id, name, total, created_at, rerun_of FROM batches WHERE id < $1::bigint"
+	    " ORDER BY id DESC" LIMIT("$2::bigint"),
 	[STMT_JOBS_PROMOTE] =
 	    /* queued_at moves to when it became due: queue_ms then measures the
 	     * wait for a worker, not the requested delay. Served by jobs_waiting. */

@@ -78,6 +78,9 @@ const char *const store_sql_sqlite[STMT_COUNT] = {
 	    "SELECT state, count(*), min(started_at), max(finished_at), sum(run_us)"
 	    " FROM jobs WHERE batch_id = ?1 GROUP BY state",
 	[STMT_BATCH_JOB_IDS] = "SELECT id FROM jobs WHERE batch_id = ?1 ORDER BY id",
+	[STMT_BATCH_LIST] =
+	    "SELECT id, name, total, created_at, rerun_of FROM batches WHERE id < ?1"
+	    " ORDER BY id DESC LIMIT ?2",
 	[STMT_JOBS_PROMOTE] =
 	    /* queued_at moves to when it became due: queue_ms then measures the
 	     * wait for a worker, not the requested delay. */

@@ -42,7 +42,8 @@ async function request(path, { method = 'GET', body, text = false } = {}) {
     throw new ApiError(0, { error: { code: 'network', message: `jobd unreachable (${err.message})` } });
   }
   reachableHook(true);
-  if (res.status === 401) unauthorizedHook();
+  // A 401 to a request sent before the token changed says nothing about the new token: no prompt for it.
+  if (res.status === 401 && token === getToken()) unauthorizedHook();
   if (!res.ok) {
     let data = null;
     try { data = await res.json(); } catch { /* non-JSON error body */ }

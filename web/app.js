@@ -12,6 +12,7 @@ import { initNodes, renderNodes } from './nodes.js';
 import { initJobs, setFilter, reset as resetJobs, refreshJobs } from './jobs.js';
 import { initDetail, openJob, closeDetail, detailJobEvent, detailNodesChanged, openJobId } from './detail.js';
 import { initBatch, showBatch, batchJobEvent, batchId } from './batch.js';
+import { initBatches, batchesJobEvent, batchesChanged, batchesTick, setOpenBatch } from './batches.js';
 import { initSubmit } from './submit.js';
 import { initQueues, refreshQueues } from './queues.js';
 import { initSchedules, refreshSchedules, showSchedule, addSchedule } from './schedules.js';
@@ -108,6 +109,7 @@ function onJobEvent(job) {
   patchWorkers(job);
   detailJobEvent(job);
   batchJobEvent(job);
+  batchesJobEvent(job);
   refreshTable();
   scheduleRender();
 }
@@ -136,11 +138,13 @@ async function onTick(full) {
   }
   for (const r of reads) r.then(scheduleRender, () => {});
   if (full || jobsDirty) refreshTable();
+  batchesTick(full);
   await Promise.allSettled(reads);
 }
 
 function route() {
   const m = location.hash.match(/^#\/(jobs|batches|schedules)\/(\d+)$/);
+  setOpenBatch(m && m[1] === 'batches' ? Number(m[2]) : batchId());
   if (m && m[1] === 'jobs') openJob(Number(m[2]));
   else if (m && m[1] === 'batches') {
     closeDetail();
@@ -159,6 +163,7 @@ function onTokenSaved() {
   setConn('connecting');
   live.restart();
   resetJobs();
+  batchesChanged();
   if (batchId()) showBatch(batchId());
   const id = openJobId();
   if (id) { closeDetail(); go(`#/jobs/${id}`); }
@@ -180,7 +185,8 @@ function init() {
     onOpenSchedule: (id) => go(`#/schedules/${id}`),
     onChanged: (job) => { upsertJob(job); jobsDirty = true; scheduleRender(); },
   });
-  const openNewBatch = (batch) => { jobsDirty = true; showBatch(batch.id, batch); go(`#/batches/${batch.id}`); };
+  const openNewBatch = (batch) => { jobsDirty = true; batchesChanged(); showBatch(batch.id, batch); go(`#/batches/${batch.id}`); };
+  initBatches({ list: $('batches-list'), msg: $('batches-msg') }, { onOpen: (id) => go(`#/batches/${id}`) });
   initBatch({ panel: $('batch-panel'), body: $('batch-body'), showJobs: $('batch-jobs'), rerun: $('batch-rerun'), msg: $('batch-msg') }, {
     onShowJobs: (id) => { setFilter({ state: '', batch: String(id) }); $('jobs-panel').scrollIntoView({ behavior: 'smooth' }); },
     onOpenBatch: (id) => go(`#/batches/${id}`),

@@ -1,12 +1,10 @@
 // Batch view: progress bar stacked by state, counts, makespan / total run time / parallel speedup; live until done.
 // "Rerun failures" resubmits the jobs that failed or timed out as a new batch (linked back by rerun_of).
 
-import { STATES, FINAL, h, fmtMs, fmtDateTime, stateLabel } from './util.js';
+import { STATES, h, fmtMs, fmtDateTime, stateLabel, batchFinished, batchDone, progressBar, fmtSpeedup } from './util.js';
 import { api } from './api.js';
 
 const REFRESH_MS = 1000;
-// Finished states first so the bar fills from the left; then running, then queued.
-const PROGRESS_ORDER = ['succeeded', 'failed', 'timed_out', 'canceled', 'running', 'queued'];
 const RERUN_STATES = ['failed', 'timed_out'];
 let el;
 let opts;
@@ -41,8 +39,6 @@ export function batchJobEvent(job) {
   }
 }
 
-const isDone = (b) => b.finished_at != null || STATES.every((s) => FINAL.has(s) || !b.counts[s]);
-
 async function refresh(cur) {
   clearTimeout(cur.timer);
   cur.timer = null;
@@ -54,7 +50,7 @@ async function refresh(cur) {
     if (current !== cur) return;
     if (err.status === 404) { el.body.replaceChildren(h('p', { class: 'form-msg' }, `No batch #${cur.id}.`)); return; }
   }
-  if (current === cur && !cur.timer && !(cur.batch && isDone(cur.batch) && cur.batch.speedup != null)) {
+  if (current === cur && !cur.timer && !(cur.batch && batchDone(cur.batch) && cur.batch.speedup != null)) {
     cur.timer = setTimeout(() => refresh(cur), REFRESH_MS);
   }
 }
@@ -62,16 +58,10 @@ async function refresh(cur) {
 function render(b) {
   current.batch = b;
   const total = b.total || 0;
-  const finished = STATES.filter((s) => FINAL.has(s)).reduce((n, s) => n + (b.counts[s] || 0), 0);
-  const done = isDone(b);
-  const bar = h('div', {
-    class: 'progress', role: 'progressbar', 'aria-label': 'Batch progress',
-    'aria-valuemin': '0', 'aria-valuemax': String(total), 'aria-valuenow': String(finished),
-    dataset: { testid: 'batch-progress' },
-  }, ...PROGRESS_ORDER.filter((s) => b.counts[s]).map((s) => h('span', {
-    class: `seg s-${s}`, style: `width:${(b.counts[s] / Math.max(total, 1)) * 100}%`, title: `${stateLabel(s)}: ${b.counts[s]}`,
-  })));
-  const speed = b.speedup == null ? '—' : `${b.speedup.toFixed(2)}×`;
+  const finished = batchFinished(b);
+  const done = batchDone(b);
+  const bar = progressBar(b, { 'aria-label': 'Batch progress', dataset: { testid: 'batch-progress' } });
+  const speed = fmtSpeedup(b.speedup);
   const stat = (label, value, testid, extra = {}) => h('div', { class: 'stat' },
     h('span', { class: 'muted' }, label), h('strong', { dataset: { testid, ...extra } }, value));
   el.body.replaceChildren(

@@ -22,6 +22,26 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// A batch's jobs in final states, and whether it is over (API.md: finished_at is set once every job is final).
+export const batchFinished = (b) => STATES.filter((s) => FINAL.has(s)).reduce((n, s) => n + (b.counts[s] || 0), 0);
+export const batchDone = (b) => b.finished_at != null || STATES.every((s) => FINAL.has(s) || !b.counts[s]);
+
+// Finished states first so the bar fills from the left; then running, then queued.
+const PROGRESS_ORDER = ['succeeded', 'failed', 'timed_out', 'canceled', 'running', 'queued'];
+
+// A batch's progress bar, one segment per state in its colour; attrs are added to the bar (label, testid).
+export function progressBar(b, attrs = {}) {
+  const total = b.total || 0;
+  return h('div', {
+    class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(total),
+    'aria-valuenow': String(batchFinished(b)), ...attrs,
+  }, ...PROGRESS_ORDER.filter((s) => b.counts[s]).map((s) => h('span', {
+    class: `seg s-${s}`, style: `width:${(b.counts[s] / Math.max(total, 1)) * 100}%`, title: `${stateLabel(s)}: ${b.counts[s]}`,
+  })));
+}
+
+export const fmtSpeedup = (x) => (x == null ? '—' : `${x.toFixed(2)}×`);
+
 export function badge(state) {
   return h('span', { class: `badge s-${state}`, dataset: { state } }, stateLabel(state));
 }

@@ -110,3 +110,66 @@ class TestBatches(JobdTestCase):
 
     def test_unknown_batch_is_not_found(self):
         self.assertError(self.jobd.request("GET", "/v1/batches/999999"), 404, "not_found")
+
+
+class TestBatchList(JobdTestCase):
+    """GET /v1/batches: the newest batches, each as GET /v1/batches/{id}
+    shows it, in keyset pages like the jobs list. Each test has a private
+    server, so the list holds only its own batches."""
+    SERVER_FLAGS = None
+
+    def test_empty_list_has_no_batches_and_no_next_page(self):
+        srv = self.server("--workers", "2")
+        self.assertEqual(srv.expect(200, "GET", "/v1/batches")[0], {"batches": [], "next": None})
+
+    def test_list_is_newest_first_with_each_batchs_progress_makespan_and_speedup(self):
+        srv = self.server("--workers", "2")
+        mark = self.marker()
+        done = srv.submit_batch([{"command": "sleep 0.3"}] * 2, name="pair")
+        waiting = srv.submit_batch([{"command": ["sleep", mark]}, {"command": ["true"]}],
+                                   name="waiting")
+        srv.wait_batch(done["id"])
+        srv.wait_for(waiting["job_ids"][0], "running", 10)
+        srv.wait_for(waiting["job_ids"][1], timeout=10)
+        listed = srv.expect(200, "GET", "/v1/batches")[0]
+        self.assertIsNone(listed["next"], listed)
+        self.assertEqual([b["id"] for b in listed["batches"]], [waiting["id"], done["id"]])
+        for b in listed["batches"]:
+            self.assertLessEqual(BATCH_KEYS, set(b), BATCH_KEYS - set(b))
+            self.assertNotIn("job_ids", b)
+            self.assertEqual(b, srv.expect(200, "GET", "/v1/batches/%d" % b["id"])[0])
+        w, d = listed["batches"]
+        self.assertEqual((w["name"], w["total"]), ("waiting", 2))
+        self.assertEqual(w["counts"]["running"], 1, w)
+        self.assertEqual(w["counts"]["succeeded"], 1, w)
+        self.assertIsNone(w["finished_at"], w)
+        self.assertIsNone(w["makespan_ms"], w)
+        self.assertIsNone(w["speedup"], w)
+        self.assertEqual((d["name"], d["total"], d["counts"]["succeeded"]), ("pair", 2, 2), d)
+        self.assertGreaterEqual(d["makespan_ms"], 290, d)
+        self.assertAlmostEqual(d["speedup"], d["total_run_ms"] / d["makespan_ms"], places=2)
+        srv.cancel(waiting["job_ids"][0])
+
+    def test_pages_follow_the_next_link_newest_first_to_the_oldest(self):
+        srv = self.server("--workers", "2")
+        ids = [srv.submit_batch([{"command": ["true"]}], name="b%d" % i)["id"] for i in range(5)]
+        seen, url, pages = [], "/v1/batches?limit=2", 0
+        while url is not None:
+            page = srv.expect(200, "GET", url)[0]
+            self.assertLessEqual(len(page["batches"]), 2, page)
+            seen += [b["id"] for b in page["batches"]]
+            url = page["next"]
+            pages += 1
+            self.assertLess(pages, 10, "next links do not end")
+        self.assertEqual(seen, sorted(ids, reverse=True))
+        self.assertEqual(pages, 3)
+        older = srv.expect(200, "GET", "/v1/batches?before_id=%d" % ids[2])[0]
+        self.assertEqual([b["id"] for b in older["batches"]], [ids[1], ids[0]])
+
+    def test_bad_query_parameters_are_refused_naming_the_parameter(self):
+        srv = self.server("--workers", "2")
+        for query, field in (("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"),
+                             ("before_id=0", "before_id"), ("before_id=", "before_id"),
+                             ("state=queued", "state")):
+            self.assertError(srv.request("GET", "/v1/batches?" + query), 400, "invalid_request",
+                             field)

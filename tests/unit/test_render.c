@@ -222,6 +222,34 @@ static void test_batch_canceled_before_any_start_has_no_speedup(void **state)
 	cJSON_Delete(o);
 }
 
+static void test_batch_list_renders_each_batch_without_job_ids_and_the_next_link(void **state)
+{
+	struct batch bs[2] = {
+		{ .id = 9, .total = 2, .created_us = T0, .counts = { [JOB_SUCCEEDED] = 2 },
+		  .first_start_us = T0, .last_finish_us = T0 + 1000000, .total_run_us = 2000000 },
+		{ .id = 7, .name = (char *)"old", .total = 1, .created_us = T0,
+		  .counts = { [JOB_QUEUED] = 1 } },
+	};
+	(void)state;
+
+	cJSON *o = tu_json_take(render_batch_list(bs, 2, "/v1/batches?limit=2&before_id=7"));
+	const cJSON *arr = tu_member(o, "batches");
+	assert_int_equal(cJSON_GetArraySize(arr), 2);
+	const cJSON *first = cJSON_GetArrayItem(arr, 0), *second = cJSON_GetArrayItem(arr, 1);
+	assert_true(tu_number(first, "id") == 9);
+	assert_true(tu_number(first, "speedup") == 2);
+	assert_null(cJSON_GetObjectItemCaseSensitive(first, "job_ids"));
+	assert_string_equal(tu_string(second, "name"), "old");
+	tu_assert_null_member(second, "speedup");
+	assert_string_equal(tu_string(o, "next"), "/v1/batches?limit=2&before_id=7");
+	cJSON_Delete(o);
+
+	o = tu_json_take(render_batch_list(NULL, 0, NULL));
+	assert_int_equal(cJSON_GetArraySize(tu_member(o, "batches")), 0);
+	tu_assert_null_member(o, "next");
+	cJSON_Delete(o);
+}
+
 static void test_stats_counts_list_every_state(void **state)
 {
 	struct stats_info s = { .workers = 4, .busy = 1, .counts = { [JOB_QUEUED] = 9 },
@@ -323,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_unfinished_batch_has_null_makespan_and_speedup),
 		cmocka_unit_test(test_finished_batch_reports_makespan_and_speedup),
 		cmocka_unit_test(test_batch_canceled_before_any_start_has_no_speedup),
+		cmocka_unit_test(test_batch_list_renders_each_batch_without_job_ids_and_the_next_link),
 		cmocka_unit_test(test_stats_counts_list_every_state),
 		cmocka_unit_test(test_workers_show_idle_and_busy_slots),
 		cmocka_unit_test(test_error_names_the_field_only_when_one_is_at_fault),

@@ -2,7 +2,8 @@
  * test_store_batches.c — server/store_batches.c on a real SQLite file: a
  * batch is stored with its idempotency key, and read back with the
  * aggregates of its jobs (counts per state, first start, last finish, total
- * run time) behind makespan and speedup.
+ * run time) behind makespan and speedup, one by one or a page of the
+ * newest.
  */
 #include "testutil_store.h"
 
@@ -80,6 +81,48 @@ static void test_batch_with_no_job_started_has_no_start(void **state)
 	free(ids);
 }
 
+static void test_batch_list_pages_newest_first_with_each_batchs_aggregates(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t b[3];
+	struct batch *page;
+	int n;
+	bool more;
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_batch_insert(f->st, i == 1 ? "mid" : NULL, 1, NULL, 0, T0 + i, &b[i],
+		    f->err), 0);
+	int64_t j = tu_add_job(f, NULL, 0, 1, b[1], T0);
+	assert_int_equal(tu_claim(f, T0), j);
+	tu_finish(f, j, JOB_SUCCEEDED, T0 + 100, T0 + 600);
+
+	assert_int_equal(store_batch_list(f->st, 0, 2, &page, &n, &more, f->err), 0);
+	assert_int_equal(n, 2);
+	assert_true(more);
+	assert_int_equal(page[0].id, b[2]);
+	assert_int_equal(page[0].created_us, T0 + 2);
+	assert_int_equal(page[0].counts[JOB_SUCCEEDED], 0);
+	assert_int_equal(page[1].id, b[1]);
+	assert_string_equal(page[1].name, "mid");
+	assert_int_equal(page[1].counts[JOB_SUCCEEDED], 1);
+	assert_int_equal(page[1].first_start_us, T0 + 100);
+	assert_int_equal(page[1].last_finish_us, T0 + 600);
+	assert_int_equal(page[1].total_run_us, 500);
+	store_batch_list_free(page, n);
+
+	assert_int_equal(store_batch_list(f->st, b[1], 2, &page, &n, &more, f->err), 0);
+	assert_int_equal(n, 1);
+	assert_false(more);
+	assert_int_equal(page[0].id, b[0]);
+	assert_null(page[0].name);
+	store_batch_list_free(page, n);
+
+	assert_int_equal(store_batch_list(f->st, b[0], 2, &page, &n, &more, f->err), 0);
+	assert_int_equal(n, 0);
+	assert_false(more);
+	store_batch_list_free(page, n);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_store_setup, tu_store_teardown)
 
 int main(void)
@@ -88,6 +131,7 @@ int main(void)
 		T(test_batch_idempotency_key_finds_the_original),
 		T(test_batch_get_aggregates_its_jobs),
 		T(test_batch_with_no_job_started_has_no_start),
+		T(test_batch_list_pages_newest_first_with_each_batchs_aggregates),
 	};
 	return cmocka_run_group_tests_name("store_batches", tests, NULL, NULL);
 }
