@@ -43,6 +43,8 @@ static const struct option_def options[] = {
 	{ "--output-limit", "JOBD_OUTPUT_LIMIT", OPT_INT, "bytes kept per output stream (1048576)" },
 	{ "--max-body", "JOBD_MAX_BODY", OPT_INT, "largest request body in bytes (16777216)" },
 	{ "--max-queued", "JOBD_MAX_QUEUED", OPT_INT, "most queued jobs before 503 (1000000)" },
+	{ "--max-queues", "JOBD_MAX_QUEUES", OPT_INT,
+	    "most named queues; a job or PUT making one more is refused (1000)" },
 	{ "--kill-grace", "JOBD_KILL_GRACE", OPT_NUM, "seconds from SIGTERM to SIGKILL (5)" },
 	{ "--shutdown-grace", "JOBD_SHUTDOWN_GRACE", OPT_NUM, "seconds running jobs get at shutdown (10)" },
 	{ "--web-dir", "JOBD_WEB_DIR", OPT_STR, "dashboard files (next to the binary)" },
@@ -221,6 +223,8 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 			cfg->max_limits.processes = i;
 		else if (strcmp(o->flag, "--max-body") == 0)
 			cfg->max_body = i;
+		else if (strcmp(o->flag, "--max-queues") == 0)
+			cfg->max_queues = i;
 		else
 			cfg->max_queued = i;
 		return 0;
@@ -265,6 +269,7 @@ static void set_defaults(struct config *cfg)
 	cfg->output_limit = 1048576;
 	cfg->max_body = 16777216;
 	cfg->max_queued = 1000000;
+	cfg->max_queues = 1000;
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	cfg->max_limits.memory_mb = pages > 0 && page > 0 ? (int64_t)pages * page >> 20 : 1 << 20;
 	cfg->max_limits.cpu_s = 86400;

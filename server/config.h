@@ -35,6 +35,7 @@ struct config {
 	int64_t output_limit;
 	int64_t max_body;
 	int64_t max_queued;
+	int64_t max_queues;             /* queues that may exist; a job or PUT making one more is refused */
 	double retain_finished_s;      /* --retain-finished, in seconds; 0: keep forever */
 	int64_t max_output_disk;       /* bytes of output files kept; 0: no bound */
 	struct job_limits max_limits;  /* largest per-job limits a spec may ask for */
