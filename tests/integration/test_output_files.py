@@ -3,6 +3,8 @@
 # directory with a FIFO or a symlink. Reading it must neither hang (GET
 # .../stderr, the SIGTERM that follows) nor follow the link, and the worker
 # writing output must neither block on a FIFO nor write through a symlink.
+# On PostgreSQL (run-pg.sh) the dispatcher thread also copies every job's
+# output into the database from these files: it must not hang either.
 import os
 import shlex
 
@@ -36,6 +38,10 @@ class TestOutputFilesThatAreNotFiles(JobdTestCase):
         st, _, body = srv.request("GET", "/v1/jobs/%d/stdout" % job["id"], timeout=2)
         self.assertEqual((st, body), (200, ""))
         self.assertEqual(srv.request("GET", "/healthz", timeout=2)[0], 200)
+        # The dispatcher is not stuck either (on PostgreSQL it copies every
+        # job's output into the database, from the same files).
+        nxt = self.run_job({"command": ["echo", "next"]}, srv=srv, timeout=10)
+        self.assertEqual(nxt["state"], "succeeded", nxt)
         self.assertEqual(srv.stop(timeout=GRACE + 5), 0)
 
     def test_a_symlink_in_place_of_stdout_is_not_followed(self):
@@ -73,4 +79,22 @@ class TestOutputFilesThatAreNotFiles(JobdTestCase):
         nxt = self.run_job({"command": ["echo", "next"]}, srv=srv, timeout=10)
         self.assertEqual(nxt["state"], "succeeded", nxt)
         self.assertEqual(srv.output(nxt["id"]), "next\n")
+        self.assertEqual(srv.stop(timeout=GRACE + 5), 0)
+
+    def test_a_fifo_swapped_in_after_output_was_written_blocks_nothing(self):
+        # On PostgreSQL the dispatcher's per-second copy has seen the file
+        # with bytes in it; a FIFO of size 0 in its place looks like new
+        # output, and used to be opened (and waited on) on the dispatcher thread.
+        srv = self.start()
+        setup = output_path_sh(srv, "stdout").replace('rm -f "$p"; ', "")
+        job = srv.submit({"command": "echo hi; %s sleep 1.5; rm -f \"$p\"; mkfifo \"$p\"; sleep 1.5"
+                                     % setup})
+        srv.wait_job(job["id"], lambda j: j["state"] in ("succeeded", "failed"), "final", timeout=10)
+        resp = srv.request("GET", "/v1/jobs/%d/stdout" % job["id"], timeout=2)
+        if resp[0] == 200:  # served from the database copy, made before the swap
+            self.assertEqual(resp[2], "hi\n")
+        else:
+            self.assertError(resp, 409, "conflict")
+        nxt = self.run_job({"command": ["echo", "next"]}, srv=srv, timeout=10)
+        self.assertEqual(nxt["state"], "succeeded", nxt)
         self.assertEqual(srv.stop(timeout=GRACE + 5), 0)
