@@ -12,12 +12,13 @@
 
 #include "../worker/capture.h"
 #include "dispatch_cluster.h"
+#include "log.h"
 #include "store_nodes.h"
 
 int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], char *err)
 {
 	static const enum capture_stream streams[] = { CAPTURE_STDOUT, CAPTURE_STDERR };
-	char path[CAPTURE_PATH_MAX];
+	char path[CAPTURE_PATH_MAX], ferr[ERR_LEN];
 	int64_t limit = d->cfg->output_limit;
 
 	for (int i = 0; i < 2; i++) {
@@ -25,12 +26,12 @@ int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], ch
 		int64_t size;
 		size_t len;
 		capture_path(path, sizeof(path), d->cfg->output_dir, job_id, streams[i]);
-		enum capture_open o = capture_open_read(path, &fd, &size, err);
-		if (o == CAPTURE_FAILED)
-			return -1;
+		enum capture_open o = capture_open_read(path, &fd, &size, ferr);
 		/* A FIFO or symlink in its place (the job made it) is never read
-		 * here, on the dispatcher thread: the stream keeps what was copied
-		 * before, and the job's final transaction is not failed for it. */
+		 * here, on the dispatcher thread; neither it nor a file that cannot
+		 * be opened (a job can replace its shard directory too) fails the
+		 * job's final transaction, which would be tried again forever: the
+		 * stream keeps what was copied before. */
 		if (o != CAPTURE_OPENED)
 			size = 0;
 		if (seen != NULL && (size == seen[i] || seen[i] >= limit)) {
@@ -39,10 +40,13 @@ int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], ch
 			continue;
 		}
 		char *data = o == CAPTURE_OPENED
-				 ? capture_read_fd(fd, path, size < limit ? size : limit, &len, err)
+				 ? capture_read_fd(fd, path, size < limit ? size : limit, &len, ferr)
 				 : NULL;
+		if (o == CAPTURE_FAILED || (o == CAPTURE_OPENED && data == NULL))
+			log_warnx("job %lld: output not copied to the database: %s", (long long)job_id,
+			    ferr);
 		if (o == CAPTURE_OPENED && data == NULL)
-			return -1;
+			continue; /* seen unchanged: tried again */
 		int rc = data != NULL && len > 0
 			     ? store_output_put(d->store, job_id, i + 1, data, len, err)
 			     : 0;

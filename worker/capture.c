@@ -72,10 +72,12 @@ static int open_regular(const char *path, int flags, int *not_regular, int64_t *
 	*not_regular = 0;
 	if (fd < 0) {
 		int e = errno;
-		if (e == ELOOP || e == ENXIO || e == EISDIR) {
+		if (e == ELOOP || e == ENXIO || e == EISDIR || e == ENOTDIR) {
+			/* ENOTDIR: the shard directory was replaced by a file. */
 			*not_regular = 1;
 			err_set(err, "%s is %s, not a regular file", path,
-			    e == ELOOP ? "a symlink" : e == ENXIO ? "a FIFO or socket" : "a directory");
+			    e == ELOOP ? "a symlink" : e == ENXIO ? "a FIFO or socket"
+			    : e == EISDIR ? "a directory" : "under something that is not a directory");
 		} else {
 			err_set(err, "open %s: %s", path, strerror(e));
 		}

@@ -98,3 +98,23 @@ class TestOutputFilesThatAreNotFiles(JobdTestCase):
         nxt = self.run_job({"command": ["echo", "next"]}, srv=srv, timeout=10)
         self.assertEqual(nxt["state"], "succeeded", nxt)
         self.assertEqual(srv.stop(timeout=GRACE + 5), 0)
+
+    def test_a_shard_directory_replaced_by_a_file_fails_nothing_but_its_output(self):
+        # <output_dir>/0 holds the output of jobs 1..9999; a job may make it
+        # a file. Its completion must still be recorded (on PostgreSQL the
+        # final transaction copies the output and used to fail on ENOTDIR,
+        # again and again), and its output is refused like a FIFO's.
+        srv = self.start()
+        shard = os.path.join(srv.output_dir, "0")
+        job = self.run_job({"command": "echo hi; rm -rf %s; echo x > %s"
+                                       % (shlex.quote(shard), shlex.quote(shard))},
+                           srv=srv, timeout=10)
+        self.assertEqual(job["state"], "succeeded", job)
+        resp = srv.request("GET", "/v1/jobs/%d/stdout" % job["id"], timeout=2)
+        if resp[0] == 200:  # served from the database copy, made before the swap
+            self.assertEqual(resp[2], "hi\n")
+        else:
+            self.assertError(resp, 409, "conflict")
+        nxt = self.run_job({"command": ["echo", "next"]}, srv=srv, timeout=10)
+        self.assertEqual(nxt["state"], "succeeded", nxt)
+        self.assertEqual(srv.stop(timeout=GRACE + 5), 0)
