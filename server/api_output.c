@@ -5,16 +5,13 @@
  * Output that --max-output-disk deleted is 410 output_purged: the job is
  * still there, its output never will be again. In a cluster, a job run by
  * another node is served from the copy its node keeps in the database: at
- * most a second behind while the job runs, complete once it ended.
+ * most a second behind while the job runs, complete once it ended. A file
+ * the job replaced by anything but a regular file (a FIFO, a symlink) is
+ * never opened for reading: 409 conflict, at once.
  */
 #include "api.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "../worker/capture.h"
 #include "api_common.h"
@@ -100,40 +97,40 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 	}
 
 	capture_path(path, sizeof(path), cfg->output_dir, req->id, which);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if ((fd < 0 && errno != ENOENT) || (fd >= 0 && fstat(fd, &st) < 0)) {
-		err_set(err, "open %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	int fd;
+	int64_t size;
+	size_t got = 0;
+	char *buf;
+	switch (capture_open_read(path, &fd, &size, err)) {
+	case CAPTURE_OPENED:
+		/* Only what the file holds now (it may still grow), never more than the cap. */
+		buf = capture_read_fd(fd, path, size < cfg->output_limit ? size : cfg->output_limit,
+		    &got, err);
+		break;
+	case CAPTURE_ABSENT:
+		if ((buf = malloc(1)) == NULL)
+			err_set(err, "malloc 1: out of memory");
+		break;
+	case CAPTURE_NOT_REGULAR:
+		/* The job swapped its file for a FIFO or a symlink: nothing to
+		 * serve, and not the server's fault (API.md). */
+		http_error(r, 409, "conflict", NULL,
+		    "%s of job %lld is not a regular file (the job replaced it): not served",
+		    which == CAPTURE_STDOUT ? "stdout" : "stderr", (long long)req->id);
+		return;
+	default:
+		buf = NULL;
+		break;
+	}
+	if (buf == NULL) {
 		http_internal(r, err);
 		return;
 	}
-	/* Only what the file holds now (it may still grow), never more than the cap. */
-	int64_t want = fd < 0 ? 0 : st.st_size < cfg->output_limit ? st.st_size : cfg->output_limit;
-	char *buf = malloc((size_t)want + 1);
-	ssize_t got = 0;
-	if (buf == NULL) {
-		if (fd >= 0)
-			close(fd);
-		http_internal(r, "out of memory");
-		return;
-	}
-	while (fd >= 0 && got < want) {
-		ssize_t n = read(fd, buf + got, (size_t)(want - got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	if (fd >= 0)
-		close(fd);
 	if (output_gone(req, r)) {
 		free(buf);
 		return;
 	}
-	answer(r, buf, (size_t)got, total > cfg->output_limit || (total < 0 && got >= cfg->output_limit));
+	answer(r, buf, got, total > cfg->output_limit || (total < 0 && (int64_t)got >= cfg->output_limit));
 }
 
 void api_job_stdout(struct http_req *req, struct http_resp *r)

@@ -56,6 +56,8 @@ static const struct option_def options[] = {
 	    "seconds a connection has to send a request's headers (10)" },
 	{ "--max-event-streams", "JOBD_MAX_EVENT_STREAMS", OPT_INT,
 	    "concurrent GET /v1/events streams before 503 (256, at most half of the connections)" },
+	{ "--max-queues", "JOBD_MAX_QUEUES", OPT_INT,
+	    "most named queues; a job or PUT making one more is refused (1000)" },
 	{ "--kill-grace", "JOBD_KILL_GRACE", OPT_NUM, "seconds from SIGTERM to SIGKILL (5)" },
 	{ "--shutdown-grace", "JOBD_SHUTDOWN_GRACE", OPT_NUM, "seconds running jobs get at shutdown (10)" },
 	{ "--web-dir", "JOBD_WEB_DIR", OPT_STR, "dashboard files (next to the binary)" },
@@ -249,6 +251,8 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 			cfg->max_connections = i;
 		else if (strcmp(o->flag, "--max-event-streams") == 0)
 			cfg->max_event_streams = i;
+		else if (strcmp(o->flag, "--max-queues") == 0)
+			cfg->max_queues = i;
 		else
 			cfg->max_queued = i;
 		return 0;
@@ -297,6 +301,7 @@ static void set_defaults(struct config *cfg)
 	cfg->max_connections_per_ip = 128;
 	cfg->header_timeout_s = 10;
 	cfg->max_event_streams = 0; /* resolved in config_load */
+	cfg->max_queues = 1000;
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	cfg->max_limits.memory_mb = pages > 0 && page > 0 ? (int64_t)pages * page >> 20 : 1 << 20;
 	cfg->max_limits.cpu_s = 86400;

@@ -41,6 +41,7 @@ struct config {
 	int64_t max_event_streams;     /* concurrent GET /v1/events */
 	uint64_t nofile_start;         /* soft RLIMIT_NOFILE jobd started with (main.c
 	                                  raises ours for connections); 0: not changed */
+	int64_t max_queues;             /* queues that may exist; a job or PUT making one more is refused */
 	double retain_finished_s;      /* --retain-finished, in seconds; 0: keep forever */
 	int64_t max_output_disk;       /* bytes of output files kept; 0: no bound */
 	struct job_limits max_limits;  /* largest per-job limits a spec may ask for */

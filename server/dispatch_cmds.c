@@ -113,14 +113,20 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 		int r2 = dispatch_queue_use(d, t, c->specs[i].queue);
 		if (r2 < 0)
 			return CMD_FAILED;
-		if (r2 == 1) {
+		if (r2 > 0) {
 			if (is_batch(c))
 				snprintf(c->field, sizeof(c->field), "jobs[%zu].queue", i);
 			else
 				snprintf(c->field, sizeof(c->field), "queue");
-			snprintf(c->err, sizeof(c->err),
-			    "%s: no queue \"%s\" (strict queues: make it with PUT /v1/queues/%s)",
-			    c->field, c->specs[i].queue, c->specs[i].queue);
+			if (r2 == 1)
+				snprintf(c->err, sizeof(c->err),
+				    "%s: no queue \"%s\" (strict queues: make it with PUT /v1/queues/%s)",
+				    c->field, c->specs[i].queue, c->specs[i].queue);
+			else
+				snprintf(c->err, sizeof(c->err),
+				    "%s: no queue \"%s\", and %lld queues exist already (--max-queues): "
+				    "name one of them (GET /v1/queues)",
+				    c->field, c->specs[i].queue, (long long)d->cfg->max_queues);
 			return CMD_INVALID;
 		}
 	}

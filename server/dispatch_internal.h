@@ -116,13 +116,16 @@ void dispatch_queues_free(struct dispatch *d);
 int dispatch_queue_find(const struct dispatch *d, const char *name);  /* index or -1 */
 int dispatch_queue_add(struct dispatch *d, const struct queue_info *q); /* index or -1 */
 /* A job names queue name (NULL: default): 0 known or made now, 1 unknown
- * (strict queues), -1 error in t->err. */
+ * (strict queues), 2 unknown and --max-queues exist already, -1 error in
+ * t->err. */
 int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name);
 /* The next job to claim among open queues: 1 (*id, *qi), 0 none, -1 error. */
 int dispatch_queue_pick(struct dispatch *d, struct turn *t, int64_t *id, int *qi);
 void dispatch_queue_claimed(struct dispatch *d, int slot, int qi);
 void dispatch_queue_released(struct dispatch *d, int slot);  /* its job ended */
 enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struct cmd *c);
+/* 1 when --max-queues queues exist (no new one may be made), 0 not, -1 error. */
+int dispatch_queues_full(struct dispatch *d, struct turn *t);
 
 /* Schedules (dispatch_schedules.c). */
 int dispatch_schedules_fire(struct dispatch *d, struct turn *t); /* the due ones */

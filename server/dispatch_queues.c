@@ -80,6 +80,18 @@ int dispatch_queue_add(struct dispatch *d, const struct queue_info *q)
 	return d->n_queues++;
 }
 
+int dispatch_queues_full(struct dispatch *d, struct turn *t)
+{
+	int64_t n;
+
+	/* Counted in the store, not d->queues: in a cluster other nodes make
+	 * queues too. Two nodes each making one at the same moment can end one
+	 * over the bound; it stays a bound on what jobs can make. */
+	if (store_queue_total(d->store, &n, t->err) < 0)
+		return -1;
+	return n >= d->cfg->max_queues;
+}
+
 int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name)
 {
 	if (name == NULL)
@@ -103,6 +115,9 @@ int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name)
 	}
 	if (d->cfg->strict_queues)
 		return 1;
+	int full = dispatch_queues_full(d, t);
+	if (full != 0)
+		return full < 0 ? -1 : 2;
 	snprintf(q.name, sizeof(q.name), "%s", name);
 	if (store_queue_ensure(d->store, name, t->now, t->err) < 0)
 		return -1;
@@ -182,6 +197,17 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 
 	if (r < 0)
 		return CMD_FAILED;
+	if (r == 0) {
+		int full = dispatch_queues_full(d, t);
+		if (full < 0)
+			return CMD_FAILED;
+		if (full) {
+			snprintf(c->err, sizeof(c->err),
+			    "no queue \"%s\", and %lld queues exist already (--max-queues): change one "
+			    "of them, or raise the bound", q->name, (long long)d->cfg->max_queues);
+			return CMD_CONFLICT;
+		}
+	}
 	snprintf(cur.name, sizeof(cur.name), "%s", q->name);
 	if (c->queue_concurrency >= 0)
 		cur.concurrency = c->queue_concurrency;

@@ -4,6 +4,7 @@
  */
 #include "run_msg.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,11 +65,29 @@ static char **command_env(const struct job *job, cJSON **tree)
 	return envp;
 }
 
+/* argv and envp of a job (free with free_vectors); -1 when its stored
+ * command or env is unreadable or memory ran out. */
+static int make_vectors(const struct job *job, char ***argv, char ***envp, cJSON *trees[2])
+{
+	*argv = command_argv(job->command, &trees[0]);
+	*envp = command_env(job, &trees[1]);
+	return *argv == NULL || *envp == NULL || (*envp)[0] == NULL || (*envp)[1] == NULL ? -1 : 0;
+}
+
+static void free_vectors(char **argv, char **envp, cJSON *trees[2])
+{
+	for (int i = 0; envp && envp[i]; i++)
+		free(envp[i]);
+	free(envp);
+	free(argv);
+	cJSON_Delete(trees[0]);
+	cJSON_Delete(trees[1]);
+}
+
 void *run_msg_build(const struct job *job, const char *default_cwd, size_t *len, char *err)
 {
-	cJSON *cmd_tree = NULL, *env_tree = NULL;
-	char **argv = command_argv(job->command, &cmd_tree);
-	char **envp = command_env(job, &env_tree);
+	cJSON *trees[2] = { NULL, NULL };
+	char **argv, **envp;
 	struct proto_run fixed = {
 		.timeout_ms = (int64_t)(job->timeout_s * 1000.0 + 0.5),
 		.attempt = (uint32_t)job->attempts,
@@ -82,16 +101,45 @@ void *run_msg_build(const struct job *job, const char *default_cwd, size_t *len,
 
 	if (fixed.timeout_ms < 1)
 		fixed.timeout_ms = 1;
-	if (argv == NULL || envp == NULL || envp[0] == NULL || envp[1] == NULL)
+	if (make_vectors(job, &argv, &envp, trees) < 0)
 		err_set(err, "job %lld: stored command or env is unreadable", (long long)job->id);
 	else if ((payload = proto_run_build(&fixed, argv, envp, job->cwd ? job->cwd : default_cwd,
 		      job->stdin_data, len)) == NULL)
 		err_set(err, "RUN for job %lld: out of memory", (long long)job->id);
-	for (int i = 0; envp && envp[i]; i++)
-		free(envp[i]);
-	free(envp);
-	free(argv);
-	cJSON_Delete(cmd_tree);
-	cJSON_Delete(env_tree);
+	free_vectors(argv, envp, trees);
 	return payload;
+}
+
+size_t run_msg_max(void)
+{
+	return PROTO_MAX_PAYLOAD;
+}
+
+/* Bytes JOBD_JOB_ID=… and JOBD_ATTEMPT=… take at most (command_env). */
+#define RUN_MSG_JOBD_VARS (48 + 32)
+/* "/bin/sh", "-c" and their NULs, for a command given as a string. */
+#define RUN_MSG_SHELL_ARGS 11
+
+size_t run_msg_size(const struct job *job, const char *default_cwd)
+{
+	const char *cwd = job->cwd ? job->cwd : default_cwd;
+	/* No RUN string is longer than its JSON text, quotes and separators
+	 * included (escapes only shrink): when even this bound fits, which is
+	 * nearly always, nothing needs parsing on the HTTP thread. */
+	size_t bound = sizeof(struct proto_run) + RUN_MSG_SHELL_ARGS + RUN_MSG_JOBD_VARS +
+		       (job->command ? strlen(job->command) : 0) + (job->env ? strlen(job->env) : 0) +
+		       (cwd ? strlen(cwd) + 1 : 0) + job->stdin_len;
+	if (bound <= run_msg_max())
+		return bound;
+	cJSON *trees[2] = { NULL, NULL };
+	char **argv, **envp;
+	/* The longest JOBD_JOB_ID and JOBD_ATTEMPT: this job's are not known yet. */
+	struct job worst = *job;
+	worst.id = INT64_MAX;
+	worst.attempts = INT32_MAX;
+	size_t size = make_vectors(&worst, &argv, &envp, trees) < 0
+			  ? bound
+			  : proto_run_size(argv, envp, cwd, job->stdin_len);
+	free_vectors(argv, envp, trees);
+	return size;
 }

@@ -4,6 +4,7 @@
 #include "spec.h"
 
 #include "clock.h"
+#include "run_msg.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -247,6 +248,35 @@ static int get_start(const cJSON *obj, struct job_spec *out, const char *prefix,
 	return 0;
 }
 
+/* A --max-body above the worker protocol's limit lets through a job whose
+ * RUN message no worker takes: it would be lost on every attempt. Refused
+ * here, naming the largest of the fields that make the message. */
+static int check_run_size(const struct job_spec *s, const struct spec_limits *lim,
+    const char *prefix, struct spec_error *e)
+{
+	struct job job = { .command = s->command, .env = s->env, .cwd = s->cwd,
+		.stdin_data = s->stdin_data, .stdin_len = s->stdin_len, .attempts = s->max_attempts };
+	size_t size = run_msg_size(&job, lim->job_dir);
+
+	if (size <= run_msg_max())
+		return 0;
+	const char *field = "command";
+	size_t most = strlen(s->command);
+	if (s->env && strlen(s->env) > most) {
+		field = "env";
+		most = strlen(s->env);
+	}
+	if (s->stdin_len > most) {
+		field = "stdin";
+		most = s->stdin_len;
+	}
+	if (s->cwd && strlen(s->cwd) > most)
+		field = "cwd";
+	return spec_fail(e, prefix, field,
+	    "command, env, cwd and stdin together make a %zu-byte message to the worker, over "
+	    "its limit of %zu bytes: the job could never run", size, run_msg_max());
+}
+
 int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
     struct job_spec *out, struct spec_error *e)
 {
@@ -279,6 +309,8 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 		goto bad;
 	}
 	out->stdin_len = out->stdin_data ? strlen(out->stdin_data) : 0;
+	if (check_run_size(out, lim, prefix, e) < 0)
+		goto bad;
 	return 0;
 bad:
 	job_spec_free(out);

@@ -24,6 +24,7 @@ struct spec_limits {
 	double default_timeout_s;
 	double max_timeout_s;
 	struct job_limits max;   /* largest limits.*; a 0 member: no maximum */
+	const char *job_dir;     /* jobs' default cwd, part of the RUN message (NULL: none) */
 };
 
 #define SPEC_MAX_QUEUE_NAME JOB_QUEUE_NAME_MAX

@@ -12,7 +12,7 @@
 struct spec_limits spec_limits_of(const struct config *cfg)
 {
 	return (struct spec_limits){ .default_timeout_s = cfg->default_timeout_s,
-		.max_timeout_s = cfg->max_timeout_s, .max = cfg->max_limits };
+		.max_timeout_s = cfg->max_timeout_s, .max = cfg->max_limits, .job_dir = cfg->job_dir };
 }
 
 int spec_queue_name_valid(const char *name)

@@ -65,6 +65,7 @@ enum store_stmt_id {
 	STMT_QUEUE_ENSURE,
 	STMT_QUEUE_SET,
 	STMT_QUEUE_COUNTS,
+	STMT_QUEUE_TOTAL,
 	/* Schedules (store_schedules.c; migration 004). */
 	STMT_SCHED_INSERT,
 	STMT_SCHED_GET,

@@ -98,6 +98,18 @@ int store_queue_get(struct store *st, const char *name, bool with_counts, struct
 	return -1;
 }
 
+int store_queue_total(struct store *st, int64_t *n, char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_TOTAL);
+	if (store_next(st, s) == STORE_ROW) {
+		*n = store_col_i64(s, 0, 0);
+		store_reset(s);
+		return 0;
+	}
+	store_err(st, err, "SELECT count(*) FROM queues");
+	return -1;
+}
+
 int store_queue_ensure(struct store *st, const char *name, int64_t now_us, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_QUEUE_ENSURE);

@@ -28,6 +28,8 @@ int store_queues_list(struct store *st, bool with_counts, struct queue_info **ou
  * of counting every queued and running job (keep it off the dispatcher). */
 int store_queue_get(struct store *st, const char *name, bool with_counts, struct queue_info *q,
     char *err);
+/* How many queues exist (rows of queues, this transaction's included). */
+int store_queue_total(struct store *st, int64_t *n, char *err);
 /* Makes the queue's row if there is none (a queue named by a job). */
 int store_queue_ensure(struct store *st, const char *name, int64_t now_us, char *err);
 /* Creates or updates q's concurrency and paused. */

@@ -125,6 +125,7 @@ const char *const store_sql_sqlite[STMT_COUNT] = {
 	[STMT_QUEUE_COUNTS] =
 	    "SELECT queue, state, count(*) FROM jobs WHERE state IN ('queued', 'running')"
 	    " GROUP BY queue, state",
+	[STMT_QUEUE_TOTAL] = "SELECT count(*) FROM queues",
 	/* Schedules (store_schedules.c; migration 004). */
 	[STMT_SCHED_INSERT] =
 	    "INSERT INTO schedules (name, cron, timezone, overlap, catch_up, job, paused,"

@@ -161,14 +161,22 @@ static char *put_strings(char *p, char *const *v)
 	return p;
 }
 
+size_t proto_run_size(char *const *argv, char *const *envp, const char *cwd, size_t stdin_len)
+{
+	uint32_t count;
+
+	return sizeof(struct proto_run) + strings_size(argv, &count) + strings_size(envp, &count) +
+	       (cwd ? strlen(cwd) + 1 : 0) + stdin_len;
+}
+
 void *proto_run_build(const struct proto_run *fixed, char *const *argv,
     char *const *envp, const char *cwd, const char *stdin_data, size_t *len_out)
 {
 	struct proto_run f = *fixed;
-	size_t argv_size = strings_size(argv, &f.argc);
-	size_t env_size = strings_size(envp, &f.envc);
+	(void)strings_size(argv, &f.argc);
+	(void)strings_size(envp, &f.envc);
 	f.cwd_len = cwd ? (uint32_t)strlen(cwd) + 1 : 0;
-	size_t len = sizeof(f) + argv_size + env_size + f.cwd_len + f.stdin_len;
+	size_t len = proto_run_size(argv, envp, cwd, f.stdin_len);
 	char *buf = malloc(len);
 
 	if (buf == NULL)

@@ -139,6 +139,9 @@ int proto_recv(int fd, struct proto_header *hdr, void **payload, char *err);
 /* Checks hdr.len for fixed-size types. 0 or -1 with err. */
 int proto_check_len(const struct proto_header *hdr, char *err);
 
+/* The length of the RUN payload proto_run_build would make of these; over
+ * PROTO_MAX_PAYLOAD it cannot be sent. */
+size_t proto_run_size(char *const *argv, char *const *envp, const char *cwd, size_t stdin_len);
 /* Builds a RUN payload from argv/env/cwd/stdin. Returns malloc'd buffer. */
 void *proto_run_build(const struct proto_run *fixed, char *const *argv,
     char *const *envp, const char *cwd, const char *stdin_data, size_t *len_out);

@@ -212,3 +212,64 @@ class TestStrictQueues(JobdTestCase):
         s = self.jobd.expect(201, "POST", "/v1/schedules", body={
             "cron": "@daily", "job": {"command": ["true"], "queue": "weekly"}})[0]
         self.jobd.expect(200, "DELETE", "/v1/schedules/%d" % s["id"])
+
+
+class TestMaxQueues(JobdTestCase):
+    """--max-queues bounds how many queues exist (issue 14, finding 12: one
+    batch of distinct names made a permanent queue each). The default queue
+    counts; a batch is checked whole before anything is stored."""
+    TIMEOUT = 30
+
+    def names(self, srv):
+        return sorted(q["name"] for q in srv.expect(200, "GET", "/v1/queues")[0]["queues"])
+
+    def test_a_job_or_batch_that_would_make_a_queue_over_the_bound_is_refused_whole(self):
+        srv = self.server("--workers", "1", "--max-queues", "3")
+        srv.expect(200, "PUT", "/v1/queues/made", body={"concurrency": 1})
+        before = srv.stats()["submitted_total"]
+        resp = srv.request("POST", "/v1/batches", body={"jobs": [
+            {"command": ["true"], "queue": "made"},
+            {"command": ["true"], "queue": "third"},
+            {"command": ["true"], "queue": "fourth"}]})
+        err = self.assertError(resp, 400, "invalid_request", "jobs[2].queue")
+        self.assertIn("--max-queues", err["message"])
+        # Nothing of the batch is stored, not even the queue its second job made.
+        self.assertEqual(self.names(srv), ["default", "made"])
+        self.assertEqual(srv.stats()["submitted_total"], before)
+        # Under the bound a job still makes its queue; at it, one more is refused.
+        job = self.run_job({"command": ["true"], "queue": "third"}, srv=srv, timeout=10)
+        self.assertEqual(job["state"], "succeeded", job)
+        resp = srv.request("POST", "/v1/jobs", body={"command": ["true"], "queue": "fourth"})
+        self.assertError(resp, 400, "invalid_request", "queue")
+        self.assertEqual(self.names(srv), ["default", "made", "third"])
+        # Existing queues stay usable.
+        for q in ("default", "made", "third"):
+            job = self.run_job({"command": ["true"], "queue": q}, srv=srv, timeout=10)
+            self.assertEqual(job["state"], "succeeded", job)
+
+    def test_put_may_change_every_queue_but_not_make_one_over_the_bound(self):
+        srv = self.server("--workers", "1", "--max-queues", "2")
+        srv.expect(200, "PUT", "/v1/queues/second", body={"paused": False})
+        resp = srv.request("PUT", "/v1/queues/third", body={"concurrency": 2})
+        err = self.assertError(resp, 409, "conflict")
+        self.assertIn("--max-queues", err["message"])
+        body, _ = srv.expect(200, "PUT", "/v1/queues/second", body={"concurrency": 3})
+        self.assertEqual(body["concurrency"], 3)
+        srv.expect(200, "PUT", "/v1/queues/default", body={"paused": False})
+        self.assertEqual(self.names(srv), ["default", "second"])
+        # The bound holds across a restart (it counts the stored queues).
+        self.assertEqual(srv.stop(timeout=15), 0)
+        srv.restart()
+        resp = srv.request("POST", "/v1/jobs", body={"command": ["true"], "queue": "third"})
+        self.assertError(resp, 400, "invalid_request", "queue")
+
+    def test_the_default_bound_stops_a_batch_of_a_thousand_new_queue_names(self):
+        srv = self.server("--workers", "1")
+        resp = srv.request("POST", "/v1/batches", body={"jobs": [
+            {"command": ["true"], "queue": "q%d" % i, "delay_s": 3600} for i in range(1000)]})
+        # default + 999 new ones make 1,000: the last name is one too many.
+        self.assertError(resp, 400, "invalid_request", "jobs[999].queue")
+        self.assertEqual(self.names(srv), ["default"])
+        srv.submit_batch([{"command": ["true"], "queue": "q%d" % i, "delay_s": 3600}
+                          for i in range(999)])
+        self.assertEqual(len(self.names(srv)), 1000)

@@ -163,6 +163,63 @@ static void test_close_is_idempotent(void **state)
 	assert_int_equal(o->c.fd, -1);
 }
 
+/* A job may put a FIFO or a symlink where its output file goes (issue 14):
+ * the worker neither blocks on the one nor writes through the other. */
+static void test_a_fifo_or_symlink_in_place_of_the_file_is_never_written(void **state)
+{
+	struct out *o = *state;
+	char target[TU_PATH_MAX + 16];
+
+	snprintf(target, sizeof(target), "%s/0", o->dir); /* the shard of ids 7 and 8 */
+	assert_int_equal(mkdir(target, 0700), 0);
+	capture_init(&o->c, o->dir, 7, CAPTURE_STDOUT, 100, 1);
+	assert_int_equal(mkfifo(o->c.path, 0600), 0);
+	assert_int_equal(capture_write(&o->c, "abc", 3, o->err), -1);
+	assert_non_null(strstr(o->err, "not a regular file"));
+	assert_int_equal(o->c.total, 3);
+	capture_close(&o->c);
+
+	snprintf(target, sizeof(target), "%s/target", o->dir);
+	tu_write_file(target, "keep");
+	capture_init(&o->c, o->dir, 8, CAPTURE_STDERR, 100, 1);
+	assert_int_equal(symlink(target, o->c.path), 0);
+	assert_int_equal(capture_write(&o->c, "abc", 3, o->err), -1);
+	assert_non_null(strstr(o->err, "not a regular file"));
+	assert_file(target, "keep");
+}
+
+static void test_reading_opens_only_a_regular_file_and_never_waits(void **state)
+{
+	struct out *o = *state;
+	char path[CAPTURE_PATH_MAX];
+	int fd;
+	int64_t size;
+	size_t len;
+
+	capture_path(path, sizeof(path), o->dir, 9, CAPTURE_STDOUT);
+	assert_int_equal(capture_open_read(path, &fd, &size, o->err), CAPTURE_ABSENT);
+	capture_init(&o->c, o->dir, 9, CAPTURE_STDOUT, 100, 1);
+	put(o, "hello");
+	capture_close(&o->c);
+	assert_int_equal(capture_open_read(path, &fd, &size, o->err), CAPTURE_OPENED);
+	assert_int_equal(size, 5);
+	char *buf = capture_read_fd(fd, path, 3, &len, o->err);
+	assert_non_null(buf);
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "hel", 3);
+	free(buf);
+
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0600), 0); /* no writer: a blocking open would hang */
+	assert_int_equal(capture_open_read(path, &fd, &size, o->err), CAPTURE_NOT_REGULAR);
+	assert_int_equal(fd, -1);
+	assert_non_null(strstr(o->err, "a FIFO"));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(capture_open_read(path, &fd, &size, o->err), CAPTURE_NOT_REGULAR);
+	assert_non_null(strstr(o->err, "a symlink"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -176,6 +233,8 @@ int main(void)
 		T(test_fresh_attempt_removes_the_previous_file),
 		T(test_unwritable_file_is_reported_once_and_bytes_still_count),
 		T(test_close_is_idempotent),
+		T(test_a_fifo_or_symlink_in_place_of_the_file_is_never_written),
+		T(test_reading_opens_only_a_regular_file_and_never_waits),
 	};
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }

@@ -79,6 +79,7 @@ static void test_defaults_are_those_of_api_md(void **state)
 	assert_int_equal(cfg->output_limit, 1048576);
 	assert_int_equal(cfg->max_body, 16777216);
 	assert_int_equal(cfg->max_queued, 1000000);
+	assert_int_equal(cfg->max_queues, 1000);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_string_equal(cfg->job_dir, cwd);
 	assert_string_equal(cfg->zoneinfo_dir, "");   /* tz.h's default */
@@ -98,6 +99,7 @@ static void test_every_env_twin_sets_its_value(void **state)
 	setenv("JOBD_OUTPUT_LIMIT", "4096", 1);
 	setenv("JOBD_MAX_BODY", "1000", 1);
 	setenv("JOBD_MAX_QUEUED", "7", 1);
+	setenv("JOBD_MAX_QUEUES", "12", 1);
 	setenv("JOBD_JOB_DIR", "/tmp", 1);
 	setenv("JOBD_ZONEINFO", "/opt/zoneinfo", 1);
 	assert_loads(cfg, NULL);
@@ -113,6 +115,7 @@ static void test_every_env_twin_sets_its_value(void **state)
 	assert_int_equal(cfg->output_limit, 4096);
 	assert_int_equal(cfg->max_body, 1000);
 	assert_int_equal(cfg->max_queued, 7);
+	assert_int_equal(cfg->max_queues, 12);
 	assert_string_equal(cfg->job_dir, "/tmp");
 	assert_string_equal(cfg->zoneinfo_dir, "/opt/zoneinfo");
 }

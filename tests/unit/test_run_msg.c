@@ -190,6 +190,49 @@ static void test_unreadable_stored_command_is_an_error(void **state)
 	}
 }
 
+static size_t built_len(const struct job *j)
+{
+	char err[ERR_LEN];
+	size_t len;
+	void *payload = run_msg_build(j, "/var/jobs", &len, err);
+
+	if (payload == NULL)
+		fail_msg("run_msg_build: %s", err);
+	free(payload);
+	return len;
+}
+
+/* run_msg_size is what submit checks against the protocol's limit: never
+ * below what run_msg_build makes, for small jobs (its cheap bound) and for
+ * one over the limit (parsed, exact but for the id and attempt digits). */
+static void test_size_bounds_the_built_message_small_and_huge(void **state)
+{
+	struct job j = claimed("[\"printf\",\"%s\\n\",\"\\u00e9\"]", "{\"A\":\"1\",\"B\":\"\\t\"}");
+	(void)state;
+
+	assert_true(run_msg_size(&j, "/var/jobs") >= built_len(&j));
+	assert_true(run_msg_size(&j, "/var/jobs") <= run_msg_max());
+	j = claimed("\"true\"", "{}");
+	j.cwd = "/srv";
+	j.stdin_data = "in";
+	j.stdin_len = 2;
+	assert_true(run_msg_size(&j, "/var/jobs") >= built_len(&j));
+
+	size_t n = run_msg_max();
+	char *env = malloc(n + 16);
+	assert_non_null(env);
+	memcpy(env, "{\"BIG\":\"", 8);
+	memset(env + 8, 'v', n);
+	memcpy(env + 8 + n, "\"}", 3);
+	j = claimed("[\"true\"]", env);
+	size_t size = run_msg_size(&j, "/var/jobs");
+	assert_true(size > run_msg_max());
+	size_t len = built_len(&j);
+	assert_true(size >= len);
+	assert_true(size - len < 64); /* the longest JOBD_JOB_ID and JOBD_ATTEMPT */
+	free(env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_tiny_timeout_rounds_up_to_one_millisecond),
 		cmocka_unit_test(test_limits_are_carried_and_absent_ones_are_zero),
 		cmocka_unit_test(test_unreadable_stored_command_is_an_error),
+		cmocka_unit_test(test_size_bounds_the_built_message_small_and_huge),
 	};
 	return cmocka_run_group_tests_name("run_msg", tests, NULL, NULL);
 }
