@@ -13,7 +13,7 @@ def methods():
             ("PUT", "/v1/jobs", "POST"), ("DELETE", "/v1/jobs", "GET"),
             ("PATCH", "/v1/jobs", "POST"), ("OPTIONS", "/v1/jobs", "GET"),
             ("TRACE", "/v1/jobs", "GET"), ("FOO", "/v1/jobs", "POST"),
-            ("get", "/v1/jobs", "GET"), ("GET", "/v1/batches", "POST"),
+            ("get", "/v1/jobs", "GET"), ("DELETE", "/v1/batches", "GET"),
             ("DELETE", "/v1/jobs/1", "GET"), ("POST", "/v1/jobs/1", "GET"),
             ("PUT", "/v1/jobs/1/cancel", "POST"), ("GET", "/v1/jobs/1/cancel", "POST"),
             ("POST", "/v1/workers", "GET"), ("POST", "/v1/stats", "GET"),
