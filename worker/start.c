@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,10 +24,11 @@
 
 #include "../server/clock.h"
 #include "../server/log.h"
+#include "fds.h"
 #include "limits.h"
 #include "run_internal.h"
 
-enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC, STAGE_LIMITS };
+enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC, STAGE_LIMITS, STAGE_FDS };
 
 struct start_error {
 	int stage;
@@ -65,8 +65,10 @@ static void child_exec(const struct proto_run_view *run, const struct limits_job
 	if (limits_child_apply(lim, &step) < 0)
 		child_fail(report_fd, STAGE_LIMITS, step);
 	/* Nothing of the worker's (its server socket above all) reaches the job;
-	 * the report pipe is already close-on-exec. */
-	close_range(3u, ~0u, CLOSE_RANGE_CLOEXEC);
+	 * the report pipe is already close-on-exec. fds.c falls back when
+	 * close_range cannot (kernels before 5.11). */
+	if (fds_cloexec_from(3) < 0)
+		child_fail(report_fd, STAGE_FDS, 0);
 	execve(path, run->argv, envp);
 	child_fail(report_fd, STAGE_EXEC, 0);
 }
@@ -144,7 +146,8 @@ static void describe_start_error(const struct start_error *e, const struct proto
 		limits_describe_step(lim, e->step, e->errnum, res->error, sizeof(res->error));
 		return;
 	}
-	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir" : "set up stdio for";
+	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir"
+	    : e->stage == STAGE_FDS ? "close the worker's fds for" : "set up stdio for";
 	const char *arg = e->stage == STAGE_CHDIR ? run->cwd : run->argv[0];
 	res->status = RUN_START_FAILED;
 	snprintf(res->error, sizeof(res->error), "%s %s: %s", what, arg, strerror(e->errnum));

@@ -18,6 +18,7 @@
 
 #include "../server/log.h"
 #include "cgroup.h"
+#include "fds.h"
 #include "limits.h"
 #include "proto.h"
 #include "run.h"
@@ -86,8 +87,12 @@ static void setup_process(const struct worker_args *a)
 	/* Orphaned grandchildren of jobs come back to us to be killed and reaped. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
-	/* Only fd 0-2 and the socket may survive from the server. */
-	close_range(PROTO_WORKER_FD + 1, ~0u, 0);
+	/* Only fd 0-2 and the socket may survive from the server, and the
+	 * socket never reaches a job, whatever start.c's sweep manages. */
+	if (fcntl(PROTO_WORKER_FD, F_SETFD, FD_CLOEXEC) < 0)
+		fatal("fcntl FD_CLOEXEC on the server socket (fd %d)", PROTO_WORKER_FD);
+	if (fds_close_from(PROTO_WORKER_FD + 1) < 0)
+		fatal("close fds from %d", PROTO_WORKER_FD + 1);
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		fatal("pipe2");
 	sigemptyset(&sa.sa_mask);
