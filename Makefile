@@ -36,7 +36,7 @@ SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues
 SERVER_SRC += server/store_pg.c server/store_pg_conn.c server/store_sql_pg.c server/store_nodes.c \
 	server/dispatch_cluster.c server/dispatch_fence.c server/dispatch_output.c server/render_nodes.c \
 	server/store_output_db.c
-WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/fds.c worker/limits.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
+WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/fds.c worker/limits.c worker/orphans.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
 # Migration sets: migrations/<set>/NNN_name.sql, one per database backend,
 # each embedded as store_migrations_<set>[] by build/migrations_<set>.c.
 MIGRATION_SETS := sqlite postgres

@@ -39,6 +39,7 @@ struct config {
 	int64_t max_output_disk;       /* bytes of output files kept; 0: no bound */
 	struct job_limits max_limits;  /* largest per-job limits a spec may ask for */
 	bool strict_queues;            /* a spec's queue must exist already */
+	bool cgroups;                  /* per-job cgroups where the machine allows */
 	char log_level[16];
 	char log_format[16];
 	char self_exe[CONFIG_PATH_MAX]; /* this binary, re-exec'd as workers */

@@ -10,6 +10,7 @@
 #ifndef JOBD_SPAWN_H
 #define JOBD_SPAWN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,7 @@ struct spawn_args {
 	int64_t kill_grace_ms;
 	const char *log_level;
 	const char *log_format;
+	bool cgroups;             /* false: the worker makes no cgroup */
 };
 
 /* On success *pid is the worker and *sock the server's end (close-on-exec,
