@@ -88,7 +88,9 @@ static pid_t spawn_child(const struct proto_run_view *run, const struct limits_j
 extern char **environ;
 
 /* The worker's environment with the job's "K=V" entries replacing or added:
- * a malloc'd array of borrowed strings. */
+ * a malloc'd array of borrowed strings. None of the worker's own JOBD_*
+ * (the server strips them already: config_scrub): the job's JOBD_JOB_ID,
+ * JOBD_ATTEMPT and any JOBD_* its own env names come from job_env. */
 __attribute__((noinline))
 static char **merge_env(char *const *job_env)
 {
@@ -104,7 +106,7 @@ static char **merge_env(char *const *job_env)
 		return NULL;
 	for (size_t i = 0; i < n_own; i++) {
 		size_t key = strcspn(environ[i], "=");
-		bool replaced = false;
+		bool replaced = strncmp(environ[i], "JOBD_", 5) == 0;
 		for (size_t j = 0; j < n_job && !replaced; j++)
 			replaced = strncmp(job_env[j], environ[i], key + 1) == 0;
 		if (!replaced)

@@ -88,6 +88,11 @@ static void setup_process(const struct worker_args *a)
 		fatal("prctl PR_SET_PDEATHSIG");
 	if (getppid() != a->parent)
 		fatalx("server %d is gone", a->parent);
+	/* Not dumpable (the server says why): a job cannot read what other
+	 * jobs' RUN messages left in our memory. exec makes each job dumpable
+	 * again. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		fatal("prctl PR_SET_DUMPABLE");
 	/* Orphaned grandchildren of jobs come back to us to be killed and reaped. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
