@@ -4,10 +4,15 @@
 # JOBD_* setting (JOBD_DB with a password, JOBD_LOG_LEVEL, ...) is in a
 # job's environment — only JOBD_JOB_ID and JOBD_ATTEMPT, which jobd sets and
 # a job's own env cannot forge. JOBD_* names a job's env gives are its own.
+# And no fd of the worker's reaches a job (TestJobFds).
 import json
+import os
+import shutil
+import subprocess
 import sys
 
 from base import JobdTestCase
+from harness import BIN
 
 PYTHON = sys.executable
 TOKEN = "s3cr3t-T0KEN-issue14"
@@ -82,3 +87,61 @@ class TestSecrets(JobdTestCase):
         server_env = seen["proc"]["/proc/%d/environ" % srv.proc.pid]
         if server_env is not None:
             self.assertIn("JOBD_TOKEN=" + "*" * len(TOKEN), server_env.split("\0"))
+
+
+# Lists the job's fds as {fd: target}; the listing's own dir fd points at
+# /proc/<pid>/fd.
+FDS = r'''
+import json, os
+fds = {}
+for name in os.listdir("/proc/self/fd"):
+    try:
+        fds[name] = os.readlink("/proc/self/fd/" + name)
+    except OSError:
+        pass
+print(json.dumps(fds))
+'''
+
+# Makes close_range(2) fail as on a kernel before 5.9 (LD_PRELOAD).
+NO_CLOSE_RANGE = r'''
+#include <errno.h>
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+	(void)first; (void)last; (void)flags;
+	errno = ENOSYS;
+	return -1;
+}
+'''
+
+
+class TestJobFds(JobdTestCase):
+    """What a job inherits of the worker's fds (finding 14 of issue 14):
+    nothing above 2 — above all not the worker's socket to the server (fd
+    3), through which a job could forge its own DONE — even where
+    close_range(2) is missing."""
+
+    def assertOnlyStdio(self, srv):
+        job = self.run_job({"command": [PYTHON, "-c", FDS]}, srv)
+        self.assertEqual(job["state"], "succeeded", job)
+        fds = json.loads(srv.output(job["id"]))
+        extra = {fd: t for fd, t in fds.items()
+                 if int(fd) > 2 and not t.endswith("/fd")}
+        self.assertEqual(extra, {}, "the job inherited these fds: %r" % fds)
+
+    def test_a_job_inherits_no_fd_but_0_1_2(self):
+        self.assertOnlyStdio(self.server("--workers", "1"))
+
+    def test_a_job_inherits_no_fd_but_0_1_2_without_close_range(self):
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if cc is None:
+            self.skipTest("no C compiler to build the close_range shim")
+        srv = self.server("--workers", "1", start=False)
+        src, lib = os.path.join(srv.tmp, "shim.c"), os.path.join(srv.tmp, "shim.so")
+        with open(src, "w") as f:
+            f.write(NO_CLOSE_RANGE)
+        subprocess.run([cc, "-shared", "-fPIC", "-o", lib, src], check=True, timeout=60)
+        if "asan" in os.path.basename(os.path.dirname(BIN)):
+            self.skipTest("an ASan build must come first in LD_PRELOAD's stead")
+        srv.env["LD_PRELOAD"] = lib
+        srv.start()
+        self.assertOnlyStdio(srv)
