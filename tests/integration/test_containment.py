@@ -36,7 +36,17 @@ if os.fork() == 0:
     os.write(w, b"%d\n" % os.getpid())
     os.execvp("sleep", ["sleep", mark])
 os.close(w)
-print(os.read(r, 64).decode().strip(), flush=True)
+pid = os.read(r, 64).decode().strip()
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:     # until it is `sleep <mark>`, not before
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            if mark.encode() in f.read().split(b"\0"):
+                break
+    except OSError:
+        pass
+    time.sleep(0.01)
+print(pid, flush=True)
 if then == "sleep":
     time.sleep(600)
 '''
