@@ -85,6 +85,7 @@ $(BUILD)/openapi.o: $(BUILD)/openapi.c
 
 # A test's own link seams (-Wl,--wrap=SYMBOL): UNIT_WRAP_<test name>.
 UNIT_WRAP_test_run_fds := -Wl,--wrap=close_range
+UNIT_WRAP_test_orphans := -Wl,--wrap=opendir
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)
