@@ -25,7 +25,7 @@ SERVER_SRC := \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
 	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
-	server/store_recover.c server/config_db.c \
+	server/store_recover.c server/config_db.c server/config_scrub.c \
 	server/cron.c server/cron_parse.c server/tz.c \
 	server/tz_rule.c server/tz_tzif.c server/utf8.c
 # Job control: queues, schedules, limits.
@@ -36,7 +36,7 @@ SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues
 SERVER_SRC += server/store_pg.c server/store_pg_conn.c server/store_sql_pg.c server/store_nodes.c \
 	server/dispatch_cluster.c server/dispatch_fence.c server/dispatch_output.c server/render_nodes.c \
 	server/store_output_db.c
-WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/limits.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
+WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/fds.c worker/limits.c worker/orphans.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
 # Migration sets: migrations/<set>/NNN_name.sql, one per database backend,
 # each embedded as store_migrations_<set>[] by build/migrations_<set>.c.
 MIGRATION_SETS := sqlite postgres
@@ -83,9 +83,13 @@ $(BUILD)/openapi.c: docs/openapi.json
 $(BUILD)/openapi.o: $(BUILD)/openapi.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# A test's own link seams (-Wl,--wrap=SYMBOL): UNIT_WRAP_<test name>.
+UNIT_WRAP_test_run_fds := -Wl,--wrap=close_range
+UNIT_WRAP_test_orphans := -Wl,--wrap=opendir
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iserver -o $@ $< $(BUILD)/libjobd.a $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Iserver -o $@ $< $(BUILD)/libjobd.a $(LDFLAGS) $(UNIT_WRAP_$*) $(LDLIBS) -lcmocka
 
 deps:
 	@sh .ci/install-deps.sh

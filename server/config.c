@@ -72,6 +72,8 @@ static const struct option_def options[] = {
 	    "bytes of job output kept, the oldest deleted first (0: no bound)" },
 	{ "--strict-queues", "JOBD_STRICT_QUEUES", OPT_BOOL,
 	    "true: jobs may only name queues made by PUT /v1/queues (false)" },
+	{ "--cgroups", "JOBD_CGROUPS", OPT_BOOL,
+	    "false: no per-job cgroups (limits by rlimits, jobs contained by the worker alone) (true)" },
 	{ "--max-memory-mb", "JOBD_MAX_MEMORY_MB", OPT_INT, "largest limits.memory_mb (RAM)" },
 	{ "--max-cpu-s", "JOBD_MAX_CPU_S", OPT_INT, "largest limits.cpu_s (86400)" },
 	{ "--max-open-files", "JOBD_MAX_OPEN_FILES", OPT_INT, "largest limits.open_files (65536)" },
@@ -194,10 +196,11 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 		return 0;
 	}
 	if (o->kind == OPT_BOOL) {
+		bool *b = strcmp(o->flag, "--cgroups") == 0 ? &cfg->cgroups : &cfg->strict_queues;
 		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-			cfg->strict_queues = true;
+			*b = true;
 		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-			cfg->strict_queues = false;
+			*b = false;
 		else {
 			err_set(err, "%s %s: want true or false", o->flag, v);
 			return -1;
@@ -307,6 +310,7 @@ static void set_defaults(struct config *cfg)
 	cfg->max_limits.cpu_s = 86400;
 	cfg->max_limits.open_files = 65536;
 	cfg->max_limits.processes = 4096;
+	cfg->cgroups = true;
 	strcpy(cfg->log_level, "info");
 	strcpy(cfg->log_format, "text");
 }

@@ -46,6 +46,7 @@ struct config {
 	int64_t max_output_disk;       /* bytes of output files kept; 0: no bound */
 	struct job_limits max_limits;  /* largest per-job limits a spec may ask for */
 	bool strict_queues;            /* a spec's queue must exist already */
+	bool cgroups;                  /* per-job cgroups where the machine allows */
 	char log_level[16];
 	char log_format[16];
 	char self_exe[CONFIG_PATH_MAX]; /* this binary, re-exec'd as workers */
@@ -59,5 +60,14 @@ void config_usage(const char *prog);
 bool config_db_is_url(const char *db);
 /* db for logs: a URL's password (user:PASS@ or password=PASS) becomes ***. */
 void config_redact_db(const char *db, char *out, size_t cap);
+/* The same password overwritten with '*' in place, same length. */
+void config_scrub_db(char *db);
+/* After config_load, before any thread or worker exists: overwrites the
+ * token and the database password where they were given — in argv (as
+ * /proc/<pid>/cmdline shows it) and in the environment block (as
+ * /proc/<pid>/environ does; unsetenv alone leaves the bytes there) — and
+ * removes every JOBD_* variable from the environment, so no worker and no
+ * job inherits one. cfg holds copies of every value. */
+void config_scrub(int argc, char **argv);
 
 #endif

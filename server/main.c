@@ -141,9 +141,15 @@ int main(int argc, char **argv)
 	/* Before any thread exists: tz_load reads the directory unlocked. */
 	if (tz_set_dir(cfg.zoneinfo_dir, err) < 0)
 		fatalx("config: --zoneinfo: %s", err);
-	/* Jobs inherit our environment: the token must not reach them. Safe
-	 * here, before any thread exists. */
-	unsetenv("JOBD_TOKEN");
+	/* Nothing of ours reaches a worker or a job: the token and the
+	 * database password are overwritten where /proc shows them, every
+	 * JOBD_* leaves the environment (config.h). Before any thread. */
+	config_scrub(argc, argv);
+	/* Not dumpable: a process of our user (a job, unless jobd runs jobs
+	 * as root) can then neither ptrace us nor read our memory or environ
+	 * in /proc, where the token lives on in cfg. No core dumps either. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		fatal("prctl PR_SET_DUMPABLE");
 	/* Orphaned job processes come to us, so their group ids stay reserved
 	 * until we have killed and reaped them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../worker/orphans.h"
 #include "../worker/proto.h"
 #include "../worker/spawn.h"
 #include "clock.h"
@@ -29,6 +30,7 @@ static void slot_spawn(struct pool *p, int i)
 		.kill_grace_ms = (int64_t)(p->cfg->kill_grace_s * 1000),
 		.log_level = p->cfg->log_level, .log_format = p->cfg->log_format,
 		.nofile = p->cfg->nofile_start,
+		.cgroups = p->cfg->cgroups,
 	};
 	char err[ERR_LEN];
 	pid_t pid;
@@ -141,22 +143,56 @@ static void slot_died(struct pool *p, int i, int status)
 		p->ev.lost(p->ev.ctx, i, job_id, cause);
 }
 
+/* What dead workers' jobs left came to us, the subreaper: every child
+ * that is not a worker is such a leftover. Called on this thread only
+ * (the one that spawns), so every worker's pid is in its slot. */
+static void kill_leftovers(struct pool *p)
+{
+	pid_t *keep = calloc((size_t)p->n + 1, sizeof(pid_t));
+	size_t n_keep = 0;
+	char err[ERR_LEN];
+
+	if (keep == NULL) {
+		log_warnx("pool: processes left by a dead worker's job: out of memory");
+		return;
+	}
+	for (int i = 0; i < p->n; i++)
+		if (p->slots[i].pid > 0)
+			keep[n_keep++] = p->slots[i].pid;
+	/* A keep list never empty: with none, orphans_kill would wait out
+	 * children it cannot list; a 0 matches no pid. */
+	if (n_keep == 0)
+		keep[n_keep++] = 0;
+	int killed = orphans_kill(keep, n_keep, err);
+	if (killed < 0)
+		log_warnx("pool: processes left by a dead worker's job: %s", err);
+	else if (killed > 0)
+		log_info("pool: killed %d process%s left by a dead worker's job", killed,
+		    killed == 1 ? "" : "es");
+	free(keep);
+}
+
 void pool_reap(struct pool *p)
 {
 	int status;
 	pid_t pid;
+	bool died = false;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		int i;
 		for (i = 0; i < p->n; i++)
 			if (p->slots[i].pid == pid)
 				break;
-		if (i < p->n)
+		if (i < p->n) {
 			slot_died(p, i, status);
+			died = true;
+		}
 		/* else: an orphaned job process handed to us as subreaper */
 	}
 	if (pid < 0 && errno != ECHILD)
 		log_warn("pool: waitpid");
+	if (died)
+		kill_leftovers(p);
 	pool_tick(p);
 }
 
@@ -263,6 +299,9 @@ void pool_stop(struct pool *p, int wait_ms)
 			close(s->sock);
 		proto_reader_free(&s->rd);
 	}
+	/* Workers kill what their jobs leave; one that was SIGKILLed above
+	 * could not, and its leftovers are ours now. */
+	kill_leftovers(p);
 	pthread_mutex_destroy(&p->mu);
 	free(p->slots);
 	free(p);

@@ -15,7 +15,9 @@
  *
  * The worker itself stays in its own group; jobd-w<pid> holds no process
  * (so on v2 it may enable controllers for its children). Both exist only
- * while a job with a memory or processes limit runs: made before it starts,
+ * while a job runs — every job, limits or not, is contained in a group of
+ * its own (cgroup_job_create says where) so nothing it starts outlives it:
+ * made before it starts,
  * removed after it ends (cgroup_init makes and removes them once to see
  * that it can), so a worker killed between jobs leaves nothing behind. One
  * killed during such a job (SIGKILL, a crash) leaves its groups, and maybe
@@ -66,6 +68,7 @@ struct cgroup_set {
 struct cgroup_job {
 	int n;
 	char dir[2][CGROUP_PATH_MAX];
+	enum cgroup_version version[2];
 	int procs_fd[2];              /* cgroup.procs, O_CLOEXEC; -1 when closed */
 	int mem, pids;                /* index into dir of each controller; -1: none */
 	enum cgroup_version mem_version;
@@ -91,14 +94,19 @@ int cgroup_fini(struct cgroup_set *cs, char *err);
 
 /* One job's groups (cgroup_job.c). */
 /* Makes the worker's and the job's group(s) with memory.max (bytes, 0 =
- * none) and pids.max (0 = none) set, and opens their cgroup.procs. 0, or
- * -1 with err and nothing left behind. */
+ * none) and pids.max (0 = none) set, and opens their cgroup.procs. A job
+ * with neither limit still gets one group, to be contained: in the pids
+ * hierarchy when it is usable, else the memory one, with no limit set.
+ * 0, or -1 with err and nothing left behind. */
 int cgroup_job_create(const struct cgroup_set *cs, int64_t job_id, int64_t memory_bytes,
     int64_t max_tasks, struct cgroup_job *cj, char *err);
 /* In the vforked child: system calls only. Moves the calling process into
  * each group. 0, or -1 with errno set and *failed the index of the group. */
 int cgroup_job_enter(const struct cgroup_job *cj, int *failed);
 void cgroup_job_counts(const struct cgroup_job *cj, struct cgroup_counts *c);
+/* SIGKILLs every member of the job's groups now (cgroup.kill on v2 where
+ * the kernel has it, else each pid in cgroup.procs), without waiting. */
+void cgroup_job_kill(const struct cgroup_job *cj);
 /* Closes the fds, SIGKILLs whatever is still in the groups (members that
  * escaped the job's process group), and removes them and the worker's
  * groups, retrying while the kernel still counts exiting members. 0, or -1

@@ -114,7 +114,7 @@ int cgroup_fs_write(const char *dir, const char *name, const char *text, char *e
 
 /* SIGKILLs every member of a job group. Refuses any other directory: a
  * wrong path here would kill the worker and the server with it. */
-static void kill_members(const char *dir)
+void cgroup_fs_kill_members(const char *dir)
 {
 	const char *base = strrchr(dir, '/');
 	char e[ERR_LEN], *pids;
@@ -145,7 +145,7 @@ int cgroup_fs_remove_group(const char *dir, char *err)
 			err_set(err, "rmdir %s: %s", dir, strerror(errno));
 			return -1;
 		}
-		kill_members(dir);
+		cgroup_fs_kill_members(dir);
 		nanosleep(&pause, NULL);
 	}
 }

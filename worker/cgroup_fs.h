@@ -26,6 +26,9 @@ char *cgroup_fs_read(const char *dir, const char *name, char *err);
 /* text into dir/name in one write(2): cgroup files take a value whole. */
 int cgroup_fs_write(const char *dir, const char *name, const char *text, char *err);
 
+/* SIGKILLs each pid in a job group's cgroup.procs (only a job-<id> group
+ * under a jobd-w<pid>; any other path is refused). */
+void cgroup_fs_kill_members(const char *dir);
 /* rmdir a job group, SIGKILLing its members while the kernel says busy;
  * 0 when it is gone (or never was). */
 int cgroup_fs_remove_group(const char *dir, char *err);

@@ -52,6 +52,7 @@ static int add_group(struct cgroup_job *cj, const struct cgroup_ctl *ctl, int64_
 		}
 	}
 	memcpy(cj->dir[cj->n], dir, sizeof(dir));
+	cj->version[cj->n] = ctl->version;
 	return cj->n++;
 }
 
@@ -100,6 +101,10 @@ int cgroup_job_create(const struct cgroup_set *cs, int64_t job_id, int64_t memor
 		if (cgroup_fs_write(cj->dir[cj->pids], "pids.max", num, err) < 0)
 			goto fail;
 	}
+	/* No limit asked: a group all the same, to contain the job. */
+	if (cj->n == 0 && add_group(cj, cs->pids.version != CGROUP_NONE ? &cs->pids : &cs->memory,
+			      job_id, err) < 0)
+		goto fail;
 	for (int i = 0; i < cj->n; i++) {
 		char path[CGROUP_FILE_PATH_MAX];
 		if (!cgroup_fs_join(path, sizeof(path), cj->dir[i], "cgroup.procs") ||
@@ -112,9 +117,9 @@ int cgroup_job_create(const struct cgroup_set *cs, int64_t job_id, int64_t memor
 fail:
 	cgroup_job_remove(cj, e2);
 	/* add_group may have made a parent and then failed. */
-	if (memory_bytes > 0)
+	if (cs->memory.version != CGROUP_NONE)
 		cgroup_fs_remove_parent(cs->memory.dir, e2);
-	if (max_tasks > 0)
+	if (cs->pids.version != CGROUP_NONE)
 		cgroup_fs_remove_parent(cs->pids.dir, e2);
 	return -1;
 }
@@ -158,6 +163,20 @@ void cgroup_job_counts(const struct cgroup_job *cj, struct cgroup_counts *c)
 		t = cgroup_fs_read(cj->dir[cj->pids], "pids.events", e);
 		cgroup_read_key(t, "max", &c->fork_refusals);
 		free(t);
+	}
+}
+
+void cgroup_job_kill(const struct cgroup_job *cj)
+{
+	char e[ERR_LEN];
+
+	for (int i = 0; i < cj->n; i++) {
+		/* cgroup.kill (5.14+) kills the whole group at once, forks in
+		 * flight included; without it, pid by pid. */
+		if (cj->version[i] == CGROUP_V2 && cgroup_fs_exists(cj->dir[i], "cgroup.kill") &&
+		    cgroup_fs_write(cj->dir[i], "cgroup.kill", "1", e) == 0)
+			continue;
+		cgroup_fs_kill_members(cj->dir[i]);
 	}
 }
 

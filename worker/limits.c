@@ -89,9 +89,19 @@ int limits_prepare(struct limits_job *lj, const struct job_limits *want,
 	    (w->processes > 0 && !lj->processes_by_cgroup &&
 		add_rlimit(lj, RLIMIT_NPROC, (rlim_t)w->processes, (rlim_t)w->processes, err) < 0))
 		return -1;
-	if ((lj->memory_by_cgroup || lj->processes_by_cgroup) &&
-	    cgroup_job_create(cs, job_id, lj->memory_by_cgroup ? bytes : 0,
+	/* Every job gets a group when there is a usable controller: it is
+	 * what contains the job, limits or not. Without a limit in it, a
+	 * group that cannot be made is no reason to fail the job: the worker,
+	 * its subreaper, still contains it (lj->warning says why). */
+	if (cs == NULL || (cs->memory.version == CGROUP_NONE && cs->pids.version == CGROUP_NONE))
+		return 0;
+	if (cgroup_job_create(cs, job_id, lj->memory_by_cgroup ? bytes : 0,
 		lj->processes_by_cgroup ? w->processes : 0, &lj->cg, e) < 0) {
+		if (!lj->memory_by_cgroup && !lj->processes_by_cgroup) {
+			err_set(lj->warning, "no cgroup for job %lld (the worker contains it): %s",
+			    (long long)job_id, e);
+			return 0;
+		}
 		err_set(err, "cgroup for job %lld: %s", (long long)job_id, e);
 		return -1;
 	}
@@ -189,6 +199,12 @@ void limits_explain(const struct job_limits *want, const struct limits_seen *see
 	size_t keep = strnlen(base, sizeof(res->error) / 2);
 	memcpy(res->error, base, keep);
 	snprintf(res->error + keep, sizeof(res->error) - keep, "%s", clauses);
+}
+
+void limits_kill(const struct limits_job *lj)
+{
+	if (lj->cg.n > 0)
+		cgroup_job_kill(&lj->cg);
 }
 
 int limits_finish(struct limits_job *lj, struct run_result *res, char *err)

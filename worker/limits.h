@@ -26,8 +26,9 @@
  *               process of the job's user on the machine and does nothing
  *               for root (CAP_SYS_RESOURCE): the worker says so at start.
  * An rlimit above the worker's own hard limit is lowered to it: the job can
- * never get more than the worker has. A cgroup is made only for jobs with
- * memory_mb or processes; cgroup.h says where.
+ * never get more than the worker has. Every job gets a cgroup where one can
+ * be made, to contain it; only memory_mb and processes set limits in it;
+ * cgroup.h says where.
  *
  * DONE error texts. A limit that ended an attempt keeps its status (EXITED
  * with the code, SIGNALED with the signal); only the error text says why.
@@ -85,6 +86,7 @@ struct limits_job {
 	} rlimits[LIMITS_RLIMITS_MAX];
 	struct cgroup_job cg;
 	bool memory_by_cgroup, processes_by_cgroup;
+	char warning[ERR_LEN];        /* "" or why a job without cgroup limits has no group */
 };
 
 /* What the kernel saw of a job's limits, for limits_explain. */
@@ -108,6 +110,10 @@ int limits_prepare(struct limits_job *lj, const struct job_limits *want,
 int limits_child_apply(const struct limits_job *lj, int *step);
 void limits_describe_step(const struct limits_job *lj, int step, int errnum, char *buf,
     size_t len);
+
+/* When the job's main process has ended: SIGKILLs what is left in its
+ * cgroup, if it has one (limits_finish then removes the group). */
+void limits_kill(const struct limits_job *lj);
 
 /* After the job's process group is gone: adds the clauses above to
  * res->error (when res is not NULL), then removes the cgroup. 0, or -1

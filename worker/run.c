@@ -2,6 +2,9 @@
  * run.c — watches one job from start (start.c) to the end of its process
  * group (see run.h): output into capture files, stdin fed, timeout and
  * cancel as SIGTERM then SIGKILL to the group, reaping, and the result.
+ * The job ends with its main process: what it leaves running — in its
+ * group, its cgroup, or escaped from both (setsid, a double fork) — is
+ * SIGKILLed and reaped then (kill_leftovers), before its output is drained.
  */
 #include "run_internal.h"
 
@@ -18,12 +21,29 @@
 #include "../server/log.h"
 #include "capture.h"
 #include "limits.h"
+#include "orphans.h"
 
 /* SIGTERM (or SIGKILL) to the whole group, never just the leader. */
 static void signal_group(struct job_proc *p, int sig)
 {
 	if (kill(-p->pid, sig) < 0 && errno != ESRCH)
 		log_warn("kill -%d process group %d", sig, p->pid);
+}
+
+/* Once the leader is reaped: its cgroup's members, then every child we
+ * inherited as subreaper, and theirs, until none is left. */
+static void kill_leftovers(struct job_proc *p)
+{
+	char err[ERR_LEN];
+
+	if (p->lim != NULL)
+		limits_kill(p->lim);
+	int n = orphans_kill(NULL, 0, err);
+	if (n < 0)
+		log_warnx("job %lld: processes left behind: %s", (long long)p->job_id, err);
+	else if (n > 0)
+		log_info("job %lld: killed %d process%s it left behind", (long long)p->job_id, n,
+		    n == 1 ? "" : "es");
 }
 
 static void stop_job(struct job_proc *p, enum run_status why, int64_t grace_ms)
@@ -51,6 +71,7 @@ static void reap(struct job_proc *p)
 				;
 			p->leader_done = 1;
 			p->kill_at_mono = 0;
+			kill_leftovers(p);
 			p->drain_until_mono = clock_mono_us() + RUN_DRAIN_MS * 1000;
 		} else {
 			while (waitpid(si.si_pid, NULL, 0) < 0 && errno == EINTR)
@@ -141,8 +162,7 @@ static void check_clocks(const struct run_env *env, struct job_proc *p)
 	}
 }
 
-/* Kills the group and reaps the leader; orphans that left the group are
- * reaped when they exit, never waited for. */
+/* Kills the group and reaps the leader, then whatever else is left. */
 static void kill_and_reap(struct job_proc *p)
 {
 	signal_group(p, SIGKILL);
@@ -150,8 +170,7 @@ static void kill_and_reap(struct job_proc *p)
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	p->leader_done = 1;
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	kill_leftovers(p);
 }
 
 /* The job runs; returns when the leader is reaped and output is drained. */
@@ -237,7 +256,7 @@ static void start_failed(struct run_result *res)
 enum run_outcome run_job(const struct run_env *env, int64_t job_id,
     const struct proto_run_view *run, struct run_result *res)
 {
-	struct job_proc p = { .pid = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1 };
+	struct job_proc p = { .job_id = job_id, .pid = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1 };
 	int fresh = run->fixed.attempt > 1;
 	enum run_outcome outcome = RUN_OUTCOME_DONE;
 	struct job_limits want = limits_from_run(&run->fixed);
@@ -257,6 +276,9 @@ enum run_outcome run_job(const struct run_env *env, int64_t job_id,
 		start_failed(res);
 		goto out;
 	}
+	if (lim.warning[0] != '\0')
+		log_warnx("%s", lim.warning);
+	p.lim = &lim;
 	if (run_start(env, job_id, run, &lim, &p, res) < 0) {
 		if (p.pid > 0)
 			kill_and_reap(&p);
@@ -268,7 +290,7 @@ enum run_outcome run_job(const struct run_env *env, int64_t job_id,
 	if (outcome == RUN_OUTCOME_DONE)
 		fill_result(&p, res);
 out:
-	/* The group is gone; what escaped it is killed with the job's cgroup. */
+	/* Nothing of the job is left (kill_leftovers); its cgroup goes. */
 	if (limits_finish(&lim, outcome == RUN_OUTCOME_DONE ? res : NULL, err) < 0)
 		log_warnx("job %lld: %s", (long long)job_id, err);
 	run_close_fd(&p.out_fd);

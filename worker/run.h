@@ -6,8 +6,9 @@
  * stderr captured (capture.h), and the worker as child subreaper so orphaned
  * grandchildren come back to be killed and reaped. Its limits (limits.h)
  * are set before exec; a per-job cgroup, if it has one, is emptied and
- * removed before run_job returns. run_job returns only when the job's whole
- * process group is gone.
+ * removed before run_job returns. run_job returns only when every process
+ * of the job is gone: what is left when its main process ends — in its
+ * group or escaped from it — is killed then (orphans.h).
  */
 #ifndef JOBD_RUN_H
 #define JOBD_RUN_H

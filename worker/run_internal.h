@@ -13,10 +13,12 @@
 #include "run.h"
 
 #define RUN_READ_CHUNK 65536
-#define RUN_DRAIN_MS 2000 /* how long output may trail the group's death */
+#define RUN_DRAIN_MS 2000 /* how long output may trail the leader's death */
 
 struct job_proc {
+	int64_t job_id;
 	pid_t pid;                /* leader; also the process group id */
+	const struct limits_job *lim; /* its cgroup, if any, to kill at the end */
 	int out_fd, err_fd, in_fd;
 	const char *stdin_data;
 	size_t stdin_len, stdin_off;

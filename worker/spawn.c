@@ -30,7 +30,7 @@ int spawn_worker(const struct spawn_args *a, pid_t *pid, int *sock, char *err)
 		(char *)a->exe, "--worker", slot, "--parent", parent,
 		"--output-dir", (char *)a->output_dir, "--output-limit", limit,
 		"--kill-grace-ms", grace, "--log-level", (char *)a->log_level,
-		"--log-format", (char *)a->log_format, NULL,
+		"--log-format", (char *)a->log_format, "--cgroups", a->cgroups ? "1" : "0", NULL,
 	};
 
 	/* The server raised its own soft limit for HTTP connections (main.c);

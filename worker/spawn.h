@@ -10,6 +10,7 @@
 #ifndef JOBD_SPAWN_H
 #define JOBD_SPAWN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,6 +26,7 @@ struct spawn_args {
 	const char *log_format;
 	uint64_t nofile;          /* soft RLIMIT_NOFILE to give the worker (and so
 	                             its jobs); 0: the server's own */
+	bool cgroups;             /* false: the worker makes no cgroup */
 };
 
 /* On success *pid is the worker and *sock the server's end (close-on-exec,

@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,13 +25,14 @@
 #include "../server/clock.h"
 #include "../server/log.h"
 #include "../server/utf8.h"
+#include "fds.h"
 #include "limits.h"
 #include "run_internal.h"
 
 /* Bytes of a path kept in an exec/chdir error, leaving room for strerror. */
 #define START_ERROR_ARG_MAX 160
 
-enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC, STAGE_LIMITS };
+enum start_stage { STAGE_SETUP, STAGE_CHDIR, STAGE_EXEC, STAGE_LIMITS, STAGE_FDS };
 
 struct start_error {
 	int stage;
@@ -69,8 +69,10 @@ static void child_exec(const struct proto_run_view *run, const struct limits_job
 	if (limits_child_apply(lim, &step) < 0)
 		child_fail(report_fd, STAGE_LIMITS, step);
 	/* Nothing of the worker's (its server socket above all) reaches the job;
-	 * the report pipe is already close-on-exec. */
-	close_range(3u, ~0u, CLOSE_RANGE_CLOEXEC);
+	 * the report pipe is already close-on-exec. fds.c falls back when
+	 * close_range cannot (kernels before 5.11). */
+	if (fds_cloexec_from(3) < 0)
+		child_fail(report_fd, STAGE_FDS, 0);
 	execve(path, run->argv, envp);
 	child_fail(report_fd, STAGE_EXEC, 0);
 }
@@ -90,7 +92,9 @@ static pid_t spawn_child(const struct proto_run_view *run, const struct limits_j
 extern char **environ;
 
 /* The worker's environment with the job's "K=V" entries replacing or added:
- * a malloc'd array of borrowed strings. */
+ * a malloc'd array of borrowed strings. None of the worker's own JOBD_*
+ * (the server strips them already: config_scrub): the job's JOBD_JOB_ID,
+ * JOBD_ATTEMPT and any JOBD_* its own env names come from job_env. */
 __attribute__((noinline))
 static char **merge_env(char *const *job_env)
 {
@@ -106,7 +110,7 @@ static char **merge_env(char *const *job_env)
 		return NULL;
 	for (size_t i = 0; i < n_own; i++) {
 		size_t key = strcspn(environ[i], "=");
-		bool replaced = false;
+		bool replaced = strncmp(environ[i], "JOBD_", 5) == 0;
 		for (size_t j = 0; j < n_job && !replaced; j++)
 			replaced = strncmp(job_env[j], environ[i], key + 1) == 0;
 		if (!replaced)
@@ -148,7 +152,8 @@ static void describe_start_error(const struct start_error *e, const struct proto
 		limits_describe_step(lim, e->step, e->errnum, res->error, sizeof(res->error));
 		return;
 	}
-	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir" : "set up stdio for";
+	const char *what = e->stage == STAGE_EXEC ? "exec" : e->stage == STAGE_CHDIR ? "chdir"
+	    : e->stage == STAGE_FDS ? "close the worker's fds for" : "set up stdio for";
 	const char *arg = e->stage == STAGE_CHDIR ? run->cwd : run->argv[0];
 	res->status = RUN_START_FAILED;
 	/* A long path is cut (on a character boundary) so the reason still shows. */

@@ -18,6 +18,7 @@
 
 #include "../server/log.h"
 #include "cgroup.h"
+#include "fds.h"
 #include "limits.h"
 #include "proto.h"
 #include "run.h"
@@ -43,12 +44,14 @@ struct worker_args {
 	const char *output_dir;
 	long long output_limit;
 	long long kill_grace_ms;
+	int cgroups;
 };
 
 static int parse_args(int argc, char **argv, struct worker_args *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->slot = ~0u;
+	a->cgroups = 1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (strcmp(k, "--worker") == 0)
@@ -61,6 +64,8 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
 			a->output_limit = strtoll(v, NULL, 10);
 		else if (strcmp(k, "--kill-grace-ms") == 0)
 			a->kill_grace_ms = strtoll(v, NULL, 10);
+		else if (strcmp(k, "--cgroups") == 0)
+			a->cgroups = strcmp(v, "0") != 0;
 		else if (strcmp(k, "--log-level") == 0)
 			log_set_level(v);
 		else if (strcmp(k, "--log-format") == 0)
@@ -83,11 +88,20 @@ static void setup_process(const struct worker_args *a)
 		fatal("prctl PR_SET_PDEATHSIG");
 	if (getppid() != a->parent)
 		fatalx("server %d is gone", a->parent);
+	/* Not dumpable (the server says why): a job cannot read what other
+	 * jobs' RUN messages left in our memory. exec makes each job dumpable
+	 * again. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		fatal("prctl PR_SET_DUMPABLE");
 	/* Orphaned grandchildren of jobs come back to us to be killed and reaped. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
-	/* Only fd 0-2 and the socket may survive from the server. */
-	close_range(PROTO_WORKER_FD + 1, ~0u, 0);
+	/* Only fd 0-2 and the socket may survive from the server, and the
+	 * socket never reaches a job, whatever start.c's sweep manages. */
+	if (fcntl(PROTO_WORKER_FD, F_SETFD, FD_CLOEXEC) < 0)
+		fatal("fcntl FD_CLOEXEC on the server socket (fd %d)", PROTO_WORKER_FD);
+	if (fds_close_from(PROTO_WORKER_FD + 1) < 0)
+		fatal("close fds from %d", PROTO_WORKER_FD + 1);
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		fatal("pipe2");
 	sigemptyset(&sa.sa_mask);
@@ -145,17 +159,34 @@ static int handle_run(const struct run_env *env, const struct proto_header *hdr,
 	return 0;
 }
 
-/* Per-job cgroups if this machine lets us make them; says once how limits
- * will be enforced. NULL when no controller is usable. */
-static const struct cgroup_set *setup_limits(struct cgroup_set *cs)
+/* Per-job cgroups if this machine lets us make them (and --cgroups did
+ * not say no); says once how limits will be enforced and how jobs are
+ * contained. NULL when no controller is usable. */
+static const struct cgroup_set *setup_limits(struct cgroup_set *cs, int wanted)
 {
 	char err[ERR_LEN], line[1024];
-	int r = cgroup_init(cs, getpid(), err);
+	int r = -1;
 
+	if (wanted) {
+		r = cgroup_init(cs, getpid(), err);
+	} else {
+		memset(cs, 0, sizeof(*cs));
+		cs->memory.name = "memory";
+		cs->pids.name = "pids";
+		snprintf(cs->memory.why, sizeof(cs->memory.why), "turned off by --cgroups false");
+		snprintf(cs->pids.why, sizeof(cs->pids.why), "turned off by --cgroups false");
+	}
 	limits_describe_setup(cs, geteuid() == 0, line, sizeof(line));
 	log_info("%s", line);
 	if (cs->warning[0] != '\0')
 		log_warnx("cgroups: %s", cs->warning);
+	const struct cgroup_ctl *in = cs->pids.version != CGROUP_NONE ? &cs->pids : &cs->memory;
+	if (r == 0)
+		log_info("containment: each job in a cgroup of its own under %s, and what it "
+			 "leaves when its main process ends killed", in->dir);
+	else
+		log_info("containment: no cgroups; what a job leaves when its main process ends "
+			 "is killed by the worker, its subreaper");
 	return r == 0 ? cs : NULL;
 }
 
@@ -193,7 +224,7 @@ int worker_main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a) < 0)
 		fatalx("usage: jobd --worker SLOT --parent PID --output-dir DIR "
-		       "--output-limit BYTES --kill-grace-ms MS (started by jobd itself)");
+		       "--output-limit BYTES --kill-grace-ms MS [--cgroups 0|1] (started by jobd itself)");
 	snprintf(prefix, sizeof(prefix), "worker %u", a.slot);
 	log_set_prefix(prefix);
 	setup_process(&a);
@@ -201,7 +232,7 @@ int worker_main(int argc, char **argv)
 	struct run_env env = {
 		.sock = PROTO_WORKER_FD, .wake_fd = wake_pipe[0], .terminate = &terminate_flag,
 		.slot = a.slot, .output_dir = a.output_dir, .output_limit = a.output_limit,
-		.kill_grace_ms = a.kill_grace_ms, .cgroups = setup_limits(&cgroups),
+		.kill_grace_ms = a.kill_grace_ms, .cgroups = setup_limits(&cgroups, a.cgroups),
 	};
 	struct proto_hello hello = { .version = PROTO_VERSION, .pid = getpid() };
 	if (proto_send(env.sock, PROTO_HELLO, a.slot, 0, &hello, sizeof(hello), err) < 0)
