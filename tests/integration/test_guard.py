@@ -94,7 +94,7 @@ class TestRebindingWithoutToken(GuardCase):
                                            token=srv.token)
                 self.assertEqual(st, 201, body)
 
-    def test_a_same_origin_post_from_another_local_site_is_refused(self):
+    def test_a_post_from_another_origin_on_this_machine_is_refused(self):
         srv = self.server("--workers", "1")
         host = "127.0.0.1:%d" % srv.port
         for origin in ("http://127.0.0.1:%d" % (srv.port + 1), "http://localhost:%d" % srv.port,
