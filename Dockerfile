@@ -2,6 +2,9 @@
 # the -dev packages; the runtime stage holds only the shared libraries, the
 # binary and the dashboard, runs as the unprivileged user "jobd", keeps its
 # database in the /data volume and listens on 0.0.0.0:8080 (JOBD_LISTEN).
+# Beyond loopback without JOBD_TOKEN, jobd makes a token at the first start,
+# keeps it in /data/token (0600, in the volume) and logs it once: the API
+# needs it (`docker exec <container> cat /data/token`); /healthz does not.
 # No "# syntax=" line: it would make BuildKit pull a frontend image.
 #   docker build -t jobd .    (add --network=host where only the host has a route)
 

@@ -25,7 +25,7 @@ SERVER_SRC := \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
 	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
-	server/store_recover.c server/config_db.c server/config_scrub.c \
+	server/store_recover.c server/config_db.c server/config_scrub.c server/hostname.c server/token_file.c \
 	server/cron.c server/cron_parse.c server/tz.c \
 	server/tz_rule.c server/tz_tzif.c server/utf8.c
 # Job control: queues, schedules, limits.

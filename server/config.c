@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "cpus.h"
+#include "hostname.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -43,7 +44,10 @@ static const struct option_def options[] = {
 	{ "--output-dir", "JOBD_OUTPUT_DIR", OPT_STR,
 	    "job output files (output/ beside the SQLite file; ./data/output)" },
 	{ "--workers", "JOBD_WORKERS", OPT_WORKERS, "worker processes (CPUs this process may use)" },
-	{ "--token", "JOBD_TOKEN", OPT_STR, "bearer token required on /v1 (none)" },
+	{ "--token", "JOBD_TOKEN", OPT_STR,
+	    "bearer token required on /v1 (none; made and kept in a file beyond loopback)" },
+	{ "--allowed-host", "JOBD_ALLOWED_HOSTS", OPT_STR,
+	    "Host names browsers may use besides localhost and IPs, a,b,*.c (none)" },
 	{ "--default-timeout", "JOBD_DEFAULT_TIMEOUT", OPT_NUM, "job timeout in seconds (3600)" },
 	{ "--max-timeout", "JOBD_MAX_TIMEOUT", OPT_NUM, "largest timeout_s accepted (86400)" },
 	{ "--output-limit", "JOBD_OUTPUT_LIMIT", OPT_INT, "bytes kept per output stream (1048576)" },
@@ -274,6 +278,14 @@ static int apply(struct config *cfg, const struct option_def *o, const char *v,
 		return copy_str(cfg->output_dir, sizeof(cfg->output_dir), v, o->flag, err);
 	if (strcmp(o->flag, "--token") == 0)
 		return copy_str(cfg->token, sizeof(cfg->token), v, o->flag, err);
+	if (strcmp(o->flag, "--allowed-host") == 0) {
+		char why[ERR_LEN];
+		if (hostname_list_check(v, why) < 0) {
+			err_set(err, "%s %s", o->flag, why);
+			return -1;
+		}
+		return copy_str(cfg->allowed_hosts, sizeof(cfg->allowed_hosts), v, o->flag, err);
+	}
 	if (strcmp(o->flag, "--web-dir") == 0)
 		return copy_str(cfg->web_dir, sizeof(cfg->web_dir), v, o->flag, err);
 	if (strcmp(o->flag, "--zoneinfo") == 0)

@@ -26,6 +26,11 @@ struct config {
 	int workers;
 	const char *workers_source;    /* "flag", "env", "affinity" or "cgroup" */
 	char token[512];               /* empty: no auth */
+	bool token_generated;          /* token read from or made in token_path by
+	                                  token_file.c, not given by the operator */
+	char token_path[CONFIG_PATH_MAX];
+	char allowed_hosts[1024];      /* --allowed-host: comma-separated names the
+	                                  browser guard accepts (hostname.h) */
 	double default_timeout_s;
 	double max_timeout_s;
 	double kill_grace_s;

@@ -30,6 +30,10 @@
 /* The same libmicrohttpd message (a refused connection, say) is logged at
  * most once per this many seconds, with a count of the ones left out. */
 #define HTTP_LOG_REPEAT_S 10
+/* On every response: no page may frame the dashboard and trick a click on
+ * Cancel or Rerun; the dashboard loads only its own files and talks only to
+ * its own origin (fetch, EventSource), and has no inline script or style. */
+#define HTTP_CSP "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -189,6 +193,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
 	for (int i = 0; i < r->n_hdrs; i++)
 		MHD_add_response_header(mr, r->hdr_name[i], r->hdr_value[i]);
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(mr, "X-Frame-Options", "DENY");
+	MHD_add_response_header(mr, "Content-Security-Policy", HTTP_CSP);
 	ret = MHD_queue_response(conn, r->status, mr);
 	MHD_destroy_response(mr);
 	if (log_enabled(LOG_DEBUG))

@@ -1,12 +1,14 @@
 /*
  * http_guard.c — who may talk to jobd (see http_guard.h): the bearer token,
  * compared in constant time, and the browser guard against DNS rebinding
- * and cross-site requests.
+ * and cross-site requests (Host and Origin, with hostname.c's names).
  */
 #include "http_guard.h"
 
 #include <string.h>
 #include <strings.h>
+
+#include "hostname.h"
 
 static bool needs_token(const char *path)
 {
@@ -37,42 +39,60 @@ bool http_authorized(struct MHD_Connection *conn, const struct config *cfg, cons
 	return q != NULL && strcmp(path, "/v1/events") == 0 && same_secret(q, cfg->token);
 }
 
-/* "localhost:8080", "127.0.0.1", "[::1]:80" — names that can only mean us. */
-static bool loopback_host(const char *host)
+/* A Host the guard accepts: one that names us whatever DNS says (localhost,
+ * an IP literal), or a name the operator listed with --allowed-host. */
+static bool allowed_host(const char *host, const struct config *cfg)
 {
-	const char *end = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
-	size_t n = end ? (size_t)(end - host) + (host[0] == '[') : strlen(host);
-	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	       (n >= 7 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") >= n) ||
-	       (n == 5 && strncmp(host, "[::1]", 5) == 0);
+	char name[HOSTNAME_MAX];
+
+	return hostname_of(host, name) == 0 &&
+	       (hostname_is_local_or_ip(name) || hostname_in_list(name, cfg->allowed_hosts));
 }
 
-static bool loopback_listen(const struct config *cfg)
+/* An Origin that may change something: the request's own Host (same
+ * origin), or a name listed with --allowed-host — behind a proxy that
+ * rewrites Host, the browser's origin is the proxy's public name. */
+static bool allowed_origin(const char *origin, const char *host, const struct config *cfg)
 {
-	return strncmp(cfg->listen_addr, "127.", 4) == 0 || strcmp(cfg->listen_addr, "::1") == 0;
+	const char *authority = strstr(origin, "://");
+	char name[HOSTNAME_MAX];
+
+	if (authority == NULL)
+		return false; /* "null": sandboxed frames, file: pages */
+	authority += 3;
+	if (host != NULL && strcasecmp(authority, host) == 0)
+		return true;
+	return hostname_of(authority, name) == 0 && hostname_in_list(name, cfg->allowed_hosts);
 }
 
-/* Browsers are the attack path to a loopback service: a page elsewhere may
- * make them send requests here. DNS rebinding shows as a foreign Host; a
- * cross-site POST carries a foreign Origin. Clients without these headers
- * (curl, scripts) are not browsers and pass. */
+/* Browsers are the attack path: a page elsewhere may make them send
+ * requests here. DNS rebinding shows as a foreign Host; a cross-site POST
+ * carries a foreign Origin. Clients without these headers (curl, scripts)
+ * are not browsers and pass.
+ * The Host check runs on every listen address unless the operator set a
+ * token: without one (or with the token jobd made itself, which the
+ * operator may not have shared with anyone yet) nothing else stops a
+ * rebound page. With a token it runs on loopback only, as a second wall:
+ * a rebound page cannot read the token, which the dashboard keeps in its
+ * own origin's storage and sends in a header a foreign page could only add
+ * after a CORS preflight that jobd never grants. */
 bool http_browser_allowed(struct MHD_Connection *conn, const struct config *cfg,
     const char *method, const char **why)
 {
 	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	bool check_host = cfg->token[0] == '\0' || cfg->token_generated ||
+			  hostname_addr_is_loopback(cfg->listen_addr);
 
-	if (host != NULL && loopback_listen(cfg) && !loopback_host(host)) {
-		*why = "Host is not a loopback name (DNS rebinding?)";
+	if (host != NULL && check_host && !allowed_host(host, cfg)) {
+		*why = "Host is not localhost, an IP address or an --allowed-host name (DNS rebinding?)";
 		return false;
 	}
 	if (origin == NULL || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
 		return true;
-	const char *authority = strstr(origin, "://");
-	if (host == NULL || authority == NULL || strcasecmp(authority + 3, host) != 0) {
-		*why = "cross-origin request refused";
+	if (!allowed_origin(origin, host, cfg)) {
+		*why = "cross-origin request refused: Origin is neither the Host nor an --allowed-host name";
 		return false;
 	}
 	return true;
 }
-

@@ -2,8 +2,10 @@
  * http_guard.h — the checks every request passes before any handler runs:
  * the bearer token on /v1 and /metrics (not /healthz, not the dashboard's
  * files; /v1/events also takes ?access_token since EventSource cannot send
- * headers), and — while jobd listens on loopback — refusal of foreign Host
- * names (DNS rebinding) and of non-GET requests from another Origin.
+ * headers), and refusal of foreign Host names (DNS rebinding: on every
+ * listen address unless the operator set a token, else on loopback) and of
+ * non-GET requests from an Origin that is neither the Host nor a name of
+ * --allowed-host.
  */
 #ifndef JOBD_HTTP_GUARD_H
 #define JOBD_HTTP_GUARD_H

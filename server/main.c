@@ -25,6 +25,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "token_file.h"
 #include "tz.h"
 
 #define READER_CONNECTIONS 4
@@ -118,6 +119,21 @@ static void make_dirs(const char *path)
 	}
 }
 
+/* Beyond loopback without --token, jobd made a token (token_file.h): say
+ * where it is, and the token itself the one time it is new. */
+static void log_token(const struct config *cfg, int r, const char *err)
+{
+	if (r < 0)
+		fatalx("token: %s", err);
+	if (r == TOKEN_FILE_CREATED)
+		log_info("token: listening on %s without --token, so jobd made one: %s — saved in %s "
+			 "(mode 0600) and reused at every start; send it as Authorization: Bearer",
+		    cfg->listen_addr, cfg->token, cfg->token_path);
+	else if (r == TOKEN_FILE_READ)
+		log_info("token: listening on %s without --token: the API needs the token jobd made "
+			 "at its first start, in %s (cat it)", cfg->listen_addr, cfg->token_path);
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -166,6 +182,7 @@ int main(int argc, char **argv)
 	if (dispatch_open(&d, &cfg, err) < 0)
 		fatalx("start: %s", err);
 	make_dirs(cfg.output_dir);
+	log_token(&cfg, token_file_ensure(&cfg, err), err);
 	struct app app = { .cfg = &cfg, .dispatch = d,
 		.readers = store_pool_new(cfg.db_path, READER_CONNECTIONS) };
 	if (app.readers == NULL)
@@ -176,7 +193,8 @@ int main(int argc, char **argv)
 	block_signals(SIG_UNBLOCK);
 	log_info("jobd listening on http://%s:%d — db %s, %d workers (%s), token %s, web %s",
 	    cfg.listen_addr, http_port(http), cfg.db_label, cfg.workers, cfg.workers_source,
-	    cfg.token[0] ? "required" : "not required", cfg.web_dir);
+	    cfg.token_generated ? "required (generated)" : cfg.token[0] ? "required" : "not required",
+	    cfg.web_dir);
 
 	dispatch_run(d);
 	events_close();

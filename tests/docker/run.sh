@@ -5,7 +5,9 @@
 # with docker-compose, runs it loopback-only (compose.loopback.yml), waits for
 # healthy, runs a batch through the API, stops the container (SIGTERM must
 # exit 0), recreates it and checks the jobs survived in the named volume,
-# then tears it all down. Prints the image size and the seconds from
+# then (guard.sh) runs the image's default — 0.0.0.0 without a token — and
+# checks the token jobd makes and the rebinding guard, then tears it all
+# down. Prints the image size and the seconds from
 # `docker-compose up` to healthy.
 # With JOBD_DOCKER_CLUSTER=1 it then runs the 3-node PostgreSQL cluster test
 # (cluster.sh) in the same engine; JOBD_DOCKER_CLUSTER=only runs just that.
@@ -24,6 +26,8 @@ export JOBD_DOCKER_CACHE=${JOBD_DOCKER_CACHE:-/var/cache/jobd-docker}
 . "$here/base-image.sh"
 # shellcheck source=api.sh
 . "$here/api.sh"
+# shellcheck source=guard.sh
+. "$here/guard.sh"
 CLUSTER=${JOBD_DOCKER_CLUSTER:-0}
 case $CLUSTER in
 0 | "") CLUSTER=0 ;;
@@ -151,6 +155,7 @@ main() {
 	check "a new container becomes healthy" wait_for 120 is_healthy
 	check "the batch and its jobs are still there (the volume works)" api_batch_succeeded "$batch"
 	check "the job running at stop was let finish" api_job_state_is "$slow" succeeded
+	guard_main
 
 	say "image $image: $(image_mb "$image") MB"
 	say "docker-compose up -> healthy: $up_s s (/healthz answered after $ready_s s; the first check runs one interval after start)"

@@ -1,4 +1,5 @@
 // Token test: a jobd started with --token makes the page ask for it; once entered, data loads and submits work.
+// Also: no other page may frame the dashboard.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +47,21 @@ test('the saved token is used after a reload: no prompt', { timeout: 30000 }, ()
     await page.waitForSelector('html[data-ready="true"]', { state: 'attached' });
     assert.ok(!(await page.isVisible(`${tid('token-dialog')}[open]`)));
   }));
+
+// Its own browser: the refused frame logs a CSP violation, which `browser.errors` would count.
+test('another page cannot frame the dashboard (X-Frame-Options, CSP frame-ancestors)', { timeout: 30000 }, async () => {
+  const other = await launch();
+  try {
+    const p = await other.page();
+    await p.setContent(`<iframe src="${jobd.url}/"></iframe>`, { waitUntil: 'domcontentloaded' });
+    const frame = await (await p.waitForSelector('iframe')).contentFrame();
+    await frame.waitForLoadState('domcontentloaded');
+    const framed = Boolean(await frame.$(tid('counts')).catch(() => null));
+    assert.equal(framed, false, 'the dashboard rendered inside a foreign page\'s frame');
+  } finally {
+    await other.close();
+  }
+});
 
 test('no uncaught errors in the page', () => {
   assert.deepEqual(browser.errors, []);

@@ -141,6 +141,7 @@ class Jobd:
         self.proc = None
         self.sessions = []
         self.port = None
+        self.listen_host = "127.0.0.1"  # e.g. "0.0.0.0"; requests still go to 127.0.0.1
 
     # --- database ----------------------------------------------------------
     def ensure_db(self):
@@ -189,7 +190,7 @@ class Jobd:
         last = None
         for _ in range(3):  # a free port can be taken between probe and bind
             self.port = free_port()
-            addr = "127.0.0.1:%d" % self.port
+            addr = "%s:%d" % (self.listen_host, self.port)
             cmd = self.prefix + [BIN, "--log-level", "debug"] + self.flags
             if self.node_name is not None:
                 cmd += ["--node-name", self.node_name]

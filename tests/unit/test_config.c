@@ -102,6 +102,7 @@ static void test_every_env_twin_sets_its_value(void **state)
 	setenv("JOBD_MAX_QUEUES", "12", 1);
 	setenv("JOBD_JOB_DIR", "/tmp", 1);
 	setenv("JOBD_ZONEINFO", "/opt/zoneinfo", 1);
+	setenv("JOBD_ALLOWED_HOSTS", "jobs.example.com,*.lan", 1);
 	assert_loads(cfg, NULL);
 	assert_string_equal(cfg->listen_addr, "0.0.0.0");
 	assert_int_equal(cfg->listen_port, 9000);
@@ -118,6 +119,7 @@ static void test_every_env_twin_sets_its_value(void **state)
 	assert_int_equal(cfg->max_queues, 12);
 	assert_string_equal(cfg->job_dir, "/tmp");
 	assert_string_equal(cfg->zoneinfo_dir, "/opt/zoneinfo");
+	assert_string_equal(cfg->allowed_hosts, "jobs.example.com,*.lan");
 }
 
 static void test_empty_env_value_counts_as_unset(void **state)
@@ -230,6 +232,7 @@ static void test_bad_flag_values_are_refused_naming_the_flag(void **state)
 	assert_refused(cfg, ARGS("--max-body", "1k"), "--max-body 1k");
 	assert_refused(cfg, ARGS("--max-queued", ""), "--max-queued");
 	assert_refused(cfg, ARGS("--job-dir", "relative/dir"), "absolute");
+	assert_refused(cfg, ARGS("--allowed-host", "https://a.example"), "--allowed-host");
 }
 
 static void test_unknown_flags_and_missing_values_are_refused(void **state)

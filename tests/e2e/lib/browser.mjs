@@ -19,11 +19,16 @@ export async function launch({ width = 1280, height = 900 } = {}) {
       '--disable-sync', '--no-first-run'],
   });
   const errors = [];
-  ctx.on('page', (p) => p.on('pageerror', (e) => errors.push(e.message)));
-  for (const p of ctx.pages()) p.on('pageerror', (e) => errors.push(e.message));
+  // A Content-Security-Policy violation is no exception, only a console line: count it too.
+  const watch = (p) => {
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(`CSP: ${m.text()}`); });
+  };
+  ctx.on('page', watch);
+  ctx.pages().forEach(watch);
   return {
     ctx,
-    errors, // uncaught exceptions in the page: the tests assert there are none
+    errors, // uncaught exceptions and CSP violations in the page: the tests assert there are none
     page: async () => ctx.pages()[0] || ctx.newPage(),
     async close() {
       await ctx.close();
