@@ -42,7 +42,8 @@ def main():
     base, head = rounds(directory, "base"), rounds(directory, "head")
     if not base or not head:
         sys.exit("compare.py: no rounds in " + directory)
-    keys = [k for k in base[0] if all(k in r for r in base + head)]
+    # Every row both sides measured; the ideal rows are constants, not jobd's.
+    keys = [k for k in base[0] if all(k in r for r in base + head) and not k.endswith("_ideal")]
     print(f"bench-compare: BASE {base_label} vs HEAD {head_label}, {len(base)} rounds each, "
           "quick mode, jobd rows only; ratio > 1 = HEAD better")
     print(f"{'row':<58} {'BASE':>12} {'HEAD':>12} {'ratio':>6}  rounds")
