@@ -20,7 +20,7 @@ LDFLAGS += $(SAN)
 
 SERVER_SRC := \
 	server/api_batches.c server/api_common.c server/api_jobs.c server/api_output.c \
-	server/api_status.c server/clock.c server/config.c server/cpus.c server/dispatch.c \
+	server/api_status.c server/api_events.c server/api_metrics.c server/clock.c server/config.c server/cpus.c server/dispatch.c \
 	server/dispatch_cmds.c server/dispatch_retention.c server/dispatch_turn.c server/events.c server/http.c server/http_conns.c server/http_guard.c server/job.c server/log.c server/metrics.c server/pool.c server/pool_msgs.c \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \

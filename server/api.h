@@ -31,5 +31,7 @@ void api_schedule_pause(struct http_req *req, struct http_resp *r);
 void api_schedule_resume(struct http_req *req, struct http_resp *r);
 void api_schedule_delete(struct http_req *req, struct http_resp *r);
 void api_openapi(struct http_req *req, struct http_resp *r);
+void api_events(struct http_req *req, struct http_resp *r);  /* api_events.c */
+void api_metrics(struct http_req *req, struct http_resp *r); /* api_metrics.c */
 
 #endif

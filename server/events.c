@@ -1,5 +1,6 @@
 /*
- * events.c — the event ring and the SSE streams (see events.h).
+ * events.c — the event ring and the streams that read it (see events.h):
+ * the text of the SSE stream is made here; api_events.c hands it to HTTP.
  */
 #include "events.h"
 
@@ -25,7 +26,7 @@ static struct {
 	bool closed;
 } hub = { .mu = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1 };
 
-struct stream {
+struct events_stream {
 	uint64_t want;            /* next seq to send */
 	bool resync;              /* tell the client it missed events */
 	char *pending;            /* formatted, not yet handed to MHD */
@@ -80,7 +81,7 @@ static uint64_t oldest_kept(void)
 
 /* Formats what is due into s->pending; waits up to the ping interval.
  * Called with hub.mu held. Returns false when the stream must end. */
-static bool fill(struct stream *s)
+static bool fill(struct events_stream *s)
 {
 	struct timespec until;
 
@@ -118,17 +119,14 @@ static bool fill(struct stream *s)
 	return true;
 }
 
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max)
 {
-	struct stream *s = cls;
-	(void)pos;
-
 	if (s->pending == NULL) {
 		pthread_mutex_lock(&hub.mu);
 		bool ok = fill(s);
 		pthread_mutex_unlock(&hub.mu);
 		if (!ok)
-			return MHD_CONTENT_READER_END_OF_STREAM;
+			return -1;
 	}
 	size_t n = s->pending_len - s->pending_off;
 	if (n > max)
@@ -142,10 +140,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	return (ssize_t)n;
 }
 
-static void stream_free(void *cls)
+void events_stream_close(struct events_stream *s)
 {
-	struct stream *s = cls;
-
 	__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
 	free(s->pending);
 	free(s);
@@ -153,7 +149,7 @@ static void stream_free(void *cls)
 
 /* Where a reconnecting client resumes: after its Last-Event-ID if that is
  * from this run and still kept; otherwise from now, with a resync. */
-static void start_point(struct stream *s, const char *last_id)
+static void start_point(struct events_stream *s, const char *last_id)
 {
 	int64_t run;
 	uint64_t seq;
@@ -184,37 +180,21 @@ static bool listener_add(int64_t max)
 	return true;
 }
 
-void api_events(struct http_req *req, struct http_resp *r)
+struct events_stream *events_stream_open(const char *last_id, int64_t max)
 {
-	int64_t max = req->app->cfg->max_event_streams;
-
 	if (!listener_add(max)) {
-		http_error(r, 503, "unavailable", NULL,
-		    "too many event streams (%lld, --max-event-streams); poll the API, or try again later",
-		    (long long)max);
-		http_header(r, "Retry-After", "%d", EVENTS_RETRY_AFTER_S);
-		return;
+		errno = EBUSY;
+		return NULL;
 	}
-	struct stream *s = calloc(1, sizeof(*s));
+	struct events_stream *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
-		http_internal(r, "out of memory");
-		return;
+		errno = ENOMEM;
+		return NULL;
 	}
-	start_point(s, http_req_header(req, "Last-Event-ID"));
+	start_point(s, last_id);
 	/* A first comment so the client sees the stream open at once. */
 	s->pending = strdup(": jobd events\nretry: 1000\n\n");
 	s->pending_len = s->pending ? strlen(s->pending) : 0;
-	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
-	if (r->custom == NULL) {
-		__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
-		free(s->pending);
-		free(s);
-		http_internal(r, "cannot create the event stream");
-		return;
-	}
-	r->status = 200;
-	MHD_add_response_header(r->custom, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r->custom, "Cache-Control", "no-store");
-	MHD_add_response_header(r->custom, "X-Accel-Buffering", "no");
+	return s;
 }

@@ -16,8 +16,8 @@
 #define JOBD_EVENTS_H
 
 #include <stdbool.h>
-
-#include "http.h"
+#include <stdint.h>
+#include <sys/types.h>
 
 #define EVENTS_RING 4096
 #define EVENTS_PING_S 15
@@ -32,6 +32,14 @@ void events_publish(char *json);
 void events_close(void);
 void events_free(void);
 
-void api_events(struct http_req *req, struct http_resp *r);
+/* One client's stream (api_events.c serves it). Opening takes one of max
+ * places: NULL with errno EBUSY when all are taken, ENOMEM without memory.
+ * last_id: the client's Last-Event-ID, or NULL. */
+struct events_stream;
+struct events_stream *events_stream_open(const char *last_id, int64_t max);
+/* Up to max bytes of the stream's text, waiting up to EVENTS_PING_S for an
+ * event (a ping then); -1 when the stream has ended (server stopping). */
+ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max);
+void events_stream_close(struct events_stream *s);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"

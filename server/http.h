@@ -20,9 +20,11 @@
 #include <microhttpd.h>
 
 #include "config.h"
-#include "dispatch.h"
 #include "err.h"
-#include "store.h"
+
+/* The HTTP front holds these for the handlers; it never looks inside. */
+struct dispatch;
+struct store_pool;
 
 struct app {
 	const struct config *cfg;

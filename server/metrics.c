@@ -1,5 +1,6 @@
 /*
- * metrics.c — counters, histograms and their exposition (see metrics.h).
+ * metrics.c — the counters and histograms (see metrics.h); api_metrics.c
+ * exposes them as GET /metrics.
  */
 #include "metrics.h"
 
@@ -9,253 +10,62 @@
 #include <string.h>
 
 #include "clock.h"
-#include "dispatch.h"
-#include "store_queues.h"
 
-static const double bucket_bounds[] = {
+const double metrics_bucket_bounds[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 	60, 300, 900, 3600,
 };
-#define N_BUCKETS (sizeof(bucket_bounds) / sizeof(bucket_bounds[0]))
+const unsigned metrics_known_codes[] = { 200, 201, 304, 400, 401, 404, 405, 409, 410, 413, 415, 500, 503 };
+struct metrics_counters metrics_counters;
 
-struct histogram {
-	uint64_t buckets[N_BUCKETS]; /* non-cumulative; summed on output */
-	uint64_t count;
-	uint64_t sum_us;
-};
+void metrics_init(void) { metrics_counters.start_time_s = (double)clock_wall_us() / 1e6; }
 
-static const unsigned known_codes[] = { 200, 201, 304, 400, 401, 404, 405, 409, 410, 413, 415, 500, 503 };
-#define N_CODES (sizeof(known_codes) / sizeof(known_codes[0]))
-#define MAX_ROUTES 32
-
-static struct histogram queue_hist, run_hist;
-static uint64_t finished[JOB_STATE_COUNT];
-static uint64_t requests[MAX_ROUTES + 1][N_CODES + 1]; /* last row: static; last column: other */
-static double start_time_s;
-/* Retention: freed bytes by reason, [0] --retain-finished, [1] --max-output-disk. */
-static uint64_t retention_jobs, retention_batches, output_purged_jobs, freed_bytes[2];
-static int64_t output_disk_bytes;
-static uint64_t firings[2]; /* [0] made no job, [1] made one */
-
-void metrics_init(void) { start_time_s = (double)clock_wall_us() / 1e6; }
-
-static void observe(struct histogram *h, double s)
+static void observe(struct metrics_histogram *h, double s)
 {
 	size_t i = 0;
-	while (i < N_BUCKETS && s > bucket_bounds[i])
+	while (i < METRICS_BUCKETS && s > metrics_bucket_bounds[i])
 		i++;
-	if (i < N_BUCKETS)
+	if (i < METRICS_BUCKETS)
 		__atomic_add_fetch(&h->buckets[i], 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&h->count, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&h->sum_us, (uint64_t)(s > 0 ? s * 1e6 : 0), __ATOMIC_RELAXED);
 }
 
-void metrics_observe_queue(double seconds) { observe(&queue_hist, seconds); }
-void metrics_observe_run(double seconds) { observe(&run_hist, seconds); }
+void metrics_observe_queue(double seconds) { observe(&metrics_counters.queue_hist, seconds); }
+void metrics_observe_run(double seconds) { observe(&metrics_counters.run_hist, seconds); }
 
 void metrics_count_finished(enum job_state state)
 {
 	if ((unsigned)state < JOB_STATE_COUNT)
-		__atomic_add_fetch(&finished[state], 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&metrics_counters.finished[state], 1, __ATOMIC_RELAXED);
 }
 
 void metrics_count_retention(int64_t jobs, int64_t batches, int64_t freed)
 {
-	__atomic_add_fetch(&retention_jobs, (uint64_t)jobs, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&retention_batches, (uint64_t)batches, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&freed_bytes[0], (uint64_t)freed, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&metrics_counters.retention_jobs, (uint64_t)jobs, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&metrics_counters.retention_batches, (uint64_t)batches, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&metrics_counters.freed_bytes[0], (uint64_t)freed, __ATOMIC_RELAXED);
 }
 
 void metrics_count_output_purged(int64_t jobs, int64_t freed)
 {
-	__atomic_add_fetch(&output_purged_jobs, (uint64_t)jobs, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&freed_bytes[1], (uint64_t)freed, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&metrics_counters.output_purged_jobs, (uint64_t)jobs, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&metrics_counters.freed_bytes[1], (uint64_t)freed, __ATOMIC_RELAXED);
 }
 
 void metrics_set_output_disk(int64_t bytes)
 {
-	__atomic_store_n(&output_disk_bytes, bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&metrics_counters.output_disk_bytes, bytes, __ATOMIC_RELAXED);
 }
 
-void metrics_count_firing(bool made) { __atomic_add_fetch(&firings[made], 1, __ATOMIC_RELAXED); }
+void metrics_count_firing(bool made) { __atomic_add_fetch(&metrics_counters.firings[made], 1, __ATOMIC_RELAXED); }
 
 void metrics_count_request(int route, unsigned status)
 {
-	size_t row = route >= 0 && route < MAX_ROUTES ? (size_t)route : MAX_ROUTES, col = N_CODES;
-	for (size_t i = 0; i < N_CODES; i++)
-		if (known_codes[i] == status)
+	size_t row = route >= 0 && route < METRICS_MAX_ROUTES ? (size_t)route : METRICS_MAX_ROUTES, col = METRICS_CODES;
+	for (size_t i = 0; i < METRICS_CODES; i++)
+		if (metrics_known_codes[i] == status)
 			col = i;
-	__atomic_add_fetch(&requests[row][col], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&metrics_counters.requests[row][col], 1, __ATOMIC_RELAXED);
 }
 
-struct out {
-	char *buf;
-	size_t len, cap;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (o->buf && o->len + (size_t)n < o->cap) {
-			o->len += (size_t)n;
-			return;
-		}
-		size_t cap = o->cap ? o->cap * 2 : 8192;
-		while (cap < o->len + (size_t)n + 1)
-			cap *= 2;
-		char *nb = realloc(o->buf, cap);
-		if (nb == NULL)
-			return;
-		o->buf = nb;
-		o->cap = cap;
-	}
-}
-
-static void put_histogram(struct out *o, const char *name, const char *help, struct histogram *h)
-{
-	uint64_t cum = 0;
-	put(o, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-	for (size_t i = 0; i < N_BUCKETS; i++) {
-		cum += __atomic_load_n(&h->buckets[i], __ATOMIC_RELAXED);
-		put(o, "%s_bucket{le=\"%g\"} %llu\n", name, bucket_bounds[i], (unsigned long long)cum);
-	}
-	put(o, "%s_bucket{le=\"+Inf\"} %llu\n", name,
-	    (unsigned long long)__atomic_load_n(&h->count, __ATOMIC_RELAXED));
-	put(o, "%s_sum %.6f\n", name, (double)__atomic_load_n(&h->sum_us, __ATOMIC_RELAXED) / 1e6);
-	put(o, "%s_count %llu\n", name, (unsigned long long)__atomic_load_n(&h->count, __ATOMIC_RELAXED));
-}
-
-static void put_requests(struct out *o)
-{
-	put(o, "# HELP jobd_http_requests_total HTTP requests answered, by route and status code.\n"
-	       "# TYPE jobd_http_requests_total counter\n");
-	for (size_t r = 0; r <= MAX_ROUTES; r++) {
-		for (size_t c = 0; c <= N_CODES; c++) {
-			uint64_t v = __atomic_load_n(&requests[r][c], __ATOMIC_RELAXED);
-			if (v == 0)
-				continue;
-			char route[96];
-			if (r < (size_t)http_routes_count)
-				snprintf(route, sizeof(route), "%s %s", http_routes[r].method, http_routes[r].pattern);
-			else
-				snprintf(route, sizeof(route), "static");
-			if (c < N_CODES)
-				put(o, "jobd_http_requests_total{route=\"%s\",code=\"%u\"} %llu\n", route,
-				    known_codes[c], (unsigned long long)v);
-			else
-				put(o, "jobd_http_requests_total{route=\"%s\",code=\"other\"} %llu\n", route,
-				    (unsigned long long)v);
-		}
-	}
-}
-
-static void put_retention(struct out *o, int64_t limit)
-{
-	put(o, "# HELP jobd_retention_purged_jobs_total Finished jobs deleted by --retain-finished.\n"
-	       "# TYPE jobd_retention_purged_jobs_total counter\njobd_retention_purged_jobs_total %llu\n",
-	    (unsigned long long)__atomic_load_n(&retention_jobs, __ATOMIC_RELAXED));
-	put(o, "# HELP jobd_retention_purged_batches_total Batches deleted when retention had deleted"
-	       " all their jobs.\n# TYPE jobd_retention_purged_batches_total counter\n"
-	       "jobd_retention_purged_batches_total %llu\n",
-	    (unsigned long long)__atomic_load_n(&retention_batches, __ATOMIC_RELAXED));
-	put(o, "# HELP jobd_output_purged_jobs_total Jobs whose output files --max-output-disk deleted.\n"
-	       "# TYPE jobd_output_purged_jobs_total counter\njobd_output_purged_jobs_total %llu\n",
-	    (unsigned long long)__atomic_load_n(&output_purged_jobs, __ATOMIC_RELAXED));
-	put(o, "# HELP jobd_retention_freed_bytes_total Output bytes deleted, by the setting that"
-	       " deleted them.\n# TYPE jobd_retention_freed_bytes_total counter\n"
-	       "jobd_retention_freed_bytes_total{reason=\"retain_finished\"} %llu\n"
-	       "jobd_retention_freed_bytes_total{reason=\"max_output_disk\"} %llu\n",
-	    (unsigned long long)__atomic_load_n(&freed_bytes[0], __ATOMIC_RELAXED),
-	    (unsigned long long)__atomic_load_n(&freed_bytes[1], __ATOMIC_RELAXED));
-	put(o, "# HELP jobd_output_disk_bytes Output files of finished jobs, by their byte counts"
-	       " (at most --output-limit per stream).\n# TYPE jobd_output_disk_bytes gauge\n"
-	       "jobd_output_disk_bytes %lld\n",
-	    (long long)__atomic_load_n(&output_disk_bytes, __ATOMIC_RELAXED));
-	put(o, "# HELP jobd_output_disk_limit_bytes --max-output-disk (0: no bound).\n"
-	       "# TYPE jobd_output_disk_limit_bytes gauge\njobd_output_disk_limit_bytes %lld\n",
-	    (long long)limit);
-}
-
-/* Queued and running jobs per named queue, read on a reader connection;
- * left out (with a comment line) if the store cannot answer. */
-static void put_queues(struct out *o, struct http_req *req)
-{
-	char err[ERR_LEN];
-	struct queue_info *qs = NULL;
-	int n = 0;
-	struct store *st = store_pool_acquire(req->app->readers, err);
-
-	if (st != NULL && store_queues_list(st, true, &qs, &n, err) < 0)
-		n = -1;
-	if (st != NULL)
-		store_pool_release(req->app->readers, st);
-	if (st == NULL || n < 0) {
-		put(o, "# jobd_queue_jobs unavailable: %s\n", err);
-		return;
-	}
-	put(o, "# HELP jobd_queue_jobs Jobs queued and running, by named queue.\n"
-	       "# TYPE jobd_queue_jobs gauge\n");
-	for (int i = 0; i < n; i++)
-		put(o, "jobd_queue_jobs{queue=\"%s\",state=\"queued\"} %lld\n"
-		       "jobd_queue_jobs{queue=\"%s\",state=\"running\"} %lld\n",
-		    qs[i].name, (long long)qs[i].queued, qs[i].name, (long long)qs[i].running);
-	put(o, "# HELP jobd_queue_paused 1 while a named queue is paused.\n"
-	       "# TYPE jobd_queue_paused gauge\n");
-	for (int i = 0; i < n; i++)
-		put(o, "jobd_queue_paused{queue=\"%s\"} %d\n", qs[i].name, qs[i].paused ? 1 : 0);
-	free(qs);
-	put(o, "# HELP jobd_schedule_firings_total Due schedule firings, by whether they made a"
-	       " job.\n# TYPE jobd_schedule_firings_total counter\n"
-	       "jobd_schedule_firings_total{result=\"job\"} %llu\n"
-	       "jobd_schedule_firings_total{result=\"skipped\"} %llu\n",
-	    (unsigned long long)__atomic_load_n(&firings[1], __ATOMIC_RELAXED),
-	    (unsigned long long)__atomic_load_n(&firings[0], __ATOMIC_RELAXED));
-}
-
-void api_metrics(struct http_req *req, struct http_resp *r)
-{
-	struct stats_info s;
-	struct out o = { 0 };
-
-	dispatch_stats(req->app->dispatch, &s);
-	put(&o, "# HELP jobd_jobs Jobs stored, by state.\n# TYPE jobd_jobs gauge\n");
-	for (int i = 0; i < JOB_STATE_COUNT; i++)
-		put(&o, "jobd_jobs{state=\"%s\"} %lld\n", job_state_name((enum job_state)i),
-		    (long long)s.counts[i]);
-	put(&o, "# HELP jobd_jobs_submitted_total Jobs accepted since the server started.\n"
-		"# TYPE jobd_jobs_submitted_total counter\njobd_jobs_submitted_total %lld\n",
-	    (long long)s.submitted_total);
-	put(&o, "# HELP jobd_jobs_finished_total Jobs that reached a final state since start.\n"
-		"# TYPE jobd_jobs_finished_total counter\n");
-	for (int i = JOB_SUCCEEDED; i < JOB_STATE_COUNT; i++)
-		put(&o, "jobd_jobs_finished_total{state=\"%s\"} %llu\n", job_state_name((enum job_state)i),
-		    (unsigned long long)__atomic_load_n(&finished[i], __ATOMIC_RELAXED));
-	put_histogram(&o, "jobd_job_queue_seconds", "Time jobs waited in the queue before starting.",
-	    &queue_hist);
-	put_histogram(&o, "jobd_job_run_seconds", "Wall time of each job attempt.", &run_hist);
-	put(&o, "# HELP jobd_workers Worker processes in the pool.\n# TYPE jobd_workers gauge\n"
-		"jobd_workers %d\n", s.workers);
-	put(&o, "# HELP jobd_workers_busy Workers running a job.\n# TYPE jobd_workers_busy gauge\n"
-		"jobd_workers_busy %d\n", s.busy);
-	put_retention(&o, req->app->cfg->max_output_disk);
-	put_queues(&o, req);
-	put_requests(&o);
-	put(&o, "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
-		"# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",
-	    start_time_s);
-	if (o.buf == NULL) {
-		http_internal(r, "out of memory");
-		return;
-	}
-	r->status = 200;
-	r->body = o.buf;
-	r->len = o.len;
-	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
-}

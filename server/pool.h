@@ -16,7 +16,6 @@
 
 #include "config.h"
 #include "job.h"
-#include "render.h"
 
 struct pool_events {
 	void *ctx;
@@ -56,6 +55,17 @@ void pool_unreserve(struct pool *p, int slot);
 void pool_reserve(struct pool *p, int slot, int64_t job_id);
 /* Sends CANCEL to the worker running job_id. 1 sent, 0 not running here. */
 int pool_cancel(struct pool *p, int64_t job_id);
+
+/* One slot as /v1/workers shows it (render.c). */
+struct worker_info {
+	int slot;
+	int pid;             /* -1 while being replaced */
+	bool busy;
+	int64_t job_id;      /* 0 when idle */
+	int64_t job_started_us;
+	int64_t jobs_done;
+	int64_t started_us;  /* when this worker process started */
+};
 
 int pool_snapshot(struct pool *p, struct worker_info *out, int max);
 

@@ -12,17 +12,8 @@
 #include <cjson/cJSON.h>
 
 #include "job.h"
+#include "pool.h"
 #include "store_jobs.h"
-
-struct worker_info {
-	int slot;
-	int pid;             /* -1 while being replaced */
-	bool busy;
-	int64_t job_id;      /* 0 when idle */
-	int64_t job_started_us;
-	int64_t jobs_done;
-	int64_t started_us;  /* when this worker process started */
-};
 
 struct stats_info {
 	int workers, busy;

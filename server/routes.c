@@ -4,8 +4,6 @@
  * to the dashboard's static files.
  */
 #include "api.h"
-#include "events.h"
-#include "metrics.h"
 
 const struct http_route http_routes[] = {
 	{ "POST", "/v1/jobs", api_job_submit, true },
