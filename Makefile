@@ -14,35 +14,68 @@ OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Includes name their folder: "common/log.h", "store/store.h" (under server/).
+INC     := -I. -Iserver
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(SAN) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 LDFLAGS += $(SAN)
 
+# what server and worker share: log, errors, clocks, job states, the worker protocol, output files
+COMMON_SRC := \
+	common/capture.c common/clock.c common/job.c common/log.c common/orphans.c common/proto.c \
+	common/utf8.c
+# flags and their environment twins
 SERVER_SRC := \
-	server/api_batches.c server/api_common.c server/api_jobs.c server/api_output.c \
-	server/api_status.c server/api_events.c server/api_metrics.c server/clock.c server/config.c server/cpus.c server/dispatch.c \
-	server/dispatch_cmds.c server/dispatch_retention.c server/dispatch_turn.c server/events.c server/http.c server/http_conns.c server/http_guard.c server/job.c server/log.c server/metrics.c server/pool.c server/pool_msgs.c \
-	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
-	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
-	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
-	server/store_recover.c server/config_db.c server/config_scrub.c server/hostname.c server/token_file.c \
-	server/cron.c server/cron_parse.c server/tz.c \
-	server/tz_rule.c server/tz_tzif.c server/utf8.c
-# Job control: queues, schedules, limits.
-SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues.c \
-	server/api_queues.c server/render_control.c server/store_schedules.c \
-	server/schedule.c server/spec_schedule.c server/dispatch_schedules.c server/api_schedules.c
-# PostgreSQL: the second store backend (docs/design/scale-out.md).
-SERVER_SRC += server/store_pg.c server/store_pg_conn.c server/store_sql_pg.c server/store_nodes.c \
-	server/dispatch_cluster.c server/dispatch_fence.c server/dispatch_output.c server/render_nodes.c \
-	server/store_output_db.c
-WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/fds.c worker/limits.c worker/orphans.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
+	server/config/config.c server/config/config_db.c server/config/config_scrub.c \
+	server/config/cpus.c server/config/hostname.c server/config/token_file.c
+# cron and time zones: pure functions
+SERVER_SRC += \
+	server/time/cron.c server/time/cron_parse.c server/time/schedule.c server/time/tz.c \
+	server/time/tz_rule.c server/time/tz_tzif.c
+# the store, its statements and its SQLite and PostgreSQL drivers
+SERVER_SRC += \
+	server/store/store.c server/store/store_batches.c server/store/store_deps.c \
+	server/store/store_jobs.c server/store/store_nodes.c server/store/store_output_db.c \
+	server/store/store_pg.c server/store/store_pg_conn.c server/store/store_pool.c \
+	server/store/store_queues.c server/store/store_recover.c server/store/store_retention.c \
+	server/store/store_row.c server/store/store_schedules.c server/store/store_sql_pg.c \
+	server/store/store_sql_sqlite.c server/store/store_sqlite.c
+# worker slots and the messages to them
+SERVER_SRC += \
+	server/pool/pool.c server/pool/pool_msgs.c server/pool/run_msg.c
+# JSON of every resource
+SERVER_SRC += \
+	server/render/render.c server/render/render_control.c server/render/render_nodes.c
+# job, batch, queue and schedule specs: parsing and validation
+SERVER_SRC += \
+	server/spec/spec.c server/spec/spec_control.c server/spec/spec_deps.c \
+	server/spec/spec_json.c server/spec/spec_schedule.c
+# the single-writer dispatcher, the cluster, events and metrics
+SERVER_SRC += \
+	server/dispatch/dispatch.c server/dispatch/dispatch_cluster.c \
+	server/dispatch/dispatch_cmds.c server/dispatch/dispatch_fence.c \
+	server/dispatch/dispatch_output.c server/dispatch/dispatch_queues.c \
+	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
+	server/dispatch/dispatch_turn.c server/dispatch/events.c server/dispatch/metrics.c
+# the libmicrohttpd front: guard, connection bounds, static files
+SERVER_SRC += \
+	server/http/http.c server/http/http_conns.c server/http/http_guard.c server/http/static.c
+# one file per resource, and the route table
+SERVER_SRC += \
+	server/api/api_batches.c server/api/api_common.c server/api/api_events.c \
+	server/api/api_jobs.c server/api/api_metrics.c server/api/api_output.c \
+	server/api/api_queues.c server/api/api_schedules.c server/api/api_status.c \
+	server/api/routes.c
+# the worker process: serve, run one job, capture, limits, cgroups
+WORKER_SRC := \
+	worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/fds.c \
+	worker/limits.c worker/run.c worker/spawn.c worker/start.c worker/worker.c
 # Migration sets: migrations/<set>/NNN_name.sql, one per database backend,
 # each embedded as store_migrations_<set>[] by build/migrations_<set>.c.
 MIGRATION_SETS := sqlite postgres
 MIGRATIONS_sqlite := $(sort $(wildcard migrations/sqlite/*.sql))
 MIGRATIONS_postgres := $(sort $(wildcard migrations/postgres/*.sql))
-LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC) $(WORKER_SRC)) \
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC) $(SERVER_SRC) $(WORKER_SRC)) \
 	$(patsubst %,$(BUILD)/migrations_%.o,$(MIGRATION_SETS)) $(BUILD)/openapi.o
 MAIN_OBJ := $(BUILD)/server/main.o
 
@@ -60,7 +93,7 @@ $(BUILD)/libjobd.a: $(LIB_OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iserver -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC) -c -o $@ $<
 
 # One prerequisite line per set; the pattern rule below embeds any of them.
 $(BUILD)/migrations_sqlite.c: $(MIGRATIONS_sqlite)
@@ -71,7 +104,7 @@ $(BUILD)/migrations_%.c: migrations/embed.sh
 	sh migrations/embed.sh $@ $* $(MIGRATIONS_$*)
 
 $(BUILD)/migrations_%.o: $(BUILD)/migrations_%.c
-	$(CC) $(CFLAGS) -Iserver -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC) -c -o $@ $<
 
 # docs/openapi.json, served at /openapi.json, compiled in as one string.
 $(BUILD)/openapi.c: docs/openapi.json
@@ -89,7 +122,7 @@ UNIT_WRAP_test_orphans := -Wl,--wrap=opendir
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iserver -o $@ $< $(BUILD)/libjobd.a $(LDFLAGS) $(UNIT_WRAP_$*) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(INC) -o $@ $< $(BUILD)/libjobd.a $(LDFLAGS) $(UNIT_WRAP_$*) $(LDLIBS) -lcmocka
 
 deps:
 	@sh .ci/install-deps.sh
@@ -131,5 +164,5 @@ clean:
 
 # Dependencies of the compiled sources only: a generated file's .d that is
 # missing would send make through the migrations_%.c pattern to remake it.
--include $(patsubst %.c,$(BUILD)/%.d,$(SERVER_SRC) $(WORKER_SRC)) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(patsubst %.c,$(BUILD)/%.d,$(COMMON_SRC) $(SERVER_SRC) $(WORKER_SRC)) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)
 -include mk/*.mk

@@ -15,7 +15,7 @@ build_pkgs="gcc make pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev li
 # cmocka (unit tests), postgresql (the throwaway server of tests/pg/).
 test_libs="libcmocka-dev postgresql"
 # program:package
-tools="cc:gcc gcc:gcc make:make pkg-config:pkg-config python3:python3 curl:curl
+tools="cc:gcc gcc:gcc make:make git:git pkg-config:pkg-config python3:python3 curl:curl
 jq:jq sqlite3:sqlite3 psql:postgresql-client clang:clang valgrind:valgrind
 chromium:chromium node:nodejs npm:npm wrk:wrk parallel:parallel
 dockerd:docker.io docker:docker.io docker-compose:docker-compose debootstrap:debootstrap"

@@ -12,11 +12,11 @@ FUZZ_OUT := build/fuzz
 FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
-	-Iserver $(shell pkg-config --cflags libmicrohttpd libcjson sqlite3 libpq 2>/dev/null)
+	-I. -Iserver $(shell pkg-config --cflags libmicrohttpd libcjson sqlite3 libpq 2>/dev/null)
 FUZZ_LIBS := $(shell pkg-config --libs libmicrohttpd libcjson sqlite3 libpq 2>/dev/null) -lpthread -lm
 # The top-level Makefile's own lists: every library source, plus what it
 # generates (migrations_<set>.c, openapi.c, ...) as the LIB_OBJ without a source.
-FUZZ_SRC = $(SERVER_SRC) $(WORKER_SRC)
+FUZZ_SRC = $(COMMON_SRC) $(SERVER_SRC) $(WORKER_SRC)
 FUZZ_GEN = $(patsubst %.o,%.c,$(filter-out $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_SRC)),$(LIB_OBJ)))
 FUZZ_OBJ = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_SRC)) \
 	$(patsubst $(BUILD)/%.c,$(FUZZ_OUT)/gen/%.o,$(FUZZ_GEN))

@@ -17,16 +17,17 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "../worker/worker.h"
-#include "config.h"
-#include "dispatch.h"
-#include "events.h"
-#include "http.h"
-#include "log.h"
-#include "metrics.h"
-#include "store.h"
-#include "token_file.h"
-#include "tz.h"
+#include "api/api.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "config/token_file.h"
+#include "dispatch/dispatch.h"
+#include "dispatch/events.h"
+#include "dispatch/metrics.h"
+#include "http/http.h"
+#include "store/store.h"
+#include "time/tz.h"
+#include "worker/worker.h"
 
 #define READER_CONNECTIONS 4
 /* Descriptors besides the HTTP connections: the store's files and
@@ -184,7 +185,8 @@ int main(int argc, char **argv)
 	make_dirs(cfg.output_dir);
 	log_token(&cfg, token_file_ensure(&cfg, err), err);
 	struct app app = { .cfg = &cfg, .dispatch = d,
-		.readers = store_pool_new(cfg.db_path, READER_CONNECTIONS) };
+		.readers = store_pool_new(cfg.db_path, READER_CONNECTIONS),
+		.routes = api_routes, .n_routes = api_routes_count };
 	if (app.readers == NULL)
 		fatalx("out of memory");
 	block_signals(SIG_BLOCK);

@@ -49,6 +49,7 @@ with_rc() {
 
 with_rc $make_j all || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 run_suite tools with_rc python3 tests/install/check_tools.py
+run_suite layout with_rc python3 tests/install/check_layout.py
 run_suite unit with_rc $make_j unit
 run_suite unit-valgrind with_rc $make_j unit-valgrind
 run_suite asan-build with_rc sh -c "$make_j asan && echo '1 passed, 0 failed'"

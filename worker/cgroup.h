@@ -42,7 +42,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../server/err.h"
+#include "common/err.h"
 
 #define CGROUP_PATH_MAX 512
 #define CGROUP_RMDIR_TRIES 100   /* 10 ms apart: killed members take a moment to exit */

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../server/utf8.h"
+#include "common/utf8.h"
 
 static const char *rlimit_name(int resource)
 {

@@ -70,9 +70,9 @@
 #include <stddef.h>
 #include <sys/resource.h>
 
-#include "../server/job.h"
 #include "cgroup.h"
-#include "proto.h"
+#include "common/job.h"
+#include "common/proto.h"
 
 #define LIMITS_RLIMITS_MAX 4
 

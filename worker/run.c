@@ -17,11 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../server/clock.h"
-#include "../server/log.h"
-#include "capture.h"
 #include "limits.h"
-#include "orphans.h"
+#include "common/capture.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/orphans.h"
 
 /* SIGTERM (or SIGKILL) to the whole group, never just the leader. */
 static void signal_group(struct job_proc *p, int sig)

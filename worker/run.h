@@ -16,9 +16,9 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "../server/job.h"
 #include "cgroup.h"
-#include "proto.h"
+#include "common/job.h"
+#include "common/proto.h"
 
 struct run_env {
 	int sock;                 /* to the server: CANCEL arrives here */

@@ -8,9 +8,9 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-#include "capture.h"
 #include "limits.h"
 #include "run.h"
+#include "common/capture.h"
 
 #define RUN_READ_CHUNK 65536
 #define RUN_DRAIN_MS 2000 /* how long output may trail the leader's death */

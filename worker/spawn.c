@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "common/proto.h"
 
 extern char **environ;
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../server/err.h"
+#include "common/err.h"
 
 struct spawn_args {
 	const char *exe;

@@ -22,12 +22,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../server/clock.h"
-#include "../server/log.h"
-#include "../server/utf8.h"
 #include "fds.h"
 #include "limits.h"
 #include "run_internal.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/utf8.h"
 
 /* Bytes of a path kept in an exec/chdir error, leaving room for strerror. */
 #define START_ERROR_ARG_MAX 160

@@ -16,12 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../server/log.h"
 #include "cgroup.h"
 #include "fds.h"
 #include "limits.h"
-#include "proto.h"
 #include "run.h"
+#include "common/log.h"
+#include "common/proto.h"
 
 static int wake_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t terminate_flag;

@@ -5,7 +5,7 @@
  *   "POST /v1/batches\n" "Idempotency-Key: k\n" ... "\n" <body>
  *
  * (no newline at all: the whole input is the body of POST /v1/jobs). The
- * path goes through the route table (http_routes) and, for other GETs,
+ * path goes through the route table (api_routes) and, for other GETs,
  * through the static file handler on a temporary web directory with a
  * symlink out of it; the body goes through spec_parse_json and spec_job or
  * spec_batch exactly as api_jobs.c and api_batches.c call them; a valid
@@ -25,13 +25,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api_common.h"
-#include "http.h"
-#include "render.h"
-#include "spec.h"
-#include "static.h"
-#include "store.h"
-#include "store_jobs.h"
+#include "api/api.h"
+#include "api/api_common.h"
+#include "http/http.h"
+#include "http/static.h"
+#include "render/render.h"
+#include "spec/spec.h"
+#include "store/store.h"
+#include "store/store_jobs.h"
 
 #define FUZZ_SECRET "FUZZ-SECRET-OUTSIDE-WEB"
 #define FUZZ_LINE_MAX 2048
@@ -281,9 +282,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = data; /* no request line: all body */
 	}
 	const struct http_route *route = NULL;
-	for (int i = 0; i < http_routes_count && route == NULL; i++)
-		if (strcmp(http_routes[i].method, method) == 0 && fz_match(http_routes[i].pattern, path))
-			route = &http_routes[i];
+	for (int i = 0; i < api_routes_count && route == NULL; i++)
+		if (strcmp(api_routes[i].method, method) == 0 && fz_match(api_routes[i].pattern, path))
+			route = &api_routes[i];
 	if (route != NULL && route->needs_json_body) {
 		/* http.c hands handlers a NUL-terminated copy of the body. */
 		size_t len = (size_t)(end - p);

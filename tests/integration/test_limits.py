@@ -170,7 +170,9 @@ class TestLimitsCleanUp(JobdTestCase):
         job = srv.submit({"command": "setsid sleep %s & sleep %s" % (mark, mark),
                           "limits": {"memory_mb": 100, "processes": 10}})
         srv.wait_for(job["id"], "running", 15)
-        self.assertEqual(len(procs.wait_present(mark, 10)), 2)
+        # Both sleeps, not the first one seen: on a loaded machine the
+        # second may start a moment after the first.
+        srv.wait_until("both sleeps", lambda: len(procs.pids_with_arg(mark)) == 2, 10)
         time.sleep(0.2)  # the setsid has happened
         worker = srv.workers()["workers"][0]["pid"]
         groups = [d + "/job-%d" % job["id"] for d in dirs["memory"] + dirs["pids"]]

@@ -1,5 +1,5 @@
 # GET /openapi.json: the document in docs/openapi.json, OpenAPI 3.1, served
-# without the token; it and the route table in server/routes.c describe the
+# without the token; it and the route table in server/api/routes.c describe the
 # same API both ways round.
 import http.client
 import json

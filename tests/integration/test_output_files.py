@@ -15,7 +15,7 @@ GRACE = 2  # --shutdown-grace: the stop below must not take longer than this and
 
 def output_path_sh(srv, stream):
     """Shell text that makes the job's own output path's directory and says
-    the path ($p): <output_dir>/<id / 10000>/<id>.<stream> (worker/capture.c)."""
+    the path ($p): <output_dir>/<id / 10000>/<id>.<stream> (common/capture.c)."""
     return ('d=%s/$((JOBD_JOB_ID / 10000)); mkdir -p "$d"; p="$d/$JOBD_JOB_ID.%s"; rm -f "$p"; '
             % (shlex.quote(srv.output_dir), stream))
 

@@ -1,5 +1,5 @@
 # The worker protocol's size limit (issue 14, finding 13): with --max-body
-# above PROTO_MAX_PAYLOAD (worker/proto.h, 64 MiB), a job whose RUN message
+# above PROTO_MAX_PAYLOAD (common/proto.h, 64 MiB), a job whose RUN message
 # would exceed it used to be accepted, and then killed its worker on every
 # attempt and was lost. It is refused at submit, naming the field.
 from base import JobdTestCase

@@ -14,8 +14,8 @@ DB=jobd_check
 mkdir -p build/tests
 bin=build/tests/check_sql_tables
 # shellcheck disable=SC2046
-gcc -std=c11 -Wall -Wextra -Werror -Iserver -I build $(pkg-config --cflags libpq sqlite3) \
-	-o "$bin" tests/pg/check_sql_tables.c server/store_sql_pg.c server/store_sql_sqlite.c \
+gcc -std=c11 -Wall -Wextra -Werror -I. -Iserver -I build $(pkg-config --cflags libpq sqlite3) \
+	-o "$bin" tests/pg/check_sql_tables.c server/store/store_sql_pg.c server/store/store_sql_sqlite.c \
 	$(pkg-config --libs libpq sqlite3)
 
 if [ $# -ge 1 ]; then

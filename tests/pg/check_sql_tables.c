@@ -1,7 +1,7 @@
 /*
  * check_sql_tables.c — checks that the PostgreSQL statement table
- * (server/store_sql_pg.c) has the shape of the SQLite one
- * (server/store_sql_sqlite.c), statement by statement, so the query files
+ * (server/store/store_sql_pg.c) has the shape of the SQLite one
+ * (server/store/store_sql_sqlite.c), statement by statement, so the query files
  * can bind and read both alike. Run by tests/pg/check-sql-tables.sh:
  *
  *   check_sql_tables POSTGRES_URL [REPO_DIR]
@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_driver.h"
+#include "store/store_driver.h"
 
 #define N(id) [id] = #id
 static const char *const stmt_names[STMT_COUNT] = {
@@ -46,7 +46,7 @@ static const char *const stmt_names[STMT_COUNT] = {
 	N(STMT_JOB_STATE), N(STMT_JOB_SET_DEPS), N(STMT_DEP_INSERT), N(STMT_DEPS_OF),
 	N(STMT_DEP_UNBLOCK), N(STMT_JOB_BLOCKED), N(STMT_DEP_CANCEL), N(STMT_QUEUE_HEAD),
 	N(STMT_JOB_FOR_RUN), N(STMT_QUEUES_ALL), N(STMT_QUEUE_GET), N(STMT_QUEUE_ENSURE),
-	N(STMT_QUEUE_SET), N(STMT_QUEUE_COUNTS), N(STMT_SCHED_INSERT), N(STMT_SCHED_GET),
+	N(STMT_QUEUE_SET), N(STMT_QUEUE_COUNTS), N(STMT_QUEUE_TOTAL), N(STMT_SCHED_INSERT), N(STMT_SCHED_GET),
 	N(STMT_SCHED_LIST), N(STMT_SCHED_DELETE), N(STMT_SCHED_PAUSE), N(STMT_SCHED_DUE),
 	N(STMT_SCHED_FIRED), N(STMT_SCHED_SKIPPED), N(STMT_SCHED_WAKE),
 	N(STMT_JOB_OUTPUT_PURGED), N(R_CANDIDATES), N(R_DEPS_FROM), N(R_DEPS_TO),

@@ -1,12 +1,12 @@
 /*
- * test_capture.c — worker/capture.c in a temporary output directory: the
+ * test_capture.c — common/capture.c in a temporary output directory: the
  * sharded path the server also reads, the byte cap with every byte counted,
  * no file until the first byte, a fresh attempt starting from nothing, and
  * a file that cannot be created costing the job nothing but its output.
  */
 #include "testutil.h"
 
-#include "../worker/capture.h"
+#include "common/capture.h"
 
 struct out {
 	char dir[TU_PATH_MAX];

@@ -12,7 +12,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "../worker/cgroup.h"
+#include "worker/cgroup.h"
 
 /* This machine's kind: v1 memory and pids, an empty v2 "unified" tree. */
 static const char hybrid_self[] =

@@ -1,5 +1,5 @@
 /*
- * test_clock.c — server/clock.c's poll timeout: the one computation the
+ * test_clock.c — common/clock.c's poll timeout: the one computation the
  * dispatcher's and the worker's loops sleep by. A plain (int) cast of a
  * wake-up 30 days away wrapped to poll(..., -1702967297), which waits
  * forever; the timeout must be in [0, CLOCK_POLL_MAX_MS] for any distance.
@@ -8,7 +8,7 @@
 
 #include <limits.h>
 
-#include "clock.h"
+#include "common/clock.h"
 
 #define MS 1000LL
 #define DAY_US (86400LL * 1000000)

@@ -1,12 +1,12 @@
 /*
- * test_config.c — server/config.c: API.md's defaults, every JOBD_* twin,
+ * test_config.c — server/config/config.c: API.md's defaults, every JOBD_* twin,
  * flags winning over the environment, and bad values refused with a message
  * that names the flag. Each test starts with no JOBD_* variable set.
  */
 #include "testutil.h"
 
-#include "config.h"
-#include "cpus.h"
+#include "config/config.h"
+#include "config/cpus.h"
 
 extern char **environ;
 

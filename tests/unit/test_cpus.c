@@ -1,6 +1,6 @@
 /*
  * test_cpus.c — the usable-CPU count behind the default pool size
- * (server/cpus.c): cgroup quota parsing and rounding, and the live count.
+ * (server/config/cpus.c): cgroup quota parsing and rounding, and the live count.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "cpus.h"
+#include "config/cpus.h"
 
 static void test_quota_rounds_up_to_whole_cpus(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * test_cron.c — server/cron.c: the day-of-month/day-of-week rule, calendar
+ * test_cron.c — server/time/cron.c: the day-of-month/day-of-week rule, calendar
  * edges (Feb 29, day 31, year ends), "strictly after" to the minute and
  * the second, the search's limits and speed, and the DST rules of cron.h in
  * America/New_York, Europe/Berlin, Australia/Lord_Howe, Asia/Kolkata and

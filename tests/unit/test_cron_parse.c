@@ -1,5 +1,5 @@
 /*
- * test_cron_parse.c — server/cron_parse.c: every field syntax (seconds
+ * test_cron_parse.c — server/time/cron_parse.c: every field syntax (seconds
  * too), names, steps, lists and macros, each checked on the bitsets and,
  * where it reads better, on the firings it gives; and every refusal with
  * its exact message. The search itself (days, calendar edges, DST) is

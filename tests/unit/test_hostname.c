@@ -1,11 +1,11 @@
 /*
- * test_hostname.c — server/hostname.c: the name part of Host and Origin
+ * test_hostname.c — server/config/hostname.c: the name part of Host and Origin
  * authorities, which names DNS rebinding cannot forge, the --allowed-host
  * list (exact names, any port, "*." suffixes) and loopback listen addresses.
  */
 #include "testutil.h"
 
-#include "hostname.h"
+#include "config/hostname.h"
 
 static void assert_name(const char *authority, const char *want)
 {

@@ -1,11 +1,11 @@
 /*
- * test_job.c — server/job.c: state names as the API spells them, the table
+ * test_job.c — common/job.c: state names as the API spells them, the table
  * of allowed transitions, and the state each attempt's result leads to,
  * retries and cancel requests included.
  */
 #include "testutil.h"
 
-#include "job.h"
+#include "common/job.h"
 
 static const char *const names[JOB_STATE_COUNT] = {
 	[JOB_QUEUED] = "queued", [JOB_RUNNING] = "running", [JOB_SUCCEEDED] = "succeeded",

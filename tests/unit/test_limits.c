@@ -11,7 +11,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 
-#include "../worker/limits.h"
+#include "worker/limits.h"
 
 /* A cgroup set whose controllers claim to be usable (dir may be fake). */
 static struct cgroup_set fake_set(const char *dir, enum cgroup_version v)

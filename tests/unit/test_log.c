@@ -1,12 +1,12 @@
 /*
- * test_log.c — server/log.c's line format: one call is one line whatever
+ * test_log.c — common/log.c's line format: one call is one line whatever
  * the message quotes. A command of "x\ninfo jobd: job 424242 succeeded"
  * must not write a second, forged line; JSON lines stay valid JSON (and
  * UTF-8); a message too long for the line is cut whole, newline kept.
  */
 #include "testutil.h"
 
-#include "log.h"
+#include "common/log.h"
 
 #define LINE_CAP 2304
 

@@ -1,5 +1,5 @@
 /*
- * test_orphans.c — worker/orphans.c on real processes: as a subreaper, it
+ * test_orphans.c — common/orphans.c on real processes: as a subreaper, it
  * kills and reaps every child and what those leave (a setsid escapee, a
  * double-forked orphan), keeps the pids it is told to keep, and finds
  * children by scanning /proc when the per-thread children files cannot be
@@ -14,7 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-#include "../worker/orphans.h"
+#include "common/orphans.h"
 
 static int fail_task_dir; /* opendir("/proc/self/task") fails with ENOENT */
 

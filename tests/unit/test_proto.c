@@ -1,5 +1,5 @@
 /*
- * test_proto.c — worker/proto.c's blocking send and receive over real
+ * test_proto.c — common/proto.c's blocking send and receive over real
  * socketpairs: every message type round-trips, lengths are checked exactly
  * per type, EOF before and inside a message are told apart, a dead peer is
  * EPIPE (MSG_NOSIGNAL, not SIGPIPE), and a message larger than the socket
@@ -10,7 +10,7 @@
 
 #include <pthread.h>
 
-#include "../worker/proto.h"
+#include "common/proto.h"
 
 /* Sends one message on fd[0], receives it on fd[1], checks header and bytes. */
 static void round_trip(struct tu_pair *p, uint32_t type, const void *payload, size_t len)

@@ -1,12 +1,12 @@
 /*
- * test_proto_reader.c — worker/proto.c's incremental, non-blocking reader
+ * test_proto_reader.c — common/proto.c's incremental, non-blocking reader
  * (the server side of every worker socket): messages are reassembled however
  * the byte stream is cut, a worker that sends RUN or an unknown type is
  * refused, and EOF is told apart from "nothing to read yet".
  */
 #include "testutil.h"
 
-#include "../worker/proto.h"
+#include "common/proto.h"
 
 /* HELLO, CANCEL, STARTED, DONE as one byte stream, as a worker sends them. */
 static unsigned char *worker_stream(size_t *len)

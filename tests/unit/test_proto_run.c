@@ -1,5 +1,5 @@
 /*
- * test_proto_run.c — worker/proto.c's RUN payload: built from argv, env,
+ * test_proto_run.c — common/proto.c's RUN payload: built from argv, env,
  * cwd, stdin and the job's limits and decoded back exactly, and every
  * malformed payload a broken peer could send (unterminated strings, counts
  * beyond the bytes, trailing bytes, a short fixed part, a negative limit)
@@ -7,7 +7,7 @@
  */
 #include "testutil.h"
 
-#include "../worker/proto.h"
+#include "common/proto.h"
 
 static void test_run_build_and_parse_round_trip(void **state)
 {

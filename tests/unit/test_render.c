@@ -1,12 +1,12 @@
 /*
- * test_render.c — server/render.c (and the timestamp format of clock.c):
+ * test_render.c — server/render/render.c (and the timestamp format of clock.c):
  * the JSON shapes of API.md, parsed back and checked member by member, with
  * null for every value not known yet.
  */
 #include "testutil.h"
 
-#include "clock.h"
-#include "render.h"
+#include "common/clock.h"
+#include "render/render.h"
 
 #define T0 1795554272123456LL /* 2026-11-24T21:04:32.123456Z */
 

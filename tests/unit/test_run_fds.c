@@ -13,10 +13,10 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
-#include "../worker/capture.h"
-#include "../worker/fds.h"
-#include "../worker/proto.h"
-#include "../worker/run.h"
+#include "common/capture.h"
+#include "common/proto.h"
+#include "worker/fds.h"
+#include "worker/run.h"
 
 static int close_range_errno;   /* 0: the real call */
 static int close_range_calls;
@@ -121,7 +121,11 @@ static void assert_only_stdio(struct fixture *f, int64_t id, int err)
 	char *text = job_fd_listing(f, id);
 	close_range_errno = 0;
 	close(leaked);
-	assert_true(close_range_calls > 0);
+	/* The job starts from a vfork child, which counts in our memory; under
+	 * valgrind vfork is a fork, and the count stays in the child. */
+	const char *preload = getenv("LD_PRELOAD");
+	if (preload == NULL || strstr(preload, "vgpreload") == NULL)
+		assert_true(close_range_calls > 0);
 	/* 0-2 and ls's own directory fd, which is the lowest free: 3. */
 	assert_string_equal(text, "0\n1\n2\n3\n");
 	free(text);

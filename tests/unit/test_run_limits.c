@@ -16,12 +16,12 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-#include "../worker/capture.h"
-#include "../worker/cgroup.h"
-#include "../worker/limits.h"
-#include "../worker/proto.h"
-#include "../worker/run.h"
-#include "../worker/run_internal.h"
+#include "common/capture.h"
+#include "common/proto.h"
+#include "worker/cgroup.h"
+#include "worker/limits.h"
+#include "worker/run.h"
+#include "worker/run_internal.h"
 
 #define PYTHON "/usr/bin/python3"
 #define ALLOC_300_MB "b = bytearray(300 << 20); print(len(b))"

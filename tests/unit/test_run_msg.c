@@ -1,14 +1,14 @@
 /*
- * test_run_msg.c — server/run_msg.c: a stored job becomes the RUN payload a
- * worker executes, checked by decoding it with worker/proto.c's parser: argv
+ * test_run_msg.c — server/pool/run_msg.c: a stored job becomes the RUN payload a
+ * worker executes, checked by decoding it with common/proto.c's parser: argv
  * from an array as is, a string through /bin/sh -c, env as "K=V", the
  * default working directory, stdin bytes, the timeout in milliseconds, the
  * job's limits.
  */
 #include "testutil.h"
 
-#include "run_msg.h"
-#include "../worker/proto.h"
+#include "common/proto.h"
+#include "pool/run_msg.h"
 
 /* A claimed job as the dispatcher holds it. */
 static struct job claimed(const char *command, const char *env)

@@ -1,12 +1,12 @@
 /*
- * test_spec.c — server/spec.c for one job: every submission rule of API.md,
+ * test_spec.c — server/spec/spec.c for one job: every submission rule of API.md,
  * seen from the body a client sends: what is accepted (and the defaults
  * applied), what is rejected, as invalid_json or as invalid_request naming
  * the field. Batches (spec_batch) are in test_spec_batch.c.
  */
 #include "testutil.h"
 
-#include "spec.h"
+#include "spec/spec.h"
 
 static const struct spec_limits limits = { .default_timeout_s = 3600, .max_timeout_s = 86400 };
 

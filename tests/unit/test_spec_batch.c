@@ -1,11 +1,11 @@
 /*
- * test_spec_batch.c — server/spec.c for POST /v1/batches: 1..10,000 specs,
+ * test_spec_batch.c — server/spec/spec.c for POST /v1/batches: 1..10,000 specs,
  * all or nothing, errors named by their place in the batch
  * ("jobs[17].command"), and the batch's own fields.
  */
 #include "testutil.h"
 
-#include "spec.h"
+#include "spec/spec.h"
 
 /* Not API.md's defaults, so a spec that gets them got them from here. */
 static const struct spec_limits limits = { .default_timeout_s = 60, .max_timeout_s = 120 };

@@ -1,11 +1,11 @@
 /*
- * test_spec_control.c — server/spec_control.c and server/spec_schedule.c:
+ * test_spec_control.c — server/spec/spec_control.c and server/spec/spec_schedule.c:
  * a spec's `queue` and `limits` (shape, names, the server's maxima), and the
  * body of POST /v1/schedules (cron, timezone, choices, the job it submits).
  */
 #include "testutil.h"
 
-#include "spec.h"
+#include "spec/spec.h"
 
 static const struct spec_limits limits = {
 	.default_timeout_s = 60, .max_timeout_s = 120,

@@ -1,12 +1,12 @@
 /*
- * test_spec_deps.c — server/spec_deps.c: the `after` and `after_index`
+ * test_spec_deps.c — server/spec/spec_deps.c: the `after` and `after_index`
  * fields of a spec (shape, ranges, duplicates, at most 100 entries) and the
  * batch check that every after_index names another spec and that they form
  * no cycle, naming a spec on the cycle.
  */
 #include "testutil.h"
 
-#include "spec.h"
+#include "spec/spec.h"
 
 static const struct spec_limits limits = { .default_timeout_s = 60, .max_timeout_s = 120 };
 

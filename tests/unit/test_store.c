@@ -1,11 +1,11 @@
 /*
- * test_store.c — server/store.c, store_sqlite.c and store_pool.c against a
+ * test_store.c — server/store/store.c, store_sqlite.c and store_pool.c against a
  * real SQLite file in a fresh temporary directory per test: schema and
  * migrations, reopening, transactions and savepoints, and the reader pool's
  * reuse, waiting and failure handling. The queries have their own file, test_store_jobs.c.
  */
 #include "testutil_store.h"
-#include "store_migrations.h"
+#include "store/store_migrations.h"
 
 #include <pthread.h>
 #include <sqlite3.h>

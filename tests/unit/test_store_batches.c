@@ -1,5 +1,5 @@
 /*
- * test_store_batches.c — server/store_batches.c on a real SQLite file: a
+ * test_store_batches.c — server/store/store_batches.c on a real SQLite file: a
  * batch is stored with its idempotency key, and read back with the
  * aggregates of its jobs (counts per state, first start, last finish, total
  * run time) behind makespan and speedup, one by one or a page of the

@@ -1,14 +1,14 @@
 /*
- * test_store_control.c — server/store_queues.c, server/store_schedules.c and
- * the rules of server/schedule.c: the head of each named queue (priority,
+ * test_store_control.c — server/store/store_queues.c, server/store/store_schedules.c and
+ * the rules of server/time/schedule.c: the head of each named queue (priority,
  * then FIFO, runnable jobs only), queue settings and counts, schedule rows
  * from insert to due, fired, skipped, paused and deleted, and when a
  * schedule fires next and whether a due firing makes a job.
  */
 #include "testutil_store.h"
 
-#include "schedule.h"
-#include "store_schedules.h"
+#include "store/store_schedules.h"
+#include "time/schedule.h"
 
 static int64_t add_in_queue(struct store_fixture *f, const char *queue, int priority,
     int64_t run_at_us)

@@ -1,12 +1,12 @@
 /*
- * test_store_deps.c — server/store_deps.c: recording what a job waits for,
+ * test_store_deps.c — server/store/store_deps.c: recording what a job waits for,
  * keeping blocked jobs out of dispatch, unblocking dependents when a job
  * succeeds and canceling them (transitively, naming the dependency) when it
  * ends any other way — at submit time, in the dispatcher and in recovery.
  */
 #include "testutil_store.h"
 
-#include "store_deps.h"
+#include "store/store_deps.h"
 
 static void add_deps(struct store_fixture *f, int64_t id, const int64_t *deps, int n,
     struct dep_effects *fx)

@@ -1,5 +1,5 @@
 /*
- * test_store_jobs.c — server/store_jobs.c and store_batches.c on a real
+ * test_store_jobs.c — server/store/store_jobs.c and store_batches.c on a real
  * SQLite file: the job life cycle as the dispatcher drives it (insert, claim
  * by priority then FIFO, finish, requeue, cancel), recovery after a crash,
  * keyset listing with state and batch filters, and idempotency keys.

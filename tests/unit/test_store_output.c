@@ -1,5 +1,5 @@
 /*
- * test_store_output.c — server/store_retention.c, --max-output-disk: a
+ * test_store_output.c — server/store/store_retention.c, --max-output-disk: a
  * job's bytes on disk (each stream capped), marking the oldest outputs
  * purged until enough is freed (at most a batch at a time), the oldest
  * finish time, and the purged flag of a missing job.

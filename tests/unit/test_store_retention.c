@@ -1,5 +1,5 @@
 /*
- * test_store_retention.c — server/store_retention.c, --retain-finished:
+ * test_store_retention.c — server/store/store_retention.c, --retain-finished:
  * which finished jobs a purge deletes (final, finished before the cutoff,
  * oldest first, at most a batch), what goes with them (dependency edges,
  * idempotency keys, batches left empty, rerun_of links), the output bytes
@@ -8,7 +8,7 @@
  */
 #include "testutil_retention.h"
 
-#include "store_deps.h"
+#include "store/store_deps.h"
 
 static void test_purge_deletes_only_final_jobs_that_finished_before_the_cutoff(void **state)
 {

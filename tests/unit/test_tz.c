@@ -1,5 +1,5 @@
 /*
- * test_tz.c — server/tz.c: zone names that are refused, unknown or built
+ * test_tz.c — server/time/tz.c: zone names that are refused, unknown or built
  * in; the directory set by tz_set_dir, and tz_load_dir; files that are not
  * TZif or are corrupt, and the messages naming them; offsets and spans of
  * real zones around their transitions, in zones off the hour, and in 2050

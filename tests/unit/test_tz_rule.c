@@ -1,5 +1,5 @@
 /*
- * test_tz_rule.c — server/tz_rule.c, called directly (tz_internal.h): each
+ * test_tz_rule.c — server/time/tz_rule.c, called directly (tz_internal.h): each
  * POSIX TZ rule form (Mm.w.d with week 5, Jn, zero-based n, negative and
  * over-24-hour times, DST across the new year, DST all year, no DST, no
  * dates at all), rules that are refused, instants beyond the calendar
@@ -14,7 +14,7 @@
  */
 #include "testutil.h"
 
-#include "tz_internal.h"
+#include "time/tz_internal.h"
 
 static struct tz_rule rule(const char *text)
 {

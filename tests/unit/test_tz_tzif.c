@@ -1,5 +1,5 @@
 /*
- * test_tz_tzif.c — server/tz_tzif.c, called directly (tz_internal.h) on
+ * test_tz_tzif.c — server/time/tz_tzif.c, called directly (tz_internal.h) on
  * bytes built here field by field as RFC 8536 §3 lays them out, and on a
  * real zone file: what is not TZif at all, each corruption with the reason
  * it is reported under, renames that are not transitions, version 1 files,
@@ -11,7 +11,7 @@
  */
 #include "testutil_tz.h"
 
-#include "tz_internal.h"
+#include "time/tz_internal.h"
 
 #define SYSTEM_ZONEINFO "/usr/share/zoneinfo"
 #define BUILD_MAX 512

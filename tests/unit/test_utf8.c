@@ -1,12 +1,12 @@
 /*
- * test_utf8.c — server/utf8.c: what counts as a well-formed character,
+ * test_utf8.c — common/utf8.c: what counts as a well-formed character,
  * cuts that never split one (the "/" + 200 × "é" exec error of issue 14
  * left a lone \xc3), and the sanitizer every JSON response passes through,
  * which leaves valid text alone and replaces the rest with U+FFFD.
  */
 #include "testutil.h"
 
-#include "utf8.h"
+#include "common/utf8.h"
 
 #define FFFD "\xef\xbf\xbd"
 

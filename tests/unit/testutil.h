@@ -30,7 +30,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "err.h"
+#include "common/err.h"
 
 #define TU_PATH_MAX 4096
 

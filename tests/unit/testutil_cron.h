@@ -10,8 +10,8 @@
 
 #include "testutil_tz.h"
 
-#include "cron.h"
-#include "tz.h"
+#include "time/cron.h"
+#include "time/tz.h"
 
 static inline struct cron parse_ok(const char *expr)
 {

@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#include "store_retention.h"
+#include "store/store_retention.h"
 
 #define CAP 1000 /* --output-limit for these tests */
 #define SEC 1000000LL

@@ -9,9 +9,9 @@
 
 #include "testutil.h"
 
-#include "store.h"
-#include "store_jobs.h"
-#include "store_queues.h"
+#include "store/store.h"
+#include "store/store_jobs.h"
+#include "store/store_queues.h"
 
 #define T0 1795554272000000LL /* 2026-11-24T21:04:32Z */
 

@@ -8,7 +8,7 @@
 
 #include "testutil.h"
 
-#include "tz.h"
+#include "time/tz.h"
 
 /* The zone, which must load. */
 static inline struct tz *zone(const char *name)

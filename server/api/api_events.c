@@ -1,0 +1,47 @@
+/*
+ * api_events.c — GET /v1/events: hands an event stream (events.h) to
+ * libmicrohttpd as a chunked text/event-stream response.
+ */
+#include "api.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "dispatch/events.h"
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	ssize_t n = events_stream_read(cls, buf, max);
+	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
+}
+
+static void stream_free(void *cls) { events_stream_close(cls); }
+
+void api_events(struct http_req *req, struct http_resp *r)
+{
+	int64_t max = req->app->cfg->max_event_streams;
+	struct events_stream *s = events_stream_open(http_req_header(req, "Last-Event-ID"), max);
+
+	if (s == NULL && errno == EBUSY) {
+		http_error(r, 503, "unavailable", NULL,
+		    "too many event streams (%lld, --max-event-streams); poll the API, or try again later",
+		    (long long)max);
+		http_header(r, "Retry-After", "%d", EVENTS_RETRY_AFTER_S);
+		return;
+	}
+	if (s == NULL) {
+		http_internal(r, "out of memory");
+		return;
+	}
+	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
+	if (r->custom == NULL) {
+		events_stream_close(s);
+		http_internal(r, "cannot create the event stream");
+		return;
+	}
+	r->status = 200;
+	MHD_add_response_header(r->custom, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r->custom, "Cache-Control", "no-store");
+	MHD_add_response_header(r->custom, "X-Accel-Buffering", "no");
+}

@@ -1,0 +1,134 @@
+/*
+ * api_queues.c — /v1/queues: list the named queues with their limits and
+ * counts, read one, and create or change one (concurrency, paused) through
+ * the dispatcher, which applies it from its next claim on.
+ */
+#include "api.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_common.h"
+#include "render/render.h"
+#include "store/store_queues.h"
+
+#define QUEUE_MAX_CONCURRENCY 10000
+
+static bool name_ok(const struct http_req *req, struct http_resp *r)
+{
+	if (spec_queue_name_valid(req->name))
+		return true;
+	http_error(r, 400, "invalid_request", "name",
+	    "a queue name is 1 to %d letters, digits, '_', '.', ':' or '-'", SPEC_MAX_QUEUE_NAME);
+	return false;
+}
+
+void api_queue_list(struct http_req *req, struct http_resp *r)
+{
+	struct queue_info *qs;
+	char err[ERR_LEN];
+	int n;
+
+	struct store *st = api_reader(req, r);
+	if (st == NULL)
+		return;
+	int rc = store_queues_list(st, true, &qs, &n, err);
+	api_reader_done(req, st);
+	if (rc < 0) {
+		http_internal(r, err);
+		return;
+	}
+	http_json(r, 200, render_queue_list(qs, n, req->app->cfg->strict_queues));
+	free(qs);
+}
+
+void api_queue_get(struct http_req *req, struct http_resp *r)
+{
+	struct queue_info q;
+	char err[ERR_LEN];
+
+	if (!name_ok(req, r))
+		return;
+	struct store *st = api_reader(req, r);
+	if (st == NULL)
+		return;
+	int rc = store_queue_get(st, req->name, true, &q, err);
+	api_reader_done(req, st);
+	if (rc < 0)
+		http_internal(r, err);
+	else if (rc == 0)
+		http_error(r, 404, "not_found", NULL, "no queue \"%s\"", req->name);
+	else
+		http_json(r, 200, render_queue(&q));
+}
+
+static const char *const queue_fields[] = { "concurrency", "paused", NULL };
+
+/* The body's changes into c: -1 with the 400 set. */
+static int parse_changes(const cJSON *root, struct cmd *c, struct http_resp *r)
+{
+	struct spec_error e = { 0 };
+
+	if (!cJSON_IsObject(root)) {
+		http_error(r, 400, "invalid_request", NULL, "the body must be a JSON object");
+		return -1;
+	}
+	if (spec_check_keys(root, queue_fields, "", &e) < 0) {
+		api_spec_error(r, &e);
+		return -1;
+	}
+	const cJSON *conc = cJSON_GetObjectItemCaseSensitive(root, "concurrency");
+	const cJSON *paused = cJSON_GetObjectItemCaseSensitive(root, "paused");
+	if (cJSON_IsNull(conc)) {
+		c->queue_concurrency = 0;
+	} else if (conc != NULL) {
+		if (!cJSON_IsNumber(conc) || conc->valuedouble != floor(conc->valuedouble) ||
+		    conc->valuedouble < 1 || conc->valuedouble > QUEUE_MAX_CONCURRENCY) {
+			http_error(r, 400, "invalid_request", "concurrency",
+			    "concurrency must be an integer from 1 to %d, or null for no limit",
+			    QUEUE_MAX_CONCURRENCY);
+			return -1;
+		}
+		c->queue_concurrency = (int)conc->valuedouble;
+	}
+	if (paused != NULL) {
+		if (!cJSON_IsBool(paused)) {
+			http_error(r, 400, "invalid_request", "paused", "paused must be true or false");
+			return -1;
+		}
+		c->queue_paused = cJSON_IsTrue(paused);
+	}
+	return 0;
+}
+
+void api_queue_put(struct http_req *req, struct http_resp *r)
+{
+	struct queue_info q = { 0 };
+	struct cmd c = { .type = CMD_QUEUE_SET, .queue = &q, .queue_concurrency = -1,
+		.queue_paused = -1 };
+
+	if (!name_ok(req, r))
+		return;
+	cJSON *root = api_body_json(req, r);
+	if (root == NULL)
+		return;
+	int ok = parse_changes(root, &c, r);
+	cJSON_Delete(root);
+	if (ok < 0)
+		return;
+	snprintf(q.name, sizeof(q.name), "%.64s", req->name); /* name_ok: at most 64 */
+	dispatch_submit(req->app->dispatch, &c);
+	if (api_cmd_failed(&c, r))
+		return;
+	char err[ERR_LEN];
+	struct store *st = api_reader(req, r);
+	if (st == NULL)
+		return;
+	int rc = store_queue_get(st, q.name, true, &q, err);
+	api_reader_done(req, st);
+	if (rc < 0)
+		http_internal(r, err);
+	else
+		http_json(r, 200, render_queue(&q));
+}

@@ -1,0 +1,320 @@
+/*
+ * dispatch.c — the dispatcher's loop and group commit (see dispatch.h).
+ */
+#include "dispatch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "dispatch_internal.h"
+#include "dispatch_retention.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "store/store_jobs.h"
+
+#define POOL_STOP_WAIT_MS 3000
+
+static int signal_pipe[2] = { -1, -1 };
+
+void dispatch_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+	ssize_t n = write(signal_pipe[1], &c, 1); /* full: a wake-up is pending anyway */
+	(void)n;
+	errno = saved;
+}
+
+static void on_started(void *ctx, int slot, int64_t job_id, int pid, int64_t started_us)
+{
+	struct report r = { .type = REPORT_STARTED, .slot = slot, .job_id = job_id, .pid = pid,
+		.started_us = started_us };
+	dispatch_add_report(ctx, &r);
+}
+
+static void on_done(void *ctx, int slot, int64_t job_id, const struct run_result *res)
+{
+	struct report r = { .type = REPORT_DONE, .slot = slot, .job_id = job_id, .result = *res };
+	dispatch_add_report(ctx, &r);
+}
+
+static void on_lost(void *ctx, int slot, int64_t job_id, const char *cause)
+{
+	struct report r = { .type = REPORT_LOST, .slot = slot, .job_id = job_id };
+	snprintf(r.result.error, sizeof(r.result.error), "%s", cause);
+	dispatch_add_report(ctx, &r);
+}
+
+static int recover_and_count(struct dispatch *d, char *err)
+{
+	int requeued, failed;
+
+	if (store_begin(d->store, err) < 0)
+		return -1;
+	if (store_jobs_recover(d->store, clock_wall_us(), &requeued, &failed, err) < 0 ||
+	    store_commit(d->store, err) < 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	if (requeued || failed)
+		log_info("dispatch: %d job(s) left running by the last server: %d requeued, %d failed",
+		    requeued + failed, requeued, failed);
+	if (dispatch_next_wake(d, err) < 0)
+		return -1;
+	return store_job_counts(d->store, d->counts, err);
+}
+
+int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
+{
+	struct dispatch *d = calloc(1, sizeof(*d));
+	struct pool_events ev = { .ctx = d, .started = on_started, .done = on_done, .lost = on_lost };
+
+	*out = NULL;
+	if (d == NULL) {
+		err_set(err, "calloc: out of memory");
+		return -1;
+	}
+	d->cfg = cfg;
+	d->cmd_fd = -1;
+	d->accepting = true;
+	d->started_mono = clock_mono_us();
+	d->started_wall = clock_wall_us();
+	pthread_mutex_init(&d->mu, NULL);
+	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		err_set(err, "pipe2: %s", strerror(errno));
+		goto fail;
+	}
+	if ((d->cmd_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		err_set(err, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (store_open(&d->store, cfg->db_path, STORE_WRITER, err) < 0 ||
+	    dispatch_cluster_open(d, err) < 0 || recover_and_count(d, err) < 0 ||
+	    dispatch_queues_load(d, err) < 0)
+		goto fail;
+	if (dispatch_retention_open(d, err) < 0)
+		goto fail;
+	if (pool_start(&d->pool, cfg, &ev, err) < 0)
+		goto fail;
+	*out = d;
+	return 0;
+fail:
+	dispatch_free(d);
+	return -1;
+}
+
+void dispatch_free(struct dispatch *d)
+{
+	if (d == NULL)
+		return;
+	if (d->pool != NULL)
+		pool_stop(d->pool, POOL_STOP_WAIT_MS);
+	dispatch_retention_close(d);
+	dispatch_cluster_free(d); /* when open failed; dispatch_cluster_close otherwise */
+	store_close(d->store);
+	if (d->cmd_fd >= 0)
+		close(d->cmd_fd);
+	free(d->reports);
+	free(d->claims);
+	dispatch_queues_free(d);
+	for (size_t i = 0; i < d->n_events; i++)
+		free(d->events[i]);
+	free(d->events);
+	free(d->cancels);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}
+
+const struct config *dispatch_config(const struct dispatch *d) { return d->cfg; }
+
+bool dispatch_accepting(const struct dispatch *d)
+{
+	return __atomic_load_n(&d->accepting, __ATOMIC_ACQUIRE);
+}
+
+void dispatch_submit(struct dispatch *d, struct cmd *c)
+{
+	uint64_t one = 1;
+
+	c->done = false;
+	c->retried = false;
+	pthread_cond_init(&c->done_cv, NULL);
+	c->next = NULL;
+	c->err[0] = '\0';
+	pthread_mutex_lock(&d->mu);
+	if (d->closed) {
+		pthread_mutex_unlock(&d->mu);
+		pthread_cond_destroy(&c->done_cv);
+		c->status = CMD_UNAVAILABLE;
+		return;
+	}
+	if (d->cmd_tail)
+		d->cmd_tail->next = c;
+	else
+		d->cmd_head = c;
+	d->cmd_tail = c;
+	pthread_mutex_unlock(&d->mu);
+	if (write(d->cmd_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("dispatch: eventfd write");
+	pthread_mutex_lock(&d->mu);
+	while (!c->done)
+		pthread_cond_wait(&c->done_cv, &d->mu);
+	pthread_mutex_unlock(&d->mu);
+	pthread_cond_destroy(&c->done_cv);
+}
+
+void dispatch_stats(struct dispatch *d, struct stats_info *s)
+{
+	struct worker_info w[1024];
+	int n = dispatch_workers(d, w, 1024);
+
+	memset(s, 0, sizeof(*s));
+	s->workers = n;
+	for (int i = 0; i < n; i++)
+		s->busy += w[i].busy;
+	pthread_mutex_lock(&d->mu);
+	memcpy(s->counts, d->counts, sizeof(s->counts));
+	s->submitted_total = d->submitted_total;
+	s->finished_total = d->finished_total;
+	pthread_mutex_unlock(&d->mu);
+	s->uptime_s = (double)(clock_mono_us() - d->started_mono) / 1e6;
+}
+
+int dispatch_workers(struct dispatch *d, struct worker_info *out, int max)
+{
+	return pool_snapshot(d->pool, out, max);
+}
+
+/* Answers every command still waiting with CMD_UNAVAILABLE, and refuses new ones. */
+static void close_commands(struct dispatch *d)
+{
+	pthread_mutex_lock(&d->mu);
+	d->closed = true;
+	for (struct cmd *c = d->cmd_head; c != NULL; c = c->next) {
+		c->status = CMD_UNAVAILABLE;
+		c->done = true;
+		pthread_cond_signal(&c->done_cv);
+	}
+	d->cmd_head = d->cmd_tail = NULL;
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void begin_shutdown(struct dispatch *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	__atomic_store_n(&d->accepting, false, __ATOMIC_RELEASE);
+	d->drain_deadline = clock_mono_us() + (int64_t)(d->cfg->shutdown_grace_s * 1e6);
+	log_info("dispatch: stopping: no new jobs; %d running job(s) get %g s to finish",
+	    pool_busy_count(d->pool), d->cfg->shutdown_grace_s);
+}
+
+static void handle_signals(struct dispatch *d)
+{
+	unsigned char sigs[64];
+	ssize_t n;
+
+	while ((n = read(signal_pipe[0], sigs, sizeof(sigs))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (sigs[i] == SIGCHLD)
+				pool_reap(d->pool);
+			else if (sigs[i] == SIGTERM || sigs[i] == SIGINT)
+				begin_shutdown(d);
+		}
+	}
+}
+
+static int poll_timeout_ms(struct dispatch *d)
+{
+	int64_t now = clock_mono_us(), next = pool_next_timer(d->pool);
+
+	if (d->retry_at && (next == 0 || d->retry_at < next))
+		next = d->retry_at;
+	if (d->flush_at && (next == 0 || d->flush_at < next))
+		next = d->flush_at;
+	int64_t cluster = dispatch_cluster_due(d);
+	if (cluster && (next == 0 || cluster < next))
+		next = cluster;
+	int64_t retention = dispatch_retention_due(d);
+	if (retention && (next == 0 || retention < next))
+		next = retention;
+	if (d->wake_wall) {
+		/* The earliest delayed job: a wall-clock time, slept in monotonic time. */
+		int64_t wake = now + (d->wake_wall - clock_wall_us());
+		if (next == 0 || wake < next)
+			next = wake;
+	}
+	if (d->stopping && (next == 0 || d->drain_deadline < next))
+		next = d->drain_deadline;
+	if (next == 0)
+		return -1;
+	return clock_poll_timeout_ms(next - now);
+}
+
+/* After SIGTERM: workers stop (killing their jobs' groups); jobs they did
+ * not finish are requeued, or failed when no attempts remain. */
+static void finish_shutdown(struct dispatch *d)
+{
+	char err[ERR_LEN];
+	int requeued = 0, failed = 0;
+
+	close_commands(d);
+	dispatch_turn(d); /* record what the workers reported last */
+	pool_stop(d->pool, POOL_STOP_WAIT_MS);
+	d->pool = NULL;
+	if (store_begin(d->store, err) < 0 ||
+	    store_jobs_recover(d->store, clock_wall_us(), &requeued, &failed, err) < 0 ||
+	    store_commit(d->store, err) < 0) {
+		store_rollback(d->store);
+		log_warnx("dispatch: recording interrupted jobs: %s (the next start will)", err);
+		dispatch_cluster_close(d);
+		return;
+	}
+	dispatch_cluster_close(d);
+	log_info("dispatch: stopped; %d interrupted job(s) requeued, %d failed", requeued, failed);
+}
+
+int dispatch_run(struct dispatch *d)
+{
+	struct pollfd fds[3 + 1024];
+
+	while (!(d->stopping && (pool_busy_count(d->pool) == 0 ||
+				    clock_mono_us() >= d->drain_deadline))) {
+		fds[0] = (struct pollfd){ signal_pipe[0], POLLIN, 0 };
+		fds[1] = (struct pollfd){ d->cmd_fd, POLLIN, 0 };
+		/* The database's notifications (a cluster); fd -1 is skipped by poll. */
+		fds[2] = (struct pollfd){ dispatch_cluster_fd(d), POLLIN, 0 };
+		int nw = pool_pollfds(d->pool, fds + 3, 1024);
+		if (poll(fds, (nfds_t)(3 + nw), poll_timeout_ms(d)) < 0 && errno != EINTR) {
+			log_warn("dispatch: poll");
+			continue;
+		}
+		if (fds[0].revents)
+			handle_signals(d);
+		if (fds[1].revents) {
+			uint64_t v;
+			if (read(d->cmd_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				log_warn("dispatch: eventfd read");
+		}
+		if (fds[2].revents)
+			dispatch_cluster_readable(d);
+		pool_handle(d->pool, fds + 3, nw);
+		pool_tick(d->pool);
+		dispatch_cluster_tick(d);
+		if (d->retry_at && clock_mono_us() >= d->retry_at)
+			d->retry_at = 0;
+		if (d->retry_at == 0)
+			dispatch_turn(d);
+		dispatch_cluster_readable(d);
+		dispatch_retention_run(d); /* one short transaction at most, then round again */
+	}
+	finish_shutdown(d);
+	return 0;
+}

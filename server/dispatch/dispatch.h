@@ -1,0 +1,100 @@
+/*
+ * dispatch.h — the server's heart: one thread that owns the writer
+ * connection and the worker pool. HTTP threads hand it commands (submit,
+ * batch, cancel) and block until it answers; it folds every command, worker
+ * report and dispatch decision of one loop turn into ONE transaction (group
+ * commit), and only after that commit answers the clients and sends RUNs.
+ * So a 201 is never sent before the job is durable, and a job is marked
+ * running (with its attempt counted) before it can start.
+ *
+ * The loop sleeps in poll(2) on: the signal self-pipe, the command eventfd
+ * and the worker sockets. No polling with sleeps.
+ */
+#ifndef JOBD_DISPATCH_H
+#define JOBD_DISPATCH_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/job.h"
+#include "config/config.h"
+#include "render/render.h"
+#include "store/store_queues.h"
+#include "time/schedule.h"
+
+enum cmd_type {
+	CMD_SUBMIT,
+	CMD_BATCH,
+	CMD_CANCEL,
+	CMD_RERUN,
+	CMD_RERUN_BATCH,
+	CMD_QUEUE_SET,
+	CMD_SCHEDULE_CREATE,
+	CMD_SCHEDULE_PAUSE,
+	CMD_SCHEDULE_RESUME,
+	CMD_SCHEDULE_DELETE,
+};
+
+enum cmd_status {
+	CMD_OK,
+	CMD_EXISTING,    /* idempotency key seen before: the original is returned */
+	CMD_NOT_FOUND,
+	CMD_CONFLICT,    /* cancel of a finished job */
+	CMD_FULL,        /* --max-queued reached */
+	CMD_UNAVAILABLE, /* shutting down */
+	CMD_INVALID,     /* the request names what is not there (after: [id]); field, err */
+	CMD_FAILED,      /* storage error; err says what */
+};
+
+struct cmd {
+	enum cmd_type type;
+	/* in */
+	struct job_spec *specs;
+	size_t n_specs;
+	const char *batch_name;
+	const char *idem_key;
+	int64_t job_id;          /* CMD_CANCEL, CMD_RERUN */
+	int64_t rerun_batch;     /* CMD_RERUN_BATCH: the batch whose jobs to rerun */
+	unsigned state_mask;     /* CMD_RERUN_BATCH: which of its jobs (1 << state) */
+	struct queue_info *queue; /* CMD_QUEUE_SET: in the name, out the queue as set */
+	int queue_concurrency;   /* CMD_QUEUE_SET: -1 unchanged, 0 no limit, else the limit */
+	int queue_paused;        /* CMD_QUEUE_SET: -1 unchanged, 0 or 1 */
+	struct schedule *schedule; /* CMD_SCHEDULE_*: in (CREATE) and out, as stored */
+	int64_t schedule_id;     /* CMD_SCHEDULE_*: which (out for CREATE) */
+	/* out */
+	enum cmd_status status;
+	char err[ERR_LEN];
+	char field[160];         /* CMD_INVALID: the field at fault, e.g. jobs[3].after */
+	struct job job;          /* SUBMIT and CANCEL: the job after the command */
+	int64_t batch_id;        /* BATCH, RERUN_BATCH: the new batch */
+	/* private to dispatch.c */
+	struct cmd *next;
+	bool done;
+	bool retried;            /* once, after another node's Idempotency-Key won */
+	pthread_cond_t done_cv;  /* only this command's thread is woken */
+};
+
+struct dispatch;
+
+/* Opens the store (migrations, recovery of jobs left running), counts jobs
+ * and starts the pool. Must run on the thread that will call dispatch_run. */
+int dispatch_open(struct dispatch **out, const struct config *cfg, char *err);
+/* Runs until SIGTERM/SIGINT has been handled: drain, stop, requeue. */
+int dispatch_run(struct dispatch *d);
+void dispatch_free(struct dispatch *d);
+
+/* Signal handlers call this (async-signal-safe). */
+void dispatch_signal(int sig);
+
+/* From any thread: blocks until the command has been committed or refused. */
+void dispatch_submit(struct dispatch *d, struct cmd *c);
+bool dispatch_accepting(const struct dispatch *d);
+void dispatch_stats(struct dispatch *d, struct stats_info *s);
+int dispatch_workers(struct dispatch *d, struct worker_info *out, int max);
+/* This node's id in a cluster (PostgreSQL); 0 on SQLite. */
+int64_t dispatch_node_id(struct dispatch *d);
+const struct config *dispatch_config(const struct dispatch *d);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * dispatch_fence.c — one attempt runs on one node (dispatch_cluster.h): a
+ * worker's report is applied under the job row's lock and only while the
+ * row still names this node and the attempt the slot was given; jobs this
+ * node stopped because it could not renew its lease are requeued (or
+ * failed), not recorded as canceled; and jobs the database gives this node
+ * that no worker here runs (the answer to a claim's COMMIT was lost) are
+ * handed back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dispatch_cluster.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "store/store_jobs.h"
+
+int dispatch_cluster_lock_job(struct dispatch *d, struct turn *t, int64_t job_id)
+{
+	return d->cluster ? store_job_lock(d->store, job_id, t->err) : 0;
+}
+
+void dispatch_cluster_claimed(struct dispatch *d, int slot, int attempt)
+{
+	if (d->cluster && slot >= 0 && slot < d->cfg->workers) {
+		d->cluster->slot_attempt[slot] = attempt;
+		/* A new attempt writes its output afresh: none of it is copied yet. */
+		d->cluster->flushed[slot] = (struct flushed){ 0 };
+	}
+}
+
+/* Takes id off the list of jobs stopped for want of a lease: true if it was. */
+static bool unstop(struct cluster *c, int64_t id)
+{
+	for (size_t i = 0; i < c->n_stopped; i++) {
+		if (c->stopped[i] == id) {
+			c->stopped[i] = c->stopped[--c->n_stopped];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A job this node ran that it cannot call finished: requeued while attempts
+ * remain, else failed, with why. */
+static int interrupt(struct dispatch *d, struct turn *t, const struct job *job, const char *why)
+{
+	char msg[300];
+	snprintf(msg, sizeof(msg), "node %s %s attempt %d", d->cluster->name, why, job->attempts);
+	int r = store_job_interrupted(d->store, job->id, job->attempts, job->max_attempts, msg,
+	    t->now, t->err);
+	if (r < 0)
+		return -1;
+	dispatch_move_state(t, JOB_RUNNING, r == 1 ? JOB_QUEUED : JOB_FAILED);
+	dispatch_queue_released(d, job->worker);
+	if (r == 1)
+		dispatch_runnable(d);
+	dispatch_note_change(d, job->id);
+	log_warnx("job %lld %s: %s", (long long)job->id, r == 1 ? "requeued" : "failed", msg);
+	return 0;
+}
+
+int dispatch_cluster_report(struct dispatch *d, struct turn *t, const struct report *rep,
+    const struct job *job)
+{
+	struct cluster *c = d->cluster;
+
+	if (c == NULL)
+		return 0;
+	bool same_attempt = rep->slot < 0 || rep->slot >= d->cfg->workers ||
+			    c->slot_attempt[rep->slot] == job->attempts;
+	if (job->node_id != c->node_id || !same_attempt) {
+		unstop(c, job->id);
+		log_warnx("cluster: job %lld: attempt %d is now node id %lld's: this node's result"
+			  " is ignored", (long long)job->id, job->attempts, (long long)job->node_id);
+		return 1;
+	}
+	if (!unstop(c, job->id))
+		return 0;
+	return interrupt(d, t, job, "could not renew its lease and stopped") < 0 ? -1 : 1;
+}
+
+static bool has_report(const struct dispatch *d, int64_t id)
+{
+	for (size_t i = 0; i < d->n_reports; i++)
+		if (d->reports[i].job_id == id)
+			return true;
+	return false;
+}
+
+static bool was_orphan(const struct cluster *c, int64_t id)
+{
+	for (size_t i = 0; i < c->n_orphans; i++)
+		if (c->orphans[i] == id)
+			return true;
+	return false;
+}
+
+/* Jobs the database says this node runs while no worker here does (the
+ * answer to the claim's COMMIT was lost, say): requeued, or failed, once
+ * seen so at two heartbeats in a row. */
+static void requeue_orphans(struct dispatch *d, const int64_t *ids, size_t n)
+{
+	struct turn t = { .now = clock_wall_us() };
+	struct job job;
+
+	if (store_begin(d->store, t.err) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		int found = store_job_get(d->store, ids[i], &job, t.err);
+		if (found < 0)
+			goto fail;
+		int rc = found == 1 && job.state == JOB_RUNNING && job.node_id == d->cluster->node_id
+			     ? interrupt(d, &t, &job, "had no worker running") : 0;
+		if (found == 1)
+			job_free(&job);
+		if (rc < 0)
+			goto fail;
+	}
+	if (store_commit(d->store, t.err) == 0)
+		return;
+fail:
+	store_rollback(d->store);
+	dispatch_drop_events(d, 0);
+	log_warnx("cluster: requeuing jobs no worker runs: %s", t.err);
+}
+
+static bool runs_here(const struct worker_info *w, int nw, int64_t id)
+{
+	for (int i = 0; i < nw; i++)
+		if (w[i].busy && w[i].job_id == id)
+			return true;
+	return false;
+}
+
+/* Jobs this node runs that the database gives to no one or to another node
+ * now are stopped; cancels requested through other nodes are carried out;
+ * jobs the database gives this node that no worker here runs are handed
+ * back. */
+void cluster_reconcile(struct dispatch *d, const struct lease_job *mine, int n)
+{
+	struct cluster *c = d->cluster;
+	struct worker_info w[1024];
+	int nw = dispatch_workers(d, w, 1024);
+	int64_t *lost = NULL, *back = NULL;
+	size_t n_lost = 0, cap_lost = 0, n_back = 0, cap_back = 0;
+
+	for (int i = 0; i < nw; i++) {
+		if (!w[i].busy || w[i].job_id <= 0)
+			continue;
+		int k = 0;
+		while (k < n && mine[k].id != w[i].job_id)
+			k++;
+		if (k == n) {
+			log_warnx("cluster: job %lld is no longer this node's: stopping it",
+			    (long long)w[i].job_id);
+			pool_cancel(d->pool, w[i].job_id);
+		} else if (mine[k].cancel_requested) {
+			pool_cancel(d->pool, w[i].job_id);
+		}
+	}
+	for (int k = 0; k < n; k++) {
+		if (runs_here(w, nw, mine[k].id) || has_report(d, mine[k].id) ||
+		    dispatch_grow((void **)&lost, &cap_lost, n_lost, sizeof(*lost)) < 0)
+			continue;
+		lost[n_lost++] = mine[k].id;
+		/* Seen so at the last heartbeat too: handed back. */
+		if (was_orphan(c, mine[k].id) &&
+		    dispatch_grow((void **)&back, &cap_back, n_back, sizeof(*back)) == 0)
+			back[n_back++] = mine[k].id;
+	}
+	if (n_back > 0)
+		requeue_orphans(d, back, n_back);
+	free(back);
+	free(c->orphans);
+	c->orphans = lost;
+	c->n_orphans = n_lost;
+	c->cap_orphans = cap_lost;
+}
+
+/* Their reports then requeue them (dispatch_cluster_report), not cancel. */
+void cluster_stop_all_jobs(struct dispatch *d)
+{
+	struct cluster *c = d->cluster;
+	struct worker_info w[1024];
+	int nw = dispatch_workers(d, w, 1024);
+
+	for (int i = 0; i < nw; i++) {
+		if (!w[i].busy || w[i].job_id <= 0)
+			continue;
+		pool_cancel(d->pool, w[i].job_id);
+		if (dispatch_grow((void **)&c->stopped, &c->cap_stopped, c->n_stopped,
+			sizeof(*c->stopped)) == 0)
+			c->stopped[c->n_stopped++] = w[i].job_id;
+	}
+}
+
+/* No heartbeat for too long: stop every job before the lease ends, so no
+ * other node starts a job's next attempt while this one still runs. */
+void cluster_self_fence(struct dispatch *d)
+{
+	struct cluster *c = d->cluster;
+	int64_t grace = (int64_t)(d->cfg->kill_grace_s * 1e6);
+
+	if (c->fenced || clock_mono_us() - c->last_ok < c->lease_us - grace - c->beat_us)
+		return;
+	c->fenced = true;
+	log_warnx("cluster: no heartbeat for %.1f s: stopping this node's %d running job(s)"
+		  " before its lease ends", (double)(clock_mono_us() - c->last_ok) / 1e6,
+	    pool_busy_count(d->pool));
+	cluster_stop_all_jobs(d);
+}

@@ -1,0 +1,368 @@
+/*
+ * dispatch_turn.c — one turn of the dispatcher: everything that happened
+ * since the last turn (worker reports, client commands) plus the jobs
+ * claimed for idle workers, written in ONE transaction. Clients are answered
+ * and workers sent RUN only after the commit (see dispatch.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch_internal.h"
+#include "dispatch_retention.h"
+#include "events.h"
+#include "metrics.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/utf8.h"
+#include "render/render.h"
+#include "store/store_jobs.h"
+
+#define RETRY_AFTER_FAILED_COMMIT_US 100000
+#define STARTED_FLUSH_US 5000
+#define BACKOFF_CAP_S 3600.0
+
+/* Room for one more element; on failure the caller logs and drops it. */
+int dispatch_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *na = realloc(*arr, ncap * elem);
+	if (na == NULL)
+		return -1;
+	*arr = na;
+	*cap = ncap;
+	return 0;
+}
+
+void dispatch_add_report(struct dispatch *d, const struct report *r) { PUSH(d, reports, *r); }
+
+/* Renders the job as this transaction sees it, for the event stream; only
+ * while someone listens. Published after the commit, dropped on rollback. */
+void dispatch_note_change(struct dispatch *d, int64_t id)
+{
+	struct job job;
+	char err[ERR_LEN];
+
+	if (!events_have_listeners() || store_job_get(d->store, id, &job, err) != 1)
+		return;
+	char *json = render_job(&job);
+	job_free(&job);
+	if (json != NULL)
+		PUSH(d, events, json);
+}
+
+/* Something may be claimable now: look again, and tell the other nodes. */
+void dispatch_runnable(struct dispatch *d)
+{
+	d->ready_empty = false;
+	d->notify_ready = true;
+}
+
+void dispatch_move_state(struct turn *t, enum job_state from, enum job_state to)
+{
+	t->counts[from]--;
+	t->counts[to]++;
+	if (job_state_is_final(to))
+		t->finished++;
+}
+
+/* Exponential backoff with "equal jitter": half the step fixed, half
+ * random, so retries of many jobs that failed together spread out. */
+static int64_t backoff_until(const struct job *job, int64_t now)
+{
+	if (job->retry_backoff_s <= 0)
+		return 0;
+	double step = job->retry_backoff_s;
+	for (int i = 1; i < job->attempts && step < BACKOFF_CAP_S; i++)
+		step *= 2;
+	if (step > BACKOFF_CAP_S && job->retry_backoff_s < BACKOFF_CAP_S)
+		step = BACKOFF_CAP_S;
+	double delay = step / 2 + step / 2 * ((double)random() / RAND_MAX);
+	return now + (int64_t)(delay * 1e6);
+}
+
+/* The job will wait until wall_us: the timer may have to fire sooner. */
+void dispatch_note_wait(struct dispatch *d, int64_t wall_us)
+{
+	if (d->wake_wall == 0 || wall_us < d->wake_wall)
+		d->wake_wall = wall_us;
+}
+
+/* A finished attempt: retry, or record the final state. */
+static int record_end(struct dispatch *d, struct turn *t, struct job *job,
+    enum job_state next, const struct run_result *r)
+{
+	if (next == JOB_QUEUED) {
+		int64_t wait = backoff_until(job, t->now);
+		char msg[400];
+		const char *why = r->error[0] ? r->error : "failed";
+		if (r->status == RUN_EXITED && r->error[0] == '\0')
+			snprintf(msg, sizeof(msg), "attempt %d of %d exited with code %d; retrying",
+			    job->attempts, job->max_attempts, r->exit_code);
+		else
+			snprintf(msg, sizeof(msg), "attempt %d of %d: %s; retrying", job->attempts,
+			    job->max_attempts, why);
+		if (wait) {
+			size_t l = strlen(msg);
+			snprintf(msg + l, sizeof(msg) - l, " in %.1f s", (double)(wait - t->now) / 1e6);
+			dispatch_note_wait(d, wait);
+		} else {
+			dispatch_runnable(d);
+		}
+		if (store_job_requeue(d->store, job->id, t->now, wait, msg, t->err) < 0)
+			return -1;
+	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0 ||
+		   dispatch_cluster_keep_output(d, t, job) < 0) {
+		return -1;
+	}
+	dispatch_queue_released(d, job->worker);
+	dispatch_move_state(t, JOB_RUNNING, next);
+	if (r->run_us >= 0)
+		metrics_observe_run((double)r->run_us / 1e6);
+	if (job_state_is_final(next))
+		metrics_count_finished(next);
+	dispatch_retention_note_end(d, t, next, r);
+	dispatch_note_change(d, job->id);
+	if (job_state_is_final(next) && dispatch_job_ended(d, t, job->id, next) < 0)
+		return -1;
+	if (next == JOB_QUEUED)
+		log_info("job %lld requeued: attempt %d of %d ended %s", (long long)job->id,
+		    job->attempts, job->max_attempts, r->error[0] ? r->error : "unsuccessfully");
+	else if (r->status == RUN_EXITED)
+		log_info("job %lld %s: exit code %d after %.1f ms", (long long)job->id,
+		    job_state_name(next), r->exit_code, (double)r->run_us / 1000);
+	else
+		log_info("job %lld %s: %s", (long long)job->id, job_state_name(next),
+		    r->error[0] ? r->error : "no detail");
+	return 0;
+}
+
+static int apply_report(struct dispatch *d, struct turn *t, const struct report *rep)
+{
+	struct job job;
+	int found;
+
+	if (rep->type == REPORT_STARTED) {
+		/* Its DONE in this same turn records the pid and start anyway. */
+		for (const struct report *later = rep + 1; later < d->reports + d->n_reports; later++)
+			if (later->job_id == rep->job_id && later->type != REPORT_STARTED)
+				return 0;
+		if (store_job_set_started(d->store, rep->job_id, rep->pid, rep->started_us, t->err) < 0)
+			return -1;
+		dispatch_note_change(d, rep->job_id);
+		return 0;
+	}
+	if (dispatch_cluster_lock_job(d, t, rep->job_id) < 0)
+		return -1;
+	found = store_job_get(d->store, rep->job_id, &job, t->err);
+	int taken = found > 0 && job.state == JOB_RUNNING ? dispatch_cluster_report(d, t, rep, &job)
+							    : 0;
+	if (found <= 0 || job.state != JOB_RUNNING || taken != 0) {
+		if (found > 0)
+			job_free(&job);
+		return found < 0 || taken < 0 ? -1 : 0;
+	}
+	int ret;
+	if (rep->type == REPORT_DONE) {
+		ret = record_end(d, t, &job, job_next_state(&job, &rep->result), &rep->result);
+	} else {
+		struct run_result r = { .status = RUN_START_FAILED, .exit_code = -1,
+			.term_signal = -1, .started_us = job.started_us, .finished_us = t->now,
+			.run_us = -1, .cpu_user_us = -1, .cpu_sys_us = -1, .max_rss_kb = -1,
+			.stdout_bytes = -1, .stderr_bytes = -1 };
+		memcpy(r.error, rep->result.error, sizeof(r.error));
+		ret = record_end(d, t, &job, job_next_state(&job, &r), &r);
+	}
+	job_free(&job);
+	return ret;
+}
+
+void dispatch_drop_events(struct dispatch *d, size_t keep)
+{
+	while (d->n_events > keep)
+		free(d->events[--d->n_events]);
+}
+
+/* Queued jobs may wait: this node's counts say so, or, in a cluster, other
+ * nodes may have submitted some (their NOTIFY clears ready_empty). */
+static bool maybe_queued(const struct dispatch *d, const struct turn *t)
+{
+	return d->cluster != NULL || t->counts[JOB_QUEUED] > 0;
+}
+
+static int claim_jobs(struct dispatch *d, struct turn *t)
+{
+	int slot;
+
+	while (d->accepting && !d->ready_empty && maybe_queued(d, t) &&
+	       (slot = pool_idle_slot(d->pool)) >= 0) {
+		struct claim c = { .slot = slot };
+		int64_t id;
+		int qi;
+		int r = dispatch_queue_pick(d, t, &id, &qi);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			d->ready_empty = true; /* waiting for their time, a dependency or room */
+			return 0;
+		}
+		if (store_job_claim(d->store, id, slot, t->now, &c.job, t->err) < 0)
+			return -1;
+		dispatch_queue_claimed(d, slot, qi);
+		dispatch_cluster_claimed(d, slot, c.job.attempts);
+		pool_reserve(d->pool, slot, c.job.id);
+		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, slot,
+		    c.job.attempts);
+		metrics_observe_queue((double)(t->now - c.job.queued_us) / 1e6);
+		dispatch_move_state(t, JOB_QUEUED, JOB_RUNNING);
+		PUSH(d, claims, c);
+		dispatch_note_change(d, c.job.id);
+	}
+	return 0;
+}
+
+static struct cmd *take_commands(struct dispatch *d, struct turn *t)
+{
+	pthread_mutex_lock(&d->mu);
+	struct cmd *head = d->cmd_head;
+	d->cmd_head = d->cmd_tail = NULL;
+	memcpy(t->counts, d->counts, sizeof(t->counts));
+	pthread_mutex_unlock(&d->mu);
+	return head;
+}
+
+static void answer(struct dispatch *d, struct cmd *cmds, const struct turn *t, bool committed)
+{
+	pthread_mutex_lock(&d->mu);
+	if (committed) {
+		memcpy(d->counts, t->counts, sizeof(d->counts));
+		d->submitted_total += t->submitted;
+		d->finished_total += t->finished;
+	}
+	for (struct cmd *c = cmds, *next; c != NULL; c = next) {
+		next = c->next; /* c may be freed by its thread once done */
+		if (!committed && c->status != CMD_UNAVAILABLE) {
+			c->status = CMD_FAILED;
+			snprintf(c->err, sizeof(c->err), "%s", t->err);
+		}
+		c->done = true;
+		pthread_cond_signal(&c->done_cv);
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void after_commit(struct dispatch *d)
+{
+	char err[ERR_LEN];
+
+	for (size_t i = 0; i < d->n_claims; i++) {
+		struct claim *c = &d->claims[i];
+		if (pool_run(d->pool, c->slot, &c->job, err) < 0) {
+			struct report r = { .type = REPORT_LOST, .slot = c->slot, .job_id = c->job.id };
+			snprintf(r.result.error, sizeof(r.result.error), "could not send: %.*s",
+			    (int)utf8_cut(err, 200), err);
+			pool_unreserve(d->pool, c->slot);
+			dispatch_add_report(d, &r);
+		}
+		job_free(&c->job);
+	}
+	for (size_t i = 0; i < d->n_cancels; i++)
+		pool_cancel(d->pool, d->cancels[i]);
+	for (size_t i = 0; i < d->n_events; i++)
+		events_publish(d->events[i]); /* the hub owns them now */
+	d->n_events = 0;
+}
+
+static void forget_claims(struct dispatch *d)
+{
+	for (size_t i = 0; i < d->n_claims; i++) {
+		pool_unreserve(d->pool, d->claims[i].slot);
+		dispatch_queue_released(d, d->claims[i].slot);
+		job_free(&d->claims[i].job);
+	}
+}
+
+void dispatch_turn(struct dispatch *d)
+{
+	struct turn t = { .now = clock_wall_us() };
+	struct cmd *cmds = take_commands(d, &t);
+	size_t n_reports = d->n_reports;
+
+	bool only_started = true;
+	for (size_t i = 0; i < n_reports; i++)
+		only_started &= d->reports[i].type == REPORT_STARTED;
+	bool can_claim = d->accepting && !d->ready_empty && maybe_queued(d, &t) &&
+			 pool_idle_slot(d->pool) >= 0;
+	bool due = d->wake_wall != 0 && t.now >= d->wake_wall;
+	/* A STARTED alone (the pid) can wait a moment: short jobs' DONE follows
+	 * within a millisecond and then both share one commit. */
+	if (cmds == NULL && !can_claim && !due && only_started) {
+		if (n_reports > 0 && d->flush_at == 0)
+			d->flush_at = clock_mono_us() + STARTED_FLUSH_US;
+		if (n_reports == 0 || clock_mono_us() < d->flush_at)
+			return;
+	}
+	d->flush_at = 0;
+	d->n_claims = d->n_cancels = 0;
+	d->notify_ready = d->queues_changed = false;
+	dispatch_drop_events(d, 0);
+	int queues_before = d->n_queues;
+	if (store_begin(d->store, t.err) < 0)
+		goto fail;
+	/* Reports first: a schedule firing in this turn must see the job its
+	 * last firing made as it is now (overlap "skip"). */
+	for (size_t i = 0; i < n_reports; i++)
+		if (apply_report(d, &t, &d->reports[i]) < 0)
+			goto fail;
+	if (due) {
+		int promoted = 0;
+		if (store_jobs_promote(d->store, t.now, &promoted, t.err) < 0)
+			goto fail;
+		if (promoted > 0)
+			dispatch_runnable(d);
+		if (dispatch_schedules_fire(d, &t) < 0)
+			goto fail;
+		d->wake_wall = 0;
+		d->wake_dirty = true;
+	}
+	for (struct cmd *c = cmds; c != NULL; c = c->next)
+		dispatch_apply_command(d, &t, c);
+	if (claim_jobs(d, &t) < 0 || dispatch_cluster_before_commit(d, &t) < 0 ||
+	    store_commit(d->store, t.err) < 0)
+		goto fail;
+	d->notify_ready = false;
+
+	/* Reports that arrived while we worked (none today: single thread) stay. */
+	if (n_reports > 0) {
+		memmove(d->reports, d->reports + n_reports,
+		    (d->n_reports - n_reports) * sizeof(*d->reports));
+		d->n_reports -= n_reports;
+	}
+	answer(d, cmds, &t, true);
+	dispatch_retention_committed(d, &t);
+	after_commit(d);
+	if (d->wake_dirty) {
+		if (dispatch_next_wake(d, t.err) < 0) {
+			log_warnx("dispatch: %s (looking again in 1 s)", t.err);
+			d->wake_wall = clock_wall_us() + 1000000;
+		} else {
+			d->wake_dirty = false;
+		}
+	}
+	return;
+fail:
+	log_warnx("dispatch: transaction failed, retrying in %d ms: %s",
+	    RETRY_AFTER_FAILED_COMMIT_US / 1000, t.err);
+	store_rollback(d->store);
+	forget_claims(d);
+	dispatch_drop_events(d, 0);
+	d->n_queues = queues_before; /* queues first named in this turn: rolled back too */
+	if (dispatch_queues_load(d, t.err) < 0) /* undo queue settings rolled back */
+		log_warnx("dispatch: %s", t.err);
+	d->ready_empty = false;
+	d->wake_dirty = true;
+	d->wake_wall = clock_wall_us(); /* look again next turn */
+	answer(d, cmds, &t, false);
+	d->retry_at = clock_mono_us() + RETRY_AFTER_FAILED_COMMIT_US;
+}

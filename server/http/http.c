@@ -1,0 +1,425 @@
+/*
+ * http.c — the libmicrohttpd daemon, body accumulation, auth and routing
+ * (see http.h).
+ */
+#include "http.h"
+#include "http_conns.h"
+#include "http_guard.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "static.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/utf8.h"
+#include "dispatch/dispatch.h"
+#include "dispatch/metrics.h"
+#include "render/render.h"
+
+/* Idle time allowed while a body or a response is under way; waiting for
+ * headers is bounded by --header-timeout (http_conns.h). */
+#define HTTP_CONNECTION_TIMEOUT_S 30
+/* Virtual size per connection thread; only touched pages cost memory.
+ * Deep JSON (cJSON's nesting limit) is the deepest recursion a handler makes. */
+#define HTTP_THREAD_STACK (512 * 1024)
+/* The same libmicrohttpd message (a refused connection, say) is logged at
+ * most once per this many seconds, with a count of the ones left out. */
+#define HTTP_LOG_REPEAT_S 10
+/* On every response: no page may frame the dashboard and trick a click on
+ * Cancel or Rerun; the dashboard loads only its own files and talks only to
+ * its own origin (fetch, EventSource), and has no inline script or style. */
+#define HTTP_CSP "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_conns *conns;
+	struct app *app;
+	int port;
+};
+
+/* Per-request state across libmicrohttpd's calls of the access handler. */
+struct conn_state {
+	char *body;
+	size_t len, cap;
+	bool too_large;
+	const struct http_route *route;
+	int64_t id;
+	char name[HTTP_NAME_MAX];
+};
+
+void http_json(struct http_resp *r, unsigned status, char *json)
+{
+	r->status = status;
+	free(r->body);
+	r->body = json;
+	r->len = json ? strlen(json) : 0;
+	if (json == NULL) {
+		r->status = 500;
+		r->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+		r->len = r->body ? strlen(r->body) : 0;
+	}
+}
+
+void http_error(struct http_resp *r, unsigned status, const char *code, const char *field,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	msg[utf8_cut(msg, sizeof(msg) - 1)] = '\0';
+	http_json(r, status, render_error(code, msg, field));
+}
+
+void http_internal(struct http_resp *r, const char *err)
+{
+	log_warnx("http: %s", err);
+	http_error(r, 500, "internal", NULL, "storage error: %s", err);
+}
+
+void http_header(struct http_resp *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->n_hdrs >= HTTP_MAX_HEADERS)
+		return;
+	r->hdr_name[r->n_hdrs] = name;
+	va_start(ap, fmt);
+	vsnprintf(r->hdr_value[r->n_hdrs], sizeof(r->hdr_value[0]), fmt, ap);
+	va_end(ap);
+	r->n_hdrs++;
+}
+
+const char *http_query(const struct http_req *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_req_header(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* Matches path against a pattern; fills *id for "{id}" and name for
+ * "{name}" (one path segment; "" when longer than the buffer). */
+static bool match(const char *pattern, const char *path, int64_t *id, char *name)
+{
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{name}", 6) == 0) {
+			size_t n = strcspn(path, "/");
+			if (n < HTTP_NAME_MAX) {
+				memcpy(name, path, n);
+				name[n] = '\0';
+			} else {
+				name[0] = '\0';
+			}
+			path += n;
+			pattern += 6;
+			continue;
+		}
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			char *end;
+			if (*path < '1' || *path > '9')
+				return false;
+			errno = 0;
+			long long v = strtoll(path, &end, 10);
+			if (errno != 0 || end == path)
+				return false;
+			*id = v;
+			path = end;
+			pattern += 4;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+/* The route for method+path; or 404, or 405 with the Allow list. */
+static const struct http_route *route_find(const struct app *app, const char *method,
+    const char *path, int64_t *id, char *name, char *allow, size_t allow_len)
+{
+	const struct http_route *found = NULL;
+	allow[0] = '\0';
+	for (int i = 0; i < app->n_routes; i++) {
+		const struct http_route *r = &app->routes[i];
+		int64_t rid = 0;
+		if (!match(r->pattern, path, &rid, name))
+			continue;
+		if (strcmp(r->method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
+			*id = rid;
+			found = r;
+		}
+		size_t l = strlen(allow);
+		snprintf(allow + l, allow_len - l, "%s%s", l ? ", " : "", r->method);
+	}
+	return found;
+}
+
+static bool json_content_type(struct MHD_Connection *conn)
+{
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
+		return false;
+	return ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ';
+}
+
+static enum MHD_Result send_resp(const struct app *app, struct MHD_Connection *conn,
+    struct http_resp *r, const char *method, const char *url, const struct http_route *route)
+{
+	metrics_count_request(route ? (int)(route - app->routes) : -1, r->status);
+	struct MHD_Response *mr = r->custom;
+	enum MHD_Result ret;
+
+	if (mr == NULL) {
+		mr = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+		if (mr == NULL) {
+			free(r->body);
+			return MHD_NO;
+		}
+		r->body = NULL;
+		MHD_add_response_header(mr, "Content-Type",
+		    r->content_type ? r->content_type : "application/json; charset=utf-8");
+	}
+	for (int i = 0; i < r->n_hdrs; i++)
+		MHD_add_response_header(mr, r->hdr_name[i], r->hdr_value[i]);
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(mr, "X-Frame-Options", "DENY");
+	MHD_add_response_header(mr, "Content-Security-Policy", HTTP_CSP);
+	ret = MHD_queue_response(conn, r->status, mr);
+	MHD_destroy_response(mr);
+	if (log_enabled(LOG_DEBUG))
+		log_debug("http: %s %.*s %u", method, (int)utf8_cut(url, 200), url, r->status);
+	return ret;
+}
+
+/* Checks that need no body: route, auth, content type, limits, shutdown. */
+static void precheck(struct app *app, struct MHD_Connection *conn, const char *method,
+    const char *path, struct conn_state *cs, struct http_resp *r)
+{
+	char allow[128];
+	const char *cl, *why;
+
+	if (!http_browser_allowed(conn, app->cfg, method, &why)) {
+		http_error(r, 403, "forbidden", NULL, "%s", why);
+		return;
+	}
+	if (!http_authorized(conn, app->cfg, path)) {
+		http_error(r, 401, "unauthorized", NULL, "missing or wrong bearer token");
+		http_header(r, "WWW-Authenticate", "Bearer");
+		return;
+	}
+	cs->route = route_find(app, method, path, &cs->id, cs->name, allow, sizeof(allow));
+	if (cs->route == NULL) {
+		if (allow[0] != '\0') {
+			http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s", method, path);
+			http_header(r, "Allow", "%s", allow);
+		} else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+			http_error(r, strncmp(path, "/v1/", 4) == 0 ? 404 : 405,
+			    strncmp(path, "/v1/", 4) == 0 ? "not_found" : "method_not_allowed", NULL,
+			    "no route for %s %s", method, path);
+			if (strncmp(path, "/v1/", 4) != 0)
+				http_header(r, "Allow", "GET, HEAD");
+		}
+		return; /* GET of anything else: a static file */
+	}
+	if (strcmp(method, "POST") == 0 && !dispatch_accepting(app->dispatch)) {
+		http_error(r, 503, "unavailable", NULL, "the server is shutting down");
+		http_header(r, "Retry-After", "5");
+		return;
+	}
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl != NULL && strtoll(cl, NULL, 10) > app->cfg->max_body) {
+		http_error(r, 413, "too_large", NULL, "the body exceeds %lld bytes",
+		    (long long)app->cfg->max_body);
+		return;
+	}
+	/* A route without a body (cancel) still refuses form types: a form post
+	 * from another site must never act. No Content-Type at all is fine. */
+	bool has_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type") != NULL;
+	bool writes = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
+	if (writes && (cs->route->needs_json_body || has_type) &&
+	    !json_content_type(conn))
+		http_error(r, 415, "unsupported_media_type", NULL,
+		    "send the body as Content-Type: application/json (with curl: -H 'Content-Type: application/json')");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct app *app = s->app;
+	struct conn_state *cs = *con_cls;
+	struct http_resp r = { .status = 200 };
+	(void)version;
+
+	if (cs == NULL) {
+		http_conns_headers_done(s->conns, conn);
+		if ((cs = calloc(1, sizeof(*cs))) == NULL)
+			return MHD_NO;
+		*con_cls = cs;
+		precheck(app, conn, method, url, cs, &r);
+		if (r.body != NULL)
+			return send_resp(app, conn, &r, method, url, cs->route); /* before reading any body */
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (cs->too_large || cs->len + n > (size_t)app->cfg->max_body) {
+			cs->too_large = true;
+			return MHD_YES; /* read and drop the rest, then answer 413 */
+		}
+		if (cs->len + n + 1 > cs->cap) {
+			size_t cap = cs->cap ? cs->cap : 4096;
+			while (cap < cs->len + n + 1)
+				cap *= 2;
+			char *nb = realloc(cs->body, cap);
+			if (nb == NULL)
+				return MHD_NO;
+			cs->body = nb;
+			cs->cap = cap;
+		}
+		memcpy(cs->body + cs->len, upload_data, n);
+		cs->len += n;
+		cs->body[cs->len] = '\0';
+		return MHD_YES;
+	}
+	if (cs->too_large) {
+		http_error(&r, 413, "too_large", NULL, "the body exceeds %lld bytes",
+		    (long long)app->cfg->max_body);
+	} else if (cs->route == NULL) {
+		static_serve(app->cfg->web_dir, url, &r);
+	} else {
+		struct http_req req = { .app = app, .conn = conn, .method = method, .path = url,
+			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len };
+		memcpy(req.name, cs->name, sizeof(req.name));
+		cs->route->handler(&req, &r);
+	}
+	return send_resp(app, conn, &r, method, url, cs->route);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct conn_state *cs = *con_cls;
+	(void)toe;
+	http_conns_request_done(s->conns, conn);
+	if (cs != NULL) {
+		free(cs->body);
+		free(cs);
+		*con_cls = NULL;
+	}
+}
+
+/* An attacker refused a thousand times a second must not flood the log:
+ * the same message again within HTTP_LOG_REPEAT_S seconds is only counted,
+ * and the count is said before the next line that is logged. */
+__attribute__((format(printf, 2, 0)))
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static char last[512];
+	static int64_t last_us;
+	static long repeats;
+	char msg[512];
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t l = strlen(msg);
+	while (l > 0 && msg[l - 1] == '\n')
+		msg[--l] = '\0';
+	int64_t now = clock_mono_us();
+	pthread_mutex_lock(&mu);
+	if (strcmp(msg, last) == 0 && now - last_us < HTTP_LOG_REPEAT_S * 1000000LL) {
+		repeats++;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
+	char prev[sizeof(last)];
+	long repeated = repeats;
+	memcpy(prev, last, sizeof(prev));
+	memcpy(last, msg, sizeof(last));
+	last_us = now;
+	repeats = 0;
+	pthread_mutex_unlock(&mu);
+	if (repeated > 0)
+		log_warnx("http: %s (%ld more times)", prev, repeated);
+	log_warnx("http: %s", msg);
+}
+
+int http_start(struct http_server **out, struct app *app, char *err)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+
+	if (s == NULL) {
+		err_set(err, "calloc: out of memory");
+		return -1;
+	}
+	if (inet_pton(AF_INET, app->cfg->listen_addr, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)app->cfg->listen_port);
+	} else if (inet_pton(AF_INET6, app->cfg->listen_addr, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)app->cfg->listen_port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		err_set(err, "--listen %s: not an IPv4 or IPv6 address", app->cfg->listen_addr);
+		free(s);
+		return -1;
+	}
+	s->app = app;
+	if (http_conns_start(&s->conns, app->cfg->header_timeout_s, err) < 0) {
+		free(s);
+		return -1;
+	}
+	/* The per-address limit is what keeps one client from taking every
+	 * connection (and so every thread); 0 in libmicrohttpd means none too. */
+	s->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg->listen_port, NULL, NULL,
+	    on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, s->conns,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections_per_ip,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_THREAD_STACK, MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		err_set(err, "cannot listen on %s:%d (address in use, or not ours?)",
+		    app->cfg->listen_addr, app->cfg->listen_port);
+		http_conns_stop(s->conns);
+		free(s);
+		return -1;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : app->cfg->listen_port;
+	*out = s;
+	return 0;
+}
+
+int http_port(const struct http_server *s) { return s->port; }
+
+void http_stop(struct http_server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->daemon);
+	http_conns_stop(s->conns);
+	free(s);
+}

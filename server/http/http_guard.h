@@ -1,0 +1,24 @@
+/*
+ * http_guard.h — the checks every request passes before any handler runs:
+ * the bearer token on /v1 and /metrics (not /healthz, not the dashboard's
+ * files; /v1/events also takes ?access_token since EventSource cannot send
+ * headers), and refusal of foreign Host names (DNS rebinding: on every
+ * listen address unless the operator set a token, else on loopback) and of
+ * non-GET requests from an Origin that is neither the Host nor a name of
+ * --allowed-host.
+ */
+#ifndef JOBD_HTTP_GUARD_H
+#define JOBD_HTTP_GUARD_H
+
+#include <stdbool.h>
+
+#include <microhttpd.h>
+
+#include "config/config.h"
+
+bool http_authorized(struct MHD_Connection *conn, const struct config *cfg, const char *path);
+/* false with *why set when a browser must be refused (403). */
+bool http_browser_allowed(struct MHD_Connection *conn, const struct config *cfg,
+    const char *method, const char **why);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * store_jobs.h — the job and batch queries. Writers (insert, claim, finish,
+ * requeue, cancel, recover) are called by the dispatcher only, inside its
+ * transactions; readers (get, list, batch) by anyone on any connection.
+ * Functions return 0 (or 1 = found/changed, 0 = not) and -1 with err set.
+ */
+#ifndef JOBD_STORE_JOBS_H
+#define JOBD_STORE_JOBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "common/job.h"
+
+struct batch {
+	int64_t id;
+	char *name;
+	int64_t rerun_of;        /* 0: an original */
+	int total;
+	int64_t created_us;
+	int64_t counts[JOB_STATE_COUNT];
+	int64_t first_start_us;  /* 0: none started */
+	int64_t last_finish_us;  /* 0: none finished */
+	int64_t total_run_us;
+};
+
+struct job_list_filter {
+	unsigned state_mask;     /* bit (1 << state); 0 = every state */
+	int64_t batch_id;        /* 0 = any */
+	int64_t schedule_id;     /* 0 = any; not together with batch_id */
+	int limit;
+	int64_t before_id;       /* 0 = from the newest */
+};
+
+int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
+    const char *idem_key, int64_t now_us, int64_t *id, char *err);
+int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *err);
+int store_job_get(struct store *st, int64_t id, struct job *job, char *err);
+
+/* Marks queued job id running on slot and loads it into *job, stdin
+ * included (the dispatcher picks id with store_queue_head). 1, or -1 with
+ * err (also when it is not queued). */
+int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, struct job *job,
+    char *err);
+int store_job_set_started(struct store *st, int64_t id, int pid, int64_t started_us, char *err);
+int store_job_finish(struct store *st, int64_t id, enum job_state state,
+    const struct run_result *r, const char *error, char *err);
+/* Back to the queue; wait_until_us (0: none) delays the next attempt. */
+int store_job_requeue(struct store *st, int64_t id, int64_t now_us, int64_t wait_until_us,
+    const char *error, char *err);
+/* Delayed jobs whose time has come become runnable; *promoted says how many. */
+int store_jobs_promote(struct store *st, int64_t now_us, int *promoted, char *err);
+/* The earliest wait_until of a queued job (wall µs), 0 if none. */
+int store_next_wake(struct store *st, int64_t *wall_us, char *err);
+/* A job and a fresh spec copied from it (stdin included, rerun_of = id):
+ * 1, 0 not found, -1 error. Free both on 1. */
+int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct job_spec *spec,
+    char *err);
+int store_job_cancel_queued(struct store *st, int64_t id, int64_t now_us, char *err);
+int store_job_request_cancel(struct store *st, int64_t id, char *err);
+int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *err);
+
+/* At start-up: jobs left running by a stopped or crashed server are requeued
+ * if attempts remain, else failed (and their dependents canceled). Counts go to *requeued and *failed. */
+int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *failed, char *err);
+/* One running job whose attempt was cut short (its server or node died):
+ * requeued while attempts remain (1), else failed with msg and its
+ * dependents canceled (0); -1 on error. */
+int store_job_interrupted(struct store *st, int64_t id, int attempts, int max_attempts,
+    const char *msg, int64_t now_us, char *err);
+
+/* Newest first; *more says whether another page exists. *jobs is malloc'd. */
+int store_job_list(struct store *st, const struct job_list_filter *f, struct job **jobs,
+    int *n, bool *more, char *err);
+void store_job_list_free(struct job *jobs, int n);
+
+int store_batch_insert(struct store *st, const char *name, int total, const char *idem_key,
+    int64_t rerun_of, int64_t now_us, int64_t *id, char *err);
+int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *err);
+int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err);
+/* Newest first, ids below before_id (0: from the newest), at most limit,
+ * each with its counts; *more says whether another page exists. Free with
+ * store_batch_list_free. */
+int store_batch_list(struct store *st, int64_t before_id, int limit, struct batch **batches,
+    int *n, bool *more, char *err);
+void store_batch_list_free(struct batch *batches, int n);
+int store_batch_job_ids(struct store *st, int64_t batch_id, int64_t **ids, int *n, char *err);
+void batch_free(struct batch *b);
+
+#endif
