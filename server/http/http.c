@@ -5,6 +5,7 @@
 #include "http.h"
 #include "http_conns.h"
 #include "http_guard.h"
+#include "http_route.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -108,64 +109,6 @@ const char *http_req_header(const struct http_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
-/* Matches path against a pattern; fills *id for "{id}" and name for
- * "{name}" (one path segment; "" when longer than the buffer). */
-static bool match(const char *pattern, const char *path, int64_t *id, char *name)
-{
-	while (*pattern && *path) {
-		if (strncmp(pattern, "{name}", 6) == 0) {
-			size_t n = strcspn(path, "/");
-			if (n < HTTP_NAME_MAX) {
-				memcpy(name, path, n);
-				name[n] = '\0';
-			} else {
-				name[0] = '\0';
-			}
-			path += n;
-			pattern += 6;
-			continue;
-		}
-		if (strncmp(pattern, "{id}", 4) == 0) {
-			char *end;
-			if (*path < '1' || *path > '9')
-				return false;
-			errno = 0;
-			long long v = strtoll(path, &end, 10);
-			if (errno != 0 || end == path)
-				return false;
-			*id = v;
-			path = end;
-			pattern += 4;
-			continue;
-		}
-		if (*pattern++ != *path++)
-			return false;
-	}
-	return *pattern == '\0' && *path == '\0';
-}
-
-/* The route for method+path; or 404, or 405 with the Allow list. */
-static const struct http_route *route_find(const struct app *app, const char *method,
-    const char *path, int64_t *id, char *name, char *allow, size_t allow_len)
-{
-	const struct http_route *found = NULL;
-	allow[0] = '\0';
-	for (int i = 0; i < app->n_routes; i++) {
-		const struct http_route *r = &app->routes[i];
-		int64_t rid = 0;
-		if (!match(r->pattern, path, &rid, name))
-			continue;
-		if (strcmp(r->method, method) == 0 ||
-		    (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
-			*id = rid;
-			found = r;
-		}
-		size_t l = strlen(allow);
-		snprintf(allow + l, allow_len - l, "%s%s", l ? ", " : "", r->method);
-	}
-	return found;
-}
-
 static bool json_content_type(struct MHD_Connection *conn)
 {
 	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
@@ -219,7 +162,7 @@ static void precheck(struct app *app, struct MHD_Connection *conn, const char *m
 		http_header(r, "WWW-Authenticate", "Bearer");
 		return;
 	}
-	cs->route = route_find(app, method, path, &cs->id, cs->name, allow, sizeof(allow));
+	cs->route = http_route_find(app->routes, app->n_routes, method, path, &cs->id, cs->name, allow, sizeof(allow));
 	if (cs->route == NULL) {
 		if (allow[0] != '\0') {
 			http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s", method, path);

@@ -28,6 +28,7 @@
 #include "api/api.h"
 #include "api/api_common.h"
 #include "http/http.h"
+#include "http/http_route.h"
 #include "http/static.h"
 #include "render/render.h"
 #include "spec/spec.h"
@@ -97,24 +98,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	atexit(fz_cleanup);
 	return 0;
-}
-
-/* The same matching rule as http.c's router: {id} is a positive integer. */
-static int fz_match(const char *pattern, const char *path)
-{
-	while (*pattern && *path) {
-		if (strncmp(pattern, "{id}", 4) == 0) {
-			char *end;
-			if (*path < '1' || *path > '9')
-				return 0;
-			(void)strtoll(path, &end, 10);
-			path = end;
-			pattern += 4;
-		} else if (*pattern++ != *path++) {
-			return 0;
-		}
-	}
-	return *pattern == '\0' && *path == '\0';
 }
 
 static void fz_check_json(const char *json, const char *what)
@@ -281,10 +264,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		p = data; /* no request line: all body */
 	}
-	const struct http_route *route = NULL;
-	for (int i = 0; i < api_routes_count && route == NULL; i++)
-		if (strcmp(api_routes[i].method, method) == 0 && fz_match(api_routes[i].pattern, path))
-			route = &api_routes[i];
+	char name[HTTP_NAME_MAX], allow[128];
+	int64_t id = 0;
+	const struct http_route *route = http_route_find(api_routes, api_routes_count, method, path,
+	    &id, name, allow, sizeof(allow));
 	if (route != NULL && route->needs_json_body) {
 		/* http.c hands handlers a NUL-terminated copy of the body. */
 		size_t len = (size_t)(end - p);

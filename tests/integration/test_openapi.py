@@ -10,7 +10,7 @@ from base import JobdTestCase
 from harness import REPO
 
 DOC = os.path.join(REPO, "docs", "openapi.json")
-ROUTES_C = os.path.join(REPO, "server", "routes.c")
+ROUTES_C = os.path.join(REPO, "server", "api", "routes.c")
 ROUTE = re.compile(r'^\s*\{\s*"([A-Z]+)",\s*"([^"]+)"', re.M)
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
