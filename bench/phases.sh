@@ -146,6 +146,32 @@ wrk_rps() {
 	echo "$out" | awk '/^Requests\/sec:/ { print $2 }'
 }
 
+# Row 3 continued — batch ingest: a 10,000-job batch of delayed jobs in one
+# POST, alone and as an after_index chain (best of 5), and single POSTs of
+# delayed jobs (the submit path alone: nothing runs while measured), on a
+# jobd of their own.
+phase_ingest() {
+	local out w="ingest, delayed jobs (none runs)" r pd=()
+	ROWS=$B/rows.3i.tsv
+	rm -rf "$B/ingest"
+	jobd_start ingest
+	out=$(ctl ingest 10000 5 0)
+	row ingest_batch "$w" "jobd, 10,000-job batch, POST → 201 (best of 5)" \
+		"$(kv "$out" jobs_per_s)" jobs/s
+	out=$(ctl ingest 10000 5 1)
+	row ingest_chain "$w" "jobd, 10,000-job after_index chain (best of 5)" \
+		"$(kv "$out" jobs_per_s)" jobs/s
+	for r in $(seq "$REPS"); do
+		out=$("$B/postload" -a "$ADDR" -c 4 -n 1000000 -t "$SUB_T" \
+			-b '{"command":["true"],"delay_s":86400}')
+		pd+=("$(kv "$out" rps)")
+	done
+	row sub_delayed "$w" "jobd, single POSTs, 4 conns" "$(median "${pd[@]}")" req/s \
+		vs:sub_sqlite
+	jobd_stop
+	rm -rf "$B/ingest"
+}
+
 # Row 4 — reads beside /healthz, on the running jobd, in turns ($REPS rounds).
 phase_reads() {
 	local id r w="reads (wrk, 4 conns, ${READ_T} s)" ri=() rl=() rh=()

@@ -119,11 +119,12 @@ main() {
 	trap 'exit 130' INT TERM
 	if want main; then phase_main; fi
 	if want submission; then phase_submission; fi
+	if [ -x "$JOBD" ] && want submission; then phase_ingest; fi
 	if [ -x "$JOBD" ] && want growth; then phase_growth; fi
 	if [ -x "$JOBD" ] && want growth_waiting; then phase_growth_waiting; fi
 	# rows.5w.tsv (growth_waiting) sorts after rows.5.tsv (growth)
 	shopt -s nullglob
-	rows=("$B"/rows.[1-7]*.tsv)
+	rows=("$B"/rows.[1-7]*.tsv)  # rows.3i.tsv (ingest) sorts after rows.3.tsv
 	shopt -u nullglob
 	cat /dev/null "${rows[@]}" >"$B/rows.tsv"
 	stamp=$(date -u +%Y%m%d-%H%M%S)
