@@ -13,11 +13,13 @@ PKGS    := libmicrohttpd libcjson sqlite3 libpq
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libpq: headers only; store/pq.c loads the library when a postgres:// URL is
+# opened, so a SQLite jobd never maps it (and OpenSSL, Kerberos, LDAP with it).
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null)
 # Includes name their folder: "common/log.h", "store/store.h" (under server/).
 INC     := -I. -Iserver
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(SAN) -MMD -MP
-LDLIBS  += $(PKG_LIBS) -lpthread -lm
+LDLIBS  += $(PKG_LIBS) -lpthread -lm -ldl
 LDFLAGS += $(SAN)
 
 # what server and worker share: log, errors, clocks, job states, the worker protocol, output files
@@ -34,7 +36,7 @@ SERVER_SRC += \
 	server/time/tz_rule.c server/time/tz_tzif.c
 # the store, its statements and its SQLite and PostgreSQL drivers
 SERVER_SRC += \
-	server/store/store.c server/store/store_batches.c server/store/store_deps.c \
+	server/store/pq.c server/store/store.c server/store/store_batches.c server/store/store_deps.c \
 	server/store/store_jobs.c server/store/store_nodes.c server/store/store_output_db.c \
 	server/store/store_pg.c server/store/store_pg_conn.c server/store/store_pool.c \
 	server/store/store_queues.c server/store/store_recover.c server/store/store_retention.c \

@@ -15,6 +15,8 @@ static struct pg_stmt *pg(struct store_stmt *s) { return (struct pg_stmt *)s; }
 
 static int pg_open(struct store *st, const char *url, enum store_mode mode, char *err)
 {
+	if (pq_load(err) < 0)
+		return -1;
 	struct pg_conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL) {

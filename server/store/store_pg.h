@@ -7,8 +7,7 @@
 #ifndef JOBD_STORE_PG_H
 #define JOBD_STORE_PG_H
 
-#include <libpq-fe.h>
-
+#include "pq.h"
 #include "store_internal.h"
 
 #define PG_MAX_PARAMS 32

@@ -26,6 +26,13 @@ class TestStatus(JobdTestCase):
         w = srv.workers()
         self.assertEqual((w["size"], w["size_source"]), (3, "flag"))
 
+    def test_libpq_is_mapped_only_on_postgresql(self):
+        # On SQLite the PostgreSQL client library (and the TLS, Kerberos and
+        # LDAP libraries it pulls in) is never loaded: the server stays small.
+        with open("/proc/%d/maps" % self.jobd.proc.pid) as f:
+            mapped = "libpq.so" in f.read()
+        self.assertEqual(mapped, self.jobd.backend == "postgres")
+
     def test_healthz_is_ok(self):
         st, hd, body = self.jobd.request("GET", "/healthz")
         self.assertEqual(st, 200)
