@@ -162,8 +162,13 @@ static int sq_open(struct store *st, const char *path, enum store_mode mode, cha
 	if (sq_exec(st, mode == STORE_WRITER ? "PRAGMA cache_size = -512"
 					     : "PRAGMA cache_size = -256", err) < 0)
 		return -1;
+	/* temp_store: every INSERT inside the group-commit transaction keeps a
+	 * statement journal (the pages it changed, to undo just that statement
+	 * on an error). In a temp file that was ~50 pwrite calls per job, most
+	 * of a batch's time; in memory it is a copy, freed at the statement's end. */
 	if (mode == STORE_WRITER &&
-	    (sq_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    (sq_exec(st, "PRAGMA temp_store = MEMORY", err) < 0 ||
+		sq_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
 		sq_exec(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
 		sq_exec(st, "PRAGMA foreign_keys = ON", err) < 0 || migrate(st, err) < 0))
 		return -1;
