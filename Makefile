@@ -21,11 +21,11 @@ LDFLAGS += $(SAN)
 SERVER_SRC := \
 	server/api_batches.c server/api_common.c server/api_jobs.c server/api_output.c \
 	server/api_status.c server/clock.c server/config.c server/cpus.c server/dispatch.c \
-	server/dispatch_cmds.c server/dispatch_retention.c server/dispatch_turn.c server/events.c server/http.c server/http_conns.c server/http_guard.c server/job.c server/log.c server/metrics.c server/pool.c server/pool_msgs.c \
+	server/dispatch_cmds.c server/dispatch_retention.c server/dispatch_turn.c server/dispatch_end.c server/events.c server/http.c server/http_conns.c server/http_guard.c server/job.c server/log.c server/metrics.c server/pool.c server/pool_msgs.c \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
 	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
-	server/store_recover.c server/config_db.c server/config_scrub.c server/hostname.c server/token_file.c \
+	server/config_db.c server/config_scrub.c server/hostname.c server/token_file.c \
 	server/cron.c server/cron_parse.c server/tz.c \
 	server/tz_rule.c server/tz_tzif.c server/utf8.c
 # Job control: queues, schedules, limits.
