@@ -1,7 +1,8 @@
 /*
  * dispatch_internal.h — shared by dispatch.c (the loop), dispatch_turn.c
- * (one group-committed transaction) and dispatch_cmds.c (the client
- * commands inside it): the dispatcher's state and the turn's helpers.
+ * (one group-committed transaction), dispatch_cmds.c (the client commands
+ * inside it) and dispatch_end.c (the one owner of an attempt's end): the
+ * dispatcher's state and the turn's helpers.
  */
 #ifndef JOBD_DISPATCH_INTERNAL_H
 #define JOBD_DISPATCH_INTERNAL_H
