@@ -230,7 +230,7 @@ static int reclaim(struct dispatch *d, struct turn *t, int *requeued)
 {
 	struct dead_node *dead = NULL;
 	struct expired_job *e = NULL;
-	int n_dead = 0, n_e = 0, ret = -1;
+	int n_dead = 0, n_e = 0, failed = 0, rc = 0;
 
 	if (store_nodes_expire(d->store, &dead, &n_dead, t->err) < 0)
 		return -1;
@@ -240,28 +240,14 @@ static int reclaim(struct dispatch *d, struct turn *t, int *requeued)
 	free(dead);
 	if (store_jobs_expired(d->store, RECLAIM_BATCH, &e, &n_e, t->err) < 0)
 		return -1;
-	for (int i = 0; i < n_e; i++) {
-		struct job job;
-		int found = store_job_get(d->store, e[i].id, &job, t->err);
-		if (found < 0)
-			goto out;
-		if (found == 0)
-			continue;
-		char msg[400];
-		snprintf(msg, sizeof(msg),
-		    "node %s (%s pid %d) stopped while attempt %d ran: its lease expired", e[i].node,
-		    e[i].host, e[i].pid, job.attempts);
-		int r = job.state == JOB_RUNNING ? dispatch_attempt_cut(d, t, &job, msg, END_ELSEWHERE)
-						 : 0;
-		job_free(&job);
-		if (r < 0)
-			goto out;
-		*requeued += r;
+	for (int i = 0; i < n_e && rc == 0; i++) {
+		char who[400];
+		snprintf(who, sizeof(who), "node %s (%s pid %d)", e[i].node, e[i].host, e[i].pid);
+		rc = dispatch_cut_running(d, t, e[i].id, who, ": its lease expired", requeued,
+		    &failed);
 	}
-	ret = 0;
-out:
 	free(e);
-	return ret;
+	return rc;
 }
 
 static int beat(struct dispatch *d, bool *alive, int *requeued, char *err)

@@ -143,36 +143,37 @@ int dispatch_attempt_cut(struct dispatch *d, struct turn *t, const struct job *j
 	return next == JOB_QUEUED;
 }
 
+int dispatch_cut_running(struct dispatch *d, struct turn *t, int64_t id, const char *who,
+    const char *suffix, int *requeued, int *failed)
+{
+	struct job job;
+	int found = store_job_get(d->store, id, &job, t->err);
+
+	if (found <= 0 || job.state != JOB_RUNNING) {
+		if (found > 0)
+			job_free(&job);
+		return found < 0 ? -1 : 0;
+	}
+	char msg[400];
+	snprintf(msg, sizeof(msg), "%s stopped while attempt %d ran%s", who, job.attempts, suffix);
+	int r = dispatch_attempt_cut(d, t, &job, msg, END_ELSEWHERE);
+	job_free(&job);
+	if (r < 0)
+		return -1;
+	(*(r == 1 ? requeued : failed))++;
+	return 0;
+}
+
 int dispatch_recover(struct dispatch *d, struct turn *t, int *requeued, int *failed)
 {
 	int64_t *ids = NULL;
-	int n = 0, ret = -1;
+	int n = 0, rc = 0;
 
 	*requeued = *failed = 0;
 	if (store_jobs_running(d->store, &ids, &n, t->err) < 0)
 		return -1;
-	for (int i = 0; i < n; i++) {
-		struct job job;
-		int found = store_job_get(d->store, ids[i], &job, t->err);
-		if (found < 0)
-			goto out;
-		if (found == 0)
-			continue;
-		int r = 0;
-		if (job.state == JOB_RUNNING) {
-			char msg[128];
-			snprintf(msg, sizeof(msg), "the server stopped while attempt %d ran",
-			    job.attempts);
-			r = dispatch_attempt_cut(d, t, &job, msg, END_ELSEWHERE);
-			if (r >= 0)
-				(*(r == 1 ? requeued : failed))++;
-		}
-		job_free(&job);
-		if (r < 0)
-			goto out;
-	}
-	ret = 0;
-out:
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = dispatch_cut_running(d, t, ids[i], "the server", "", requeued, failed);
 	free(ids);
-	return ret;
+	return rc;
 }

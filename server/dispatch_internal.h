@@ -128,6 +128,11 @@ int dispatch_attempt_reported(struct dispatch *d, struct turn *t, const struct j
  * attempts remain (1), else failed with msg (0); -1 error. */
 int dispatch_attempt_cut(struct dispatch *d, struct turn *t, const struct job *job,
     const char *msg, enum end_cause cause);
+/* Job id, if still running, cut short as above with the message "<who>
+ * stopped while attempt N ran<suffix>" (restart recovery, reclaim); counts
+ * it into *requeued or *failed. 0 (also when it is not running), -1 error. */
+int dispatch_cut_running(struct dispatch *d, struct turn *t, int64_t id, const char *who,
+    const char *suffix, int *requeued, int *failed);
 /* Jobs left running by this server's last run (or at shutdown, by this
  * one): each cut short as above; *requeued and *failed count them. */
 int dispatch_recover(struct dispatch *d, struct turn *t, int *requeued, int *failed);

@@ -267,13 +267,19 @@ class TestNodeDeath(ClusterCase):
         self.assertEqual(dead["state"], "dead", dead)
         self.assertEqual(dead.get("id"), n2_id, dead)
 
-    def test_kill9_node_job_without_attempts_left_fails_naming_the_node(self):
+    def last_attempt_on_node2(self):
+        """Two nodes of one worker each running a job without attempts left:
+        (node1, node2, both job ids, node2's job)."""
         n1, n2 = self.cluster(2, "--workers", "1", "--lease", LEASE)
         mark = self.marker()
         ids = [n1.submit({"command": ["sleep", mark], "max_attempts": 1})["id"]
                for _ in range(2)]
         victim = n1.wait_until("node2 to run one of the jobs",
                                lambda: self.busy_jobs(n2) & set(ids), timeout=15).pop()
+        return n1, n2, ids, victim
+
+    def test_kill9_node_job_without_attempts_left_fails_naming_the_node(self):
+        n1, n2, ids, victim = self.last_attempt_on_node2()
         other = [i for i in ids if i != victim][0]
         n1.wait_for(other, "running", timeout=10)
         t_kill = time.monotonic()
@@ -292,12 +298,7 @@ class TestNodeDeath(ClusterCase):
         self.wait_not_alive(n1, "node2")
 
     def test_reclaim_cancels_dependents_with_their_event_and_counts_at_once(self):
-        n1, n2 = self.cluster(2, "--workers", "1", "--lease", LEASE)
-        mark = self.marker()
-        ids = [n1.submit({"command": ["sleep", mark], "max_attempts": 1})["id"]
-               for _ in range(2)]
-        victim = n1.wait_until("node2 to run one of the jobs",
-                               lambda: self.busy_jobs(n2) & set(ids), timeout=15).pop()
+        n1, n2, _, victim = self.last_attempt_on_node2()
         dep = n1.submit({"command": ["true"], "after": [victim]})["id"]
         events = Stream(n1, timeout=float(LEASE) + 15)
         self.assertEqual(events.status, 200)
