@@ -39,7 +39,7 @@ SERVER_SRC += \
 	server/store/pq.c server/store/store.c server/store/store_batches.c server/store/store_deps.c \
 	server/store/store_jobs.c server/store/store_nodes.c server/store/store_output_db.c \
 	server/store/store_pg.c server/store/store_pg_conn.c server/store/store_pool.c \
-	server/store/store_queues.c server/store/store_recover.c server/store/store_retention.c \
+	server/store/store_queues.c server/store/store_retention.c \
 	server/store/store_row.c server/store/store_schedules.c server/store/store_sql_pg.c \
 	server/store/store_sql_sqlite.c server/store/store_sqlite.c
 # worker slots and the messages to them
@@ -55,7 +55,7 @@ SERVER_SRC += \
 # the single-writer dispatcher, the cluster, events and metrics
 SERVER_SRC += \
 	server/dispatch/dispatch.c server/dispatch/dispatch_cluster.c \
-	server/dispatch/dispatch_cmds.c server/dispatch/dispatch_fence.c \
+	server/dispatch/dispatch_cmds.c server/dispatch/dispatch_end.c server/dispatch/dispatch_fence.c \
 	server/dispatch/dispatch_output.c server/dispatch/dispatch_queues.c \
 	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
 	server/dispatch/dispatch_turn.c server/dispatch/events.c server/dispatch/metrics.c

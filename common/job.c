@@ -1,5 +1,6 @@
 /*
- * job.c — job states, transitions and the retry rule (see job.h).
+ * job.c — job states, the table of their transitions and the retry rule
+ * (see job.h).
  */
 #include "job.h"
 
@@ -31,16 +32,22 @@ bool job_state_is_final(enum job_state s)
 	return s == JOB_SUCCEEDED || s == JOB_FAILED || s == JOB_TIMED_OUT || s == JOB_CANCELED;
 }
 
+/* Every move a job may make (job.h's diagram), declared here only. The
+ * dispatcher checks each end of an attempt and each cancel against it
+ * before writing (dispatch_check_move); the store's statements move only
+ * rows in a move's "from" state, checked against this table by
+ * test_store_jobs.c. */
+#define TO(s) (1u << (s))
+static const unsigned next_states[JOB_STATE_COUNT] = {
+	[JOB_QUEUED] = TO(JOB_RUNNING) | TO(JOB_CANCELED),
+	[JOB_RUNNING] = TO(JOB_QUEUED) | TO(JOB_SUCCEEDED) | TO(JOB_FAILED) | TO(JOB_TIMED_OUT) |
+			TO(JOB_CANCELED),
+};
+
 bool job_transition_allowed(enum job_state from, enum job_state to)
 {
-	switch (from) {
-	case JOB_QUEUED:
-		return to == JOB_RUNNING || to == JOB_CANCELED;
-	case JOB_RUNNING:
-		return to == JOB_QUEUED || job_state_is_final(to);
-	default:
-		return false;
-	}
+	return (unsigned)from < JOB_STATE_COUNT && (unsigned)to < JOB_STATE_COUNT &&
+	       (next_states[from] & TO(to)) != 0;
 }
 
 enum job_state job_next_state(const struct job *job, const struct run_result *r)

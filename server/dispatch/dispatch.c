@@ -51,23 +51,28 @@ static void on_lost(void *ctx, int slot, int64_t job_id, const char *cause)
 	dispatch_add_report(ctx, &r);
 }
 
+/* Jobs the last server left running end their attempt (dispatch_end.c);
+ * then the counts are read whole. */
 static int recover_and_count(struct dispatch *d, char *err)
 {
+	struct turn t;
 	int requeued, failed;
 
-	if (store_begin(d->store, err) < 0)
-		return -1;
-	if (store_jobs_recover(d->store, clock_wall_us(), &requeued, &failed, err) < 0 ||
-	    store_commit(d->store, err) < 0) {
-		store_rollback(d->store);
-		return -1;
+	if (dispatch_side_begin(d, &t) < 0 || dispatch_recover(d, &t, &requeued, &failed) < 0) {
+		dispatch_side_abort(d);
+		goto fail;
 	}
+	if (dispatch_side_commit(d, &t) < 0)
+		goto fail;
 	if (requeued || failed)
 		log_info("dispatch: %d job(s) left running by the last server: %d requeued, %d failed",
 		    requeued + failed, requeued, failed);
 	if (dispatch_next_wake(d, err) < 0)
 		return -1;
 	return store_job_counts(d->store, d->counts, err);
+fail:
+	err_set(err, "%s", t.err);
+	return -1;
 }
 
 int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
@@ -262,23 +267,25 @@ static int poll_timeout_ms(struct dispatch *d)
  * not finish are requeued, or failed when no attempts remain. */
 static void finish_shutdown(struct dispatch *d)
 {
-	char err[ERR_LEN];
+	struct turn t;
 	int requeued = 0, failed = 0;
 
 	close_commands(d);
 	dispatch_turn(d); /* record what the workers reported last */
 	pool_stop(d->pool, POOL_STOP_WAIT_MS);
 	d->pool = NULL;
-	if (store_begin(d->store, err) < 0 ||
-	    store_jobs_recover(d->store, clock_wall_us(), &requeued, &failed, err) < 0 ||
-	    store_commit(d->store, err) < 0) {
-		store_rollback(d->store);
-		log_warnx("dispatch: recording interrupted jobs: %s (the next start will)", err);
-		dispatch_cluster_close(d);
-		return;
-	}
+	bool recorded = dispatch_side_begin(d, &t) == 0 &&
+			dispatch_recover(d, &t, &requeued, &failed) == 0;
+	if (!recorded)
+		dispatch_side_abort(d);
+	else
+		recorded = dispatch_side_commit(d, &t) == 0;
 	dispatch_cluster_close(d);
-	log_info("dispatch: stopped; %d interrupted job(s) requeued, %d failed", requeued, failed);
+	if (!recorded)
+		log_warnx("dispatch: recording interrupted jobs: %s (the next start will)", t.err);
+	else
+		log_info("dispatch: stopped; %d interrupted job(s) requeued, %d failed", requeued,
+		    failed);
 }
 
 int dispatch_run(struct dispatch *d)

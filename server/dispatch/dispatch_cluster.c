@@ -224,42 +224,62 @@ int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t)
 	return 0;
 }
 
+/* Nodes whose lease ended are declared dead, and up to RECLAIM_BATCH of
+ * their running jobs end their attempt here (dispatch_end.c). */
+static int reclaim(struct dispatch *d, struct turn *t, int *requeued)
+{
+	struct dead_node *dead = NULL;
+	struct expired_job *e = NULL;
+	int n_dead = 0, n_e = 0, failed = 0, rc = 0;
+
+	if (store_nodes_expire(d->store, &dead, &n_dead, t->err) < 0)
+		return -1;
+	for (int i = 0; i < n_dead; i++)
+		log_warnx("cluster: node %s (id %lld) stopped heartbeating: declared dead",
+		    dead[i].name, (long long)dead[i].id);
+	free(dead);
+	if (store_jobs_expired(d->store, RECLAIM_BATCH, &e, &n_e, t->err) < 0)
+		return -1;
+	for (int i = 0; i < n_e && rc == 0; i++) {
+		char who[400];
+		snprintf(who, sizeof(who), "node %s (%s pid %d)", e[i].node, e[i].host, e[i].pid);
+		rc = dispatch_cut_running(d, t, e[i].id, who, ": its lease expired", requeued,
+		    &failed);
+	}
+	free(e);
+	return rc;
+}
+
 static int beat(struct dispatch *d, bool *alive, int *requeued, char *err)
 {
 	struct cluster *c = d->cluster;
 	struct lease_job *mine = NULL;
-	struct reclaimed *back = NULL;
-	int n_mine = 0, n_back = 0;
-	int64_t counts[JOB_STATE_COUNT];
+	int n_mine = 0;
+	struct turn t;
 	char self[24];
 
 	*requeued = 0;
-	if (store_begin(d->store, err) < 0 ||
-	    store_node_heartbeat(d->store, c->node_id, c->lease_us, alive, &mine, &n_mine, err) < 0 ||
-	    store_nodes_reclaim(d->store, clock_wall_us(), RECLAIM_BATCH, &back, &n_back, err) < 0)
+	if (dispatch_side_begin(d, &t) < 0 ||
+	    store_node_heartbeat(d->store, c->node_id, c->lease_us, alive, &mine, &n_mine, t.err) < 0 ||
+	    reclaim(d, &t, requeued) < 0)
 		goto fail;
-	for (int i = 0; i < n_back; i++) {
-		*requeued += back[i].requeued;
-		dispatch_note_change(d, back[i].id);
-	}
 	snprintf(self, sizeof(self), "%lld", (long long)c->node_id);
-	if ((*requeued > 0 && store_notify(d->store, CH_READY, self, err) < 0) ||
-	    store_job_counts(d->store, counts, err) < 0 || store_commit(d->store, err) < 0)
+	/* The counts of the whole cluster, read again: other nodes' changes. */
+	if ((*requeued > 0 && store_notify(d->store, CH_READY, self, t.err) < 0) ||
+	    store_job_counts(d->store, t.counts, t.err) < 0)
 		goto fail;
-	free(back);
+	if (dispatch_side_commit(d, &t) < 0)
+		goto out;
 	if (*alive)
 		cluster_reconcile(d, mine, n_mine);
 	free(mine);
-	pthread_mutex_lock(&d->mu);
-	memcpy(d->counts, counts, sizeof(counts));
-	pthread_mutex_unlock(&d->mu);
 	reload_queues(d); /* the safety net for a lost jobd_queues */
 	return 0;
 fail:
-	store_rollback(d->store);
-	dispatch_drop_events(d, 0);
+	dispatch_side_abort(d);
+out:
 	free(mine);
-	free(back);
+	err_set(err, "%s", t.err);
 	return -1;
 }
 

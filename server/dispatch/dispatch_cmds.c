@@ -174,6 +174,8 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 	if (job_state_is_final(c->job.state))
 		return CMD_CONFLICT;
 	if (c->job.state == JOB_QUEUED) {
+		if (dispatch_check_move(t, c->job_id, c->job.state, JOB_CANCELED) < 0)
+			return CMD_FAILED;
 		int changed = store_job_cancel_queued(d->store, c->job_id, t->now, t->err);
 		if (changed < 0)
 			return CMD_FAILED;

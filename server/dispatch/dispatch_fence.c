@@ -41,23 +41,13 @@ static bool unstop(struct cluster *c, int64_t id)
 	return false;
 }
 
-/* A job this node ran that it cannot call finished: requeued while attempts
- * remain, else failed, with why. */
+/* A job this node ran that it cannot call finished: its attempt is cut
+ * short (dispatch_end.c), saying why. */
 static int interrupt(struct dispatch *d, struct turn *t, const struct job *job, const char *why)
 {
 	char msg[300];
 	snprintf(msg, sizeof(msg), "node %s %s attempt %d", d->cluster->name, why, job->attempts);
-	int r = store_job_interrupted(d->store, job->id, job->attempts, job->max_attempts, msg,
-	    t->now, t->err);
-	if (r < 0)
-		return -1;
-	dispatch_move_state(t, JOB_RUNNING, r == 1 ? JOB_QUEUED : JOB_FAILED);
-	dispatch_queue_released(d, job->worker);
-	if (r == 1)
-		dispatch_runnable(d);
-	dispatch_note_change(d, job->id);
-	log_warnx("job %lld %s: %s", (long long)job->id, r == 1 ? "requeued" : "failed", msg);
-	return 0;
+	return dispatch_attempt_cut(d, t, job, msg, END_HERE) < 0 ? -1 : 0;
 }
 
 int dispatch_cluster_report(struct dispatch *d, struct turn *t, const struct report *rep,
@@ -99,30 +89,32 @@ static bool was_orphan(const struct cluster *c, int64_t id)
 /* Jobs the database says this node runs while no worker here does (the
  * answer to the claim's COMMIT was lost, say): requeued, or failed, once
  * seen so at two heartbeats in a row. */
+static int hand_back(struct dispatch *d, struct turn *t, int64_t id)
+{
+	struct job job;
+	int found = store_job_get(d->store, id, &job, t->err);
+
+	if (found <= 0)
+		return found;
+	int rc = job.state == JOB_RUNNING && job.node_id == d->cluster->node_id
+		     ? interrupt(d, t, &job, "had no worker running") : 0;
+	job_free(&job);
+	return rc;
+}
+
 static void requeue_orphans(struct dispatch *d, const int64_t *ids, size_t n)
 {
-	struct turn t = { .now = clock_wall_us() };
-	struct job job;
+	struct turn t;
+	int rc = dispatch_side_begin(d, &t);
 
-	if (store_begin(d->store, t.err) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		int found = store_job_get(d->store, ids[i], &job, t.err);
-		if (found < 0)
-			goto fail;
-		int rc = found == 1 && job.state == JOB_RUNNING && job.node_id == d->cluster->node_id
-			     ? interrupt(d, &t, &job, "had no worker running") : 0;
-		if (found == 1)
-			job_free(&job);
-		if (rc < 0)
-			goto fail;
-	}
-	if (store_commit(d->store, t.err) == 0)
-		return;
-fail:
-	store_rollback(d->store);
-	dispatch_drop_events(d, 0);
-	log_warnx("cluster: requeuing jobs no worker runs: %s", t.err);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = hand_back(d, &t, ids[i]);
+	if (rc < 0)
+		dispatch_side_abort(d);
+	else
+		rc = dispatch_side_commit(d, &t);
+	if (rc < 0)
+		log_warnx("cluster: requeuing jobs no worker runs: %s", t.err);
 }
 
 static bool runs_here(const struct worker_info *w, int nw, int64_t id)

@@ -1,7 +1,8 @@
 /*
  * dispatch_internal.h — shared by dispatch.c (the loop), dispatch_turn.c
- * (one group-committed transaction) and dispatch_cmds.c (the client
- * commands inside it): the dispatcher's state and the turn's helpers.
+ * (one group-committed transaction), dispatch_cmds.c (the client commands
+ * inside it) and dispatch_end.c (the one owner of an attempt's end): the
+ * dispatcher's state and the turn's helpers.
  */
 #ifndef JOBD_DISPATCH_INTERNAL_H
 #define JOBD_DISPATCH_INTERNAL_H
@@ -107,6 +108,34 @@ void dispatch_drop_events(struct dispatch *d, size_t keep);
 /* Job id reached the final state: unblock or cancel its dependents, in this
  * transaction, with their counts, events and log lines (dispatch_cmds.c). */
 int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_state state);
+/* Ending attempts (dispatch_end.c), the one owner of a running job's next
+ * state: every path below checks the move against job.c's table, writes
+ * it, and applies backoff, dependents, counts, metrics, events and the log
+ * line in this transaction. */
+enum end_cause {
+	END_REPORT,    /* its worker here reported (DONE) or died */
+	END_HERE,      /* it ran on this node, which cannot call it finished */
+	END_ELSEWHERE, /* no slot of this pool holds it: an earlier server's, another
+			* node's, or this server's after its pool stopped */
+};
+/* -1 with t->err when job.c's table forbids from → to. */
+int dispatch_check_move(struct turn *t, int64_t id, enum job_state from, enum job_state to);
+/* Running job's worker reported r (DONE, or its death as RUN_START_FAILED):
+ * retried after its backoff while attempts remain, else final. */
+int dispatch_attempt_reported(struct dispatch *d, struct turn *t, const struct job *job,
+    const struct run_result *r);
+/* Running job's attempt was cut short (msg says how): requeued at once while
+ * attempts remain (1), else failed with msg (0); -1 error. */
+int dispatch_attempt_cut(struct dispatch *d, struct turn *t, const struct job *job,
+    const char *msg, enum end_cause cause);
+/* Job id, if still running, cut short as above with the message "<who>
+ * stopped while attempt N ran<suffix>" (restart recovery, reclaim); counts
+ * it into *requeued or *failed. 0 (also when it is not running), -1 error. */
+int dispatch_cut_running(struct dispatch *d, struct turn *t, int64_t id, const char *who,
+    const char *suffix, int *requeued, int *failed);
+/* Jobs left running by this server's last run (or at shutdown, by this
+ * one): each cut short as above; *requeued and *failed count them. */
+int dispatch_recover(struct dispatch *d, struct turn *t, int *requeued, int *failed);
 /* One client command in its own savepoint (dispatch_cmds.c). */
 void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c);
 
@@ -159,6 +188,14 @@ int dispatch_cluster_report(struct dispatch *d, struct turn *t, const struct rep
 /* 1: limited queue qi has no room for one more job (or another node is
  * claiming from it), 0: room, -1 error. */
 int dispatch_cluster_queue_full(struct dispatch *d, struct turn *t, int qi);
+
+/* A transaction outside the turn (recovery, a heartbeat, handing back
+ * orphans), kept like one: t starts from the shared counts; after the
+ * commit its counts, totals and events are applied as a turn's are. On a
+ * failed commit it is rolled back (-1, t->err); abort rolls back. */
+int dispatch_side_begin(struct dispatch *d, struct turn *t);
+int dispatch_side_commit(struct dispatch *d, struct turn *t);
+void dispatch_side_abort(struct dispatch *d);
 
 void dispatch_add_report(struct dispatch *d, const struct report *r);
 /* One transaction: reports, commands, claims; then answers and RUNs. */

@@ -19,7 +19,6 @@
 
 #define RETRY_AFTER_FAILED_COMMIT_US 100000
 #define STARTED_FLUSH_US 5000
-#define BACKOFF_CAP_S 3600.0
 
 /* Room for one more element; on failure the caller logs and drops it. */
 int dispatch_grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -67,75 +66,11 @@ void dispatch_move_state(struct turn *t, enum job_state from, enum job_state to)
 		t->finished++;
 }
 
-/* Exponential backoff with "equal jitter": half the step fixed, half
- * random, so retries of many jobs that failed together spread out. */
-static int64_t backoff_until(const struct job *job, int64_t now)
-{
-	if (job->retry_backoff_s <= 0)
-		return 0;
-	double step = job->retry_backoff_s;
-	for (int i = 1; i < job->attempts && step < BACKOFF_CAP_S; i++)
-		step *= 2;
-	if (step > BACKOFF_CAP_S && job->retry_backoff_s < BACKOFF_CAP_S)
-		step = BACKOFF_CAP_S;
-	double delay = step / 2 + step / 2 * ((double)random() / RAND_MAX);
-	return now + (int64_t)(delay * 1e6);
-}
-
 /* The job will wait until wall_us: the timer may have to fire sooner. */
 void dispatch_note_wait(struct dispatch *d, int64_t wall_us)
 {
 	if (d->wake_wall == 0 || wall_us < d->wake_wall)
 		d->wake_wall = wall_us;
-}
-
-/* A finished attempt: retry, or record the final state. */
-static int record_end(struct dispatch *d, struct turn *t, struct job *job,
-    enum job_state next, const struct run_result *r)
-{
-	if (next == JOB_QUEUED) {
-		int64_t wait = backoff_until(job, t->now);
-		char msg[400];
-		const char *why = r->error[0] ? r->error : "failed";
-		if (r->status == RUN_EXITED && r->error[0] == '\0')
-			snprintf(msg, sizeof(msg), "attempt %d of %d exited with code %d; retrying",
-			    job->attempts, job->max_attempts, r->exit_code);
-		else
-			snprintf(msg, sizeof(msg), "attempt %d of %d: %s; retrying", job->attempts,
-			    job->max_attempts, why);
-		if (wait) {
-			size_t l = strlen(msg);
-			snprintf(msg + l, sizeof(msg) - l, " in %.1f s", (double)(wait - t->now) / 1e6);
-			dispatch_note_wait(d, wait);
-		} else {
-			dispatch_runnable(d);
-		}
-		if (store_job_requeue(d->store, job->id, t->now, wait, msg, t->err) < 0)
-			return -1;
-	} else if (store_job_finish(d->store, job->id, next, r, r->error, t->err) < 0 ||
-		   dispatch_cluster_keep_output(d, t, job) < 0) {
-		return -1;
-	}
-	dispatch_queue_released(d, job->worker);
-	dispatch_move_state(t, JOB_RUNNING, next);
-	if (r->run_us >= 0)
-		metrics_observe_run((double)r->run_us / 1e6);
-	if (job_state_is_final(next))
-		metrics_count_finished(next);
-	dispatch_retention_note_end(d, t, next, r);
-	dispatch_note_change(d, job->id);
-	if (job_state_is_final(next) && dispatch_job_ended(d, t, job->id, next) < 0)
-		return -1;
-	if (next == JOB_QUEUED)
-		log_info("job %lld requeued: attempt %d of %d ended %s", (long long)job->id,
-		    job->attempts, job->max_attempts, r->error[0] ? r->error : "unsuccessfully");
-	else if (r->status == RUN_EXITED)
-		log_info("job %lld %s: exit code %d after %.1f ms", (long long)job->id,
-		    job_state_name(next), r->exit_code, (double)r->run_us / 1000);
-	else
-		log_info("job %lld %s: %s", (long long)job->id, job_state_name(next),
-		    r->error[0] ? r->error : "no detail");
-	return 0;
 }
 
 static int apply_report(struct dispatch *d, struct turn *t, const struct report *rep)
@@ -165,14 +100,14 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 	}
 	int ret;
 	if (rep->type == REPORT_DONE) {
-		ret = record_end(d, t, &job, job_next_state(&job, &rep->result), &rep->result);
+		ret = dispatch_attempt_reported(d, t, &job, &rep->result);
 	} else {
 		struct run_result r = { .status = RUN_START_FAILED, .exit_code = -1,
 			.term_signal = -1, .started_us = job.started_us, .finished_us = t->now,
 			.run_us = -1, .cpu_user_us = -1, .cpu_sys_us = -1, .max_rss_kb = -1,
 			.stdout_bytes = -1, .stderr_bytes = -1 };
 		memcpy(r.error, rep->result.error, sizeof(r.error));
-		ret = record_end(d, t, &job, job_next_state(&job, &r), &r);
+		ret = dispatch_attempt_reported(d, t, &job, &r);
 	}
 	job_free(&job);
 	return ret;
@@ -252,6 +187,13 @@ static void answer(struct dispatch *d, struct cmd *cmds, const struct turn *t, b
 	pthread_mutex_unlock(&d->mu);
 }
 
+static void publish_events(struct dispatch *d)
+{
+	for (size_t i = 0; i < d->n_events; i++)
+		events_publish(d->events[i]); /* the hub owns them now */
+	d->n_events = 0;
+}
+
 static void after_commit(struct dispatch *d)
 {
 	char err[ERR_LEN];
@@ -269,9 +211,7 @@ static void after_commit(struct dispatch *d)
 	}
 	for (size_t i = 0; i < d->n_cancels; i++)
 		pool_cancel(d->pool, d->cancels[i]);
-	for (size_t i = 0; i < d->n_events; i++)
-		events_publish(d->events[i]); /* the hub owns them now */
-	d->n_events = 0;
+	publish_events(d);
 }
 
 static void forget_claims(struct dispatch *d)
@@ -281,6 +221,37 @@ static void forget_claims(struct dispatch *d)
 		dispatch_queue_released(d, d->claims[i].slot);
 		job_free(&d->claims[i].job);
 	}
+}
+
+int dispatch_side_begin(struct dispatch *d, struct turn *t)
+{
+	*t = (struct turn){ .now = clock_wall_us() };
+	pthread_mutex_lock(&d->mu);
+	memcpy(t->counts, d->counts, sizeof(t->counts));
+	pthread_mutex_unlock(&d->mu);
+	dispatch_drop_events(d, 0);
+	return store_begin(d->store, t->err);
+}
+
+int dispatch_side_commit(struct dispatch *d, struct turn *t)
+{
+	if (store_commit(d->store, t->err) < 0) {
+		dispatch_side_abort(d);
+		return -1;
+	}
+	pthread_mutex_lock(&d->mu);
+	memcpy(d->counts, t->counts, sizeof(d->counts));
+	d->finished_total += t->finished;
+	pthread_mutex_unlock(&d->mu);
+	dispatch_retention_committed(d, t);
+	publish_events(d);
+	return 0;
+}
+
+void dispatch_side_abort(struct dispatch *d)
+{
+	store_rollback(d->store);
+	dispatch_drop_events(d, 0);
 }
 
 void dispatch_turn(struct dispatch *d)

@@ -2,8 +2,8 @@
  * store_deps.h — job dependencies in the store (migration 003): recording
  * what a new job waits for, and what follows when a job reaches a final
  * state — its dependents are unblocked (it succeeded) or canceled (it did
- * not), transitively. Called by the dispatcher inside its transaction and by
- * store_jobs_recover; the caller applies *fx to its counts and events.
+ * not), transitively. Called by the dispatcher inside its transaction
+ * (dispatch_job_ended), which applies *fx to its counts and events.
  * Functions return 0, or -1 with err set.
  */
 #ifndef JOBD_STORE_DEPS_H

@@ -251,6 +251,36 @@ int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *er
 	return 0;
 }
 
+int store_jobs_running(struct store *st, int64_t **ids, int *n, char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_JOBS_RUNNING);
+	int rc, cap = 0;
+
+	*ids = NULL;
+	*n = 0;
+	while ((rc = store_next(st, s)) == STORE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			int64_t *ni = realloc(*ids, (size_t)cap * sizeof(*ni));
+			if (ni == NULL) {
+				store_reset(s);
+				err_set(err, "realloc: out of memory");
+				goto fail;
+			}
+			*ids = ni;
+		}
+		(*ids)[(*n)++] = store_col_i64(s, 0, 0);
+	}
+	if (rc == STORE_DONE)
+		return 0;
+	store_err(st, err, "SELECT running jobs");
+fail:
+	free(*ids);
+	*ids = NULL;
+	*n = 0;
+	return -1;
+}
+
 static int list_one(struct store *st, enum store_stmt_id id, const struct job_list_filter *f,
     int state, struct job **jobs, int *n, int *cap, char *err)
 {

@@ -1,7 +1,8 @@
 /*
  * store_jobs.h — the job and batch queries. Writers (insert, claim, finish,
- * requeue, cancel, recover) are called by the dispatcher only, inside its
- * transactions; readers (get, list, batch) by anyone on any connection.
+ * requeue, cancel) are called by the dispatcher only, inside its
+ * transactions, and only write what it decided (dispatch_end.c); readers
+ * (get, list, batch) by anyone on any connection.
  * Functions return 0 (or 1 = found/changed, 0 = not) and -1 with err set.
  */
 #ifndef JOBD_STORE_JOBS_H
@@ -61,14 +62,10 @@ int store_job_cancel_queued(struct store *st, int64_t id, int64_t now_us, char *
 int store_job_request_cancel(struct store *st, int64_t id, char *err);
 int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *err);
 
-/* At start-up: jobs left running by a stopped or crashed server are requeued
- * if attempts remain, else failed (and their dependents canceled). Counts go to *requeued and *failed. */
-int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *failed, char *err);
-/* One running job whose attempt was cut short (its server or node died):
- * requeued while attempts remain (1), else failed with msg and its
- * dependents canceled (0); -1 on error. */
-int store_job_interrupted(struct store *st, int64_t id, int attempts, int max_attempts,
-    const char *msg, int64_t now_us, char *err);
+/* The ids of the jobs left running by this server (on PostgreSQL: by this
+ * node's name, this incarnation or a dead one), for dispatch_recover;
+ * *ids malloc'd. */
+int store_jobs_running(struct store *st, int64_t **ids, int *n, char *err);
 
 /* Newest first; *more says whether another page exists. *jobs is malloc'd. */
 int store_job_list(struct store *st, const struct job_list_filter *f, struct job **jobs,

@@ -1,6 +1,6 @@
 /*
  * store_nodes.c — the cluster's rows (store_nodes.h): node registration and
- * heartbeats, taking over the jobs of nodes whose lease ended, LISTEN and
+ * heartbeats, the nodes whose lease ended and their jobs, LISTEN and
  * NOTIFY, the turn-taking lock of limited queues and of retention, and the
  * node list for GET /v1/workers. PostgreSQL only, except the two locks.
  */
@@ -11,11 +11,15 @@
 
 #include "store_nodes.h"
 #include "store_internal.h"
-#include "store_jobs.h"
-#include "common/log.h"
 
 #define NODE_LOCK "1785684581" /* with the node id: held by its session */
 #define REGISTER_TRIES 30      /* 100 ms apart: a killed node's session ends */
+
+static void copy_col(char *dst, size_t cap, struct store_stmt *s, int i)
+{
+	const char *v = store_col_str(s, i);
+	snprintf(dst, cap, "%s", v ? v : "");
+}
 
 bool store_shared(const struct store *st) { return (st->drv->caps & STORE_SHARED) != 0; }
 
@@ -167,74 +171,65 @@ int store_node_heartbeat(struct store *st, int64_t id, int64_t lease_us, bool *a
 	return 0;
 }
 
-struct expired {
-	int64_t id;
-	int attempts, max;
-	char msg[400];
-};
-
-static int mark_dead_nodes(struct store *st, char *err)
+int store_nodes_expire(struct store *st, struct dead_node **out, int *n, char *err)
 {
 	struct store_stmt *s = store_stmt(st, C_NODES_EXPIRE);
-	int rc;
-
-	while ((rc = store_next(st, s)) == STORE_ROW)
-		log_warnx("cluster: node %s (id %lld) stopped heartbeating: declared dead",
-		    store_col_str(s, 1), (long long)store_col_i64(s, 0, 0));
-	if (rc != STORE_DONE) {
-		store_err(st, err, "UPDATE dead nodes");
-		return -1;
-	}
-	return 0;
-}
-
-int store_nodes_reclaim(struct store *st, int64_t now_us, int limit, struct reclaimed **out,
-    int *n, char *err)
-{
-	struct expired *e = NULL;
-	int n_e = 0, rc, ret = -1;
+	int rc, cap = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (mark_dead_nodes(st, err) < 0)
-		return -1;
-	struct store_stmt *s = store_stmt(st, C_EXPIRED);
-	store_bind_i64(s, 1, limit);
-	if ((e = calloc((size_t)limit, sizeof(*e))) == NULL) {
-		err_set(err, "calloc: out of memory");
-		return -1;
-	}
-	while ((rc = store_next(st, s)) == STORE_ROW && n_e < limit) {
-		struct expired *x = &e[n_e++];
+	while ((rc = store_next(st, s)) == STORE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			struct dead_node *nd = realloc(*out, (size_t)cap * sizeof(*nd));
+			if (nd == NULL) {
+				store_reset(s);
+				err_set(err, "realloc: out of memory");
+				goto fail;
+			}
+			*out = nd;
+		}
+		struct dead_node *x = &(*out)[(*n)++];
 		x->id = store_col_i64(s, 0, 0);
-		x->attempts = store_col_int(s, 1);
-		x->max = store_col_int(s, 2);
-		snprintf(x->msg, sizeof(x->msg),
-		    "node %s (%s pid %d) stopped while attempt %d ran: its lease expired",
-		    store_col_str(s, 3), store_col_str(s, 4), store_col_int(s, 5), x->attempts);
+		copy_col(x->name, sizeof(x->name), s, 1);
 	}
-	if (rc != STORE_DONE && rc != STORE_ROW) {
-		store_err(st, err, "SELECT expired jobs");
-		goto out;
-	}
-	store_reset(s);
-	if (n_e > 0 && (*out = calloc((size_t)n_e, sizeof(**out))) == NULL) {
+	if (rc == STORE_DONE)
+		return 0;
+	store_err(st, err, "UPDATE dead nodes");
+fail:
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return -1;
+}
+
+int store_jobs_expired(struct store *st, int limit, struct expired_job **out, int *n, char *err)
+{
+	struct store_stmt *s = store_stmt(st, C_EXPIRED);
+	int rc;
+
+	*n = 0;
+	if ((*out = calloc((size_t)limit, sizeof(**out))) == NULL) {
 		err_set(err, "calloc: out of memory");
-		goto out;
+		return -1;
 	}
-	for (int i = 0; i < n_e; i++) {
-		int r = store_job_interrupted(st, e[i].id, e[i].attempts, e[i].max, e[i].msg, now_us,
-		    err);
-		if (r < 0)
-			goto out;
-		(*out)[(*n)++] = (struct reclaimed){ .id = e[i].id, .requeued = r == 1 };
-		log_warnx("cluster: job %lld %s: %s", (long long)e[i].id, r ? "requeued" : "failed",
-		    e[i].msg);
+	store_bind_i64(s, 1, limit);
+	while ((rc = store_next(st, s)) == STORE_ROW && *n < limit) {
+		struct expired_job *x = &(*out)[(*n)++];
+		x->id = store_col_i64(s, 0, 0);
+		copy_col(x->node, sizeof(x->node), s, 3);
+		copy_col(x->host, sizeof(x->host), s, 4);
+		x->pid = store_col_int(s, 5);
 	}
-	ret = 0;
-out:
-	free(e);
-	return ret;
+	if (rc == STORE_DONE || rc == STORE_ROW) {
+		store_reset(s);
+		return 0;
+	}
+	store_err(st, err, "SELECT expired jobs");
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return -1;
 }
 
 int store_session(struct store *st, const char *key, const char *sql, char *err)
@@ -294,12 +289,6 @@ int store_retention_try_lock(struct store *st, char *err)
 	if (step_value(st, store_stmt(st, C_RETENTION_LOCK), &got, "retention lock", err) < 0)
 		return -1;
 	return got != 0;
-}
-
-static void copy_col(char *dst, size_t cap, struct store_stmt *s, int i)
-{
-	const char *v = store_col_str(s, i);
-	snprintf(dst, cap, "%s", v ? v : "");
 }
 
 int store_nodes_list(struct store *st, struct node_info **nodes, int *n, struct node_busy **busy,

@@ -29,7 +29,7 @@ struct node_reg {
 
 /* Registers this node's new incarnation and makes its session claim for it.
  * Earlier incarnations of the name whose session is gone are marked dead
- * (store_jobs_recover then takes their jobs); a name that a live session
+ * (dispatch_recover then takes their jobs); a name that a live session
  * still holds is refused. Outside a transaction. */
 int store_node_register(struct store *st, const struct node_reg *r, int64_t *id, char *err);
 /* "stopped" at a clean exit. */
@@ -45,14 +45,24 @@ struct lease_job {
 int store_node_heartbeat(struct store *st, int64_t id, int64_t lease_us, bool *alive,
     struct lease_job **jobs, int *n, char *err);
 
-struct reclaimed {
+struct dead_node {
 	int64_t id;
-	bool requeued; /* else failed */
+	char name[72];
 };
-/* In a transaction: marks nodes whose lease ended dead, and requeues (or
- * fails, naming the node) up to limit of their running jobs. */
-int store_nodes_reclaim(struct store *st, int64_t now_us, int limit, struct reclaimed **out,
-    int *n, char *err);
+/* In a transaction: marks the nodes whose lease ended dead and returns them
+ * (*out malloc'd, NULL when none). */
+int store_nodes_expire(struct store *st, struct dead_node **out, int *n, char *err);
+
+struct expired_job {
+	int64_t id;
+	char node[72];  /* the node that ran it: name, host and pid */
+	char host[256];
+	int pid;
+};
+/* In a transaction: up to limit running jobs whose node's lease ended,
+ * their rows locked to the commit (skipping rows another node holds);
+ * *out malloc'd. The dispatcher ends their attempts (dispatch_end.c). */
+int store_jobs_expired(struct store *st, int limit, struct expired_job **out, int *n, char *err);
 
 /* Runs sql now and in every new session after a reconnect (settings). */
 int store_session(struct store *st, const char *key, const char *sql, char *err);

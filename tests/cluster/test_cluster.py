@@ -18,6 +18,7 @@
 import collections
 import glob
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -34,6 +35,8 @@ import procs  # noqa: E402
 import runner  # noqa: E402
 from base import JobdTestCase  # noqa: E402
 from harness import BACKEND, FINAL, Jobd, pg_url, psql  # noqa: E402
+from test_events import Stream  # noqa: E402
+from test_metrics import Metrics  # noqa: E402
 
 LEASE = "2"
 _db_counter = itertools.count(1)
@@ -264,13 +267,19 @@ class TestNodeDeath(ClusterCase):
         self.assertEqual(dead["state"], "dead", dead)
         self.assertEqual(dead.get("id"), n2_id, dead)
 
-    def test_kill9_node_job_without_attempts_left_fails_naming_the_node(self):
+    def last_attempt_on_node2(self):
+        """Two nodes of one worker each running a job without attempts left:
+        (node1, node2, both job ids, node2's job)."""
         n1, n2 = self.cluster(2, "--workers", "1", "--lease", LEASE)
         mark = self.marker()
         ids = [n1.submit({"command": ["sleep", mark], "max_attempts": 1})["id"]
                for _ in range(2)]
         victim = n1.wait_until("node2 to run one of the jobs",
                                lambda: self.busy_jobs(n2) & set(ids), timeout=15).pop()
+        return n1, n2, ids, victim
+
+    def test_kill9_node_job_without_attempts_left_fails_naming_the_node(self):
+        n1, n2, ids, victim = self.last_attempt_on_node2()
         other = [i for i in ids if i != victim][0]
         n1.wait_for(other, "running", timeout=10)
         t_kill = time.monotonic()
@@ -287,6 +296,24 @@ class TestNodeDeath(ClusterCase):
         kept = n1.job(other)
         self.assertEqual((kept["state"], kept["attempts"]), ("running", 1), kept)
         self.wait_not_alive(n1, "node2")
+
+    def test_reclaim_cancels_dependents_with_their_event_and_counts_at_once(self):
+        n1, n2, _, victim = self.last_attempt_on_node2()
+        dep = n1.submit({"command": ["true"], "after": [victim]})["id"]
+        events = Stream(n1, timeout=float(LEASE) + 15)
+        self.assertEqual(events.status, 200)
+        n2.kill9()
+        seen = events.until(lambda ev: json.loads(ev.get("data") or "{}").get("id") == dep)
+        got = json.loads(seen[-1]["data"])
+        self.assertEqual(got["state"], "canceled", got)
+        self.assertIn("dependency %d ended failed" % victim, got.get("error") or "", got)
+        # Counted by the node that reclaimed, in the same transaction.
+        m = Metrics(n1.expect(200, "GET", "/metrics")[0])
+        self.assertEqual(m.get("jobd_jobs_finished_total", state="failed"), 1)
+        self.assertEqual(m.get("jobd_jobs_finished_total", state="canceled"), 1)
+        s = n1.stats()
+        self.assertEqual(s["finished_total"], 2, s)
+        self.assertEqual(s["counts"]["canceled"], 1, s)
 
     def test_restart_with_same_name_reclaims_its_jobs_at_once_and_no_others(self):
         a = self.node("a", "--workers", "1", "--lease", "30")

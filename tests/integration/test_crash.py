@@ -6,6 +6,7 @@ import re
 
 import procs
 from base import JobdTestCase
+from test_metrics import Metrics
 
 SERVER_STOPPED = re.compile(r"server|jobd|restart|stop|shut|crash", re.I)
 
@@ -78,6 +79,30 @@ class TestServerCrash(JobdTestCase):
         self.assertEqual(done["state"], "succeeded", done)
         self.assertEqual(srv.output(queued["id"]), "later\n")
         srv.cancel(again["id"])
+
+    def test_dependents_of_a_job_failed_by_restart_are_canceled_and_counted_at_once(self):
+        srv = self.server("--workers", "1", "--kill-grace", "1")
+        mark = self.marker()
+        first = srv.submit({"command": ["sleep", mark], "max_attempts": 1})
+        then = srv.submit({"command": ["true"], "after": [first["id"]]})
+        last = srv.submit({"command": ["true"], "after": [then["id"]]})
+        srv.wait_for(first["id"], "running", 10)
+        srv.kill9()
+        self.assertNoProcess(mark, 10, "after kill -9 of the server")
+        srv.restart()
+        self.assertEqual(srv.job(first["id"])["state"], "failed")
+        for dep in (then, last):
+            got = srv.job(dep["id"])
+            self.assertEqual(got["state"], "canceled", got)
+            self.assertRegex(got["error"], r"dependency \d+ ended (failed|canceled)")
+        # Right after the restart, not after a later recount.
+        s = srv.stats()
+        self.assertEqual((s["counts"]["failed"], s["counts"]["canceled"], s["counts"]["queued"]),
+                         (1, 2, 0), s)
+        self.assertEqual(s["finished_total"], 3, s)
+        m = Metrics(srv.expect(200, "GET", "/metrics")[0])
+        self.assertEqual(m.get("jobd_jobs_finished_total", state="failed"), 1)
+        self.assertEqual(m.get("jobd_jobs_finished_total", state="canceled"), 2)
 
 
 class TestWorkerCrash(JobdTestCase):

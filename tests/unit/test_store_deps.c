@@ -2,7 +2,8 @@
  * test_store_deps.c — server/store/store_deps.c: recording what a job waits for,
  * keeping blocked jobs out of dispatch, unblocking dependents when a job
  * succeeds and canceling them (transitively, naming the dependency) when it
- * ends any other way — at submit time, in the dispatcher and in recovery.
+ * ends any other way — at submit time and in the dispatcher (recovery:
+ * test_dispatch_end.c).
  */
 #include "testutil_store.h"
 
@@ -142,23 +143,6 @@ static void test_dependency_already_failed_cancels_the_new_job_at_once(void **st
 	store_deps_effects_free(&fx);
 }
 
-static void test_recovery_that_fails_a_job_cancels_its_dependents(void **state)
-{
-	struct store_fixture *f = *state;
-	struct dep_effects fx = { 0 };
-	int64_t a = tu_add_job(f, "a", 0, 1, 0, T0);
-	int64_t b = tu_add_job(f, "b", 0, 1, 0, T0);
-	int requeued, failed;
-
-	add_deps(f, b, &a, 1, &fx);
-	assert_int_equal(tu_claim(f, T0), a);
-	assert_int_equal(store_jobs_recover(f->st, T0 + 9, &requeued, &failed, f->err), 0);
-	assert_int_equal(failed, 1);
-	assert_int_equal(tu_state_of(f, a), JOB_FAILED);
-	assert_int_equal(tu_state_of(f, b), JOB_CANCELED);
-	store_deps_effects_free(&fx);
-}
-
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_store_setup, tu_store_teardown)
 
 int main(void)
@@ -169,7 +153,6 @@ int main(void)
 		T(test_unknown_dependency_is_reported_by_index_and_nothing_is_written),
 		T(test_failure_cancels_dependents_transitively_naming_the_dependency),
 		T(test_dependency_already_failed_cancels_the_new_job_at_once),
-		T(test_recovery_that_fails_a_job_cancels_its_dependents),
 	};
 	return cmocka_run_group_tests_name("store_deps", tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * test_store_jobs.c — server/store/store_jobs.c and store_batches.c on a real
  * SQLite file: the job life cycle as the dispatcher drives it (insert, claim
- * by priority then FIFO, finish, requeue, cancel), recovery after a crash,
+ * by priority then FIFO, finish, requeue, cancel, the jobs left running),
  * keyset listing with state and batch filters, and idempotency keys.
  * Batches themselves: test_store_batches.c.
  */
@@ -158,6 +158,69 @@ static void test_attempt_updates_leave_jobs_that_are_not_running_alone(void **st
 	job_free(&j);
 }
 
+/* A new job brought to state from the way the dispatcher does. */
+static int64_t job_in(struct store_fixture *f, enum job_state from)
+{
+	int64_t id = tu_add_job(f, NULL, 0, 3, 0, T0);
+	struct job j;
+
+	if (from == JOB_QUEUED)
+		return id;
+	if (store_job_claim(f->st, id, 0, T0, &j, f->err) != 1)
+		fail_msg("store_job_claim: %s", f->err);
+	job_free(&j);
+	if (from != JOB_RUNNING)
+		tu_finish(f, id, from, T0, T0 + 1);
+	assert_int_equal(tu_state_of(f, id), from);
+	return id;
+}
+
+static void write_state(struct store_fixture *f, int64_t id, enum job_state from,
+    enum job_state to)
+{
+	struct job j;
+
+	if (to == JOB_RUNNING) {
+		if (store_job_claim(f->st, id, 0, T0 + 2, &j, f->err) == 1)
+			job_free(&j);
+	} else if (to == JOB_QUEUED) {
+		assert_int_equal(store_job_requeue(f->st, id, T0 + 2, 0, "x", f->err), 0);
+	} else if (to == JOB_CANCELED && from == JOB_QUEUED) {
+		assert_true(store_job_cancel_queued(f->st, id, T0 + 2, f->err) >= 0);
+	} else {
+		tu_finish(f, id, to, T0, T0 + 2);
+	}
+}
+
+/* The WHERE state = ... of every statement that moves a job is the
+ * compare-and-set that makes job.c's table hold against other writers (a
+ * node, a late report): each statement's move is one the table allows, and
+ * it changes a row in that state and in no other. */
+static void test_state_writers_change_exactly_what_the_state_table_allows(void **state)
+{
+	static const struct {
+		enum job_state from, to;
+	} writers[] = {
+		{ JOB_QUEUED, JOB_RUNNING },     /* claim */
+		{ JOB_QUEUED, JOB_CANCELED },    /* cancel before it started */
+		{ JOB_RUNNING, JOB_QUEUED },     /* requeue */
+		{ JOB_RUNNING, JOB_SUCCEEDED },  /* finish ... */
+		{ JOB_RUNNING, JOB_FAILED },
+		{ JOB_RUNNING, JOB_TIMED_OUT },
+		{ JOB_RUNNING, JOB_CANCELED },
+	};
+	struct store_fixture *f = *state;
+
+	for (size_t w = 0; w < sizeof(writers) / sizeof(writers[0]); w++) {
+		assert_true(job_transition_allowed(writers[w].from, writers[w].to));
+		for (enum job_state from = JOB_QUEUED; from < JOB_STATE_COUNT; from++) {
+			int64_t id = job_in(f, from);
+			write_state(f, id, writers[w].from, writers[w].to);
+			assert_int_equal(tu_state_of(f, id) != from, from == writers[w].from);
+		}
+	}
+}
+
 static void test_cancel_acts_on_queued_jobs_and_flags_running_ones(void **state)
 {
 	struct store_fixture *f = *state;
@@ -197,32 +260,27 @@ static void test_counts_list_every_state(void **state)
 	assert_memory_equal(counts, want, sizeof(want));
 }
 
-static void test_recover_requeues_jobs_with_attempts_left_and_fails_the_rest(void **state)
+static void test_running_lists_the_jobs_left_running_by_id(void **state)
 {
 	struct store_fixture *f = *state;
-	int64_t retry = tu_add_job(f, NULL, 1, 2, 0, T0);
-	int64_t last = tu_add_job(f, NULL, 0, 1, 0, T0);
-	int64_t idle = tu_add_job(f, NULL, -1, 1, 0, T0);
-	int requeued, failed;
-	struct job j;
+	int64_t first = tu_add_job(f, NULL, 1, 2, 0, T0);
+	int64_t second = tu_add_job(f, NULL, 0, 1, 0, T0);
+	tu_add_job(f, NULL, -1, 1, 0, T0);
+	int64_t *ids;
+	int n;
 
-	assert_int_equal(tu_claim(f, T0 + 1), retry);
-	assert_int_equal(tu_claim(f, T0 + 2), last);
-	assert_int_equal(store_jobs_recover(f->st, T0 + 99, &requeued, &failed, f->err), 0);
-	assert_int_equal(requeued, 1);
-	assert_int_equal(failed, 1);
-	assert_int_equal(tu_state_of(f, retry), JOB_QUEUED);
-	assert_int_equal(tu_state_of(f, idle), JOB_QUEUED);
-	tu_get_job(f, last, &j);
-	assert_int_equal(j.state, JOB_FAILED);
-	tu_assert_contains(j.error, "server stopped");
-	assert_int_equal(j.attempts, 1);
-	assert_int_equal(j.started_us, T0 + 2);
-	assert_int_equal(j.finished_us, T0 + 99);
-	assert_int_equal(j.exit_code, -1);
-	job_free(&j);
-	assert_int_equal(store_jobs_recover(f->st, T0 + 100, &requeued, &failed, f->err), 0);
-	assert_int_equal(requeued + failed, 0);
+	assert_int_equal(tu_claim(f, T0 + 1), first);
+	assert_int_equal(tu_claim(f, T0 + 2), second);
+	assert_int_equal(store_jobs_running(f->st, &ids, &n, f->err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], first);
+	assert_int_equal(ids[1], second);
+	free(ids);
+	tu_finish(f, first, JOB_SUCCEEDED, T0 + 1, T0 + 3);
+	tu_finish(f, second, JOB_FAILED, T0 + 2, T0 + 3);
+	assert_int_equal(store_jobs_running(f->st, &ids, &n, f->err), 0);
+	assert_int_equal(n, 0);
+	free(ids);
 }
 
 /* Lists with f and checks the ids in order and the more flag. */
@@ -349,9 +407,10 @@ int main(void)
 		T(test_finish_records_the_attempt),
 		T(test_requeue_returns_a_running_job_to_the_queue),
 		T(test_attempt_updates_leave_jobs_that_are_not_running_alone),
+		T(test_state_writers_change_exactly_what_the_state_table_allows),
 		T(test_cancel_acts_on_queued_jobs_and_flags_running_ones),
 		T(test_counts_list_every_state),
-		T(test_recover_requeues_jobs_with_attempts_left_and_fails_the_rest),
+		T(test_running_lists_the_jobs_left_running_by_id),
 		T(test_list_is_newest_first_with_exact_keyset_pages),
 		T(test_list_merges_several_states_newest_first),
 		T(test_list_filters_by_batch),
