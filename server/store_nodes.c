@@ -14,7 +14,6 @@
 #include "store_jobs.h"
 #include "store_nodes.h"
 
-#define NODE_LOCK "1785684581" /* with the node id: held by its session */
 #define REGISTER_TRIES 30      /* 100 ms apart: a killed node's session ends */
 
 bool store_shared(const struct store *st) { return (st->drv->caps & STORE_SHARED) != 0; }
@@ -105,7 +104,7 @@ int store_node_register(struct store *st, const struct node_reg *r, int64_t *id,
 	/* The name is checked by config (no quote can be in it). */
 	/* try: after a reconnect the old session may still hold it for a while;
 	 * it only tells a restart under this name that this node is gone. */
-	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(" NODE_LOCK ", %lld)",
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(" STORE_NODE_LOCK ", %lld)",
 	    (long long)*id);
 	if (st->drv->session(st, "node lock", sql, err) < 0)
 		return -1;
