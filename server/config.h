@@ -13,6 +13,14 @@
 #include "job.h"
 
 #define CONFIG_PATH_MAX 4096
+/* What a cluster node's name (--node-name) may hold: no quote, as
+ * store_nodes.c puts it into SQL text; and at most this many bytes. */
+#define CONFIG_NODE_NAME_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
+#define CONFIG_NODE_NAME_MAX 64
+/* --workers' bound: the dispatcher keeps one pollfd and one worker_info per
+ * worker on its stack, sized by this. */
+#define CONFIG_MAX_WORKERS 1024
 
 struct config {
 	char listen_addr[64];          /* dotted IPv4 or IPv6 literal */

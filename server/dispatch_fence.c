@@ -140,8 +140,8 @@ static bool runs_here(const struct worker_info *w, int nw, int64_t id)
 void cluster_reconcile(struct dispatch *d, const struct lease_job *mine, int n)
 {
 	struct cluster *c = d->cluster;
-	struct worker_info w[1024];
-	int nw = dispatch_workers(d, w, 1024);
+	struct worker_info w[CONFIG_MAX_WORKERS];
+	int nw = dispatch_workers(d, w, CONFIG_MAX_WORKERS);
 	int64_t *lost = NULL, *back = NULL;
 	size_t n_lost = 0, cap_lost = 0, n_back = 0, cap_back = 0;
 
@@ -182,8 +182,8 @@ void cluster_reconcile(struct dispatch *d, const struct lease_job *mine, int n)
 void cluster_stop_all_jobs(struct dispatch *d)
 {
 	struct cluster *c = d->cluster;
-	struct worker_info w[1024];
-	int nw = dispatch_workers(d, w, 1024);
+	struct worker_info w[CONFIG_MAX_WORKERS];
+	int nw = dispatch_workers(d, w, CONFIG_MAX_WORKERS);
 
 	for (int i = 0; i < nw; i++) {
 		if (!w[i].busy || w[i].job_id <= 0)
