@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "dispatch.h"
+#include "routes.h"
 #include "store_queues.h"
 
 static const double bucket_bounds[] = {
@@ -24,13 +25,14 @@ struct histogram {
 	uint64_t sum_us;
 };
 
-static const unsigned known_codes[] = { 200, 201, 304, 400, 401, 404, 405, 409, 410, 413, 415, 500, 503 };
+static const unsigned known_codes[] = {
+	200, 201, 304, 400, 401, 403, 404, 405, 409, 410, 413, 415, 500, 503,
+};
 #define N_CODES (sizeof(known_codes) / sizeof(known_codes[0]))
-#define MAX_ROUTES 32
 
 static struct histogram queue_hist, run_hist;
 static uint64_t finished[JOB_STATE_COUNT];
-static uint64_t requests[MAX_ROUTES + 1][N_CODES + 1]; /* last row: static; last column: other */
+static uint64_t requests[HTTP_ROUTE_COUNT + 1][N_CODES + 1]; /* last row: static; last column: other */
 static double start_time_s;
 /* Retention: freed bytes by reason, [0] --retain-finished, [1] --max-output-disk. */
 static uint64_t retention_jobs, retention_batches, output_purged_jobs, freed_bytes[2];
@@ -81,7 +83,8 @@ void metrics_count_firing(bool made) { __atomic_add_fetch(&firings[made], 1, __A
 
 void metrics_count_request(int route, unsigned status)
 {
-	size_t row = route >= 0 && route < MAX_ROUTES ? (size_t)route : MAX_ROUTES, col = N_CODES;
+	size_t row = route >= 0 && route < HTTP_ROUTE_COUNT ? (size_t)route : HTTP_ROUTE_COUNT;
+	size_t col = N_CODES;
 	for (size_t i = 0; i < N_CODES; i++)
 		if (known_codes[i] == status)
 			col = i;
@@ -136,13 +139,13 @@ static void put_requests(struct out *o)
 {
 	put(o, "# HELP jobd_http_requests_total HTTP requests answered, by route and status code.\n"
 	       "# TYPE jobd_http_requests_total counter\n");
-	for (size_t r = 0; r <= MAX_ROUTES; r++) {
+	for (size_t r = 0; r <= HTTP_ROUTE_COUNT; r++) {
 		for (size_t c = 0; c <= N_CODES; c++) {
 			uint64_t v = __atomic_load_n(&requests[r][c], __ATOMIC_RELAXED);
 			if (v == 0)
 				continue;
 			char route[96];
-			if (r < (size_t)http_routes_count)
+			if (r < HTTP_ROUTE_COUNT)
 				snprintf(route, sizeof(route), "%s %s", http_routes[r].method, http_routes[r].pattern);
 			else
 				snprintf(route, sizeof(route), "static");
