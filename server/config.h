@@ -73,6 +73,9 @@ void config_usage(const char *prog);
 bool config_db_is_url(const char *db);
 /* db for logs: a URL's password (user:PASS@ or password=PASS) becomes ***. */
 void config_redact_db(const char *db, char *out, size_t cap);
+/* Where job output goes unless --output-dir says: output/ beside a SQLite
+ * file, ./data/output for a URL. 0, or -1 with err when it does not fit. */
+int config_db_output_dir(const char *db, char *out, size_t cap, char *err);
 /* The same password overwritten with '*' in place, same length. */
 void config_scrub_db(char *db);
 /* After config_load, before any thread or worker exists: overwrites the
