@@ -27,7 +27,7 @@ SERVER_SRC := \
 	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
 	server/store_recover.c server/config_db.c server/config_scrub.c server/hostname.c server/token_file.c \
 	server/cron.c server/cron_parse.c server/tz.c \
-	server/tz_rule.c server/tz_tzif.c server/utf8.c
+	server/tz_rule.c server/tz_tzif.c server/utf8.c server/vec.c
 # Job control: queues, schedules, limits.
 SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues.c \
 	server/api_queues.c server/render_control.c server/store_schedules.c \
@@ -86,6 +86,7 @@ $(BUILD)/openapi.o: $(BUILD)/openapi.c
 # A test's own link seams (-Wl,--wrap=SYMBOL): UNIT_WRAP_<test name>.
 UNIT_WRAP_test_run_fds := -Wl,--wrap=close_range
 UNIT_WRAP_test_orphans := -Wl,--wrap=opendir
+UNIT_WRAP_test_vec := -Wl,--wrap=realloc
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)

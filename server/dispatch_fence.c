@@ -14,6 +14,7 @@
 #include "dispatch_cluster.h"
 #include "log.h"
 #include "store_jobs.h"
+#include "vec.h"
 
 int dispatch_cluster_lock_job(struct dispatch *d, struct turn *t, int64_t job_id)
 {
@@ -161,12 +162,12 @@ void cluster_reconcile(struct dispatch *d, const struct lease_job *mine, int n)
 	}
 	for (int k = 0; k < n; k++) {
 		if (runs_here(w, nw, mine[k].id) || has_report(d, mine[k].id) ||
-		    dispatch_grow((void **)&lost, &cap_lost, n_lost, sizeof(*lost)) < 0)
+		    VEC_RESERVE(lost, cap_lost, n_lost + 1, NULL) < 0)
 			continue;
 		lost[n_lost++] = mine[k].id;
 		/* Seen so at the last heartbeat too: handed back. */
 		if (was_orphan(c, mine[k].id) &&
-		    dispatch_grow((void **)&back, &cap_back, n_back, sizeof(*back)) == 0)
+		    VEC_RESERVE(back, cap_back, n_back + 1, NULL) == 0)
 			back[n_back++] = mine[k].id;
 	}
 	if (n_back > 0)
@@ -189,8 +190,7 @@ void cluster_stop_all_jobs(struct dispatch *d)
 		if (!w[i].busy || w[i].job_id <= 0)
 			continue;
 		pool_cancel(d->pool, w[i].job_id);
-		if (dispatch_grow((void **)&c->stopped, &c->cap_stopped, c->n_stopped,
-			sizeof(*c->stopped)) == 0)
+		if (VEC_RESERVE(c->stopped, c->cap_stopped, c->n_stopped + 1, NULL) == 0)
 			c->stopped[c->n_stopped++] = w[i].job_id;
 	}
 }

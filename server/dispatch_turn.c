@@ -21,20 +21,6 @@
 #define STARTED_FLUSH_US 5000
 #define BACKOFF_CAP_S 3600.0
 
-/* Room for one more element; on failure the caller logs and drops it. */
-int dispatch_grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *na = realloc(*arr, ncap * elem);
-	if (na == NULL)
-		return -1;
-	*arr = na;
-	*cap = ncap;
-	return 0;
-}
-
 void dispatch_add_report(struct dispatch *d, const struct report *r) { PUSH(d, reports, *r); }
 
 /* Renders the job as this transaction sees it, for the event stream; only

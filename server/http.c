@@ -20,6 +20,7 @@
 #include "render.h"
 #include "static.h"
 #include "utf8.h"
+#include "vec.h"
 
 /* Idle time allowed while a body or a response is under way; waiting for
  * headers is bounded by --header-timeout (http_conns.h). */
@@ -280,16 +281,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			cs->too_large = true;
 			return MHD_YES; /* read and drop the rest, then answer 413 */
 		}
-		if (cs->len + n + 1 > cs->cap) {
-			size_t cap = cs->cap ? cs->cap : 4096;
-			while (cap < cs->len + n + 1)
-				cap *= 2;
-			char *nb = realloc(cs->body, cap);
-			if (nb == NULL)
-				return MHD_NO;
-			cs->body = nb;
-			cs->cap = cap;
-		}
+		if (VEC_RESERVE(cs->body, cs->cap, cs->len + n + 1, NULL) < 0)
+			return MHD_NO;
 		memcpy(cs->body + cs->len, upload_data, n);
 		cs->len += n;
 		cs->body[cs->len] = '\0';

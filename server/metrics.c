@@ -12,6 +12,7 @@
 #include "dispatch.h"
 #include "routes.h"
 #include "store_queues.h"
+#include "vec.h"
 
 static const double bucket_bounds[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
@@ -110,14 +111,8 @@ static void put(struct out *o, const char *fmt, ...)
 			o->len += (size_t)n;
 			return;
 		}
-		size_t cap = o->cap ? o->cap * 2 : 8192;
-		while (cap < o->len + (size_t)n + 1)
-			cap *= 2;
-		char *nb = realloc(o->buf, cap);
-		if (nb == NULL)
+		if (VEC_RESERVE(o->buf, o->cap, o->len + (size_t)n + 1, NULL) < 0)
 			return;
-		o->buf = nb;
-		o->cap = cap;
 	}
 }
 

@@ -13,6 +13,7 @@
 #include "store_internal.h"
 #include "store_jobs.h"
 #include "store_nodes.h"
+#include "vec.h"
 
 #define REGISTER_TRIES 30      /* 100 ms apart: a killed node's session ends */
 
@@ -127,7 +128,8 @@ int store_node_heartbeat(struct store *st, int64_t id, int64_t lease_us, bool *a
     struct lease_job **jobs, int *n, char *err)
 {
 	struct store_stmt *s = store_stmt(st, C_HEARTBEAT);
-	int rc, cap = 0;
+	int rc;
+	size_t cap = 0;
 
 	*jobs = NULL;
 	*n = 0;
@@ -146,15 +148,9 @@ int store_node_heartbeat(struct store *st, int64_t id, int64_t lease_us, bool *a
 	store_bind_i64(s, 1, id);
 	store_bind_i64(s, 2, lease_us);
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct lease_job *nj = realloc(*jobs, (size_t)cap * sizeof(*nj));
-			if (nj == NULL) {
-				err_set(err, "realloc: out of memory");
-				store_reset(s);
-				return -1;
-			}
-			*jobs = nj;
+		if (VEC_RESERVE(*jobs, cap, (size_t)*n + 1, err) < 0) {
+			store_reset(s);
+			return -1;
 		}
 		(*jobs)[*n].id = store_col_i64(s, 0, 0);
 		(*jobs)[(*n)++].cancel_requested = store_col_int(s, 1) != 0;
@@ -305,19 +301,15 @@ int store_nodes_list(struct store *st, struct node_info **nodes, int *n, struct 
     int *n_busy, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_NODES_LIST);
-	int rc, cap = 0;
+	int rc;
+	size_t cap = 0;
 
 	*nodes = NULL;
 	*busy = NULL;
 	*n = *n_busy = 0;
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct node_info *nn = realloc(*nodes, (size_t)cap * sizeof(*nn));
-			if (nn == NULL)
-				goto oom;
-			*nodes = nn;
-		}
+		if (VEC_RESERVE(*nodes, cap, (size_t)*n + 1, err) < 0)
+			goto oom;
 		struct node_info *x = &(*nodes)[(*n)++];
 		x->id = store_col_i64(s, 0, 0);
 		copy_col(x->name, sizeof(x->name), s, 1);
@@ -336,13 +328,8 @@ int store_nodes_list(struct store *st, struct node_info **nodes, int *n, struct 
 	s = store_stmt(st, STMT_NODES_BUSY);
 	cap = 0;
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (*n_busy == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct node_busy *nb = realloc(*busy, (size_t)cap * sizeof(*nb));
-			if (nb == NULL)
-				goto oom;
-			*busy = nb;
-		}
+		if (VEC_RESERVE(*busy, cap, (size_t)*n_busy + 1, err) < 0)
+			goto oom;
 		(*busy)[(*n_busy)++] = (struct node_busy){ .node_id = store_col_i64(s, 0, 0),
 			.slot = store_col_int(s, 1), .job_id = store_col_i64(s, 2, 0) };
 	}
@@ -353,7 +340,6 @@ fail:
 	goto out;
 oom:
 	store_reset(s);
-	err_set(err, "realloc: out of memory");
 out:
 	free(*nodes);
 	free(*busy);

@@ -11,6 +11,7 @@
 #include "store_deps.h"
 #include "store_internal.h"
 #include "store_jobs.h"
+#include "vec.h"
 
 int store_job_interrupted(struct store *st, int64_t id, int attempts, int max_attempts,
     const char *msg, int64_t now_us, char *err)
@@ -43,15 +44,8 @@ int store_jobs_recover(struct store *st, int64_t now_us, int *requeued, int *fai
 
 	*requeued = *failed = 0;
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			void *nl = realloc(left, cap * sizeof(*left));
-			if (nl == NULL) {
-				err_set(err, "realloc: out of memory");
-				goto out;
-			}
-			left = nl;
-		}
+		if (VEC_RESERVE(left, cap, n + 1, err) < 0)
+			goto out;
 		left[n].id = store_col_i64(s, 0, 0);
 		left[n].attempts = store_col_int(s, 1);
 		left[n].max = store_col_int(s, 2);
