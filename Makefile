@@ -87,6 +87,8 @@ $(BUILD)/openapi.o: $(BUILD)/openapi.c
 UNIT_WRAP_test_run_fds := -Wl,--wrap=close_range
 UNIT_WRAP_test_orphans := -Wl,--wrap=opendir
 UNIT_WRAP_test_vec := -Wl,--wrap=realloc
+UNIT_WRAP_test_seam_commit := -Wl,--wrap=sqlite3_exec
+UNIT_WRAP_test_seam_worker := -Wl,--wrap=fork,--wrap=vfork,--wrap=sendmsg,--wrap=write
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)
