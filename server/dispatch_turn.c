@@ -231,6 +231,8 @@ static void answer(struct dispatch *d, struct cmd *cmds, const struct turn *t, b
 		if (!committed && c->status != CMD_UNAVAILABLE) {
 			c->status = CMD_FAILED;
 			snprintf(c->err, sizeof(c->err), "%s", t->err);
+			/* Rolled back: no job to show, and no caller frees one on failure. */
+			job_free(&c->job);
 		}
 		c->done = true;
 		pthread_cond_signal(&c->done_cv);

@@ -172,6 +172,7 @@ static void test_a_submit_whose_commit_fails_is_not_acknowledged_nor_stored(void
 	assert_int_equal(c.status, CMD_FAILED);
 	tu_assert_contains(c.err, "COMMIT");
 	tu_assert_contains(c.err, "database or disk is full");
+	assert_int_equal(c.job.id, 0); /* no job to show, nothing for the caller to free */
 
 	/* The next turn commits: that submit is acknowledged with its id. */
 	submit(l, &c, &spec);
