@@ -25,7 +25,7 @@ LDFLAGS += $(SAN)
 # what server and worker share: log, errors, clocks, job states, the worker protocol, output files
 COMMON_SRC := \
 	common/capture.c common/clock.c common/job.c common/log.c common/orphans.c common/proto.c \
-	common/utf8.c
+	common/utf8.c common/vec.c
 # flags and their environment twins
 SERVER_SRC := \
 	server/config/config.c server/config/config_db.c server/config/config_scrub.c \
@@ -121,6 +121,9 @@ $(BUILD)/openapi.o: $(BUILD)/openapi.c
 # A test's own link seams (-Wl,--wrap=SYMBOL): UNIT_WRAP_<test name>.
 UNIT_WRAP_test_run_fds := -Wl,--wrap=close_range
 UNIT_WRAP_test_orphans := -Wl,--wrap=opendir
+UNIT_WRAP_test_vec := -Wl,--wrap=realloc
+UNIT_WRAP_test_seam_commit := -Wl,--wrap=sqlite3_exec
+UNIT_WRAP_test_seam_worker := -Wl,--wrap=fork,--wrap=vfork,--wrap=sendmsg,--wrap=write
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)

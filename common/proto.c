@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "utf8.h"
+#include "vec.h"
 
 static int send_all(int fd, struct iovec *iov, int iovcnt, char *err)
 {
@@ -318,16 +319,8 @@ int proto_reader_fill(struct proto_reader *rd, int fd, char *err)
 		rd->len -= rd->consumed;
 		rd->consumed = 0;
 	}
-	if (rd->cap - rd->len < 4096) {
-		size_t cap = rd->cap ? rd->cap * 2 : 8192;
-		unsigned char *nb = realloc(rd->buf, cap);
-		if (nb == NULL) {
-			err_set(err, "realloc %zu: out of memory", cap);
-			return -1;
-		}
-		rd->buf = nb;
-		rd->cap = cap;
-	}
+	if (rd->cap - rd->len < 4096 && VEC_RESERVE(rd->buf, rd->cap, rd->len + 4096, err) < 0)
+		return -1;
 	for (;;) {
 		ssize_t n = recv(fd, rd->buf + rd->len, rd->cap - rd->len, MSG_DONTWAIT);
 		if (n > 0) {

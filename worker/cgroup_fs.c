@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/vec.h"
+
 bool cgroup_fs_join(char *buf, size_t len, const char *dir, const char *name)
 {
 	return (size_t)snprintf(buf, len, "%s/%s", dir, name) < len;
@@ -38,23 +40,18 @@ bool cgroup_fs_exists(const char *dir, const char *name)
 /* The whole of a (small, virtual) file, NUL-terminated and malloc'd. */
 char *cgroup_fs_read_file(const char *path, char *err)
 {
-	size_t cap = 4096, got = 0;
-	char *buf = malloc(cap);
+	size_t cap = 0, got = 0;
+	char *buf = NULL, why[ERR_LEN];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || buf == NULL) {
-		err_set(err, "open %s: %s", path, fd < 0 ? strerror(errno) : "out of memory");
+	if (fd < 0) {
+		err_set(err, "open %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	for (;;) {
-		if (cap - got < 2) {
-			char *nb = realloc(buf, cap * 2);
-			if (nb == NULL) {
-				err_set(err, "read %s: out of memory", path);
-				goto fail;
-			}
-			buf = nb;
-			cap *= 2;
+		if (VEC_RESERVE(buf, cap, got + 2, why) < 0) {
+			err_set(err, "read %s: %s", path, why);
+			goto fail;
 		}
 		ssize_t r = read(fd, buf + got, cap - 1 - got);
 		if (r < 0 && errno == EINTR)

@@ -83,11 +83,24 @@ struct list_query {
 	int bad;
 };
 
+/* The filter field a positive-id query parameter sets, by its name; NULL
+ * when key is none of them. */
+static int64_t *id_param(struct job_list_filter *f, const char *key)
+{
+	if (strcmp(key, "batch_id") == 0)
+		return &f->batch_id;
+	if (strcmp(key, "schedule_id") == 0)
+		return &f->schedule_id;
+	if (strcmp(key, "before_id") == 0)
+		return &f->before_id;
+	return NULL;
+}
+
 static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	struct list_query *q = cls;
-	int64_t v;
+	int64_t v, *id;
 	(void)kind;
 
 	if (q->bad)
@@ -102,17 +115,12 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 			q->bad = 1;
 		}
 		q->state_text = value;
-	} else if (strcmp(key, "batch_id") == 0 || strcmp(key, "before_id") == 0 ||
-		   strcmp(key, "schedule_id") == 0) {
+	} else if ((id = id_param(&q->f, key)) != NULL) {
 		if (api_parse_int(value, 1, INT64_MAX, &v) < 0) {
 			http_error(q->r, 400, "invalid_request", key, "%s must be a positive integer", key);
 			q->bad = 1;
-		} else if (key[1] == 'a') {
-			q->f.batch_id = v;
-		} else if (key[0] == 's') {
-			q->f.schedule_id = v;
 		} else {
-			q->f.before_id = v;
+			*id = v;
 		}
 	} else if (strcmp(key, "limit") == 0) {
 		if (api_parse_int(value, 1, API_LIST_MAX_LIMIT, &v) < 0) {

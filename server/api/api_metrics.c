@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/vec.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/metrics.h"
 #include "store/store_queues.h"
@@ -33,14 +34,8 @@ static void put(struct out *o, const char *fmt, ...)
 			o->len += (size_t)n;
 			return;
 		}
-		size_t cap = o->cap ? o->cap * 2 : 8192;
-		while (cap < o->len + (size_t)n + 1)
-			cap *= 2;
-		char *nb = realloc(o->buf, cap);
-		if (nb == NULL)
+		if (VEC_RESERVE(o->buf, o->cap, o->len + (size_t)n + 1, NULL) < 0)
 			return;
-		o->buf = nb;
-		o->cap = cap;
 	}
 }
 
@@ -60,7 +55,7 @@ static void put_histogram(struct out *o, const char *name, const char *help, str
 
 static void put_requests(struct out *o)
 {
-	put(o, "# HELP jobd_http_requests_total HTTP metrics_counters.requests answered, by route and status code.\n"
+	put(o, "# HELP jobd_http_requests_total HTTP requests answered, by route and status code.\n"
 	       "# TYPE jobd_http_requests_total counter\n");
 	for (size_t r = 0; r <= METRICS_MAX_ROUTES; r++) {
 		for (size_t c = 0; c <= METRICS_CODES; c++) {
@@ -84,7 +79,7 @@ static void put_requests(struct out *o)
 
 static void put_retention(struct out *o, int64_t limit)
 {
-	put(o, "# HELP jobd_retention_purged_jobs_total Finished jobs deleted by --retain-metrics_counters.finished.\n"
+	put(o, "# HELP jobd_retention_purged_jobs_total Finished jobs deleted by --retain-finished.\n"
 	       "# TYPE jobd_retention_purged_jobs_total counter\njobd_retention_purged_jobs_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&metrics_counters.retention_jobs, __ATOMIC_RELAXED));
 	put(o, "# HELP jobd_retention_purged_batches_total Batches deleted when retention had deleted"
@@ -100,7 +95,7 @@ static void put_retention(struct out *o, int64_t limit)
 	       "jobd_retention_freed_bytes_total{reason=\"max_output_disk\"} %llu\n",
 	    (unsigned long long)__atomic_load_n(&metrics_counters.freed_bytes[0], __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&metrics_counters.freed_bytes[1], __ATOMIC_RELAXED));
-	put(o, "# HELP jobd_output_disk_bytes Output files of metrics_counters.finished jobs, by their byte counts"
+	put(o, "# HELP jobd_output_disk_bytes Output files of finished jobs, by their byte counts"
 	       " (at most --output-limit per stream).\n# TYPE jobd_output_disk_bytes gauge\n"
 	       "jobd_output_disk_bytes %lld\n",
 	    (long long)__atomic_load_n(&metrics_counters.output_disk_bytes, __ATOMIC_RELAXED));
@@ -137,7 +132,7 @@ static void put_queues(struct out *o, struct http_req *req)
 	for (int i = 0; i < n; i++)
 		put(o, "jobd_queue_paused{queue=\"%s\"} %d\n", qs[i].name, qs[i].paused ? 1 : 0);
 	free(qs);
-	put(o, "# HELP jobd_schedule_firings_total Due schedule metrics_counters.firings, by whether they made a"
+	put(o, "# HELP jobd_schedule_firings_total Due schedule firings, by whether they made a"
 	       " job.\n# TYPE jobd_schedule_firings_total counter\n"
 	       "jobd_schedule_firings_total{result=\"job\"} %llu\n"
 	       "jobd_schedule_firings_total{result=\"skipped\"} %llu\n",

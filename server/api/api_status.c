@@ -12,8 +12,6 @@
 #include "render/render.h"
 #include "store/store_nodes.h"
 
-#define MAX_WORKERS_SHOWN 1024
-
 struct cluster_view {
 	struct node_info *nodes;
 	struct node_busy *busy;
@@ -43,7 +41,7 @@ static void free_view(struct cluster_view *v)
 
 void api_workers(struct http_req *req, struct http_resp *r)
 {
-	struct worker_info *w = calloc(MAX_WORKERS_SHOWN, sizeof(*w));
+	struct worker_info *w = calloc(CONFIG_MAX_WORKERS, sizeof(*w));
 	const char *source = req->app->cfg->workers_source;
 	struct cluster_view v;
 
@@ -51,7 +49,7 @@ void api_workers(struct http_req *req, struct http_resp *r)
 		http_internal(r, "out of memory");
 		return;
 	}
-	int n = dispatch_workers(req->app->dispatch, w, MAX_WORKERS_SHOWN);
+	int n = dispatch_workers(req->app->dispatch, w, CONFIG_MAX_WORKERS);
 	int64_t self = dispatch_node_id(req->app->dispatch);
 	if (self == 0) {
 		http_json(r, 200, render_workers(w, n, source));

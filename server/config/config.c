@@ -1,6 +1,10 @@
 /*
  * config.c — parses flags and JOBD_* environment twins into struct config
- * and checks every value (see config.h). Defaults are API.md's.
+ * and checks every value (see config.h). Every option is one entry of
+ * options[]: its flag and env twin, where its value goes (an offset into
+ * struct config, or a setter for the few that need one), its bounds, its
+ * default (API.md's) and its help; loading, --help and the defaults all
+ * read that entry. A new option is one line there (and its field).
  */
 #include "config.h"
 
@@ -10,88 +14,48 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_NUM, OPT_LISTEN, OPT_WORKERS, OPT_BOOL, OPT_DAYS, OPT_BYTES,
-	OPT_COUNT0 };
-
 /* A century: far beyond any sensible retention, and safe in µs arithmetic. */
 #define CONFIG_MAX_RETAIN_DAYS 36500
 /* Each HTTP connection is a thread and a descriptor (see http.h). */
 #define CONFIG_MAX_CONNECTIONS 1000000
-#define CONFIG_MAX_HEADER_TIMEOUT_S 3600
 /* --max-event-streams' default, and at most half of --max-connections. */
 #define CONFIG_EVENT_STREAMS 256
+/* Counts and byte sizes: large, and safe to add two of. */
+#define CONFIG_BIG (INT64_MAX / 2)
 
+#define XSTR(x) STR(x)
+#define STR(x) #x
+
+enum opt_kind {
+	OPT_STR,  /* char[] at off, size bytes, that check() accepts if it is set */
+	OPT_INT,  /* int64_t at off, from lo to hi */
+	OPT_NUM,  /* double at off, finite and > 0 */
+	OPT_BOOL, /* bool at off: true/1 or false/0 */
+	OPT_SET,  /* set() parses and stores it */
+};
+
+/* One option, declared once: where its value goes, its bounds, its default
+ * (applied at load and shown by --help) and its help. */
 struct option_def {
 	const char *flag;
 	const char *env;
 	enum opt_kind kind;
+	size_t off, size;
+	int64_t lo, hi;   /* OPT_INT: the range; OPT_NUM: hi, or 0 for no bound */
+	const char *want; /* OPT_INT: what its error says is wanted */
+	int (*check)(const char *v, char *why); /* OPT_STR, or NULL */
+	int (*set)(struct config *cfg, const char *flag, const char *v, const char *source,
+	    char *err); /* OPT_SET */
+	const char *def;  /* the default as the flag takes it; NULL: none, or computed */
 	const char *help;
+	const char *note; /* after the default in --help; a computed default says what it is */
 };
-
-static const struct option_def options[] = {
-	{ "--listen", "JOBD_LISTEN", OPT_LISTEN, "ADDR:PORT to listen on (127.0.0.1:8080)" },
-	{ "--db", "JOBD_DB", OPT_STR,
-	    "SQLite path, or postgres://… URL (./data/jobd.db)" },
-	{ "--node-name", "JOBD_NODE_NAME", OPT_STR,
-	    "this node's name in a cluster (PostgreSQL) (the host name)" },
-	{ "--lease", "JOBD_LEASE", OPT_NUM,
-	    "seconds without a heartbeat before other nodes take a node's jobs (30)" },
-	{ "--output-dir", "JOBD_OUTPUT_DIR", OPT_STR,
-	    "job output files (output/ beside the SQLite file; ./data/output)" },
-	{ "--workers", "JOBD_WORKERS", OPT_WORKERS, "worker processes (CPUs this process may use)" },
-	{ "--token", "JOBD_TOKEN", OPT_STR,
-	    "bearer token required on /v1 (none; made and kept in a file beyond loopback)" },
-	{ "--allowed-host", "JOBD_ALLOWED_HOSTS", OPT_STR,
-	    "Host names browsers may use besides localhost and IPs, a,b,*.c (none)" },
-	{ "--default-timeout", "JOBD_DEFAULT_TIMEOUT", OPT_NUM, "job timeout in seconds (3600)" },
-	{ "--max-timeout", "JOBD_MAX_TIMEOUT", OPT_NUM, "largest timeout_s accepted (86400)" },
-	{ "--output-limit", "JOBD_OUTPUT_LIMIT", OPT_INT, "bytes kept per output stream (1048576)" },
-	{ "--max-body", "JOBD_MAX_BODY", OPT_INT, "largest request body in bytes (16777216)" },
-	{ "--max-queued", "JOBD_MAX_QUEUED", OPT_INT, "most queued jobs before 503 (1000000)" },
-	{ "--max-connections", "JOBD_MAX_CONNECTIONS", OPT_INT, "HTTP connections at once (1000)" },
-	{ "--max-connections-per-ip", "JOBD_MAX_CONNECTIONS_PER_IP", OPT_COUNT0,
-	    "HTTP connections from one client address (128; 0: no bound)" },
-	{ "--header-timeout", "JOBD_HEADER_TIMEOUT", OPT_NUM,
-	    "seconds a connection has to send a request's headers (10)" },
-	{ "--max-event-streams", "JOBD_MAX_EVENT_STREAMS", OPT_INT,
-	    "concurrent GET /v1/events streams before 503 (256, at most half of the connections)" },
-	{ "--max-queues", "JOBD_MAX_QUEUES", OPT_INT,
-	    "most named queues; a job or PUT making one more is refused (1000)" },
-	{ "--kill-grace", "JOBD_KILL_GRACE", OPT_NUM, "seconds from SIGTERM to SIGKILL (5)" },
-	{ "--shutdown-grace", "JOBD_SHUTDOWN_GRACE", OPT_NUM, "seconds running jobs get at shutdown (10)" },
-	{ "--web-dir", "JOBD_WEB_DIR", OPT_STR, "dashboard files (next to the binary)" },
-	{ "--zoneinfo", "JOBD_ZONEINFO", OPT_STR,
-	    "time zone files for schedules (/usr/share/zoneinfo)" },
-	{ "--job-dir", "JOBD_JOB_DIR", OPT_STR, "default working directory of jobs (cwd)" },
-	{ "--log-level", "JOBD_LOG_LEVEL", OPT_STR, "debug, info or warn (info)" },
-	{ "--log-format", "JOBD_LOG_FORMAT", OPT_STR, "text or json (text)" },
-	{ "--retain-finished", "JOBD_RETAIN_FINISHED", OPT_DAYS,
-	    "days to keep finished jobs and their output, fractions ok (0: forever)" },
-	{ "--max-output-disk", "JOBD_MAX_OUTPUT_DISK", OPT_BYTES,
-	    "bytes of job output kept, the oldest deleted first (0: no bound)" },
-	{ "--strict-queues", "JOBD_STRICT_QUEUES", OPT_BOOL,
-	    "true: jobs may only name queues made by PUT /v1/queues (false)" },
-	{ "--cgroups", "JOBD_CGROUPS", OPT_BOOL,
-	    "false: no per-job cgroups (limits by rlimits, jobs contained by the worker alone) (true)" },
-	{ "--max-memory-mb", "JOBD_MAX_MEMORY_MB", OPT_INT, "largest limits.memory_mb (RAM)" },
-	{ "--max-cpu-s", "JOBD_MAX_CPU_S", OPT_INT, "largest limits.cpu_s (86400)" },
-	{ "--max-open-files", "JOBD_MAX_OPEN_FILES", OPT_INT, "largest limits.open_files (65536)" },
-	{ "--max-processes", "JOBD_MAX_PROCESSES", OPT_INT, "largest limits.processes (4096)" },
-};
-
-#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
-
-void config_usage(const char *prog)
-{
-	printf("usage: %s [flags]\n\nEvery flag has an environment twin; flags win.\n\n", prog);
-	for (size_t i = 0; i < N_OPTIONS; i++)
-		printf("  %-18s %-22s %s\n", options[i].flag, options[i].env, options[i].help);
-}
 
 static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 {
@@ -104,48 +68,28 @@ static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
-static int parse_num(const char *s, double *out)
+/* A finite number from 0 (only if zero_ok) up. */
+static int parse_num(const char *s, bool zero_ok, double *out)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v <= 0)
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 || (v == 0 && !zero_ok))
 		return -1;
 	*out = v;
 	return 0;
 }
 
-/* Days, fractions allowed (tests use seconds' worth), 0 included. */
-static int parse_days(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 ||
-	    v > CONFIG_MAX_RETAIN_DAYS)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int copy_str(char *dst, size_t cap, const char *src, const char *what, char *err)
-{
-	if (strlen(src) >= cap) {
-		err_set(err, "%s: value too long", what);
-		return -1;
-	}
-	memcpy(dst, src, strlen(src) + 1);
-	return 0;
-}
-
-static int parse_listen(struct config *cfg, const char *s, char *err)
+static int set_listen(struct config *cfg, const char *flag, const char *s,
+    const char *source, char *err)
 {
 	const char *colon = strrchr(s, ':');
 	int64_t port;
 	size_t host_len;
 
+	(void)source;
 	if (colon == NULL || parse_int(colon + 1, 0, 65535, &port) < 0) {
-		err_set(err, "--listen %s: want ADDR:PORT", s);
+		err_set(err, "%s %s: want ADDR:PORT", flag, s);
 		return -1;
 	}
 	host_len = (size_t)(colon - s);
@@ -154,7 +98,7 @@ static int parse_listen(struct config *cfg, const char *s, char *err)
 		host_len -= 2;
 	}
 	if (host_len == 0 || host_len >= sizeof(cfg->listen_addr)) {
-		err_set(err, "--listen: bad address");
+		err_set(err, "%s: bad address", flag);
 		return -1;
 	}
 	memcpy(cfg->listen_addr, s, host_len);
@@ -163,168 +107,198 @@ static int parse_listen(struct config *cfg, const char *s, char *err)
 	return 0;
 }
 
-static int apply(struct config *cfg, const struct option_def *o, const char *v,
+static int set_workers(struct config *cfg, const char *flag, const char *v,
     const char *source, char *err)
 {
 	int64_t i;
+
+	if (parse_int(v, 1, CONFIG_MAX_WORKERS, &i) < 0) {
+		err_set(err, "%s %s: want an integer from 1 to %d", flag, v, CONFIG_MAX_WORKERS);
+		return -1;
+	}
+	cfg->workers = (int)i;
+	cfg->workers_source = source;
+	return 0;
+}
+
+static int check_node_name(const char *v, char *why)
+{
+	if (v[strspn(v, CONFIG_NODE_NAME_CHARS)] != '\0' || strlen(v) > CONFIG_NODE_NAME_MAX) {
+		err_set(why, "%s: want 1 to %d of A-Z a-z 0-9 . _ : -", v, CONFIG_NODE_NAME_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* Days, fractions allowed (tests use seconds' worth), 0 included. */
+static int set_days(struct config *cfg, const char *flag, const char *v,
+    const char *source, char *err)
+{
 	double d;
 
-	if (o->kind == OPT_LISTEN)
-		return parse_listen(cfg, v, err);
-	if (o->kind == OPT_WORKERS) {
-		if (parse_int(v, 1, 1024, &i) < 0) {
-			err_set(err, "%s %s: want an integer from 1 to 1024", o->flag, v);
-			return -1;
-		}
-		cfg->workers = (int)i;
-		cfg->workers_source = source;
-		return 0;
+	(void)source;
+	if (parse_num(v, true, &d) < 0 || d > CONFIG_MAX_RETAIN_DAYS) {
+		err_set(err, "%s %s: want days from 0 (keep forever) to %d, fractions allowed",
+		    flag, v, CONFIG_MAX_RETAIN_DAYS);
+		return -1;
 	}
-	if (o->kind == OPT_NUM) {
-		if (parse_num(v, &d) < 0) {
-			err_set(err, "%s %s: want a number > 0", o->flag, v);
-			return -1;
-		}
-		if (strcmp(o->flag, "--default-timeout") == 0)
-			cfg->default_timeout_s = d;
-		else if (strcmp(o->flag, "--max-timeout") == 0)
-			cfg->max_timeout_s = d;
-		else if (strcmp(o->flag, "--kill-grace") == 0)
-			cfg->kill_grace_s = d;
-		else if (strcmp(o->flag, "--lease") == 0)
-			cfg->lease_s = d;
-		else if (strcmp(o->flag, "--header-timeout") == 0)
-			cfg->header_timeout_s = d;
-		else
-			cfg->shutdown_grace_s = d;
-		return 0;
+	cfg->retain_finished_s = d * 86400;
+	return 0;
+}
+
+#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define O_STR(fl, env, f, check, def, help, note) \
+	{ fl, env, OPT_STR, FIELD(f), 0, 0, NULL, check, NULL, def, help, note }
+#define O_INT(fl, env, f, lo, hi, want, def, help, note) \
+	{ fl, env, OPT_INT, FIELD(f), lo, hi, want, NULL, NULL, def, help, note }
+#define O_POS(fl, env, f, def, help) \
+	O_INT(fl, env, f, 1, CONFIG_BIG, "a positive integer", def, help, NULL)
+#define O_NUM(fl, env, f, hi, def, help) \
+	{ fl, env, OPT_NUM, FIELD(f), 0, hi, NULL, NULL, NULL, def, help, NULL }
+#define O_BOOL(fl, env, f, def, help) \
+	{ fl, env, OPT_BOOL, FIELD(f), 0, 0, NULL, NULL, NULL, def, help, NULL }
+#define O_SET(fl, env, set, def, help, note) \
+	{ fl, env, OPT_SET, 0, 0, 0, 0, NULL, NULL, set, def, help, note }
+
+static const struct option_def options[] = {
+	O_SET("--listen", "JOBD_LISTEN", set_listen, "127.0.0.1:8080", "ADDR:PORT to listen on", NULL),
+	O_STR("--db", "JOBD_DB", db_path, NULL, "./data/jobd.db",
+	    "SQLite path, or postgres://… URL", NULL),
+	O_STR("--node-name", "JOBD_NODE_NAME", node_name, check_node_name, NULL,
+	    "this node's name in a cluster (PostgreSQL)", "the host name"),
+	O_NUM("--lease", "JOBD_LEASE", lease_s, 86400, "30",
+	    "seconds without a heartbeat before other nodes take a node's jobs"),
+	O_STR("--output-dir", "JOBD_OUTPUT_DIR", output_dir, NULL, NULL, "job output files",
+	    "output/ beside the SQLite file; ./data/output"),
+	O_SET("--workers", "JOBD_WORKERS", set_workers, NULL, "worker processes",
+	    "CPUs this process may use"),
+	O_STR("--token", "JOBD_TOKEN", token, NULL, NULL, "bearer token required on /v1",
+	    "none; made and kept in a file beyond loopback"),
+	O_STR("--allowed-host", "JOBD_ALLOWED_HOSTS", allowed_hosts, hostname_list_check, NULL,
+	    "Host names browsers may use besides localhost and IPs, a,b,*.c", "none"),
+	O_NUM("--default-timeout", "JOBD_DEFAULT_TIMEOUT", default_timeout_s, 0, "3600",
+	    "job timeout in seconds"),
+	O_NUM("--max-timeout", "JOBD_MAX_TIMEOUT", max_timeout_s, 0, "86400",
+	    "largest timeout_s accepted"),
+	O_POS("--output-limit", "JOBD_OUTPUT_LIMIT", output_limit, "1048576",
+	    "bytes kept per output stream"),
+	O_POS("--max-body", "JOBD_MAX_BODY", max_body, "16777216", "largest request body in bytes"),
+	O_POS("--max-queued", "JOBD_MAX_QUEUED", max_queued, "1000000", "most queued jobs before 503"),
+	O_INT("--max-connections", "JOBD_MAX_CONNECTIONS", max_connections, 1,
+	    CONFIG_MAX_CONNECTIONS, "a positive integer up to " XSTR(CONFIG_MAX_CONNECTIONS), "1000",
+	    "HTTP connections at once", NULL),
+	O_INT("--max-connections-per-ip", "JOBD_MAX_CONNECTIONS_PER_IP", max_connections_per_ip,
+	    0, CONFIG_MAX_CONNECTIONS,
+	    "an integer from 0 (no bound) to " XSTR(CONFIG_MAX_CONNECTIONS), "128",
+	    "HTTP connections from one client address", "; 0: no bound"),
+	O_NUM("--header-timeout", "JOBD_HEADER_TIMEOUT", header_timeout_s, 3600, "10",
+	    "seconds a connection has to send a request's headers"),
+	/* 0 until config_load resolves it from --max-connections. */
+	O_INT("--max-event-streams", "JOBD_MAX_EVENT_STREAMS", max_event_streams, 1, CONFIG_BIG,
+	    "a positive integer", NULL, "concurrent GET /v1/events streams before 503",
+	    XSTR(CONFIG_EVENT_STREAMS) ", at most half of the connections"),
+	O_POS("--max-queues", "JOBD_MAX_QUEUES", max_queues, "1000",
+	    "most named queues; a job or PUT making one more is refused"),
+	O_NUM("--kill-grace", "JOBD_KILL_GRACE", kill_grace_s, 0, "5",
+	    "seconds from SIGTERM to SIGKILL"),
+	O_NUM("--shutdown-grace", "JOBD_SHUTDOWN_GRACE", shutdown_grace_s, 0, "10",
+	    "seconds running jobs get at shutdown"),
+	O_STR("--web-dir", "JOBD_WEB_DIR", web_dir, NULL, NULL, "dashboard files",
+	    "next to the binary"),
+	O_STR("--zoneinfo", "JOBD_ZONEINFO", zoneinfo_dir, NULL, NULL,
+	    "time zone files for schedules", "/usr/share/zoneinfo"),
+	O_STR("--job-dir", "JOBD_JOB_DIR", job_dir, NULL, NULL, "default working directory of jobs",
+	    "cwd"),
+	O_STR("--log-level", "JOBD_LOG_LEVEL", log_level, NULL, "info", "debug, info or warn", NULL),
+	O_STR("--log-format", "JOBD_LOG_FORMAT", log_format, NULL, "text", "text or json", NULL),
+	O_SET("--retain-finished", "JOBD_RETAIN_FINISHED", set_days, "0",
+	    "days to keep finished jobs and their output, fractions ok", ": forever"),
+	O_INT("--max-output-disk", "JOBD_MAX_OUTPUT_DISK", max_output_disk, 0, CONFIG_BIG,
+	    "a number of bytes (0: no bound)", "0",
+	    "bytes of job output kept, the oldest deleted first", ": no bound"),
+	O_BOOL("--strict-queues", "JOBD_STRICT_QUEUES", strict_queues, "false",
+	    "true: jobs may only name queues made by PUT /v1/queues"),
+	O_BOOL("--cgroups", "JOBD_CGROUPS", cgroups, "true",
+	    "false: no per-job cgroups (limits by rlimits, jobs contained by the worker alone)"),
+	O_INT("--max-memory-mb", "JOBD_MAX_MEMORY_MB", max_limits.memory_mb, 1, CONFIG_BIG,
+	    "a positive integer", NULL, "largest limits.memory_mb", "RAM"),
+	O_POS("--max-cpu-s", "JOBD_MAX_CPU_S", max_limits.cpu_s, "86400", "largest limits.cpu_s"),
+	O_POS("--max-open-files", "JOBD_MAX_OPEN_FILES", max_limits.open_files, "65536",
+	    "largest limits.open_files"),
+	O_POS("--max-processes", "JOBD_MAX_PROCESSES", max_limits.processes, "4096",
+	    "largest limits.processes"),
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+void config_usage(const char *prog)
+{
+	printf("usage: %s [flags]\n\nEvery flag has an environment twin; flags win.\n\n", prog);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option_def *o = &options[i];
+		printf("  %-18s %-22s %s (%s%s)\n", o->flag, o->env, o->help, o->def ? o->def : "",
+		    o->note ? o->note : "");
 	}
-	if (o->kind == OPT_BOOL) {
-		bool *b = strcmp(o->flag, "--cgroups") == 0 ? &cfg->cgroups : &cfg->strict_queues;
-		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-			*b = true;
-		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-			*b = false;
-		else {
-			err_set(err, "%s %s: want true or false", o->flag, v);
-			return -1;
-		}
-		return 0;
-	}
-	if (o->kind == OPT_DAYS) {
-		if (parse_days(v, &d) < 0) {
-			err_set(err, "%s %s: want days from 0 (keep forever) to %d, fractions allowed",
-			    o->flag, v, CONFIG_MAX_RETAIN_DAYS);
-			return -1;
-		}
-		cfg->retain_finished_s = d * 86400;
-		return 0;
-	}
-	if (o->kind == OPT_BYTES) {
-		if (parse_int(v, 0, INT64_MAX / 2, &i) < 0) {
-			err_set(err, "%s %s: want a number of bytes (0: no bound)", o->flag, v);
-			return -1;
-		}
-		cfg->max_output_disk = i;
-		return 0;
-	}
-	if (o->kind == OPT_COUNT0) {
-		if (parse_int(v, 0, CONFIG_MAX_CONNECTIONS, &i) < 0) {
-			err_set(err, "%s %s: want an integer from 0 (no bound) to %d", o->flag, v,
-			    CONFIG_MAX_CONNECTIONS);
-			return -1;
-		}
-		cfg->max_connections_per_ip = i;
-		return 0;
-	}
-	if (o->kind == OPT_INT) {
-		if (parse_int(v, 1, INT64_MAX / 2, &i) < 0) {
-			err_set(err, "%s %s: want a positive integer", o->flag, v);
-			return -1;
-		}
-		if (strcmp(o->flag, "--output-limit") == 0)
-			cfg->output_limit = i;
-		else if (strcmp(o->flag, "--max-memory-mb") == 0)
-			cfg->max_limits.memory_mb = i;
-		else if (strcmp(o->flag, "--max-cpu-s") == 0)
-			cfg->max_limits.cpu_s = i;
-		else if (strcmp(o->flag, "--max-open-files") == 0)
-			cfg->max_limits.open_files = i;
-		else if (strcmp(o->flag, "--max-processes") == 0)
-			cfg->max_limits.processes = i;
-		else if (strcmp(o->flag, "--max-body") == 0)
-			cfg->max_body = i;
-		else if (strcmp(o->flag, "--max-connections") == 0)
-			cfg->max_connections = i;
-		else if (strcmp(o->flag, "--max-event-streams") == 0)
-			cfg->max_event_streams = i;
-		else if (strcmp(o->flag, "--max-queues") == 0)
-			cfg->max_queues = i;
-		else
-			cfg->max_queued = i;
-		return 0;
-	}
-	if (strcmp(o->flag, "--db") == 0)
-		return copy_str(cfg->db_path, sizeof(cfg->db_path), v, o->flag, err);
-	if (strcmp(o->flag, "--node-name") == 0) {
-		if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")] !=
-			'\0' || strlen(v) > 64) {
-			err_set(err, "%s %s: want 1 to 64 of A-Z a-z 0-9 . _ : -", o->flag, v);
-			return -1;
-		}
-		return copy_str(cfg->node_name, sizeof(cfg->node_name), v, o->flag, err);
-	}
-	if (strcmp(o->flag, "--output-dir") == 0)
-		return copy_str(cfg->output_dir, sizeof(cfg->output_dir), v, o->flag, err);
-	if (strcmp(o->flag, "--token") == 0)
-		return copy_str(cfg->token, sizeof(cfg->token), v, o->flag, err);
-	if (strcmp(o->flag, "--allowed-host") == 0) {
-		char why[ERR_LEN];
-		if (hostname_list_check(v, why) < 0) {
+}
+
+static int apply(struct config *cfg, const struct option_def *o, const char *v,
+    const char *source, char *err)
+{
+	char *field = (char *)cfg + o->off, why[ERR_LEN];
+
+	switch (o->kind) {
+	case OPT_STR:
+		if (o->check != NULL && o->check(v, why) < 0) {
 			err_set(err, "%s %s", o->flag, why);
 			return -1;
 		}
-		return copy_str(cfg->allowed_hosts, sizeof(cfg->allowed_hosts), v, o->flag, err);
+		if (strlen(v) >= o->size) {
+			err_set(err, "%s: value too long", o->flag);
+			return -1;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case OPT_INT:
+		if (parse_int(v, o->lo, o->hi, (int64_t *)(void *)field) < 0) {
+			err_set(err, "%s %s: want %s", o->flag, v, o->want);
+			return -1;
+		}
+		return 0;
+	case OPT_NUM:
+		if (parse_num(v, false, (double *)(void *)field) < 0) {
+			err_set(err, "%s %s: want a number > 0", o->flag, v);
+			return -1;
+		}
+		if (o->hi != 0 && *(double *)(void *)field > (double)o->hi) {
+			err_set(err, "%s %s: want at most %lld s", o->flag, v, (long long)o->hi);
+			return -1;
+		}
+		return 0;
+	case OPT_BOOL:
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "false") == 0 ||
+		    strcmp(v, "0") == 0) {
+			*(bool *)(void *)field = v[0] == 't' || v[0] == '1';
+			return 0;
+		}
+		err_set(err, "%s %s: want true or false", o->flag, v);
+		return -1;
+	case OPT_SET:
+		break;
 	}
-	if (strcmp(o->flag, "--web-dir") == 0)
-		return copy_str(cfg->web_dir, sizeof(cfg->web_dir), v, o->flag, err);
-	if (strcmp(o->flag, "--zoneinfo") == 0)
-		return copy_str(cfg->zoneinfo_dir, sizeof(cfg->zoneinfo_dir), v, o->flag, err);
-	if (strcmp(o->flag, "--job-dir") == 0)
-		return copy_str(cfg->job_dir, sizeof(cfg->job_dir), v, o->flag, err);
-	if (strcmp(o->flag, "--log-level") == 0)
-		return copy_str(cfg->log_level, sizeof(cfg->log_level), v, o->flag, err);
-	return copy_str(cfg->log_format, sizeof(cfg->log_format), v, o->flag, err);
+	return o->set(cfg, o->flag, v, source, err);
 }
 
-static void set_defaults(struct config *cfg)
+/* Every table default, then the two computed ones. */
+static int set_defaults(struct config *cfg, char *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	strcpy(cfg->listen_addr, "127.0.0.1");
-	cfg->listen_port = 8080;
-	strcpy(cfg->db_path, "./data/jobd.db");
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].def && apply(cfg, &options[i], options[i].def, "default", err) < 0)
+			return -1; /* a bad default in the table: test_config fails */
 	cfg->workers = cpus_usable(&cfg->workers_source);
-	cfg->default_timeout_s = 3600;
-	cfg->max_timeout_s = 86400;
-	cfg->kill_grace_s = 5;
-	cfg->shutdown_grace_s = 10;
-	cfg->lease_s = 30;
-	cfg->output_limit = 1048576;
-	cfg->max_body = 16777216;
-	cfg->max_queued = 1000000;
-	cfg->max_connections = 1000;
-	cfg->max_connections_per_ip = 128;
-	cfg->header_timeout_s = 10;
-	cfg->max_event_streams = 0; /* resolved in config_load */
-	cfg->max_queues = 1000;
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	cfg->max_limits.memory_mb = pages > 0 && page > 0 ? (int64_t)pages * page >> 20 : 1 << 20;
-	cfg->max_limits.cpu_s = 86400;
-	cfg->max_limits.open_files = 65536;
-	cfg->max_limits.processes = 4096;
-	cfg->cgroups = true;
-	strcpy(cfg->log_level, "info");
-	strcpy(cfg->log_format, "text");
+	return 0;
 }
 
 /* Paths that depend on others: the binary, the web dir beside it, output/. */
@@ -368,26 +342,13 @@ static int derive_paths(struct config *cfg, char *err)
 	config_redact_db(cfg->db_path, cfg->db_label, sizeof(cfg->db_label));
 	if (cfg->output_dir[0] != '\0')
 		return 0;
-	if (config_db_is_url(cfg->db_path)) {
-		strcpy(cfg->output_dir, "./data/output");
-		return 0;
-	}
-	const char *slash = strrchr(cfg->db_path, '/');
-	int dir_len = slash == NULL ? 1 : (int)(slash - cfg->db_path);
-	const char *dir = slash == NULL ? "." : cfg->db_path;
-	if (slash == cfg->db_path)
-		dir_len = 1;
-	if (snprintf(cfg->output_dir, sizeof(cfg->output_dir), "%.*s/output", dir_len, dir) >=
-	    (int)sizeof(cfg->output_dir)) {
-		err_set(err, "--db: path too long");
-		return -1;
-	}
-	return 0;
+	return config_db_output_dir(cfg->db_path, cfg->output_dir, sizeof(cfg->output_dir), err);
 }
 
 int config_load(struct config *cfg, int argc, char **argv, char *err)
 {
-	set_defaults(cfg);
+	if (set_defaults(cfg, err) < 0)
+		return -1;
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const char *v = getenv(options[i].env);
 		if (v != NULL && *v != '\0' && apply(cfg, &options[i], v, "env", err) < 0)
@@ -417,17 +378,6 @@ int config_load(struct config *cfg, int argc, char **argv, char *err)
 		}
 		if (apply(cfg, o, v, "flag", err) < 0)
 			return -1;
-	}
-	if (cfg->lease_s > 86400) {
-		err_set(err, "--lease %g: want at most 86400 s", cfg->lease_s);
-		return -1;
-	}
-	if (cfg->max_connections > CONFIG_MAX_CONNECTIONS ||
-	    cfg->header_timeout_s > CONFIG_MAX_HEADER_TIMEOUT_S) {
-		err_set(err, "--max-connections %lld / --header-timeout %g: want at most %d / %d s",
-		    (long long)cfg->max_connections, cfg->header_timeout_s, CONFIG_MAX_CONNECTIONS,
-		    CONFIG_MAX_HEADER_TIMEOUT_S);
-		return -1;
 	}
 	/* Streams never end on their own: leave connections for everything else. */
 	if (cfg->max_event_streams == 0)

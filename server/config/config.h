@@ -13,6 +13,14 @@
 #include "common/job.h"
 
 #define CONFIG_PATH_MAX 4096
+/* What a cluster node's name (--node-name) may hold: no quote, as
+ * store_nodes.c puts it into SQL text; and at most this many bytes. */
+#define CONFIG_NODE_NAME_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
+#define CONFIG_NODE_NAME_MAX 64
+/* --workers' bound: the dispatcher keeps one pollfd and one worker_info per
+ * worker on its stack, sized by this. */
+#define CONFIG_MAX_WORKERS 1024
 
 struct config {
 	char listen_addr[64];          /* dotted IPv4 or IPv6 literal */
@@ -65,6 +73,9 @@ void config_usage(const char *prog);
 bool config_db_is_url(const char *db);
 /* db for logs: a URL's password (user:PASS@ or password=PASS) becomes ***. */
 void config_redact_db(const char *db, char *out, size_t cap);
+/* Where job output goes unless --output-dir says: output/ beside a SQLite
+ * file, ./data/output for a URL. 0, or -1 with err when it does not fit. */
+int config_db_output_dir(const char *db, char *out, size_t cap, char *err);
 /* The same password overwritten with '*' in place, same length. */
 void config_scrub_db(char *db);
 /* After config_load, before any thread or worker exists: overwrites the

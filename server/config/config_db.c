@@ -1,8 +1,8 @@
 /*
  * config_db.c — what --db names: a postgres:// or postgresql:// URL
  * (PostgreSQL) or a SQLite path, the form of it the logs may show, with
- * any password as ***, and the password overwritten where it was given
- * (config.h).
+ * any password as ***, the password overwritten where it was given, and
+ * where job output goes by default: beside the SQLite file (config.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,4 +52,22 @@ void config_redact_db(const char *db, char *out, size_t cap)
 		memmove(pw + 12, end, strlen(end) + 1);
 		memcpy(pw + 9, "***", 3);
 	}
+}
+
+int config_db_output_dir(const char *db, char *out, size_t cap, char *err)
+{
+	if (config_db_is_url(db)) {
+		snprintf(out, cap, "./data/output");
+		return 0;
+	}
+	const char *slash = strrchr(db, '/');
+	int dir_len = slash == NULL ? 1 : (int)(slash - db);
+	const char *dir = slash == NULL ? "." : db;
+	if (slash == db)
+		dir_len = 1;
+	if (snprintf(out, cap, "%.*s/output", dir_len, dir) >= (int)cap) {
+		err_set(err, "--db: path too long");
+		return -1;
+	}
+	return 0;
 }

@@ -176,8 +176,8 @@ void dispatch_submit(struct dispatch *d, struct cmd *c)
 
 void dispatch_stats(struct dispatch *d, struct stats_info *s)
 {
-	struct worker_info w[1024];
-	int n = dispatch_workers(d, w, 1024);
+	struct worker_info w[CONFIG_MAX_WORKERS];
+	int n = dispatch_workers(d, w, CONFIG_MAX_WORKERS);
 
 	memset(s, 0, sizeof(*s));
 	s->workers = n;
@@ -290,7 +290,7 @@ static void finish_shutdown(struct dispatch *d)
 
 int dispatch_run(struct dispatch *d)
 {
-	struct pollfd fds[3 + 1024];
+	struct pollfd fds[3 + CONFIG_MAX_WORKERS];
 
 	while (!(d->stopping && (pool_busy_count(d->pool) == 0 ||
 				    clock_mono_us() >= d->drain_deadline))) {
@@ -298,7 +298,7 @@ int dispatch_run(struct dispatch *d)
 		fds[1] = (struct pollfd){ d->cmd_fd, POLLIN, 0 };
 		/* The database's notifications (a cluster); fd -1 is skipped by poll. */
 		fds[2] = (struct pollfd){ dispatch_cluster_fd(d), POLLIN, 0 };
-		int nw = pool_pollfds(d->pool, fds + 3, 1024);
+		int nw = pool_pollfds(d->pool, fds + 3, CONFIG_MAX_WORKERS);
 		if (poll(fds, (nfds_t)(3 + nw), poll_timeout_ms(d)) < 0 && errno != EINTR) {
 			log_warn("dispatch: poll");
 			continue;

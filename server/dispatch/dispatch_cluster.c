@@ -58,9 +58,9 @@ int dispatch_cluster_open(struct dispatch *d, char *err)
 	/* The host by default: a restart is the same node again, and a second
 	 * node on the host is refused until it is given a name of its own. */
 	const char *name = d->cfg->node_name[0] ? d->cfg->node_name : c->host;
-	snprintf(c->name, sizeof(c->name), "%.*s", (int)utf8_cut(name, 64), name);
+	snprintf(c->name, sizeof(c->name), "%.*s", (int)utf8_cut(name, CONFIG_NODE_NAME_MAX), name);
 	for (char *p = c->name; *p; p++) /* config checked a given name; a host name may be odd */
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-", *p))
+		if (!strchr(CONFIG_NODE_NAME_CHARS, *p))
 			*p = '-';
 	if ((c->flushed = calloc((size_t)d->cfg->workers, sizeof(*c->flushed))) == NULL ||
 	    (c->slot_attempt = calloc((size_t)d->cfg->workers, sizeof(int))) == NULL) {
@@ -165,13 +165,13 @@ int64_t dispatch_cluster_due(struct dispatch *d)
 static void flush_running_output(struct dispatch *d, int64_t now)
 {
 	struct cluster *c = d->cluster;
-	struct worker_info w[1024];
+	struct worker_info w[CONFIG_MAX_WORKERS];
 	char err[ERR_LEN];
 
 	if (now < c->next_flush)
 		return;
 	c->next_flush = now + OUTPUT_FLUSH_US;
-	int nw = dispatch_workers(d, w, 1024);
+	int nw = dispatch_workers(d, w, CONFIG_MAX_WORKERS);
 	for (int i = 0; i < nw; i++) {
 		if (!w[i].busy || w[i].job_id <= 0 || w[i].slot < 0 || w[i].slot >= d->cfg->workers)
 			continue;

@@ -13,6 +13,7 @@
 #include "dispatch_cluster.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/vec.h"
 #include "store/store_jobs.h"
 
 int dispatch_cluster_lock_job(struct dispatch *d, struct turn *t, int64_t job_id)
@@ -132,8 +133,8 @@ static bool runs_here(const struct worker_info *w, int nw, int64_t id)
 void cluster_reconcile(struct dispatch *d, const struct lease_job *mine, int n)
 {
 	struct cluster *c = d->cluster;
-	struct worker_info w[1024];
-	int nw = dispatch_workers(d, w, 1024);
+	struct worker_info w[CONFIG_MAX_WORKERS];
+	int nw = dispatch_workers(d, w, CONFIG_MAX_WORKERS);
 	int64_t *lost = NULL, *back = NULL;
 	size_t n_lost = 0, cap_lost = 0, n_back = 0, cap_back = 0;
 
@@ -153,12 +154,12 @@ void cluster_reconcile(struct dispatch *d, const struct lease_job *mine, int n)
 	}
 	for (int k = 0; k < n; k++) {
 		if (runs_here(w, nw, mine[k].id) || has_report(d, mine[k].id) ||
-		    dispatch_grow((void **)&lost, &cap_lost, n_lost, sizeof(*lost)) < 0)
+		    VEC_RESERVE(lost, cap_lost, n_lost + 1, NULL) < 0)
 			continue;
 		lost[n_lost++] = mine[k].id;
 		/* Seen so at the last heartbeat too: handed back. */
 		if (was_orphan(c, mine[k].id) &&
-		    dispatch_grow((void **)&back, &cap_back, n_back, sizeof(*back)) == 0)
+		    VEC_RESERVE(back, cap_back, n_back + 1, NULL) == 0)
 			back[n_back++] = mine[k].id;
 	}
 	if (n_back > 0)
@@ -174,15 +175,14 @@ void cluster_reconcile(struct dispatch *d, const struct lease_job *mine, int n)
 void cluster_stop_all_jobs(struct dispatch *d)
 {
 	struct cluster *c = d->cluster;
-	struct worker_info w[1024];
-	int nw = dispatch_workers(d, w, 1024);
+	struct worker_info w[CONFIG_MAX_WORKERS];
+	int nw = dispatch_workers(d, w, CONFIG_MAX_WORKERS);
 
 	for (int i = 0; i < nw; i++) {
 		if (!w[i].busy || w[i].job_id <= 0)
 			continue;
 		pool_cancel(d->pool, w[i].job_id);
-		if (dispatch_grow((void **)&c->stopped, &c->cap_stopped, c->n_stopped,
-			sizeof(*c->stopped)) == 0)
+		if (VEC_RESERVE(c->stopped, c->cap_stopped, c->n_stopped + 1, NULL) == 0)
 			c->stopped[c->n_stopped++] = w[i].job_id;
 	}
 }

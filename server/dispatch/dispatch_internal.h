@@ -11,6 +11,7 @@
 
 #include "dispatch.h"
 #include "common/log.h"
+#include "common/vec.h"
 #include "pool/pool.h"
 #include "store/store.h"
 #include "store/store_queues.h"
@@ -72,7 +73,8 @@ struct dispatch {
 	/* Named queues (dispatch_queues.c): settings mirrored from the store
 	 * and, per pool slot, the index of the queue whose job it runs (-1). */
 	struct queue_info *queues;
-	int n_queues, cap_queues;
+	int n_queues;
+	size_t cap_queues;
 	int *slot_queue;
 	int n_slots;
 };
@@ -86,16 +88,15 @@ struct turn {
 	char err[ERR_LEN];
 };
 
-/* Room for one more element of a turn array; -1 on out of memory. */
-int dispatch_grow(void **arr, size_t *cap, size_t n, size_t elem);
-
-#define PUSH(d, field, value)                                                              \
-	do {                                                                               \
-		if (dispatch_grow((void **)&(d)->field, &(d)->cap_##field, (d)->n_##field, \
-			sizeof(*(d)->field)) < 0)                                          \
-			log_warnx("dispatch: out of memory recording " #field);            \
-		else                                                                       \
-			(d)->field[(d)->n_##field++] = (value);                            \
+/* Appends value to a turn array; out of memory, logs and drops it. */
+#define PUSH(d, field, value)                                                         \
+	do {                                                                          \
+		char push_err_[ERR_LEN];                                              \
+		if (VEC_RESERVE((d)->field, (d)->cap_##field, (d)->n_##field + 1,     \
+			push_err_) < 0)                                               \
+			log_warnx("dispatch: recording " #field ": %s", push_err_);   \
+		else                                                                  \
+			(d)->field[(d)->n_##field++] = (value);                       \
 	} while (0)
 
 /* Renders job id for /v1/events after the commit (only while someone listens). */

@@ -15,6 +15,7 @@
 
 #include "dispatch_internal.h"
 #include "common/log.h"
+#include "common/vec.h"
 #include "store/store_queues.h"
 
 int dispatch_queues_load(struct dispatch *d, char *err)
@@ -68,14 +69,8 @@ int dispatch_queue_find(const struct dispatch *d, const char *name)
 
 int dispatch_queue_add(struct dispatch *d, const struct queue_info *q)
 {
-	if (d->n_queues == d->cap_queues) {
-		int cap = d->cap_queues ? d->cap_queues * 2 : 8;
-		struct queue_info *nq = realloc(d->queues, (size_t)cap * sizeof(*nq));
-		if (nq == NULL)
-			return -1;
-		d->queues = nq;
-		d->cap_queues = cap;
-	}
+	if (VEC_RESERVE(d->queues, d->cap_queues, (size_t)d->n_queues + 1, NULL) < 0)
+		return -1;
 	d->queues[d->n_queues] = *q;
 	return d->n_queues++;
 }

@@ -20,20 +20,6 @@
 #define RETRY_AFTER_FAILED_COMMIT_US 100000
 #define STARTED_FLUSH_US 5000
 
-/* Room for one more element; on failure the caller logs and drops it. */
-int dispatch_grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *na = realloc(*arr, ncap * elem);
-	if (na == NULL)
-		return -1;
-	*arr = na;
-	*cap = ncap;
-	return 0;
-}
-
 void dispatch_add_report(struct dispatch *d, const struct report *r) { PUSH(d, reports, *r); }
 
 /* Renders the job as this transaction sees it, for the event stream; only
@@ -180,6 +166,8 @@ static void answer(struct dispatch *d, struct cmd *cmds, const struct turn *t, b
 		if (!committed && c->status != CMD_UNAVAILABLE) {
 			c->status = CMD_FAILED;
 			snprintf(c->err, sizeof(c->err), "%s", t->err);
+			/* Rolled back: no job to show, and no caller frees one on failure. */
+			job_free(&c->job);
 		}
 		c->done = true;
 		pthread_cond_signal(&c->done_cv);

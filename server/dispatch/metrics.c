@@ -15,7 +15,9 @@ const double metrics_bucket_bounds[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 	60, 300, 900, 3600,
 };
-const unsigned metrics_known_codes[] = { 200, 201, 304, 400, 401, 404, 405, 409, 410, 413, 415, 500, 503 };
+const unsigned metrics_known_codes[] = {
+	200, 201, 304, 400, 401, 403, 404, 405, 409, 410, 413, 415, 500, 503,
+};
 struct metrics_counters metrics_counters;
 
 void metrics_init(void) { metrics_counters.start_time_s = (double)clock_wall_us() / 1e6; }

@@ -16,7 +16,7 @@
 #include "common/job.h"
 
 #define METRICS_BUCKETS 19
-#define METRICS_CODES 13
+#define METRICS_CODES 14
 #define METRICS_MAX_ROUTES 32
 extern const double metrics_bucket_bounds[METRICS_BUCKETS]; /* seconds, upper bounds */
 extern const unsigned metrics_known_codes[METRICS_CODES];

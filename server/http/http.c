@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/utf8.h"
+#include "common/vec.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/metrics.h"
 #include "render/render.h"
@@ -224,16 +225,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			cs->too_large = true;
 			return MHD_YES; /* read and drop the rest, then answer 413 */
 		}
-		if (cs->len + n + 1 > cs->cap) {
-			size_t cap = cs->cap ? cs->cap : 4096;
-			while (cap < cs->len + n + 1)
-				cap *= 2;
-			char *nb = realloc(cs->body, cap);
-			if (nb == NULL)
-				return MHD_NO;
-			cs->body = nb;
-			cs->cap = cap;
-		}
+		if (VEC_RESERVE(cs->body, cs->cap, cs->len + n + 1, NULL) < 0)
+			return MHD_NO;
 		memcpy(cs->body + cs->len, upload_data, n);
 		cs->len += n;
 		cs->body[cs->len] = '\0';

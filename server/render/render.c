@@ -46,13 +46,13 @@ void render_add_str(cJSON *o, const char *k, const char *v)
 		cJSON_AddStringToObject(o, k, v);
 }
 
-/* Stored JSON text (command, env) back into the tree. */
+/* Stored JSON text (command, env, a schedule's job) into the tree as it is:
+ * jobd wrote it with cJSON_PrintUnformatted after validating it, so parsing
+ * and printing it again would give the same bytes at the cost of a tree per
+ * field per job. Its bytes still pass render_print_and_free's UTF-8 check. */
 void render_add_raw_json(cJSON *o, const char *k, const char *json, const char *fallback)
 {
-	cJSON *v = cJSON_Parse(json ? json : fallback);
-	if (v == NULL)
-		v = cJSON_Parse(fallback);
-	cJSON_AddItemToObject(o, k, v);
+	cJSON_AddRawToObject(o, k, json != NULL && json[0] != '\0' ? json : fallback);
 }
 
 cJSON *render_job_object(const struct job *j)

@@ -8,6 +8,7 @@
 
 #include "store_internal.h"
 #include "store_jobs.h"
+#include "common/vec.h"
 
 int store_batch_insert(struct store *st, const char *name, int total, const char *idem_key,
     int64_t rerun_of, int64_t now_us, int64_t *id, char *err)
@@ -137,23 +138,18 @@ void store_batch_list_free(struct batch *batches, int n)
 int store_batch_job_ids(struct store *st, int64_t batch_id, int64_t **ids, int *n, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_BATCH_JOB_IDS);
-	int rc, cap = 0;
+	int rc;
+	size_t cap = 0;
 
 	*ids = NULL;
 	*n = 0;
 	store_bind_i64(s, 1, batch_id);
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			int64_t *ni = realloc(*ids, (size_t)cap * sizeof(**ids));
-			if (ni == NULL) {
-				err_set(err, "realloc: out of memory");
-				store_reset(s);
-				free(*ids);
-				*ids = NULL;
-				return -1;
-			}
-			*ids = ni;
+		if (VEC_RESERVE(*ids, cap, (size_t)*n + 1, err) < 0) {
+			store_reset(s);
+			free(*ids);
+			*ids = NULL;
+			return -1;
 		}
 		(*ids)[(*n)++] = store_col_i64(s, 0, 0);
 	}

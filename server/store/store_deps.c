@@ -14,22 +14,7 @@
 #include <string.h>
 
 #include "store_internal.h"
-
-/* Room for one more element of *arr; -1 with err on out of memory. */
-static int room(void **arr, size_t *cap, size_t n, size_t elem, char *err)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void *na = realloc(*arr, ncap * elem);
-	if (na == NULL) {
-		err_set(err, "realloc %zu dependency entries: out of memory", ncap);
-		return -1;
-	}
-	*arr = na;
-	*cap = ncap;
-	return 0;
-}
+#include "common/vec.h"
 
 void store_deps_effects_free(struct dep_effects *fx)
 {
@@ -74,8 +59,7 @@ static int cancel_dependent(struct store *st, int64_t id, int64_t dep, enum job_
 		return -1;
 	if (*changed == 0)
 		return 0;
-	if (room((void **)&fx->canceled, &fx->cap_canceled, fx->n_canceled,
-		sizeof(*fx->canceled), err) < 0)
+	if (VEC_RESERVE(fx->canceled, fx->cap_canceled, fx->n_canceled + 1, err) < 0)
 		return -1;
 	fx->canceled[fx->n_canceled++] = (struct dep_cancel){ id, dep, state };
 	return 0;
@@ -92,7 +76,7 @@ static int follow(struct store *st, int64_t id, enum job_state state, int64_t no
 
 	store_bind_i64(s, 1, id);
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (room((void **)&next, &cap, n, sizeof(*next), err) < 0) {
+		if (VEC_RESERVE(next, cap, n + 1, err) < 0) {
 			store_reset(s);
 			goto out;
 		}
@@ -107,7 +91,7 @@ static int follow(struct store *st, int64_t id, enum job_state state, int64_t no
 		if (state != JOB_SUCCEEDED) {
 			if (cancel_dependent(st, next[i], id, state, now_us, fx, &changed, err) < 0)
 				goto out;
-			if (changed && room((void **)work, cap_work, *n_work, sizeof(**work), err) < 0)
+			if (changed && VEC_RESERVE(*work, *cap_work, *n_work + 1, err) < 0)
 				goto out;
 			if (changed)
 				(*work)[(*n_work)++] = next[i];
@@ -127,8 +111,7 @@ static int follow(struct store *st, int64_t id, enum job_state state, int64_t no
 		}
 		fx->ready += store_col_int(s, 0) == 0;
 		store_reset(s);
-		if (room((void **)&fx->updated, &fx->cap_updated, fx->n_updated,
-			sizeof(*fx->updated), err) < 0)
+		if (VEC_RESERVE(fx->updated, fx->cap_updated, fx->n_updated + 1, err) < 0)
 			goto out;
 		fx->updated[fx->n_updated++] = next[i];
 	}

@@ -97,7 +97,7 @@ enum store_stmt_id {
 	R_MARK_PURGED,
 	R_OUTPUT_TOTAL,
 	R_OLDEST,
-	/* Cluster (store_nodes.c, store_claim.c): PostgreSQL only, NULL on SQLite. */
+	/* Cluster (store_nodes.c, store_output_db.c): PostgreSQL only, NULL on SQLite. */
 	C_NODE_REGISTER,
 	C_NODES_SAME_NAME,
 	C_NODE_TRY_LOCK,

@@ -13,6 +13,10 @@
 #include "store.h"
 #include "store_driver.h"
 
+/* The advisory lock class a node's session holds with its id (store_nodes.c
+ * takes it; the PostgreSQL statements test and release it). */
+#define STORE_NODE_LOCK "1785684581"
+
 /* Columns of a job row, in the order store_row_to_job() reads them. */
 #define STORE_JOB_COLS \
 	"id, name, batch_id, command, env, cwd, state, priority, timeout_s, " \

@@ -10,6 +10,7 @@
 
 #include "store_deps.h"
 #include "store_internal.h"
+#include "common/vec.h"
 
 int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
     const char *idem_key, int64_t now_us, int64_t *id, char *err)
@@ -282,7 +283,7 @@ fail:
 }
 
 static int list_one(struct store *st, enum store_stmt_id id, const struct job_list_filter *f,
-    int state, struct job **jobs, int *n, int *cap, char *err)
+    int state, struct job **jobs, int *n, size_t *cap, char *err)
 {
 	struct store_stmt *s = store_stmt(st, id);
 	int rc;
@@ -296,16 +297,9 @@ static int list_one(struct store *st, enum store_stmt_id id, const struct job_li
 	else if (f->schedule_id > 0)
 		store_bind_i64(s, 4, f->schedule_id);
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (*n == *cap) {
-			int ncap = *cap ? *cap * 2 : 64;
-			struct job *nj = realloc(*jobs, (size_t)ncap * sizeof(**jobs));
-			if (nj == NULL) {
-				err_set(err, "realloc: out of memory");
-				store_reset(s);
-				return -1;
-			}
-			*jobs = nj;
-			*cap = ncap;
+		if (VEC_RESERVE(*jobs, *cap, (size_t)*n + 1, err) < 0) {
+			store_reset(s);
+			return -1;
 		}
 		store_row_to_job(s, &(*jobs)[(*n)++]);
 	}
@@ -327,7 +321,7 @@ static int by_id_desc(const void *a, const void *b)
 int store_job_list(struct store *st, const struct job_list_filter *f, struct job **jobs,
     int *n, bool *more, char *err)
 {
-	int cap = 0;
+	size_t cap = 0;
 
 	*jobs = NULL;
 	*n = 0;

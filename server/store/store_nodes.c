@@ -11,8 +11,8 @@
 
 #include "store_nodes.h"
 #include "store_internal.h"
+#include "common/vec.h"
 
-#define NODE_LOCK "1785684581" /* with the node id: held by its session */
 #define REGISTER_TRIES 30      /* 100 ms apart: a killed node's session ends */
 
 static void copy_col(char *dst, size_t cap, struct store_stmt *s, int i)
@@ -109,7 +109,7 @@ int store_node_register(struct store *st, const struct node_reg *r, int64_t *id,
 	/* The name is checked by config (no quote can be in it). */
 	/* try: after a reconnect the old session may still hold it for a while;
 	 * it only tells a restart under this name that this node is gone. */
-	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(" NODE_LOCK ", %lld)",
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(" STORE_NODE_LOCK ", %lld)",
 	    (long long)*id);
 	if (st->drv->session(st, "node lock", sql, err) < 0)
 		return -1;
@@ -132,7 +132,8 @@ int store_node_heartbeat(struct store *st, int64_t id, int64_t lease_us, bool *a
     struct lease_job **jobs, int *n, char *err)
 {
 	struct store_stmt *s = store_stmt(st, C_HEARTBEAT);
-	int rc, cap = 0;
+	int rc;
+	size_t cap = 0;
 
 	*jobs = NULL;
 	*n = 0;
@@ -151,15 +152,9 @@ int store_node_heartbeat(struct store *st, int64_t id, int64_t lease_us, bool *a
 	store_bind_i64(s, 1, id);
 	store_bind_i64(s, 2, lease_us);
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct lease_job *nj = realloc(*jobs, (size_t)cap * sizeof(*nj));
-			if (nj == NULL) {
-				err_set(err, "realloc: out of memory");
-				store_reset(s);
-				return -1;
-			}
-			*jobs = nj;
+		if (VEC_RESERVE(*jobs, cap, (size_t)*n + 1, err) < 0) {
+			store_reset(s);
+			return -1;
 		}
 		(*jobs)[*n].id = store_col_i64(s, 0, 0);
 		(*jobs)[(*n)++].cancel_requested = store_col_int(s, 1) != 0;
@@ -295,19 +290,15 @@ int store_nodes_list(struct store *st, struct node_info **nodes, int *n, struct 
     int *n_busy, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_NODES_LIST);
-	int rc, cap = 0;
+	int rc;
+	size_t cap = 0;
 
 	*nodes = NULL;
 	*busy = NULL;
 	*n = *n_busy = 0;
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct node_info *nn = realloc(*nodes, (size_t)cap * sizeof(*nn));
-			if (nn == NULL)
-				goto oom;
-			*nodes = nn;
-		}
+		if (VEC_RESERVE(*nodes, cap, (size_t)*n + 1, err) < 0)
+			goto oom;
 		struct node_info *x = &(*nodes)[(*n)++];
 		x->id = store_col_i64(s, 0, 0);
 		copy_col(x->name, sizeof(x->name), s, 1);
@@ -326,13 +317,8 @@ int store_nodes_list(struct store *st, struct node_info **nodes, int *n, struct 
 	s = store_stmt(st, STMT_NODES_BUSY);
 	cap = 0;
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (*n_busy == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct node_busy *nb = realloc(*busy, (size_t)cap * sizeof(*nb));
-			if (nb == NULL)
-				goto oom;
-			*busy = nb;
-		}
+		if (VEC_RESERVE(*busy, cap, (size_t)*n_busy + 1, err) < 0)
+			goto oom;
 		(*busy)[(*n_busy)++] = (struct node_busy){ .node_id = store_col_i64(s, 0, 0),
 			.slot = store_col_int(s, 1), .job_id = store_col_i64(s, 2, 0) };
 	}
@@ -343,7 +329,6 @@ fail:
 	goto out;
 oom:
 	store_reset(s);
-	err_set(err, "realloc: out of memory");
 out:
 	free(*nodes);
 	free(*busy);

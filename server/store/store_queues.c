@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "common/vec.h"
 
 static void row_to_queue(struct store_stmt *s, struct queue_info *q)
 {
@@ -50,19 +51,14 @@ int store_queues_list(struct store *st, bool with_counts, struct queue_info **ou
 {
 	struct store_stmt *s = store_stmt(st, STMT_QUEUES_ALL);
 	struct queue_info *qs = NULL;
-	int count = 0, cap = 0, rc;
+	int count = 0, rc;
+	size_t cap = 0;
 
 	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct queue_info *nq = realloc(qs, (size_t)cap * sizeof(*qs));
-			if (nq == NULL) {
-				err_set(err, "realloc %d queues: out of memory", cap);
-				store_reset(s);
-				free(qs);
-				return -1;
-			}
-			qs = nq;
+		if (VEC_RESERVE(qs, cap, (size_t)count + 1, err) < 0) {
+			store_reset(s);
+			free(qs);
+			return -1;
 		}
 		row_to_queue(s, &qs[count++]);
 	}

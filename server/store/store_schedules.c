@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "common/vec.h"
 
 static void row_to_schedule(struct store_stmt *st, struct schedule *s)
 {
@@ -83,25 +84,19 @@ int store_schedule_list(struct store *st, struct schedule **out, int *n, char *e
 {
 	struct store_stmt *q = store_stmt(st, STMT_SCHED_LIST);
 	struct schedule *list = NULL;
-	int count = 0, cap = 0, rc;
+	int count = 0, rc;
+	size_t cap = 0;
 	bool nomem = false;
 
 	while ((rc = store_next(st, q)) == STORE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct schedule *nl = realloc(list, (size_t)cap * sizeof(*list));
-			if (nl == NULL) {
-				nomem = true;
-				break;
-			}
-			list = nl;
+		if (VEC_RESERVE(list, cap, (size_t)count + 1, err) < 0) {
+			nomem = true;
+			break;
 		}
 		row_to_schedule(q, &list[count++]);
 	}
 	if (nomem || rc != STORE_DONE) {
-		if (nomem)
-			err_set(err, "realloc %d schedules: out of memory", cap);
-		else
+		if (!nomem)
 			store_err(st, err, "SELECT schedules");
 		store_reset(q);
 		for (int i = 0; i < count; i++)

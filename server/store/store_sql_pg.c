@@ -40,9 +40,8 @@
  * it (text, as the _STATE statements bind it) and folds away at planning. */
 #define STATE_UNUSED " AND ($3::text IS NULL OR true)"
 
-/* This node's id in the session (store_node_register), and its lock class. */
+/* This node's id in the session (store_node_register). */
 #define NODE_ID "current_setting('jobd.node_id')::bigint"
-#define NODE_LOCK "1785684581"
 /* Jobs whose output files are here: run by this node or an earlier
  * incarnation of it (the same name), or never run. */
 #define OWN_OUTPUT \
@@ -274,8 +273,8 @@ const char *const store_sql_pg[STMT_COUNT] = {
 	    "SELECT id FROM nodes WHERE name = $1::text AND state = 'alive' AND id <> $2::bigint",
 	/* Each node holds the session lock of its id while it lives: whoever
 	 * can take it knows that node's session is gone. */
-	[C_NODE_TRY_LOCK] = "SELECT pg_try_advisory_lock(" NODE_LOCK ", $1::int)",
-	[C_NODE_UNLOCK] = "SELECT pg_advisory_unlock(" NODE_LOCK ", $1::int)",
+	[C_NODE_TRY_LOCK] = "SELECT pg_try_advisory_lock(" STORE_NODE_LOCK ", $1::int)",
+	[C_NODE_UNLOCK] = "SELECT pg_advisory_unlock(" STORE_NODE_LOCK ", $1::int)",
 	[C_NODE_MARK] =
 	    "UPDATE nodes SET state = $2::text, stopped_at = jobd_now_us()"
 	    " WHERE id = $1::bigint AND state = 'alive'",

@@ -53,6 +53,11 @@ class Metrics:
         return got[0][1]
 
 
+def m_other(m):
+    """Requests whose code has no label of its own."""
+    return sum(v for _, v in m.all("jobd_http_requests_total", code="other"))
+
+
 class TestMetrics(JobdTestCase):
     SERVER_FLAGS = ["--workers", "2", "--kill-grace", "1"]
 
@@ -137,6 +142,16 @@ class TestMetrics(JobdTestCase):
                          count(before, " /v1/stats", "200") + 2)
         self.assertEqual(count(after, " /v1/jobs/{id}", "404"),
                          count(before, " /v1/jobs/{id}", "404") + 1)
+
+    def test_refused_hosts_are_counted_as_403(self):
+        def forbidden(m):
+            return sum(v for _, v in m.all("jobd_http_requests_total", code="403"))
+        before = self.scrape()
+        host = "rebind.attacker.example:%d" % self.jobd.port
+        self.assertEqual(self.jobd.request("GET", "/v1/stats", headers={"Host": host})[0], 403)
+        after = self.scrape()
+        self.assertEqual(forbidden(after), forbidden(before) + 1)
+        self.assertEqual(m_other(after), m_other(before))
 
     def test_process_start_time_is_near_now(self):
         start = self.scrape().get("process_start_time_seconds")

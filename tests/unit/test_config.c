@@ -305,6 +305,48 @@ static void test_connection_bounds_default_to_api_md_and_have_env_twins(void **s
 	assert_refused(cfg, ARGS("--header-timeout", "3601"), "--header-timeout");
 }
 
+static void test_upper_bounds_and_names_are_refused_naming_the_flag(void **state)
+{
+	struct config *cfg = *state;
+
+	assert_refused(cfg, ARGS("--lease", "86401"), "--lease 86401: want at most 86400 s");
+	assert_loads(cfg, ARGS("--lease", "86400"));
+	assert_refused(cfg, ARGS("--max-connections", "1000001"), "--max-connections 1000001");
+	assert_refused(cfg, ARGS("--node-name", "a'b"), "--node-name a'b: want 1 to 64 of");
+	assert_refused(cfg, ARGS("--retain-finished", "36501"), "--retain-finished 36501");
+	assert_refused(cfg, ARGS("--max-output-disk", "-1"), "want a number of bytes");
+	assert_refused(cfg, ARGS("--strict-queues", "yes"), "want true or false");
+}
+
+/* --help prints every flag, its twin and its default from the same entry. */
+static void test_help_shows_each_flag_with_its_default(void **state)
+{
+	struct config *cfg = *state;
+	char err[ERR_LEN], path[] = "/tmp/jobd-help-XXXXXX", text[8192];
+	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	int rc = load(cfg, err, ARGS("--help"));
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(rc, 1);
+	assert_true(n > 0);
+	text[n] = '\0';
+	tu_assert_contains(text, "JOBD_LISTEN            ADDR:PORT to listen on (127.0.0.1:8080)");
+	tu_assert_contains(text, "--max-connections-per-ip JOBD_MAX_CONNECTIONS_PER_IP "
+				 "HTTP connections from one client address (128; 0: no bound)");
+	tu_assert_contains(text, "(256, at most half of the connections)");
+	tu_assert_contains(text, "fractions ok (0: forever)");
+	tu_assert_contains(text, "largest limits.memory_mb (RAM)");
+	tu_assert_contains(text, "--allowed-host     JOBD_ALLOWED_HOSTS");
+}
+
 static void test_event_streams_leave_connections_for_other_requests(void **state)
 {
 	struct config *cfg = *state;
@@ -378,6 +420,8 @@ int main(void)
 		T(test_bad_flag_values_are_refused_naming_the_flag),
 		T(test_unknown_flags_and_missing_values_are_refused),
 		T(test_default_timeout_above_the_max_is_refused),
+		T(test_upper_bounds_and_names_are_refused_naming_the_flag),
+		T(test_help_shows_each_flag_with_its_default),
 		T(test_bad_env_value_is_refused),
 		T(test_help_asks_the_caller_to_exit),
 		T(test_connection_bounds_default_to_api_md_and_have_env_twins),

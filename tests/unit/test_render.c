@@ -340,6 +340,53 @@ static void test_stored_invalid_utf8_goes_out_as_replacement_characters(void **s
 	cJSON_Delete(o);
 }
 
+/* What the store holds for command and env is what spec.c printed with
+ * cJSON_PrintUnformatted; it goes out as those bytes, exactly what parsing
+ * and printing it again would give. */
+static void test_stored_json_goes_out_as_it_was_printed(void **state)
+{
+	static const char *const sent[] = {
+		"[\"sh\",\"-c\",\"echo \\\"hi\\\"\\n\\ttab \\\\ \\u00e9 \\u2028 /\"]",
+		"\"echo caf\\u00e9 | tr a b\"",
+		"{\"K\":\"V\",\"EMPTY\":\"\",\"Q\":\"a\\\"b\",\"CTL\":\"\\u0001\\u001f\"}",
+		"[\"x\",\"\\ud83d\\ude00\"]",
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
+		cJSON *v = cJSON_Parse(sent[i]);
+		assert_non_null(v);
+		char *stored = cJSON_PrintUnformatted(v);
+		cJSON_Delete(v);
+		v = cJSON_Parse(stored);
+		char *again = cJSON_PrintUnformatted(v);
+		cJSON_Delete(v);
+
+		struct job j = queued_job();
+		j.command = stored;
+		j.env = stored;
+		char *out = render_job(&j), want[1024];
+		snprintf(want, sizeof(want), "\"command\":%s,\"env\":%s,", again, again);
+		tu_assert_contains(out, want);
+		free(out);
+		free(again);
+		free(stored);
+	}
+}
+
+/* A row without the text (NULL) gets the field's empty value. */
+static void test_missing_stored_json_falls_back(void **state)
+{
+	struct job j = queued_job();
+	(void)state;
+
+	j.command = NULL;
+	j.env = NULL;
+	char *out = render_job(&j);
+	tu_assert_contains(out, "\"command\":null,\"env\":{},");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +404,8 @@ int main(void)
 		cmocka_unit_test(test_error_names_the_field_only_when_one_is_at_fault),
 		cmocka_unit_test(test_health_is_a_status_object),
 		cmocka_unit_test(test_stored_invalid_utf8_goes_out_as_replacement_characters),
+		cmocka_unit_test(test_stored_json_goes_out_as_it_was_printed),
+		cmocka_unit_test(test_missing_stored_json_falls_back),
 	};
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
 }

@@ -1,0 +1,208 @@
+/*
+ * test_seam_commit.c — a failed COMMIT of the group commit, at the store and
+ * through the real dispatcher: the error names the COMMIT and its cause, the
+ * submit it carried is answered as failed (never acknowledged), the job is
+ * not in the database after it is reopened, and the next turn commits again.
+ *
+ * sqlite3_exec is wrapped at link time (the Makefile links this test with
+ * -Wl,--wrap=sqlite3_exec): while commit_failures > 0, a "COMMIT" does not
+ * run and fails as a full disk would (SQLITE_FULL), leaving the transaction
+ * open, as SQLite does; everything else runs for real. fsync itself is
+ * called inside libsqlite3.so, where a link-time wrap cannot reach, so the
+ * commit is the seam.
+ */
+#include "testutil_store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "config/config.h"
+#include "dispatch/dispatch.h"
+#include "spec/spec.h"
+
+static int commit_failures;
+static int commits_refused;
+
+int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+    void *arg, char **errmsg);
+int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+    void *arg, char **errmsg);
+
+int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+    void *arg, char **errmsg)
+{
+	if (strcmp(sql, "COMMIT") == 0 && __atomic_load_n(&commit_failures, __ATOMIC_SEQ_CST) > 0) {
+		__atomic_sub_fetch(&commit_failures, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&commits_refused, 1, __ATOMIC_SEQ_CST);
+		if (errmsg != NULL)
+			*errmsg = sqlite3_mprintf("%s", sqlite3_errstr(SQLITE_FULL));
+		return SQLITE_FULL;
+	}
+	return __real_sqlite3_exec(db, sql, cb, arg, errmsg);
+}
+
+static int reset(void **state)
+{
+	commit_failures = commits_refused = 0;
+	return tu_store_setup(state);
+}
+
+static int64_t jobs_in(struct store *st)
+{
+	int64_t counts[JOB_STATE_COUNT], sum = 0;
+	char err[ERR_LEN];
+
+	if (store_job_counts(st, counts, err) < 0)
+		fail_msg("store_job_counts: %s", err);
+	for (int i = 0; i < JOB_STATE_COUNT; i++)
+		sum += counts[i];
+	return sum;
+}
+
+static void reopen(struct store_fixture *f)
+{
+	store_close(f->st);
+	if (store_open(&f->st, f->db, STORE_WRITER, f->err) != 0)
+		fail_msg("store_open: %s", f->err);
+}
+
+static void test_a_failed_commit_names_it_and_loses_only_the_uncommitted(void **state)
+{
+	struct store_fixture *f = *state;
+
+	int64_t kept = tu_add_job(f, "kept", 0, 1, 0, T0);
+	assert_int_equal(store_begin(f->st, f->err), 0);
+	tu_add_job(f, "lost", 0, 1, 0, T0);
+	commit_failures = 1;
+	assert_int_equal(store_commit(f->st, f->err), -1);
+	tu_assert_contains(f->err, "COMMIT");
+	tu_assert_contains(f->err, "database or disk is full");
+	store_rollback(f->st);
+	reopen(f);
+	assert_int_equal(jobs_in(f->st), 1);
+	struct job j;
+	assert_int_equal(store_job_get(f->st, kept, &j, f->err), 1);
+	assert_string_equal(j.name, "kept");
+	job_free(&j);
+}
+
+struct loop {
+	struct config cfg;
+	struct dispatch *d;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int opened; /* 1 open, -1 failed */
+	char err[ERR_LEN];
+};
+
+/* dispatch_open must run on the thread that runs the loop. */
+static void *loop_main(void *arg)
+{
+	struct loop *l = arg;
+	int rc = dispatch_open(&l->d, &l->cfg, l->err);
+
+	pthread_mutex_lock(&l->mu);
+	l->opened = rc == 0 ? 1 : -1;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	if (rc == 0)
+		dispatch_run(l->d);
+	return NULL;
+}
+
+static void loop_start(struct loop *l, const char *dir)
+{
+	char db[TU_PATH_MAX], out[TU_PATH_MAX];
+	char *argv[] = { (char *)"jobd", (char *)"--db", db, (char *)"--output-dir", out,
+		(char *)"--workers", (char *)"1", (char *)"--log-level", (char *)"warn", NULL };
+
+	tu_join(db, sizeof(db), dir, "loop.db");
+	tu_join(out, sizeof(out), dir, "output");
+	if (config_load(&l->cfg, 9, argv, l->err) != 0)
+		fail_msg("config_load: %s", l->err);
+	/* No worker is needed to commit a submit: one that exits at once. */
+	snprintf(l->cfg.self_exe, sizeof(l->cfg.self_exe), "/bin/false");
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	assert_int_equal(pthread_create(&l->thread, NULL, loop_main, l), 0);
+	pthread_mutex_lock(&l->mu);
+	while (l->opened == 0)
+		pthread_cond_wait(&l->cv, &l->mu);
+	pthread_mutex_unlock(&l->mu);
+	if (l->opened < 0)
+		fail_msg("dispatch_open: %s", l->err);
+}
+
+static void loop_stop(struct loop *l)
+{
+	dispatch_signal(SIGTERM);
+	pthread_join(l->thread, NULL);
+	dispatch_free(l->d);
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
+}
+
+static void submit(struct loop *l, struct cmd *c, struct job_spec *spec)
+{
+	struct spec_limits lim = spec_limits_of(&l->cfg);
+	struct spec_error e;
+	cJSON *root = cJSON_Parse("{\"command\":[\"true\"],\"name\":\"seam\"}");
+
+	assert_non_null(root);
+	assert_int_equal(spec_job(root, &lim, "", spec, &e), 0);
+	cJSON_Delete(root);
+	*c = (struct cmd){ .type = CMD_SUBMIT, .specs = spec, .n_specs = 1 };
+	dispatch_submit(l->d, c);
+	job_spec_free(spec);
+}
+
+static void test_a_submit_whose_commit_fails_is_not_acknowledged_nor_stored(void **state)
+{
+	struct store_fixture *f = *state;
+	struct loop *l = calloc(1, sizeof(*l));
+	struct job_spec spec;
+	struct cmd c;
+
+	assert_non_null(l);
+	loop_start(l, f->dir);
+	commit_failures = 1;
+	submit(l, &c, &spec);
+	assert_int_equal(commits_refused, 1);
+	assert_int_equal(c.status, CMD_FAILED);
+	tu_assert_contains(c.err, "COMMIT");
+	tu_assert_contains(c.err, "database or disk is full");
+	assert_int_equal(c.job.id, 0); /* no job to show, nothing for the caller to free */
+
+	/* The next turn commits: that submit is acknowledged with its id. */
+	submit(l, &c, &spec);
+	assert_int_equal(c.status, CMD_OK);
+	int64_t acked = c.job.id;
+	assert_true(acked > 0);
+	job_free(&c.job);
+	loop_stop(l);
+
+	struct store *st;
+	char db[TU_PATH_MAX];
+	tu_join(db, sizeof(db), f->dir, "loop.db");
+	if (store_open(&st, db, STORE_WRITER, f->err) != 0)
+		fail_msg("store_open: %s", f->err);
+	assert_int_equal(jobs_in(st), 1);
+	struct job j;
+	assert_int_equal(store_job_get(st, acked, &j, f->err), 1);
+	assert_string_equal(j.name, "seam");
+	job_free(&j);
+	store_close(st);
+	free(l);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, reset, tu_store_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_a_failed_commit_names_it_and_loses_only_the_uncommitted),
+		T(test_a_submit_whose_commit_fails_is_not_acknowledged_nor_stored),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
