@@ -24,7 +24,7 @@ SERVER_SRC := \
 	server/dispatch_cmds.c server/dispatch_retention.c server/dispatch_turn.c server/events.c server/http.c server/http_conns.c server/http_guard.c server/job.c server/log.c server/metrics.c server/pool.c server/pool_msgs.c \
 	server/render.c server/routes.c server/run_msg.c server/spec.c server/spec_deps.c server/spec_json.c server/static.c \
 	server/store.c server/store_batches.c server/store_deps.c server/store_jobs.c server/store_pool.c \
-	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql_sqlite.c \
+	server/store_retention.c server/store_row.c server/store_sqlite.c server/store_sql.c \
 	server/store_recover.c server/config_db.c server/config_scrub.c server/hostname.c server/token_file.c \
 	server/cron.c server/cron_parse.c server/tz.c \
 	server/tz_rule.c server/tz_tzif.c server/utf8.c
@@ -33,7 +33,7 @@ SERVER_SRC += server/spec_control.c server/store_queues.c server/dispatch_queues
 	server/api_queues.c server/render_control.c server/store_schedules.c \
 	server/schedule.c server/spec_schedule.c server/dispatch_schedules.c server/api_schedules.c
 # PostgreSQL: the second store backend (docs/design/scale-out.md).
-SERVER_SRC += server/store_pg.c server/store_pg_conn.c server/store_sql_pg.c server/store_nodes.c \
+SERVER_SRC += server/store_pg.c server/store_pg_conn.c server/store_nodes.c \
 	server/dispatch_cluster.c server/dispatch_fence.c server/dispatch_output.c server/render_nodes.c \
 	server/store_output_db.c
 WORKER_SRC := worker/capture.c worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/fds.c worker/limits.c worker/orphans.c worker/proto.c worker/run.c worker/spawn.c worker/start.c worker/worker.c

@@ -23,7 +23,7 @@ int store_job_interrupted(struct store *st, int64_t id, int attempts, int max_at
 	struct store_stmt *g = store_stmt(st, STMT_JOB_GET);
 	store_bind_i64(g, 1, id);
 	if (store_next(st, g) == STORE_ROW)
-		r.started_us = store_col_i64(g, 19, 0);
+		r.started_us = store_col_i64(g, JOB_COL_started_at, 0);
 	store_reset(g);
 	if (store_job_finish(st, id, JOB_FAILED, &r, msg, err) < 0)
 		return -1;

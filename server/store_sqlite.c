@@ -119,13 +119,14 @@ static int make_db_dir(const char *path, char *err)
 
 static int prepare_all(struct store *st, struct sqlite_conn *c, enum store_mode mode, char *err)
 {
-	int n = mode == STORE_WRITER ? STMT_COUNT : STMT_WRITER_ONLY;
-
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < STMT_COUNT; i++) {
+		if (mode != STORE_WRITER && store_stmts[i].writer_only)
+			continue;
 		c->stmts[i].base.drv = &store_sqlite_driver;
-		if (store_sql_sqlite[i] != NULL && sqlite3_prepare_v3(c->db, store_sql_sqlite[i], -1, SQLITE_PREPARE_PERSISTENT,
-			&c->stmts[i].s, NULL) != SQLITE_OK) {
-			err_set(err, "sqlite prepare statement %d: %s", i, sq_errmsg(st));
+		if (store_sql_sqlite[i] != NULL && sqlite3_prepare_v3(c->db, store_sql_sqlite[i], -1,
+			SQLITE_PREPARE_PERSISTENT, &c->stmts[i].s, NULL) != SQLITE_OK) {
+			err_set(err, "sqlite prepare statement %d (%s): %s", i, store_stmts[i].name,
+			    sq_errmsg(st));
 			return -1;
 		}
 	}
