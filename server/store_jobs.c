@@ -1,6 +1,6 @@
 /*
  * store_jobs.c — the job and batch queries of store_jobs.h, over the
- * statement table of the driver (store_sql_sqlite.c), through
+ * statement table of the driver (store_stmts.def), through
  * store_internal.h.
  */
 #include "store_jobs.h"

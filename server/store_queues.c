@@ -1,6 +1,6 @@
 /*
  * store_queues.c — the queue queries of store_queues.h, over the statement
- * table of the driver (store_sql_sqlite.c), through store_internal.h.
+ * table of the driver (store_stmts.def), through store_internal.h.
  */
 #include "store_queues.h"
 

@@ -1,6 +1,6 @@
 /*
  * store_schedules.c — the schedule queries of store_schedules.h, over the
- * statement table of the driver (store_sql_sqlite.c), through
+ * statement table of the driver (store_stmts.def), through
  * store_internal.h.
  */
 #include "store_schedules.h"

@@ -1,9 +1,10 @@
 /*
  * store_sqlite.c — the SQLite driver of store_driver.h: opens a database
  * file (WAL, synchronous=NORMAL, a small page cache), applies the embedded
- * migrations by PRAGMA user_version, prepares the statement table of
- * store_sql_sqlite.c, and binds, steps and reads statements for the query
- * files. The only file that calls sqlite3_*; nothing here knows a query.
+ * migrations by PRAGMA user_version, prepares SQLite's statement table
+ * (store_stmts.def, compiled by store_sql.c), and binds, steps and reads
+ * statements for the query files. The only file that calls sqlite3_*;
+ * nothing here knows a query.
  */
 #include <errno.h>
 #include <sqlite3.h>
