@@ -119,6 +119,13 @@ extern const struct store_stmt_info store_stmts[STMT_COUNT];
 extern const char *const store_sql_sqlite[STMT_COUNT];
 extern const char *const store_sql_pg[STMT_COUNT];
 
+/* Whether a connection of this mode prepares the statement: the writer all,
+ * a reader those not marked WRITER in store_stmts.def. */
+static inline bool store_stmt_on(enum store_stmt_id id, enum store_mode mode)
+{
+	return mode == STORE_WRITER || !store_stmts[id].writer_only;
+}
+
 /* PostgreSQL's text of a statement, ?N turned into $N: malloc'd (the caller
  * frees it), or NULL without memory. */
 char *store_sql_pg_text(enum store_stmt_id id);

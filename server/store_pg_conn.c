@@ -180,7 +180,7 @@ int pg_prepare_all(struct pg_conn *c, char *err)
 		struct pg_stmt *s = &c->stmts[i];
 		char name[16];
 		Oid types[PG_MAX_PARAMS];
-		if (c->mode != STORE_WRITER && store_stmts[i].writer_only)
+		if (!store_stmt_on(i, c->mode))
 			continue;
 		s->base.drv = &store_pg_driver;
 		s->c = c;

@@ -121,7 +121,7 @@ static int make_db_dir(const char *path, char *err)
 static int prepare_all(struct store *st, struct sqlite_conn *c, enum store_mode mode, char *err)
 {
 	for (int i = 0; i < STMT_COUNT; i++) {
-		if (mode != STORE_WRITER && store_stmts[i].writer_only)
+		if (!store_stmt_on(i, mode))
 			continue;
 		c->stmts[i].base.drv = &store_sqlite_driver;
 		if (store_sql_sqlite[i] != NULL && sqlite3_prepare_v3(c->db, store_sql_sqlite[i], -1,
