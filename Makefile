@@ -40,8 +40,8 @@ SERVER_SRC += \
 	server/store/store_jobs.c server/store/store_nodes.c server/store/store_output_db.c \
 	server/store/store_pg.c server/store/store_pg_conn.c server/store/store_pool.c \
 	server/store/store_queues.c server/store/store_retention.c \
-	server/store/store_row.c server/store/store_schedules.c server/store/store_sql_pg.c \
-	server/store/store_sql_sqlite.c server/store/store_sqlite.c
+	server/store/store_row.c server/store/store_schedules.c server/store/store_sql.c \
+	server/store/store_sqlite.c
 # worker slots and the messages to them
 SERVER_SRC += \
 	server/pool/pool.c server/pool/pool_msgs.c server/pool/run_msg.c

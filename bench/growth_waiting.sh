@@ -7,7 +7,7 @@
 # each open queue in jobs_ready, a partial index on (queue, priority DESC, id)
 # WHERE state = 'queued' AND wait_until IS NULL AND blocked = 0
 # (migrations/sqlite/004_queues_limits_schedules.sql; the query is STMT_QUEUE_HEAD
-# in server/store/store_sql_sqlite.c, pinned with INDEXED BY). A delayed job has wait_until
+# in server/store/store_stmts.def, pinned with INDEXED BY). A delayed job has wait_until
 # set and a job waiting for a dependency has blocked > 0, so neither is in
 # that index at all; a paused queue is skipped without a seek. A claim is
 # thus one B-tree seek in an index of the runnable jobs plus a fetch of the

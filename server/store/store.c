@@ -2,7 +2,7 @@
  * store.c — the backend-neutral half of store.h: picks the driver for a
  * database target, opens and closes connections through it, and runs
  * transactions and savepoints. The SQL of every statement lives in the
- * driver's table (store_sql_sqlite.c, store_sql_pg.c); the drivers
+ * statement catalogue (store_stmts.def, compiled by store_sql.c); the drivers
  * (store_sqlite.c, store_pg.c) are the only code that calls a database
  * library.
  */

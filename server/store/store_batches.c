@@ -33,11 +33,11 @@ int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *
 static void batch_from_row(struct store_stmt *s, struct batch *b)
 {
 	memset(b, 0, sizeof(*b));
-	b->id = store_col_i64(s, 0, 0);
-	b->name = store_col_text(s, 1);
-	b->total = store_col_int(s, 2);
-	b->created_us = store_col_i64(s, 3, 0);
-	b->rerun_of = store_col_i64(s, 4, 0);
+	b->id = store_col_i64(s, BATCH_COL_id, 0);
+	b->name = store_col_text(s, BATCH_COL_name);
+	b->total = store_col_int(s, BATCH_COL_total);
+	b->created_us = store_col_i64(s, BATCH_COL_created_at, 0);
+	b->rerun_of = store_col_i64(s, BATCH_COL_rerun_of, 0);
 }
 
 /* Counts per state, first start, last finish and run time of b's jobs. */

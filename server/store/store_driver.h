@@ -5,18 +5,22 @@
  * (store_jobs.c, store_queues.c, …) are written once over the forwarding
  * accessors of store_internal.h and never see the backend's own types.
  *
- * A backend is a driver (store_sqlite.c, store_pg.c) plus a statement
- * table indexed by enum store_stmt_id (store_sql_sqlite.c, store_sql_pg.c). Every table keeps the same parameter numbers and result
- * columns per statement, so the query code binds and reads them alike.
+ * A backend is a driver (store_sqlite.c, store_pg.c) plus its statement
+ * table indexed by enum store_stmt_id. Every statement is declared once, in
+ * store_stmts.def, with one text for both backends or a text each; the
+ * enum below, both tables and their names and parameter types
+ * (store_sql.c) are generated from it, so every table keeps the same
+ * parameter numbers and result columns per statement and the query code
+ * binds and reads them alike.
  *
- * How to add a statement: add its id below (before STMT_WRITER_ONLY if
- * readers use it too), then its text to every store_sql_*.c table. A
- * statement only one backend needs is NULL in the others' tables (never
- * prepared there, and never used: the caller checks store_shared()).
+ * How to add a statement: see store_stmts.def (one STMT line there). A
+ * statement only PostgreSQL has is NULL in SQLite's table (never prepared
+ * there, and never used: the caller checks store_shared()).
  */
 #ifndef JOBD_STORE_DRIVER_H
 #define JOBD_STORE_DRIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,96 +28,16 @@
 #include "store_nodes.h"
 
 enum store_stmt_id {
-	STMT_JOB_INSERT,
-	STMT_JOB_BY_IDEM,
-	STMT_JOB_GET,
-	STMT_JOB_CLAIM,
-	STMT_JOB_STARTED,
-	STMT_JOB_FINISH,
-	STMT_JOB_REQUEUE,
-	STMT_JOB_CANCEL_QUEUED,
-	STMT_JOB_CANCEL_REQUEST,
-	STMT_JOB_COUNTS,
-	STMT_JOBS_RUNNING,
-	STMT_LIST_ALL,
-	STMT_LIST_STATE,
-	STMT_LIST_BATCH,
-	STMT_LIST_BATCH_STATE,
-	STMT_LIST_SCHEDULE,
-	STMT_LIST_SCHEDULE_STATE,
-	STMT_BATCH_INSERT,
-	STMT_BATCH_BY_IDEM,
-	STMT_BATCH_GET,
-	STMT_BATCH_STATS,
-	STMT_BATCH_JOB_IDS,
-	STMT_BATCH_LIST,
-	STMT_JOBS_PROMOTE,
-	STMT_NEXT_WAKE,
-	STMT_JOB_STDIN,
-	STMT_JOB_STATE,
-	STMT_JOB_SET_DEPS,
-	STMT_DEP_INSERT,
-	STMT_DEPS_OF,
-	STMT_DEP_UNBLOCK,
-	STMT_JOB_BLOCKED,
-	STMT_DEP_CANCEL,
-	/* Queues (store_queues.c; migration 004). */
-	STMT_QUEUE_HEAD,
-	STMT_JOB_FOR_RUN,
-	STMT_QUEUES_ALL,
-	STMT_QUEUE_GET,
-	STMT_QUEUE_ENSURE,
-	STMT_QUEUE_SET,
-	STMT_QUEUE_COUNTS,
-	STMT_QUEUE_TOTAL,
-	/* Schedules (store_schedules.c; migration 004). */
-	STMT_SCHED_INSERT,
-	STMT_SCHED_GET,
-	STMT_SCHED_LIST,
-	STMT_SCHED_DELETE,
-	STMT_SCHED_PAUSE,
-	STMT_SCHED_DUE,
-	STMT_SCHED_FIRED,
-	STMT_SCHED_SKIPPED,
-	STMT_SCHED_WAKE,
-	/* Retention (store_retention.c; migration 005). */
-	STMT_JOB_OUTPUT_PURGED,
-	/* Cluster reads (store_nodes.c): PostgreSQL only, NULL on SQLite. */
-	STMT_NODES_LIST,
-	STMT_NODES_BUSY,
-	STMT_OUTPUT_GET,
-	/* From here on, prepared on the writer only: retention runs on the
-	 * dispatcher's connection, so readers need not prepare these. */
-	STMT_WRITER_ONLY,
-	R_CANDIDATES = STMT_WRITER_ONLY,
-	R_DEPS_FROM,
-	R_DEPS_TO,
-	R_RERUNS,
-	R_DELETE_JOB,
-	R_BATCH_RERUNS,
-	R_BATCH_DELETE,
-	R_BATCH_MAX,
-	R_OUTPUT_CANDIDATES,
-	R_MARK_PURGED,
-	R_OUTPUT_TOTAL,
-	R_OLDEST,
-	/* Cluster (store_nodes.c, store_output_db.c): PostgreSQL only, NULL on SQLite. */
-	C_NODE_REGISTER,
-	C_NODES_SAME_NAME,
-	C_NODE_TRY_LOCK,
-	C_NODE_UNLOCK,
-	C_NODE_MARK,
-	C_HEARTBEAT,
-	C_LEASE_RENEW,
-	C_EXPIRED,
-	C_NODES_EXPIRE,
-	C_NOTIFY,
-	C_QUEUE_LOCK,
-	C_QUEUE_RUNNING,
-	C_RETENTION_LOCK,
-	C_OUTPUT_PUT,
-	C_JOB_LOCK,
+#define STMT(id, conns, types, sql, pg) id,
+#include "store_stmts.def"
 	STMT_COUNT
+};
+
+/* What the catalogue says of a statement besides its text (store_sql.c). */
+struct store_stmt_info {
+	const char *name;  /* "STMT_JOB_GET": for messages and the SQL-table test */
+	const char *types; /* its parameters' types, one letter per ?N (store_stmts.def) */
+	bool writer_only;  /* prepared on the writer's connection only */
 };
 
 /* What a step returns; errors are negative, and the driver's errmsg()
@@ -189,8 +113,24 @@ struct store_driver {
 
 extern const struct store_driver store_sqlite_driver;
 extern const struct store_driver store_pg_driver;
-/* The statement tables (store_sql_sqlite.c, store_sql_pg.c). */
+/* The catalogue compiled (store_sql.c): each backend's text, NULL where it
+ * has none; ?N parameters in both (store_sql_pg_text() makes them $N). */
+extern const struct store_stmt_info store_stmts[STMT_COUNT];
 extern const char *const store_sql_sqlite[STMT_COUNT];
 extern const char *const store_sql_pg[STMT_COUNT];
+
+/* Whether a connection of this mode prepares the statement: the writer all,
+ * a reader those not marked WRITER in store_stmts.def. */
+static inline bool store_stmt_on(enum store_stmt_id id, enum store_mode mode)
+{
+	return mode == STORE_WRITER || !store_stmts[id].writer_only;
+}
+
+/* PostgreSQL's text of a statement, ?N turned into $N: malloc'd (the caller
+ * frees it), or NULL without memory. */
+char *store_sql_pg_text(enum store_stmt_id id);
+/* Its parameter types as PostgreSQL type OIDs, into oids[max]: the count,
+ * or -1 for more than max or a letter store_stmts.def does not define. */
+int store_sql_pg_types(enum store_stmt_id id, unsigned int *oids, int max);
 
 #endif

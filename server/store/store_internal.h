@@ -17,21 +17,60 @@
  * takes it; the PostgreSQL statements test and release it). */
 #define STORE_NODE_LOCK "1785684581"
 
-/* Columns of a job row, in the order store_row_to_job() reads them. */
-#define STORE_JOB_COLS \
-	"id, name, batch_id, command, env, cwd, state, priority, timeout_s, " \
-	"max_attempts, attempts, worker, pid, exit_code, signal, error, " \
-	"cancel_requested, created_at, queued_at, started_at, finished_at, run_us, " \
-	"cpu_user_us, cpu_sys_us, max_rss_kb, stdout_bytes, stderr_bytes, " \
-	"run_at, wait_until, retry_backoff_s, rerun_of, blocked, after_ids, queue, " \
-	"limit_memory_mb, limit_cpu_s, limit_open_files, limit_processes, schedule_id, " \
-	"output_purged, node_id"
-#define STORE_JOB_NCOLS 41
+/*
+ * The columns of each multi-column read, declared once in SELECT order: the
+ * list gives the SELECT text (STORE_JOB_COLS, used by store_stmts.def) and
+ * an enum of positions (JOB_COL_started_at) that the readers use, so a
+ * column added here moves every index after it. X(column) per column, SEP
+ * between two.
+ */
+#define STORE_JOB_COLUMNS(X, SEP) \
+	X(id) SEP X(name) SEP X(batch_id) SEP X(command) SEP X(env) SEP X(cwd) SEP \
+	X(state) SEP X(priority) SEP X(timeout_s) SEP X(max_attempts) SEP X(attempts) SEP \
+	X(worker) SEP X(pid) SEP X(exit_code) SEP X(signal) SEP X(error) SEP \
+	X(cancel_requested) SEP X(created_at) SEP X(queued_at) SEP X(started_at) SEP \
+	X(finished_at) SEP X(run_us) SEP X(cpu_user_us) SEP X(cpu_sys_us) SEP \
+	X(max_rss_kb) SEP X(stdout_bytes) SEP X(stderr_bytes) SEP X(run_at) SEP \
+	X(wait_until) SEP X(retry_backoff_s) SEP X(rerun_of) SEP X(blocked) SEP \
+	X(after_ids) SEP X(queue) SEP X(limit_memory_mb) SEP X(limit_cpu_s) SEP \
+	X(limit_open_files) SEP X(limit_processes) SEP X(schedule_id) SEP \
+	X(output_purged) SEP X(node_id)
+#define STORE_SCHED_COLUMNS(X, SEP) \
+	X(id) SEP X(name) SEP X(cron) SEP X(timezone) SEP X(overlap) SEP X(catch_up) SEP \
+	X(job) SEP X(paused) SEP X(next_run_at) SEP X(last_run_at) SEP X(last_job_id) SEP \
+	X(runs) SEP X(skipped) SEP X(last_error) SEP X(created_at) SEP X(updated_at)
+#define STORE_BATCH_COLUMNS(X, SEP) \
+	X(id) SEP X(name) SEP X(total) SEP X(created_at) SEP X(rerun_of)
+#define STORE_QUEUE_COLUMNS(X, SEP) \
+	X(name) SEP X(concurrency) SEP X(paused) SEP X(created_at) SEP X(updated_at)
+#define STORE_NODE_COLUMNS(X, SEP) \
+	X(id) SEP X(name) SEP X(host) SEP X(pid) SEP X(listen) SEP X(pool_size) SEP \
+	X(started_at) SEP X(heartbeat_at) SEP X(lease_until) SEP X(state) SEP X(stopped_at)
 
-/* Columns of a schedule row, in the order store_schedules.c reads them. */
-#define STORE_SCHED_COLS \
-	"id, name, cron, timezone, overlap, catch_up, job, paused, next_run_at, " \
-	"last_run_at, last_job_id, runs, skipped, last_error, created_at, updated_at"
+#define STORE_COL_NAME(c) #c
+#define STORE_COMMA ,
+#define STORE_JOB_COLS STORE_JOB_COLUMNS(STORE_COL_NAME, ", ")
+#define STORE_SCHED_COLS STORE_SCHED_COLUMNS(STORE_COL_NAME, ", ")
+#define STORE_BATCH_COLS STORE_BATCH_COLUMNS(STORE_COL_NAME, ", ")
+#define STORE_QUEUE_COLS STORE_QUEUE_COLUMNS(STORE_COL_NAME, ", ")
+#define STORE_NODE_COLS STORE_NODE_COLUMNS(STORE_COL_NAME, ", ")
+
+#define JOB_COL(c) JOB_COL_##c
+#define SCHED_COL(c) SCHED_COL_##c
+#define BATCH_COL(c) BATCH_COL_##c
+#define QUEUE_COL(c) QUEUE_COL_##c
+#define NODE_COL(c) NODE_COL_##c
+/* JOB_COL_COUNT: STMT_JOB_FOR_RUN's stdin comes right after. */
+enum store_job_col { STORE_JOB_COLUMNS(JOB_COL, STORE_COMMA), JOB_COL_COUNT };
+enum store_sched_col { STORE_SCHED_COLUMNS(SCHED_COL, STORE_COMMA) };
+enum store_batch_col { STORE_BATCH_COLUMNS(BATCH_COL, STORE_COMMA) };
+enum store_queue_col { STORE_QUEUE_COLUMNS(QUEUE_COL, STORE_COMMA) };
+enum store_node_col { STORE_NODE_COLUMNS(NODE_COL, STORE_COMMA) };
+#undef JOB_COL
+#undef SCHED_COL
+#undef BATCH_COL
+#undef QUEUE_COL
+#undef NODE_COL
 
 struct store {
 	const struct store_driver *drv;

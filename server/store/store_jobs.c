@@ -1,6 +1,6 @@
 /*
  * store_jobs.c — the job and batch queries of store_jobs.h, over the
- * statement table of the driver (store_sql_sqlite.c), through
+ * statement table of the driver (store_stmts.def), through
  * store_internal.h.
  */
 #include "store_jobs.h"
@@ -82,7 +82,7 @@ int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, stru
 	}
 	store_row_to_job(s, job);
 	size_t stdin_len;
-	const void *stdin_data = store_col_blob(s, STORE_JOB_NCOLS, &stdin_len);
+	const void *stdin_data = store_col_blob(s, JOB_COL_COUNT, &stdin_len);
 	if (stdin_len > 0) {
 		job->stdin_data = malloc(stdin_len);
 		if (job->stdin_data == NULL) {

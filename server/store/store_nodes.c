@@ -300,17 +300,17 @@ int store_nodes_list(struct store *st, struct node_info **nodes, int *n, struct 
 		if (VEC_RESERVE(*nodes, cap, (size_t)*n + 1, err) < 0)
 			goto oom;
 		struct node_info *x = &(*nodes)[(*n)++];
-		x->id = store_col_i64(s, 0, 0);
-		copy_col(x->name, sizeof(x->name), s, 1);
-		copy_col(x->host, sizeof(x->host), s, 2);
-		x->pid = store_col_int(s, 3);
-		copy_col(x->listen, sizeof(x->listen), s, 4);
-		x->pool_size = store_col_int(s, 5);
-		x->started_us = store_col_i64(s, 6, 0);
-		x->heartbeat_us = store_col_i64(s, 7, 0);
-		x->lease_until_us = store_col_i64(s, 8, 0);
-		copy_col(x->state, sizeof(x->state), s, 9);
-		x->stopped_us = store_col_i64(s, 10, 0);
+		x->id = store_col_i64(s, NODE_COL_id, 0);
+		copy_col(x->name, sizeof(x->name), s, NODE_COL_name);
+		copy_col(x->host, sizeof(x->host), s, NODE_COL_host);
+		x->pid = store_col_int(s, NODE_COL_pid);
+		copy_col(x->listen, sizeof(x->listen), s, NODE_COL_listen);
+		x->pool_size = store_col_int(s, NODE_COL_pool_size);
+		x->started_us = store_col_i64(s, NODE_COL_started_at, 0);
+		x->heartbeat_us = store_col_i64(s, NODE_COL_heartbeat_at, 0);
+		x->lease_until_us = store_col_i64(s, NODE_COL_lease_until, 0);
+		copy_col(x->state, sizeof(x->state), s, NODE_COL_state);
+		x->stopped_us = store_col_i64(s, NODE_COL_stopped_at, 0);
 	}
 	if (rc != STORE_DONE)
 		goto fail;

@@ -1,8 +1,9 @@
 /*
  * store_pg.c — the PostgreSQL driver of store_driver.h (libpq): opens a
- * session on a postgres:// URL (store_pg_conn.c migrates it and prepares the
- * statement table of store_sql_pg.c), and binds, runs and reads statements
- * for the query files. Parameters go as text (bytea as binary), results
+ * session on a postgres:// URL (store_pg_conn.c migrates it and prepares
+ * PostgreSQL's statement table of store_stmts.def with the declared
+ * parameter types), and binds, runs and reads statements for the query
+ * files. Parameters go as text (bytea as binary), results
  * come back as text. With store_pg_conn.c, the only code that calls libpq.
  */
 #include <stdio.h>

@@ -19,7 +19,7 @@ struct pg_stmt {
 	struct store_stmt base; /* first: the accessors' view */
 	struct pg_conn *c;
 	int id;
-	int nparams; /* the highest $N of its text */
+	int nparams; /* its parameters: the types of store_stmts.def */
 	const char *values[PG_MAX_PARAMS];
 	int lengths[PG_MAX_PARAMS];
 	int formats[PG_MAX_PARAMS];

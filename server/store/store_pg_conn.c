@@ -172,44 +172,43 @@ fail:
 	return -1;
 }
 
-static int highest_param(const char *sql)
-{
-	int n = 0;
-
-	for (const char *p = strchr(sql, '$'); p != NULL; p = strchr(p + 1, '$')) {
-		int v = atoi(p + 1);
-		if (v > n)
-			n = v;
-	}
-	return n;
-}
-
+/* Each statement with its parameters' types from the catalogue, so no text
+ * casts a parameter and none is left for PostgreSQL to guess. */
 int pg_prepare_all(struct pg_conn *c, char *err)
 {
-	int n = c->mode == STORE_WRITER ? STMT_COUNT : STMT_WRITER_ONLY;
-
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < STMT_COUNT; i++) {
 		struct pg_stmt *s = &c->stmts[i];
 		char name[16];
+		Oid types[PG_MAX_PARAMS];
+		if (!store_stmt_on(i, c->mode))
+			continue;
 		s->base.drv = &store_pg_driver;
 		s->c = c;
 		s->id = i;
 		if (store_sql_pg[i] == NULL)
 			continue;
-		s->nparams = highest_param(store_sql_pg[i]);
-		if (s->nparams > PG_MAX_PARAMS) {
-			err_set(err, "postgres statement %d: %d parameters, at most %d", i,
-			    s->nparams, PG_MAX_PARAMS);
+		s->nparams = store_sql_pg_types(i, types, PG_MAX_PARAMS);
+		if (s->nparams < 0) {
+			err_set(err, "postgres statement %s: parameter types \"%s\": more than %d,"
+			    " or an unknown letter", store_stmts[i].name, store_stmts[i].types,
+			    PG_MAX_PARAMS);
+			return -1;
+		}
+		char *text = store_sql_pg_text(i);
+		if (text == NULL) {
+			err_set(err, "strdup: out of memory");
 			return -1;
 		}
 		snprintf(name, sizeof(name), "s%d", i);
-		PGresult *r = PQprepare(c->db, name, store_sql_pg[i], 0, NULL);
+		PGresult *r = PQprepare(c->db, name, text, s->nparams, types);
+		free(text);
 		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		if (!ok)
 			pg_keep_error(c, PQresultErrorMessage(r));
 		PQclear(r);
 		if (!ok) {
-			err_set(err, "postgres prepare statement %d: %s", i, c->err);
+			err_set(err, "postgres prepare statement %d (%s): %s", i, store_stmts[i].name,
+			    c->err);
 			return -1;
 		}
 	}

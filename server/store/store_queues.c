@@ -1,6 +1,6 @@
 /*
  * store_queues.c — the queue queries of store_queues.h, over the statement
- * table of the driver (store_sql_sqlite.c), through store_internal.h.
+ * table of the driver (store_stmts.def), through store_internal.h.
  */
 #include "store_queues.h"
 
@@ -14,11 +14,11 @@
 static void row_to_queue(struct store_stmt *s, struct queue_info *q)
 {
 	memset(q, 0, sizeof(*q));
-	snprintf(q->name, sizeof(q->name), "%s", store_col_str(s, 0));
-	q->concurrency = (int)store_col_i64(s, 1, 0);
-	q->paused = store_col_int(s, 2) != 0;
-	q->created_us = store_col_i64(s, 3, 0);
-	q->updated_us = store_col_i64(s, 4, 0);
+	snprintf(q->name, sizeof(q->name), "%s", store_col_str(s, QUEUE_COL_name));
+	q->concurrency = (int)store_col_i64(s, QUEUE_COL_concurrency, 0);
+	q->paused = store_col_int(s, QUEUE_COL_paused) != 0;
+	q->created_us = store_col_i64(s, QUEUE_COL_created_at, 0);
+	q->updated_us = store_col_i64(s, QUEUE_COL_updated_at, 0);
 }
 
 static int add_counts(struct store *st, struct queue_info *qs, int n, char *err)

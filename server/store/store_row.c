@@ -66,54 +66,54 @@ int store_step_returning_id(struct store *st, struct store_stmt *s, int64_t *id,
 	return store_step_done(st, s, what, err);
 }
 
-/* One row in STORE_JOB_COLS order into *job. */
+/* One row of STORE_JOB_COLS into *job. */
 void store_row_to_job(struct store_stmt *s, struct job *j)
 {
 	enum job_state state = JOB_FAILED;
 
 	memset(j, 0, sizeof(*j));
-	j->id = store_col_i64(s, 0, 0);
-	j->name = store_col_text(s, 1);
-	j->batch_id = store_col_i64(s, 2, 0);
-	j->command = store_col_text(s, 3);
-	j->env = store_col_text(s, 4);
-	j->cwd = store_col_text(s, 5);
-	job_state_parse(store_col_str(s, 6), &state);
+	j->id = store_col_i64(s, JOB_COL_id, 0);
+	j->name = store_col_text(s, JOB_COL_name);
+	j->batch_id = store_col_i64(s, JOB_COL_batch_id, 0);
+	j->command = store_col_text(s, JOB_COL_command);
+	j->env = store_col_text(s, JOB_COL_env);
+	j->cwd = store_col_text(s, JOB_COL_cwd);
+	job_state_parse(store_col_str(s, JOB_COL_state), &state);
 	j->state = state;
-	j->priority = store_col_int(s, 7);
-	j->timeout_s = store_col_double(s, 8);
-	j->max_attempts = store_col_int(s, 9);
-	j->attempts = store_col_int(s, 10);
-	j->worker = (int)store_col_i64(s, 11, -1);
-	j->pid = (int)store_col_i64(s, 12, -1);
-	j->exit_code = (int)store_col_i64(s, 13, -1);
-	j->term_signal = (int)store_col_i64(s, 14, -1);
-	j->error = store_col_text(s, 15);
-	j->cancel_requested = store_col_int(s, 16) != 0;
-	j->created_us = store_col_i64(s, 17, 0);
-	j->queued_us = store_col_i64(s, 18, 0);
-	j->started_us = store_col_i64(s, 19, 0);
-	j->finished_us = store_col_i64(s, 20, 0);
-	j->run_us = store_col_i64(s, 21, -1);
-	j->cpu_user_us = store_col_i64(s, 22, -1);
-	j->cpu_sys_us = store_col_i64(s, 23, -1);
-	j->max_rss_kb = store_col_i64(s, 24, -1);
-	j->stdout_bytes = store_col_i64(s, 25, -1);
-	j->stderr_bytes = store_col_i64(s, 26, -1);
-	j->run_at_us = store_col_i64(s, 27, 0);
-	j->wait_until_us = store_col_i64(s, 28, 0);
-	j->retry_backoff_s = store_col_double(s, 29);
-	j->rerun_of = store_col_i64(s, 30, 0);
-	j->blocked = store_col_int(s, 31);
-	store_parse_ids(store_col_str(s, 32), &j->after, &j->n_after);
-	j->queue = store_col_text(s, 33);
-	j->limits.memory_mb = store_col_i64(s, 34, 0);
-	j->limits.cpu_s = store_col_i64(s, 35, 0);
-	j->limits.open_files = store_col_i64(s, 36, 0);
-	j->limits.processes = store_col_i64(s, 37, 0);
-	j->schedule_id = store_col_i64(s, 38, 0);
-	j->output_purged = store_col_int(s, 39) != 0;
-	j->node_id = store_col_i64(s, 40, 0);
+	j->priority = store_col_int(s, JOB_COL_priority);
+	j->timeout_s = store_col_double(s, JOB_COL_timeout_s);
+	j->max_attempts = store_col_int(s, JOB_COL_max_attempts);
+	j->attempts = store_col_int(s, JOB_COL_attempts);
+	j->worker = (int)store_col_i64(s, JOB_COL_worker, -1);
+	j->pid = (int)store_col_i64(s, JOB_COL_pid, -1);
+	j->exit_code = (int)store_col_i64(s, JOB_COL_exit_code, -1);
+	j->term_signal = (int)store_col_i64(s, JOB_COL_signal, -1);
+	j->error = store_col_text(s, JOB_COL_error);
+	j->cancel_requested = store_col_int(s, JOB_COL_cancel_requested) != 0;
+	j->created_us = store_col_i64(s, JOB_COL_created_at, 0);
+	j->queued_us = store_col_i64(s, JOB_COL_queued_at, 0);
+	j->started_us = store_col_i64(s, JOB_COL_started_at, 0);
+	j->finished_us = store_col_i64(s, JOB_COL_finished_at, 0);
+	j->run_us = store_col_i64(s, JOB_COL_run_us, -1);
+	j->cpu_user_us = store_col_i64(s, JOB_COL_cpu_user_us, -1);
+	j->cpu_sys_us = store_col_i64(s, JOB_COL_cpu_sys_us, -1);
+	j->max_rss_kb = store_col_i64(s, JOB_COL_max_rss_kb, -1);
+	j->stdout_bytes = store_col_i64(s, JOB_COL_stdout_bytes, -1);
+	j->stderr_bytes = store_col_i64(s, JOB_COL_stderr_bytes, -1);
+	j->run_at_us = store_col_i64(s, JOB_COL_run_at, 0);
+	j->wait_until_us = store_col_i64(s, JOB_COL_wait_until, 0);
+	j->retry_backoff_s = store_col_double(s, JOB_COL_retry_backoff_s);
+	j->rerun_of = store_col_i64(s, JOB_COL_rerun_of, 0);
+	j->blocked = store_col_int(s, JOB_COL_blocked);
+	store_parse_ids(store_col_str(s, JOB_COL_after_ids), &j->after, &j->n_after);
+	j->queue = store_col_text(s, JOB_COL_queue);
+	j->limits.memory_mb = store_col_i64(s, JOB_COL_limit_memory_mb, 0);
+	j->limits.cpu_s = store_col_i64(s, JOB_COL_limit_cpu_s, 0);
+	j->limits.open_files = store_col_i64(s, JOB_COL_limit_open_files, 0);
+	j->limits.processes = store_col_i64(s, JOB_COL_limit_processes, 0);
+	j->schedule_id = store_col_i64(s, JOB_COL_schedule_id, 0);
+	j->output_purged = store_col_int(s, JOB_COL_output_purged) != 0;
+	j->node_id = store_col_i64(s, JOB_COL_node_id, 0);
 }
 
 /* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:

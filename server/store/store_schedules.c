@@ -1,6 +1,6 @@
 /*
  * store_schedules.c — the schedule queries of store_schedules.h, over the
- * statement table of the driver (store_sql_sqlite.c), through
+ * statement table of the driver (store_stmts.def), through
  * store_internal.h.
  */
 #include "store_schedules.h"
@@ -15,22 +15,22 @@
 static void row_to_schedule(struct store_stmt *st, struct schedule *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->id = store_col_i64(st, 0, 0);
-	s->name = store_col_text(st, 1);
-	s->cron = store_col_text(st, 2);
-	s->timezone = store_col_text(st, 3);
-	snprintf(s->overlap, sizeof(s->overlap), "%s", store_col_str(st, 4));
-	snprintf(s->catch_up, sizeof(s->catch_up), "%s", store_col_str(st, 5));
-	s->job = store_col_text(st, 6);
-	s->paused = store_col_int(st, 7) != 0;
-	s->next_run_us = store_col_i64(st, 8, 0);
-	s->last_run_us = store_col_i64(st, 9, 0);
-	s->last_job_id = store_col_i64(st, 10, 0);
-	s->runs = store_col_i64(st, 11, 0);
-	s->skipped = store_col_i64(st, 12, 0);
-	s->last_error = store_col_text(st, 13);
-	s->created_us = store_col_i64(st, 14, 0);
-	s->updated_us = store_col_i64(st, 15, 0);
+	s->id = store_col_i64(st, SCHED_COL_id, 0);
+	s->name = store_col_text(st, SCHED_COL_name);
+	s->cron = store_col_text(st, SCHED_COL_cron);
+	s->timezone = store_col_text(st, SCHED_COL_timezone);
+	snprintf(s->overlap, sizeof(s->overlap), "%s", store_col_str(st, SCHED_COL_overlap));
+	snprintf(s->catch_up, sizeof(s->catch_up), "%s", store_col_str(st, SCHED_COL_catch_up));
+	s->job = store_col_text(st, SCHED_COL_job);
+	s->paused = store_col_int(st, SCHED_COL_paused) != 0;
+	s->next_run_us = store_col_i64(st, SCHED_COL_next_run_at, 0);
+	s->last_run_us = store_col_i64(st, SCHED_COL_last_run_at, 0);
+	s->last_job_id = store_col_i64(st, SCHED_COL_last_job_id, 0);
+	s->runs = store_col_i64(st, SCHED_COL_runs, 0);
+	s->skipped = store_col_i64(st, SCHED_COL_skipped, 0);
+	s->last_error = store_col_text(st, SCHED_COL_last_error);
+	s->created_us = store_col_i64(st, SCHED_COL_created_at, 0);
+	s->updated_us = store_col_i64(st, SCHED_COL_updated_at, 0);
 }
 
 int store_schedule_insert(struct store *st, const struct schedule *s, int64_t *id, char *err)

@@ -1,9 +1,10 @@
 /*
  * store_sqlite.c — the SQLite driver of store_driver.h: opens a database
  * file (WAL, synchronous=NORMAL, a small page cache), applies the embedded
- * migrations by PRAGMA user_version, prepares the statement table of
- * store_sql_sqlite.c, and binds, steps and reads statements for the query
- * files. The only file that calls sqlite3_*; nothing here knows a query.
+ * migrations by PRAGMA user_version, prepares SQLite's statement table
+ * (store_stmts.def, compiled by store_sql.c), and binds, steps and reads
+ * statements for the query files. The only file that calls sqlite3_*;
+ * nothing here knows a query.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -119,13 +120,14 @@ static int make_db_dir(const char *path, char *err)
 
 static int prepare_all(struct store *st, struct sqlite_conn *c, enum store_mode mode, char *err)
 {
-	int n = mode == STORE_WRITER ? STMT_COUNT : STMT_WRITER_ONLY;
-
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < STMT_COUNT; i++) {
+		if (!store_stmt_on(i, mode))
+			continue;
 		c->stmts[i].base.drv = &store_sqlite_driver;
-		if (store_sql_sqlite[i] != NULL && sqlite3_prepare_v3(c->db, store_sql_sqlite[i], -1, SQLITE_PREPARE_PERSISTENT,
-			&c->stmts[i].s, NULL) != SQLITE_OK) {
-			err_set(err, "sqlite prepare statement %d: %s", i, sq_errmsg(st));
+		if (store_sql_sqlite[i] != NULL && sqlite3_prepare_v3(c->db, store_sql_sqlite[i], -1,
+			SQLITE_PREPARE_PERSISTENT, &c->stmts[i].s, NULL) != SQLITE_OK) {
+			err_set(err, "sqlite prepare statement %d (%s): %s", i, store_stmts[i].name,
+			    sq_errmsg(st));
 			return -1;
 		}
 	}

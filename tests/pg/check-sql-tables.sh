@@ -1,6 +1,6 @@
 #!/bin/bash
-# check-sql-tables.sh — builds tests/pg/check_sql_tables.c and checks the
-# PostgreSQL statement table against the SQLite one (see that file):
+# check-sql-tables.sh — builds tests/pg/check_sql_tables.c and checks the statement
+# catalogue (server/store_stmts.def) on SQLite and PostgreSQL (see that file):
 #
 #   bash tests/pg/check-sql-tables.sh [POSTGRES_URL]
 #
@@ -15,7 +15,7 @@ mkdir -p build/tests
 bin=build/tests/check_sql_tables
 # shellcheck disable=SC2046
 gcc -std=c11 -Wall -Wextra -Werror -I. -Iserver -I build $(pkg-config --cflags libpq sqlite3) \
-	-o "$bin" tests/pg/check_sql_tables.c server/store/store_sql_pg.c server/store/store_sql_sqlite.c \
+	-o "$bin" tests/pg/check_sql_tables.c server/store/store_sql.c \
 	$(pkg-config --libs libpq sqlite3)
 
 if [ $# -ge 1 ]; then

@@ -1,19 +1,24 @@
 /*
- * check_sql_tables.c — checks that the PostgreSQL statement table
- * (server/store/store_sql_pg.c) has the shape of the SQLite one
- * (server/store/store_sql_sqlite.c), statement by statement, so the query files
- * can bind and read both alike. Run by tests/pg/check-sql-tables.sh:
+ * check_sql_tables.c — checks the statement catalogue (server/store_stmts.def,
+ * compiled by server/store_sql.c) on real databases, statement by statement,
+ * so the query files can bind and read both backends alike. Run by
+ * tests/pg/check-sql-tables.sh:
  *
  *   check_sql_tables POSTGRES_URL [REPO_DIR]
  *
  * POSTGRES_URL names an empty database. migrations/sqlite/NNN_*.sql are applied
- * to an in-memory SQLite database, migrations/postgres/001_schema.sql to
- * PostgreSQL (in one transaction); then, for every statement id, both texts
- * are prepared and compared:
- * - PostgreSQL must prepare it;
- * - the same number of parameters (SQLite's highest ?N, PQnparams);
- * - every $N cast at each use (`$N::type`), to the same type every time;
- * - no parameter of unknown type (OID 705): the driver sends values as text;
+ * to an in-memory SQLite database, migrations/postgres/NNN_*.sql to
+ * PostgreSQL (in one transaction); then, for every statement of the
+ * catalogue (its names come from it too), both texts are prepared as the
+ * drivers prepare them and compared:
+ * - placeholders are ?N only: no "$", no "?" but a parameter's, and no cast
+ *   on a parameter (its type is declared in the catalogue instead);
+ * - PostgreSQL must prepare it with the declared types;
+ * - the same number of parameters: the declared types, SQLite's highest ?N
+ *   and PQnparams (a parameter left for PostgreSQL to type fails here);
+ * - no parameter of unknown type (OID 705);
+ * - where PostgreSQL can infer a parameter's type without the declared one,
+ *   it agrees with it (any integer width for an integer);
  * - the same number of result columns, and the same names where SQLite's is
  *   a plain column name (same order);
  * - compatible types where SQLite's column has a declared type.
@@ -32,33 +37,6 @@
 #include <string.h>
 
 #include "store/store_driver.h"
-
-#define N(id) [id] = #id
-static const char *const stmt_names[STMT_COUNT] = {
-	N(STMT_JOB_INSERT), N(STMT_JOB_BY_IDEM), N(STMT_JOB_GET), N(STMT_JOB_CLAIM),
-	N(STMT_JOB_STARTED), N(STMT_JOB_FINISH), N(STMT_JOB_REQUEUE),
-	N(STMT_JOB_CANCEL_QUEUED), N(STMT_JOB_CANCEL_REQUEST), N(STMT_JOB_COUNTS),
-	N(STMT_JOBS_RUNNING), N(STMT_LIST_ALL), N(STMT_LIST_STATE), N(STMT_LIST_BATCH),
-	N(STMT_LIST_BATCH_STATE), N(STMT_LIST_SCHEDULE), N(STMT_LIST_SCHEDULE_STATE),
-	N(STMT_BATCH_INSERT), N(STMT_BATCH_BY_IDEM), N(STMT_BATCH_GET), N(STMT_BATCH_STATS),
-	N(STMT_BATCH_JOB_IDS), N(STMT_BATCH_LIST), N(STMT_JOBS_PROMOTE), N(STMT_NEXT_WAKE),
-	N(STMT_JOB_STDIN),
-	N(STMT_JOB_STATE), N(STMT_JOB_SET_DEPS), N(STMT_DEP_INSERT), N(STMT_DEPS_OF),
-	N(STMT_DEP_UNBLOCK), N(STMT_JOB_BLOCKED), N(STMT_DEP_CANCEL), N(STMT_QUEUE_HEAD),
-	N(STMT_JOB_FOR_RUN), N(STMT_QUEUES_ALL), N(STMT_QUEUE_GET), N(STMT_QUEUE_ENSURE),
-	N(STMT_QUEUE_SET), N(STMT_QUEUE_COUNTS), N(STMT_QUEUE_TOTAL), N(STMT_SCHED_INSERT), N(STMT_SCHED_GET),
-	N(STMT_SCHED_LIST), N(STMT_SCHED_DELETE), N(STMT_SCHED_PAUSE), N(STMT_SCHED_DUE),
-	N(STMT_SCHED_FIRED), N(STMT_SCHED_SKIPPED), N(STMT_SCHED_WAKE),
-	N(STMT_JOB_OUTPUT_PURGED), N(R_CANDIDATES), N(R_DEPS_FROM), N(R_DEPS_TO),
-	N(R_RERUNS), N(R_DELETE_JOB), N(R_BATCH_RERUNS), N(R_BATCH_DELETE), N(R_BATCH_MAX),
-	N(R_OUTPUT_CANDIDATES), N(R_MARK_PURGED), N(R_OUTPUT_TOTAL), N(R_OLDEST),
-	N(STMT_NODES_LIST), N(STMT_NODES_BUSY), N(C_NODE_REGISTER), N(C_NODES_SAME_NAME),
-	N(C_NODE_TRY_LOCK), N(C_NODE_UNLOCK), N(C_NODE_MARK), N(C_HEARTBEAT), N(C_LEASE_RENEW),
-	N(C_EXPIRED), N(C_NODES_EXPIRE), N(C_NOTIFY), N(C_QUEUE_LOCK), N(C_QUEUE_RUNNING),
-	N(C_RETENTION_LOCK), N(STMT_OUTPUT_GET), N(C_OUTPUT_PUT),
-	N(C_JOB_LOCK),
-};
-#undef N
 
 #define OID_BOOL 16
 #define OID_BYTEA 17
@@ -206,35 +184,97 @@ static void note(struct check *c, bool fail, const char *fmt, ...)
 	c->failed += fail;
 }
 
-/* Every $N followed by ::type, the same type at every use of N. */
-static void check_casts(struct check *c, const char *sql)
+/* The catalogue's text: ?N placeholders, none cast (the catalogue declares
+ * the type), and no other "?" or "$" (the driver turns every "?" into "$"). */
+static void check_placeholders(struct check *c, const char *sql)
 {
-	char types[100][40] = { { 0 } };
-
-	for (const char *p = strchr(sql, '$'); p != NULL; p = strchr(p + 1, '$')) {
+	if (strchr(sql, '$') != NULL)
+		note(c, true, " [a '$' in the text: write ?N]");
+	for (const char *p = strchr(sql, '?'); p != NULL; p = strchr(p + 1, '?')) {
 		char *end;
 		long n = strtol(p + 1, &end, 10);
-		if (end == p + 1 || n < 1 || n >= 100) {
-			note(c, true, " [stray '$']");
-			continue;
-		}
-		if (strncmp(end, "::", 2) != 0) {
-			note(c, true, " [$%ld used uncast]", n);
-			continue;
-		}
-		const char *t = end + 2;
-		size_t len = 0;
-		/* a type name: words and spaces, as in "double precision" */
-		while (isalpha((unsigned char)t[len]) || t[len] == '_' ||
-		    (t[len] == ' ' && strncmp(t + len + 1, "precision", 9) == 0))
-			len++;
-		char type[40];
-		snprintf(type, sizeof(type), "%.*s", (int)len, t);
-		if (types[n][0] == '\0')
-			snprintf(types[n], sizeof(types[n]), "%s", type);
-		else if (strcmp(types[n], type) != 0)
-			note(c, true, " [$%ld cast to %s and to %s]", n, types[n], type);
+		if (end == p + 1 || n < 1)
+			note(c, true, " [stray '?']");
+		else if (strncmp(end, "::", 2) == 0)
+			note(c, true, " [?%ld cast: declare its type in the catalogue]", n);
 	}
+}
+
+static bool is_int(Oid t) { return t == OID_INT8 || t == OID_INT4 || t == OID_INT2; }
+
+/* What PostgreSQL infers for each parameter without the declared types
+ * against what the catalogue declares. A statement PostgreSQL cannot type
+ * alone (an unused or bare parameter) is checked by its declared types only. */
+static void check_inferred(struct check *c, PGconn *pg, int i, const char *text,
+    const Oid *declared, int n)
+{
+	char pname[16];
+	snprintf(pname, sizeof(pname), "u%d", i);
+	PGresult *r = PQprepare(pg, pname, text, 0, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		note(c, false, " (types: declared only)");
+		return;
+	}
+	PQclear(r);
+	r = PQdescribePrepared(pg, pname);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+		for (int k = 0; k < PQnparams(r) && k < n; k++) {
+			Oid t = PQparamtype(r, k);
+			if (t != OID_UNKNOWN && t != declared[k] && !(is_int(t) && is_int(declared[k])))
+				note(c, true, " [?%d declared %s, PostgreSQL infers %s]", k + 1,
+				    oid_name(declared[k]), oid_name(t));
+		}
+	}
+	PQclear(r);
+}
+
+/* Prepares PostgreSQL's text as the driver does: 0 and the description in
+ * *out, or -1 with the failure noted. */
+static int prepare_pg(struct check *c, PGconn *pg, int i, PGresult **out)
+{
+	Oid types[64];
+	int n = store_sql_pg_types(i, types, 64);
+	char *text = store_sql_pg_text(i), pname[16];
+
+	*out = NULL;
+	if (n < 0 || text == NULL) {
+		note(c, true, " [types \"%s\": an unknown letter]", store_stmts[i].types);
+		free(text);
+		return -1;
+	}
+	snprintf(pname, sizeof(pname), "c%d", i);
+	PGresult *r = PQprepare(pg, pname, text, n, types);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		note(c, true, " [pg prepare: %s]", PQresultErrorMessage(r));
+		char *nl = strchr(c->line, '\n');
+		if (nl != NULL)
+			*nl = ' ';
+		PQclear(r);
+		free(text);
+		return -1;
+	}
+	PQclear(r);
+	check_inferred(c, pg, i, text, types, n);
+	free(text);
+	r = PQdescribePrepared(pg, pname);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		note(c, true, " [pg describe: %s]", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	int pp = PQnparams(r);
+	note(c, pp != n, " declared %d", n);
+	if (pp > 0)
+		note(c, false, " (");
+	for (int k = 0; k < pp; k++) {
+		Oid t = PQparamtype(r, k);
+		note(c, t == OID_UNKNOWN, "%s$%d %s", k ? " " : "", k + 1, oid_name(t));
+	}
+	if (pp > 0)
+		note(c, false, ")");
+	*out = r;
+	return 0;
 }
 
 /* SQLite's declared column type against PostgreSQL's, when SQLite knows it. */
@@ -267,63 +307,32 @@ static void check_one(struct check *c, sqlite3 *db, PGconn *pg, int i)
 {
 	const char *lite = store_sql_sqlite[i], *pgsql = store_sql_pg[i];
 	sqlite3_stmt *s = NULL;
+	PGresult *r;
 
-	if (c->name == NULL) {
-		note(c, true, " [no name in the checker's table: enum changed?]");
-		c->name = "?";
+	if (pgsql == NULL) {
+		note(c, true, " [no PostgreSQL text]");
+		return;
 	}
-	if (lite == NULL && pgsql != NULL) {
-		/* PostgreSQL only (the cluster): it must prepare, with its casts. */
-		PGresult *r = PQprepare(pg, c->name, pgsql, 0, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			note(c, true, " [pg prepare: %s]", PQresultErrorMessage(r));
-		else
+	check_placeholders(c, pgsql);
+	if (lite == NULL) {
+		/* PostgreSQL only (the cluster): it must prepare, fully typed. */
+		if (prepare_pg(c, pg, i, &r) == 0) {
 			note(c, false, " postgres only");
-		PQclear(r);
-		check_casts(c, pgsql);
+			PQclear(r);
+		}
 		return;
 	}
-	if (lite == NULL || pgsql == NULL) {
-		note(c, true, " [missing text: sqlite %s, pg %s]", lite ? "yes" : "NO",
-		    pgsql ? "yes" : "NO");
-		return;
-	}
+	check_placeholders(c, lite);
 	if (sqlite3_prepare_v2(db, lite, -1, &s, NULL) != SQLITE_OK) {
 		note(c, true, " [sqlite prepare: %s]", sqlite3_errmsg(db));
 		return;
 	}
-	char pname[16];
-	snprintf(pname, sizeof(pname), "c%d", i);
-	PGresult *r = PQprepare(pg, pname, pgsql, 0, NULL);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		note(c, true, " [pg prepare: %s]", PQresultErrorMessage(r));
-		char *nl = strchr(c->line, '\n');
-		if (nl != NULL)
-			*nl = ' ';
-		PQclear(r);
+	if (prepare_pg(c, pg, i, &r) < 0) {
 		sqlite3_finalize(s);
 		return;
 	}
-	PQclear(r);
-	r = PQdescribePrepared(pg, pname);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		note(c, true, " [pg describe: %s]", PQresultErrorMessage(r));
-		PQclear(r);
-		sqlite3_finalize(s);
-		return;
-	}
-	check_casts(c, pgsql);
-
 	int lp = sqlite3_bind_parameter_count(s), pp = PQnparams(r);
 	note(c, lp != pp, " params %d/%d%s", lp, pp, lp != pp ? " [DIFFER]" : "");
-	if (pp > 0)
-		note(c, false, " (");
-	for (int k = 0; k < pp; k++) {
-		Oid t = PQparamtype(r, k);
-		note(c, t == OID_UNKNOWN, "%s$%d %s", k ? " " : "", k + 1, oid_name(t));
-	}
-	if (pp > 0)
-		note(c, false, ")");
 
 	int lc = sqlite3_column_count(s), pc = PQnfields(r);
 	note(c, lc != pc, " cols %d/%d%s", lc, pc, lc != pc ? " [DIFFER]" : "");
@@ -362,7 +371,7 @@ int main(int argc, char **argv)
 
 	int passed = 0, failed = 0;
 	for (int i = 0; i < STMT_COUNT; i++) {
-		struct check c = { .name = stmt_names[i] };
+		struct check c = { .name = store_stmts[i].name };
 		check_one(&c, db, pg, i);
 		printf("%s %s:%.*s\n", c.failed ? "FAIL" : "ok  ", c.name, (int)c.len, c.line);
 		if (c.failed)
