@@ -156,100 +156,6 @@ static void test_job_list_carries_next_url_or_null(void **state)
 	cJSON_Delete(o);
 }
 
-static void assert_counts_list_every_state(const cJSON *counts, const int64_t *want)
-{
-	assert_int_equal(cJSON_GetArraySize(counts), JOB_STATE_COUNT);
-	for (int s = 0; s < JOB_STATE_COUNT; s++)
-		assert_true(tu_number(counts, job_state_name((enum job_state)s)) == (double)want[s]);
-}
-
-static void test_unfinished_batch_has_null_makespan_and_speedup(void **state)
-{
-	struct batch b = {
-		.id = 5, .name = (char *)"nightly", .total = 3, .created_us = T0,
-		.counts = { [JOB_RUNNING] = 1, [JOB_SUCCEEDED] = 2 },
-		.first_start_us = T0 + 1000, .last_finish_us = T0 + 3000, .total_run_us = 3500,
-	};
-	int64_t ids[] = { 7, 8, 9 };
-	(void)state;
-
-	cJSON *o = tu_json_take(render_batch(&b, ids, 3));
-	assert_true(tu_number(o, "id") == 5);
-	assert_string_equal(tu_string(o, "name"), "nightly");
-	assert_true(tu_number(o, "total") == 3);
-	assert_counts_list_every_state(tu_member(o, "counts"), b.counts);
-	assert_string_equal(tu_string(o, "created_at"), "2026-11-24T21:04:32.123Z");
-	assert_string_equal(tu_string(o, "started_at"), "2026-11-24T21:04:32.124Z");
-	tu_assert_null_member(o, "finished_at");
-	tu_assert_null_member(o, "makespan_ms");
-	tu_assert_null_member(o, "speedup");
-	assert_true(tu_number(o, "total_run_ms") == 3.5);
-	assert_int_equal(cJSON_GetArraySize(tu_member(o, "job_ids")), 3);
-	cJSON_Delete(o);
-}
-
-static void test_finished_batch_reports_makespan_and_speedup(void **state)
-{
-	struct batch b = {
-		.id = 5, .total = 4, .created_us = T0,
-		.counts = { [JOB_SUCCEEDED] = 2, [JOB_FAILED] = 1, [JOB_CANCELED] = 1 },
-		.first_start_us = T0 + 1000, .last_finish_us = T0 + 2001000,
-		.total_run_us = 6000000,
-	};
-	(void)state;
-
-	cJSON *o = tu_json_take(render_batch(&b, NULL, 0));
-	tu_assert_null_member(o, "name");
-	assert_string_equal(tu_string(o, "finished_at"), "2026-11-24T21:04:34.124Z");
-	assert_true(tu_number(o, "makespan_ms") == 2000);
-	assert_true(tu_number(o, "total_run_ms") == 6000);
-	assert_true(tu_number(o, "speedup") == 3);
-	/* GET /v1/batches/{id} has no job_ids; only the POST answer does. */
-	assert_null(cJSON_GetObjectItemCaseSensitive(o, "job_ids"));
-	cJSON_Delete(o);
-}
-
-static void test_batch_canceled_before_any_start_has_no_speedup(void **state)
-{
-	struct batch b = { .id = 1, .total = 1, .created_us = T0,
-		.counts = { [JOB_CANCELED] = 1 }, .last_finish_us = T0 + 5 };
-	(void)state;
-
-	cJSON *o = tu_json_take(render_batch(&b, NULL, 0));
-	tu_assert_null_member(o, "started_at");
-	tu_assert_null_member(o, "makespan_ms");
-	tu_assert_null_member(o, "speedup");
-	cJSON_Delete(o);
-}
-
-static void test_batch_list_renders_each_batch_without_job_ids_and_the_next_link(void **state)
-{
-	struct batch bs[2] = {
-		{ .id = 9, .total = 2, .created_us = T0, .counts = { [JOB_SUCCEEDED] = 2 },
-		  .first_start_us = T0, .last_finish_us = T0 + 1000000, .total_run_us = 2000000 },
-		{ .id = 7, .name = (char *)"old", .total = 1, .created_us = T0,
-		  .counts = { [JOB_QUEUED] = 1 } },
-	};
-	(void)state;
-
-	cJSON *o = tu_json_take(render_batch_list(bs, 2, "/v1/batches?limit=2&before_id=7"));
-	const cJSON *arr = tu_member(o, "batches");
-	assert_int_equal(cJSON_GetArraySize(arr), 2);
-	const cJSON *first = cJSON_GetArrayItem(arr, 0), *second = cJSON_GetArrayItem(arr, 1);
-	assert_true(tu_number(first, "id") == 9);
-	assert_true(tu_number(first, "speedup") == 2);
-	assert_null(cJSON_GetObjectItemCaseSensitive(first, "job_ids"));
-	assert_string_equal(tu_string(second, "name"), "old");
-	tu_assert_null_member(second, "speedup");
-	assert_string_equal(tu_string(o, "next"), "/v1/batches?limit=2&before_id=7");
-	cJSON_Delete(o);
-
-	o = tu_json_take(render_batch_list(NULL, 0, NULL));
-	assert_int_equal(cJSON_GetArraySize(tu_member(o, "batches")), 0);
-	tu_assert_null_member(o, "next");
-	cJSON_Delete(o);
-}
-
 static void test_stats_counts_list_every_state(void **state)
 {
 	struct stats_info s = { .workers = 4, .busy = 1, .counts = { [JOB_QUEUED] = 9 },
@@ -259,7 +165,7 @@ static void test_stats_counts_list_every_state(void **state)
 	cJSON *o = tu_json_take(render_stats(&s));
 	assert_true(tu_number(o, "workers") == 4);
 	assert_true(tu_number(o, "busy") == 1);
-	assert_counts_list_every_state(tu_member(o, "counts"), s.counts);
+	tu_assert_counts(tu_member(o, "counts"), s.counts);
 	assert_true(tu_number(o, "submitted_total") == 10);
 	assert_true(tu_number(o, "finished_total") == 0);
 	assert_true(tu_number(o, "uptime_s") == 1.5);
@@ -395,10 +301,6 @@ int main(void)
 		cmocka_unit_test(test_finished_job_shows_its_measurements),
 		cmocka_unit_test(test_queue_ms_is_measured_from_the_last_time_it_was_queued),
 		cmocka_unit_test(test_job_list_carries_next_url_or_null),
-		cmocka_unit_test(test_unfinished_batch_has_null_makespan_and_speedup),
-		cmocka_unit_test(test_finished_batch_reports_makespan_and_speedup),
-		cmocka_unit_test(test_batch_canceled_before_any_start_has_no_speedup),
-		cmocka_unit_test(test_batch_list_renders_each_batch_without_job_ids_and_the_next_link),
 		cmocka_unit_test(test_stats_counts_list_every_state),
 		cmocka_unit_test(test_workers_show_idle_and_busy_slots),
 		cmocka_unit_test(test_error_names_the_field_only_when_one_is_at_fault),

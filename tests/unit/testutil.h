@@ -31,6 +31,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
+#include "common/job.h"
 
 #define TU_PATH_MAX 4096
 
@@ -141,6 +142,14 @@ static inline double tu_number(const cJSON *o, const char *k)
 	if (!cJSON_IsNumber(v))
 		fail_msg("member \"%s\" is not a number", k);
 	return v->valuedouble;
+}
+
+/* A "counts" object of the API: one number per job state, as want says. */
+static inline void tu_assert_counts(const cJSON *counts, const int64_t *want)
+{
+	assert_int_equal(cJSON_GetArraySize(counts), JOB_STATE_COUNT);
+	for (int s = 0; s < JOB_STATE_COUNT; s++)
+		assert_true(tu_number(counts, job_state_name((enum job_state)s)) == (double)want[s]);
 }
 
 static inline const char *tu_string(const cJSON *o, const char *k)
