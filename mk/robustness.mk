@@ -3,7 +3,7 @@
 # one of the targets below.
 #   make chaos      kill -9 harness + hard-to-stop jobs   (LONG=1: long run)
 #   make hostile    400+ malformed requests, slowloris, RSS
-#   make fuzz       libFuzzer over request handling, FUZZ_SECONDS (60; LONG=1: 1800)
+#   make fuzz       libFuzzer over request handling, FUZZ_SECONDS (30; LONG=1: 1800)
 #   make load       mixed submit/read load, LOAD_SECONDS (60)
 #   make chaos-asan / hostile-asan   the same against build/asan/jobd
 #   make robustness all of the above (short forms)
@@ -20,7 +20,7 @@ FUZZ_SRC = $(COMMON_SRC) $(SERVER_SRC) $(WORKER_SRC)
 FUZZ_GEN = $(patsubst %.o,%.c,$(filter-out $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_SRC)),$(LIB_OBJ)))
 FUZZ_OBJ = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_SRC)) \
 	$(patsubst $(BUILD)/%.c,$(FUZZ_OUT)/gen/%.o,$(FUZZ_GEN))
-FUZZ_SECONDS ?= $(if $(filter-out 0,$(LONG)),1800,60)
+FUZZ_SECONDS ?= $(if $(filter-out 0,$(LONG)),1800,30)
 FUZZ_BIN := $(FUZZ_OUT)/fuzz_request
 
 .PHONY: chaos hostile fuzz fuzz-build load chaos-asan hostile-asan robustness
