@@ -29,6 +29,13 @@ Ctrl-C. Each measurement prints one human line and one `RESULT {json}` line.
         SQLite file instead (reference; no PostgreSQL started).
         --exactly-once: jobs are sh -c 'echo $JOBD_JOB_ID $JOBD_ATTEMPT >> F'
         and F must hold each submitted id exactly once with attempt 1.
+    submit [--seconds 3] [--conns 4] [--postload PATH]
+        the submit path on PostgreSQL: one node (--workers 1), single POSTs
+        of delayed jobs (none runs while measured) over CONNS keep-alive
+        connections with bench's postload (default build/bench/postload);
+        then PostgreSQL alone: pgbench, one client committing one queued job
+        row into the same jobs table per transaction. Figures: post_rps,
+        pg_commits_per_s and their ratio.
     pg start DIR | pg stop DIR
         start (prints the URL) / stop and remove a durable PostgreSQL for --pg.
     summary [--skip K] FILE...
@@ -208,6 +215,14 @@ class Node:
             return "(no log)"
 
     def call(self, method, path, body=None):
+        if self.conn is not None and method == "GET":
+            try:  # the server may have closed an idle keep-alive connection
+                return self._call(method, path, body)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                pass
+        return self._call(method, path, body)
+
+    def _call(self, method, path, body):
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         data = json.dumps(body).encode() if body is not None else None
@@ -425,6 +440,40 @@ def m_throughput(url, nodes, sqlite, exactly_once):
     return res
 
 
+def m_submit(url):
+    s = Setup(url)
+    res = {"what": "submit_pg", "conns": ARGS.conns, "seconds": ARGS.seconds}
+    db = fresh_db(url)
+    node = s.node("node1", db)
+    out = subprocess.run([ARGS.postload, "-a", "127.0.0.1:%d" % node.port, "-c", str(ARGS.conns),
+                          "-n", "1000000", "-t", str(ARGS.seconds),
+                          "-b", '{"command":["true"],"delay_s":86400}'],
+                         check=True, capture_output=True, text=True).stdout
+    res["post_rps"] = float(dict(w.split("=", 1) for w in out.split())["rps"])
+    node.stop()
+    # The same table, PostgreSQL alone: one row per transaction, as a server
+    # without group commit would acknowledge each POST.
+    script = os.path.join(s.tmp, "insert.sql")
+    with open(script, "w") as f:
+        f.write("INSERT INTO jobs (command, state, timeout_s, created_at, queued_at) "
+                "VALUES ('[\"true\"]', 'queued', 0, 1, 1);\n")
+    host, port = pg_parts(url)
+    out = subprocess.run([pg_bin() + "/pgbench", "-n", "-c", "1", "-T", str(max(1, round(ARGS.seconds))),
+                          "-f", script, "-h", host, "-p", port, "-U", "postgres",
+                          db.split("?", 1)[0].rsplit("/", 1)[1]],
+                         check=True, capture_output=True, text=True).stdout
+    tps = [l for l in out.splitlines() if l.startswith("tps = ")]
+    if not tps:
+        die("pgbench printed no tps:\n" + out)
+    res["pg_commits_per_s"] = float(tps[0].split()[2])
+    res["ratio"] = res["post_rps"] / res["pg_commits_per_s"]
+    s.finish(res)
+    print("%-22s single POSTs of delayed jobs, %d conns: %.0f req/s | PostgreSQL 1-row commits: "
+          "%.0f/s | ratio %.2f" % (res["what"], ARGS.conns, res["post_rps"],
+                                   res["pg_commits_per_s"], res["ratio"]))
+    return res
+
+
 # --- summary ------------------------------------------------------------------
 def summary(files, skip):
     groups = collections.defaultdict(list)
@@ -476,6 +525,10 @@ def main():
     t.add_argument("--jobs", type=int, default=5000)
     t.add_argument("--batch", type=int, default=1000)
     t.add_argument("--exactly-once", action="store_true")
+    u = sub.add_parser("submit")
+    u.add_argument("--seconds", type=float, default=3)
+    u.add_argument("--conns", type=int, default=4)
+    u.add_argument("--postload", default=os.path.join(ROOT, "build", "bench", "postload"))
     g = sub.add_parser("pg")
     g.add_argument("action", choices=("start", "stop"))
     g.add_argument("dir")
@@ -518,6 +571,8 @@ def main():
             for mode in (("cross", "single") if ARGS.mode == "both" else (ARGS.mode,)):
                 out.append(m_wakeup(url, mode))
                 cleanup_measurement()
+        elif ARGS.cmd == "submit":
+            out.append(m_submit(url))
         else:
             out.append(m_throughput(url, ARGS.nodes, ARGS.sqlite, ARGS.exactly_once))
         for r in out:
