@@ -6,6 +6,7 @@
 #include "http_conns.h"
 #include "http_guard.h"
 #include "http_route.h"
+#include "http_trim.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -213,6 +214,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if ((cs = calloc(1, sizeof(*cs))) == NULL)
 			return MHD_NO;
 		*con_cls = cs;
+		http_trim_enter();
 		precheck(app, conn, method, url, cs, &r);
 		if (r.body != NULL)
 			return send_resp(app, conn, &r, method, url, cs->route); /* before reading any body */
@@ -257,6 +259,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(cs->body);
 		free(cs);
 		*con_cls = NULL;
+		http_trim_leave();
 	}
 }
 
@@ -325,6 +328,11 @@ int http_start(struct http_server **out, struct app *app, char *err)
 		free(s);
 		return -1;
 	}
+	if (http_trim_start(err) < 0) {
+		http_conns_stop(s->conns);
+		free(s);
+		return -1;
+	}
 	/* The per-address limit is what keeps one client from taking every
 	 * connection (and so every thread); 0 in libmicrohttpd means none too. */
 	s->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg->listen_port, NULL, NULL,
@@ -339,6 +347,7 @@ int http_start(struct http_server **out, struct app *app, char *err)
 	if (s->daemon == NULL) {
 		err_set(err, "cannot listen on %s:%d (address in use, or not ours?)",
 		    app->cfg->listen_addr, app->cfg->listen_port);
+		http_trim_stop();
 		http_conns_stop(s->conns);
 		free(s);
 		return -1;
@@ -356,6 +365,7 @@ void http_stop(struct http_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->daemon);
+	http_trim_stop();
 	http_conns_stop(s->conns);
 	free(s);
 }

@@ -1,0 +1,19 @@
+/*
+ * http_trim.h — gives the heap back to the OS once requests stop, not after
+ * each one (http_trim.c). http.c marks each request's start and end.
+ */
+#ifndef JOBD_HTTP_TRIM_H
+#define JOBD_HTTP_TRIM_H
+
+/* Idle this long (no request in flight) before the heap is trimmed. */
+#define HTTP_TRIM_IDLE_MS 500
+/* Freed memory glibc may keep at the heap's top meanwhile. */
+#define HTTP_TRIM_THRESHOLD (64 * 1024 * 1024)
+
+/* Raises glibc's trim threshold and starts the trimming thread. */
+int http_trim_start(char *err);
+void http_trim_stop(void);
+void http_trim_enter(void);  /* a request began */
+void http_trim_leave(void);  /* it ended */
+
+#endif
