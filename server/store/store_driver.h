@@ -85,6 +85,9 @@ struct store_driver {
 	const char *(*errmsg)(struct store *st);
 	/* Rows changed by the last finished INSERT, UPDATE or DELETE. */
 	int64_t (*changes)(struct store *st);
+	/* The id the last INSERT made, where its statement returns no row
+	 * (SQL_RETURNING_ID is empty); NULL where it does. */
+	int64_t (*inserted_id)(struct store *st);
 	/* Reset and unbound; never NULL for a statement the mode prepared. */
 	struct store_stmt *(*stmt)(struct store *st, enum store_stmt_id id);
 	int (*step)(struct store *st, struct store_stmt *s); /* enum store_rc */

@@ -53,17 +53,28 @@ int store_step_id(struct store *st, struct store_stmt *s, int64_t *id, const cha
 	return -1;
 }
 
-/* Steps an INSERT … RETURNING id: 0 with *id, or -1 with err. */
+/* Steps an INSERT …SQL_RETURNING_ID: 0 with *id, or -1 with err. The id is
+ * its row where the text returns one, else the driver's inserted_id. */
 int store_step_returning_id(struct store *st, struct store_stmt *s, int64_t *id,
     const char *what, char *err)
 {
-	if (store_next(st, s) != STORE_ROW) {
-		store_err(st, err, what);
-		store_reset(s);
-		return -1;
+	int rc = store_next(st, s);
+
+	if (rc == STORE_ROW) {
+		*id = store_col_i64(s, 0, 0);
+		return store_step_done(st, s, what, err);
 	}
-	*id = store_col_i64(s, 0, 0);
-	return store_step_done(st, s, what, err);
+	if (rc == STORE_DONE && st->drv->inserted_id != NULL) {
+		*id = st->drv->inserted_id(st);
+		store_reset(s);
+		return 0;
+	}
+	if (rc == STORE_DONE)
+		err_set(err, "%s: %s: no id returned", st->drv->name, what);
+	else
+		store_err(st, err, what);
+	store_reset(s);
+	return -1;
 }
 
 /* One row of STORE_JOB_COLS into *job. */

@@ -209,6 +209,8 @@ static void sq_close(struct store *st)
 
 static int64_t sq_changes(struct store *st) { return sqlite3_changes(db_of(st)); }
 
+static int64_t sq_inserted_id(struct store *st) { return sqlite3_last_insert_rowid(db_of(st)); }
+
 static struct store_stmt *sq_stmt(struct store *st, enum store_stmt_id id)
 {
 	struct sqlite_stmt *s = &((struct sqlite_conn *)st->conn)->stmts[id];
@@ -308,6 +310,7 @@ const struct store_driver store_sqlite_driver = {
 	.schema_version = sq_schema_version,
 	.errmsg = sq_errmsg,
 	.changes = sq_changes,
+	.inserted_id = sq_inserted_id,
 	.stmt = sq_stmt,
 	.step = sq_step,
 	.reset = sq_reset,

@@ -3,6 +3,7 @@
 # way cancels its dependents, naming it, down the graph; bad references and
 # cycles are refused with a 400 naming the field; dependents survive a
 # restart; and a long chain runs in order without slowing dispatch down.
+import os
 import time
 from datetime import datetime, timezone
 
@@ -47,8 +48,12 @@ class TestDependencies(JobdTestCase):
 
     def test_batch_dag_with_after_index(self):
         # 0 → {1, 2} → 3; spec 1 names a later spec's dependency order freely.
+        # The root runs until the checks below are done (a gate file), so a
+        # loaded machine cannot let its dependents run first.
+        gate = os.path.join(self.jobd.tmp, "dag-gate")
         batch = self.jobd.submit_batch([
-            {"command": "sleep 0.2", "name": "root"},
+            {"command": ["sh", "-c", 'while [ ! -e "$0" ]; do sleep 0.02; done', gate],
+             "name": "root"},
             {"command": ["true"], "after_index": [0]},
             {"command": ["true"], "after_index": [0]},
             {"command": ["true"], "after_index": [2, 1]},
@@ -56,6 +61,7 @@ class TestDependencies(JobdTestCase):
         ids = batch["job_ids"]
         self.assertEqual(self.jobd.job(ids[3])["after"], [ids[2], ids[1]])
         self.assertEqual(self.jobd.job(ids[3])["blocked_by"], 2)
+        open(gate, "w").close()
         self.wait_batch_done(batch["id"])
         jobs = [self.jobd.job(i) for i in ids]
         for j in jobs:

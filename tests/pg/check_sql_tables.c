@@ -20,7 +20,9 @@
  * - where PostgreSQL can infer a parameter's type without the declared one,
  *   it agrees with it (any integer width for an integer);
  * - the same number of result columns, and the same names where SQLite's is
- *   a plain column name (same order);
+ *   a plain column name (same order) — but an INSERT whose PostgreSQL text
+ *   ends in SQL_RETURNING_ID returns nothing on SQLite (its driver reads the
+ *   new id from the connection);
  * - compatible types where SQLite's column has a declared type.
  * Prints one line per statement, then "N passed, M failed"; exits 1 if any
  * failed.
@@ -293,6 +295,12 @@ static bool types_match(const char *decl, Oid t)
 	return true;
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
 static bool plain_name(const char *s)
 {
 	if (s == NULL || *s == '\0')
@@ -335,7 +343,13 @@ static void check_one(struct check *c, sqlite3 *db, PGconn *pg, int i)
 	note(c, lp != pp, " params %d/%d%s", lp, pp, lp != pp ? " [DIFFER]" : "");
 
 	int lc = sqlite3_column_count(s), pc = PQnfields(r);
-	note(c, lc != pc, " cols %d/%d%s", lc, pc, lc != pc ? " [DIFFER]" : "");
+	/* SQL_RETURNING_ID: SQLite's driver reads the new id from the connection. */
+	bool returning_id = lc == 0 && pc == 1 && strcmp(PQfname(r, 0), "id") == 0 &&
+			    ends_with(pgsql, " RETURNING id");
+	if (returning_id)
+		note(c, false, " cols 0/1 (id: sqlite3_last_insert_rowid)");
+	else
+		note(c, lc != pc, " cols %d/%d%s", lc, pc, lc != pc ? " [DIFFER]" : "");
 	for (int k = 0; k < lc && k < pc; k++) {
 		const char *ln = sqlite3_column_name(s, k), *pn = PQfname(r, k);
 		if (plain_name(ln) && strcmp(ln, pn) != 0)
