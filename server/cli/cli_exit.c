@@ -48,7 +48,8 @@ int cli_exit_of_job(const cJSON *job)
 
 void cli_exit_print_table(FILE *f)
 {
-	fprintf(f, "Exit status of run --wait/--follow, wait and batch --wait:\n"
+	fprintf(f, "Exit status: 0 when all went well. run --wait/--follow, wait and batch --wait\n"
+		   "end with the job's; 64-77 are the CLI's own, from any command:\n"
 		   "  N     the job's own exit code\n"
 		   "  128+N the job was killed by signal N\n");
 #define CLI_EXIT_ROW(name, status, when) \
