@@ -25,8 +25,8 @@ LDFLAGS += $(SAN)
 
 # what server and worker share: log, errors, clocks, job states, the worker protocol, output files
 COMMON_SRC := \
-	common/capture.c common/clock.c common/job.c common/libcurl.c common/log.c common/orphans.c \
-	common/proto.c common/utf8.c common/vec.c
+	common/capture.c common/clock.c common/dynlib.c common/job.c common/libcurl.c common/log.c \
+	common/orphans.c common/proto.c common/utf8.c common/vec.c
 # flags and their environment twins
 SERVER_SRC := \
 	server/config/config.c server/config/config_db.c server/config/config_scrub.c \

@@ -1,5 +1,5 @@
 /*
- * libcurl.h — libcurl, loaded on first use (libcurl.c), after store/pq.h.
+ * libcurl.h — libcurl, loaded on first use (libcurl.c), as store/pq.h loads libpq.
  *
  * jobd's HTTP clients — the command line (server/cli/) and, later, the
  * webhook sender — speak HTTP through libcurl: keep-alive, chunked bodies,
@@ -8,8 +8,9 @@
  * makes a request never maps libcurl and the TLS stack it pulls in (the
  * idle-RSS goal), so the first caller loads libcurl.so.4 with dlopen. This
  * header declares the types as usual and turns every function jobd calls
- * into a call through a pointer that libcurl_load() fills. A call before
- * libcurl_load() succeeded is a bug (a NULL pointer).
+ * into a call through a pointer that libcurl_load() fills (the loading is
+ * common/dynlib.h's, shared with store/pq.h). A call before libcurl_load()
+ * succeeded is a bug (a NULL pointer).
  *
  * How to call another libcurl function: add it to LIBCURL_FUNCS and to the
  * redirects below, nowhere else.
