@@ -30,7 +30,7 @@
 #define LIBCURL_FUNCS(X)                                                                 \
 	X(curl_global_init) X(curl_easy_init) X(curl_easy_setopt) X(curl_easy_perform)    \
 	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_strerror)                    \
-	X(curl_easy_escape) X(curl_free) X(curl_slist_append) X(curl_slist_free_all)
+	X(curl_slist_append) X(curl_slist_free_all)
 
 struct libcurl_funcs {
 #define LIBCURL_MEMBER(name) __typeof__(&name) name;
@@ -54,8 +54,6 @@ int libcurl_load(char *err);
 #define curl_easy_getinfo libcurl.curl_easy_getinfo
 #define curl_easy_cleanup libcurl.curl_easy_cleanup
 #define curl_easy_strerror libcurl.curl_easy_strerror
-#define curl_easy_escape libcurl.curl_easy_escape
-#define curl_free libcurl.curl_free
 #define curl_slist_append libcurl.curl_slist_append
 #define curl_slist_free_all libcurl.curl_slist_free_all
 #endif

@@ -38,9 +38,13 @@
 	X(OPT_STDERR, "stderr", 0, NULL, "standard error instead of standard output")             \
 	X(OPT_STATE, "state", 0, "S[,S…]", "only jobs in these states")                           \
 	X(OPT_BATCH, "batch", 0, "ID", "only the jobs of batch ID")                               \
-	X(OPT_LIMIT, "limit", 0, "N", "at most N jobs (default 50)")
+	X(OPT_LIMIT, "limit", 0, "N", "at most N jobs (default " CLI_STR(CLI_LS_LIMIT) ")")
 
 #define CLI_URL_DEFAULT "http://127.0.0.1:8080"
+/* Jobs `ls` shows without --limit. */
+#define CLI_LS_LIMIT 50
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
 
 enum cli_opt {
 #define CLI_OPT_ENUM(id, name, letter, value, help) id,

@@ -14,7 +14,6 @@
 #include "common/vec.h"
 
 #define PLACEHOLDER "{}"
-#define PATH_LEN 128
 
 struct lines {
 	char **items;
@@ -217,7 +216,7 @@ int cli_batch(struct cli_http *c, const struct cli_args *a, FILE *in, char *err)
 {
 	struct lines l = { 0 };
 	cJSON *batch = NULL, *done = NULL;
-	char *body = NULL, path[PATH_LEN];
+	char *body = NULL, path[CLI_PATH_MAX];
 	int rc = CLI_EXIT_SOFTWARE, status = CLI_EXIT_OK;
 
 	if (read_lines(in, &l, err) < 0)

@@ -14,10 +14,8 @@
 #include "cli_out.h"
 #include "cli_wait.h"
 
-#define PATH_LEN 512
 /* The API's largest page (GET /v1/jobs?limit=). */
 #define PAGE_MAX 500
-#define LS_DEFAULT_LIMIT 50
 
 /* The ids of a->pos into ids[] (a->npos of them, at least one). */
 static int ids_of(const struct cli_args *a, int64_t **ids, char *err)
@@ -121,13 +119,33 @@ int cli_cmd_batch(struct cli_http *c, struct cli_args *a, char *err)
 	return cli_batch(c, a, stdin, err);
 }
 
-/* One page's query string for ls. */
+/* v for a query string: letters, digits and ",._-" as they are, the
+ * rest %XX (the server names what it refuses). */
+static void query_value(char *out, size_t cap, const char *v)
+{
+	size_t n = 0;
+
+	for (; *v != '\0' && n + 4 < cap; v++) {
+		unsigned char ch = (unsigned char)*v;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    strchr(",._-", ch) != NULL)
+			out[n++] = (char)ch;
+		else
+			n += (size_t)snprintf(out + n, cap - n, "%%%02X", ch);
+	}
+	out[n] = '\0';
+}
+
+/* The first page's path for ls. */
 static void ls_path(char *path, size_t cap, const struct cli_args *a, int64_t want)
 {
 	int n = snprintf(path, cap, "/v1/jobs?limit=%lld",
 	    (long long)(a->queue != NULL || want > PAGE_MAX ? PAGE_MAX : want));
-	if (a->state != NULL)
-		n += snprintf(path + n, cap - (size_t)n, "&state=%s", a->state);
+	if (a->state != NULL) {
+		char state[CLI_PATH_MAX / 2];
+		query_value(state, sizeof(state), a->state);
+		n += snprintf(path + n, cap - (size_t)n, "&state=%s", state);
+	}
 	if (a->batch_id > 0)
 		snprintf(path + n, cap - (size_t)n, "&batch_id=%lld", (long long)a->batch_id);
 }
@@ -143,8 +161,8 @@ static bool ls_wanted(const struct cli_args *a, const cJSON *job)
 
 int cli_cmd_ls(struct cli_http *c, struct cli_args *a, char *err)
 {
-	int64_t want = a->limit > 0 ? a->limit : LS_DEFAULT_LIMIT, shown = 0;
-	char path[PATH_LEN];
+	int64_t want = a->limit > 0 ? a->limit : CLI_LS_LIMIT, shown = 0;
+	char path[CLI_PATH_MAX];
 	cJSON *all = cJSON_CreateArray();
 	int rc = CLI_EXIT_OK;
 
@@ -198,7 +216,7 @@ static int each_id(struct cli_http *c, struct cli_args *a, const char *method,
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	for (int i = 0; i < a->npos; i++) {
-		char path[PATH_LEN];
+		char path[CLI_PATH_MAX];
 		cJSON *j;
 		snprintf(path, sizeof(path), "/v1/jobs/%lld%s", (long long)ids[i], action);
 		if ((rc = cli_call(c, method, path, NULL, &j, err)) != CLI_EXIT_OK) {

@@ -23,7 +23,7 @@
 
 struct cli_http {
 	CURL *h;
-	struct curl_slist *get_headers;  /* Authorization */
+	struct curl_slist *get_headers;  /* Authorization, or none */
 	struct curl_slist *post_headers; /* Authorization, Content-Type, no Expect */
 	char base[URL_MAX];
 	char curl_err[CURL_ERROR_SIZE];
@@ -49,39 +49,47 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static struct curl_slist *headers(const char *token, bool post)
+/* Appends line to *l: 0, or -1 (out of memory) with *l unchanged. */
+static int append(struct curl_slist **l, const char *line)
 {
-	char auth[ERR_LEN + 32];
-	struct curl_slist *l = NULL, *next;
+	struct curl_slist *next = curl_slist_append(*l, line);
 
+	if (next == NULL)
+		return -1;
+	*l = next;
+	return 0;
+}
+
+/* The headers of every GET and every POST. 0, or -1 when out of memory. */
+static int make_headers(struct cli_http *c, const char *token)
+{
 	if (token != NULL && token[0] != '\0') {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		if ((l = curl_slist_append(NULL, auth)) == NULL)
-			return NULL;
+		size_t n = strlen(token) + sizeof("Authorization: Bearer ");
+		char *auth = malloc(n);
+		if (auth == NULL)
+			return -1;
+		snprintf(auth, n, "Authorization: Bearer %s", token);
+		int rc = append(&c->get_headers, auth) | append(&c->post_headers, auth);
+		free(auth);
+		if (rc < 0)
+			return -1;
 	}
-	if (!post)
-		return l != NULL ? l : curl_slist_append(NULL, "Accept: */*");
 	/* Expect: 100-continue would cost a round trip per large batch. */
-	const char *more[] = { "Content-Type: application/json", "Expect:" };
-	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++, l = next)
-		if ((next = curl_slist_append(l, more[i])) == NULL) {
-			curl_slist_free_all(l);
-			return NULL;
-		}
-	return l;
+	return append(&c->post_headers, "Content-Type: application/json") |
+	    append(&c->post_headers, "Expect:");
 }
 
 int cli_http_set_idempotency_key(struct cli_http *c, const char *key, char *err)
 {
 	char line[ERR_LEN + 32];
-	struct curl_slist *l;
 
+	/* The API refuses keys over 255 characters: a longer one is cut here
+	 * and refused there all the same. */
 	snprintf(line, sizeof(line), "Idempotency-Key: %s", key);
-	if ((l = curl_slist_append(c->post_headers, line)) == NULL) {
+	if (append(&c->post_headers, line) < 0) {
 		err_set(err, "curl_slist_append: out of memory");
 		return -1;
 	}
-	c->post_headers = l;
 	return 0;
 }
 
@@ -104,10 +112,7 @@ int cli_http_open(struct cli_http **out, const char *base_url, const char *token
 		return -1;
 	}
 	memcpy(c->base, base_url, n);
-	c->h = curl_easy_init();
-	c->get_headers = headers(token, false);
-	c->post_headers = headers(token, true);
-	if (c->h == NULL || c->get_headers == NULL || c->post_headers == NULL) {
+	if ((c->h = curl_easy_init()) == NULL || make_headers(c, token) < 0) {
 		err_set(err, "curl_easy_init: out of memory");
 		cli_http_close(c);
 		return -1;

@@ -16,6 +16,10 @@
 
 #include "common/err.h"
 
+/* Room for any path the CLI asks for: /v1/jobs/{id}/stdout?offset=N, a
+ * list's next link. */
+#define CLI_PATH_MAX 512
+
 struct cli_http;
 
 struct cli_resp {

@@ -11,7 +11,6 @@
 #include "cli_exit.h"
 
 #define POLL_MAX_MS 500
-#define PATH_LEN 128
 
 bool cli_job_final(const cJSON *job)
 {
@@ -29,7 +28,7 @@ void cli_backoff(int *ms)
 
 static int get_job(struct cli_http *c, int64_t id, cJSON **job, char *err)
 {
-	char path[PATH_LEN];
+	char path[CLI_PATH_MAX];
 
 	snprintf(path, sizeof(path), "/v1/jobs/%lld", (long long)id);
 	return cli_call(c, "GET", path, NULL, job, err);
@@ -85,7 +84,7 @@ static int write_tagged(int fd, const char *buf, size_t len, const char *tag, ch
 static int copy_from(struct cli_http *c, int64_t id, const char *stream, int fd, const char *tag,
     int64_t *offset, size_t *got, char *err)
 {
-	char path[PATH_LEN];
+	char path[CLI_PATH_MAX];
 	struct cli_resp r;
 
 	snprintf(path, sizeof(path), "/v1/jobs/%lld/%s?offset=%lld", (long long)id, stream,
