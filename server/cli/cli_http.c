@@ -117,11 +117,16 @@ int cli_http_open(struct cli_http **out, const char *base_url, const char *token
 		cli_http_close(c);
 		return -1;
 	}
-	curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, c->curl_err);
-	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
-	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body);
+	CURLcode rc;
+	if ((rc = curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, c->curl_err)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(c->h, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body)) != CURLE_OK) {
+		err_set(err, "curl_easy_setopt: %s", curl_easy_strerror(rc));
+		cli_http_close(c);
+		return -1;
+	}
 	*out = c;
 	return 0;
 }
@@ -142,13 +147,39 @@ static void unreachable(struct cli_http *c, CURLcode rc, char *err)
 {
 	long os_errno = 0;
 
-	curl_easy_getinfo(c->h, CURLINFO_OS_ERRNO, &os_errno);
+	/* No errno known (the getinfo failed too): curl's own words below. */
+	if (curl_easy_getinfo(c->h, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
+		os_errno = 0;
 	if (rc == CURLE_COULDNT_CONNECT && os_errno != 0)
 		err_set(err, "cannot reach jobd at %s: %s — is it running?", c->base,
 		    strerror((int)os_errno));
 	else
 		err_set(err, "cannot reach jobd at %s: %s", c->base,
 		    c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc));
+}
+
+/* The options of one request; post is the method of a request with a body
+ * (NULL for a GET). */
+static CURLcode prepare(struct cli_http *c, const char *url, const char *post, const char *body,
+    struct body_buf *b)
+{
+	CURLcode rc;
+
+	if ((rc = curl_easy_setopt(c->h, CURLOPT_URL, url)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(c->h, CURLOPT_WRITEDATA, b)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(c->h, CURLOPT_HTTPHEADER,
+		 post ? c->post_headers : c->get_headers)) != CURLE_OK)
+		return rc;
+	if (post == NULL) {
+		/* HTTPGET undoes an earlier POST's method. */
+		if ((rc = curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, NULL)) != CURLE_OK)
+			return rc;
+		return curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
+	}
+	/* POSTFIELDS is not copied: body outlives curl_easy_perform. */
+	if ((rc = curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body != NULL ? body : "")) != CURLE_OK)
+		return rc;
+	return curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, post);
 }
 
 int cli_http_do(struct cli_http *c, const char *method, const char *path, const char *body,
@@ -160,19 +191,12 @@ int cli_http_do(struct cli_http *c, const char *method, const char *path, const 
 
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
 	c->curl_err[0] = '\0';
-	curl_easy_setopt(c->h, CURLOPT_URL, url);
-	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, post ? c->post_headers : c->get_headers);
-	if (post) {
-		curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body != NULL ? body : "");
-		curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)(body != NULL ? strlen(body) : 0));
-		curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, method);
-	} else {
-		curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, NULL);
+	CURLcode rc = prepare(c, url, post ? method : NULL, body, &b);
+	if (rc != CURLE_OK) {
+		err_set(err, "curl_easy_setopt: %s", curl_easy_strerror(rc));
+		return -1;
 	}
-	CURLcode rc = curl_easy_perform(c->h);
+	rc = curl_easy_perform(c->h);
 	if (rc != CURLE_OK) {
 		if (rc == CURLE_WRITE_ERROR && b.err[0])
 			err_set(err, "%s", b.err);
@@ -185,7 +209,11 @@ int cli_http_do(struct cli_http *c, const char *method, const char *path, const 
 		err_set(err, "calloc: out of memory");
 		return -1;
 	}
-	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &r->status);
+	if ((rc = curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &r->status)) != CURLE_OK) {
+		err_set(err, "curl_easy_getinfo CURLINFO_RESPONSE_CODE: %s", curl_easy_strerror(rc));
+		free(b.p);
+		return -1;
+	}
 	r->body = b.p;
 	r->len = b.len;
 	return 0;
