@@ -116,10 +116,11 @@ static cJSON *command_for(const struct cli_args *a, const char *line)
 {
 	if (a->sh != NULL) {
 		char *q = sh_quote(line), *s = NULL;
+		size_t n = q != NULL ? strlen(a->sh) + strlen(q) + 2 : 0;
 		if (q != NULL && strstr(a->sh, PLACEHOLDER) != NULL)
 			s = replace(a->sh, q);
-		else if (q != NULL && (s = malloc(strlen(a->sh) + strlen(q) + 2)) != NULL)
-			sprintf(s, "%s %s", a->sh, q);
+		else if (q != NULL && (s = malloc(n)) != NULL)
+			snprintf(s, n, "%s %s", a->sh, q);
 		cJSON *cmd = s != NULL ? cJSON_CreateString(s) : NULL;
 		free(q);
 		free(s);
