@@ -3,19 +3,20 @@
 #   make run        install missing packages, build, start on 127.0.0.1:8080
 #   make test       install missing packages, then every test suite
 #   make asan       build build/asan/jobd with AddressSanitizer + UBSan
-#   make install    PREFIX=/usr/local DESTDIR= (binary, dashboard, unit file)
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, dashboard, unit file)
 #   make bench / docker-test   (mk/*.mk)
 
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libmicrohttpd libcjson sqlite3 libpq
+PKGS    := libmicrohttpd libcjson sqlite3 libpq libcurl
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libpq: headers only; store/pq.c loads the library when a postgres:// URL is
 # opened, so a SQLite jobd never maps it (and OpenSSL, Kerberos, LDAP with it).
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null)
+# libcurl likewise: common/libcurl.c loads it for the first HTTP request made.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libpq libcurl,$(PKGS)) 2>/dev/null)
 # Includes name their folder: "common/log.h", "store/store.h" (under server/).
 INC     := -I. -Iserver
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(SAN) -MMD -MP
@@ -24,8 +25,8 @@ LDFLAGS += $(SAN)
 
 # what server and worker share: log, errors, clocks, job states, the worker protocol, output files
 COMMON_SRC := \
-	common/capture.c common/clock.c common/job.c common/log.c common/orphans.c common/proto.c \
-	common/utf8.c common/vec.c
+	common/capture.c common/clock.c common/dynlib.c common/job.c common/libcurl.c common/log.c \
+	common/orphans.c common/proto.c common/utf8.c common/vec.c
 # flags and their environment twins
 SERVER_SRC := \
 	server/config/config.c server/config/config_db.c server/config/config_scrub.c \
@@ -68,6 +69,10 @@ SERVER_SRC += \
 	server/api/api_jobs.c server/api/api_metrics.c server/api/api_output.c \
 	server/api/api_queues.c server/api/api_schedules.c server/api/api_status.c \
 	server/api/routes.c
+# the command line: a client of the API, in the same binary
+SERVER_SRC += \
+	server/cli/cli.c server/cli/cli_args.c server/cli/cli_batch.c server/cli/cli_cmds.c \
+	server/cli/cli_exit.c server/cli/cli_http.c server/cli/cli_out.c server/cli/cli_wait.c
 # the worker process: serve, run one job, capture, limits, cgroups
 WORKER_SRC := \
 	worker/cgroup.c worker/cgroup_fs.c worker/cgroup_job.c worker/cgroup_locate.c worker/fds.c \
@@ -158,6 +163,8 @@ test: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/jobd/web
 	install -m 0755 $(BUILD)/jobd $(DESTDIR)$(PREFIX)/bin/jobd
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 docs/jobd.1 $(DESTDIR)$(PREFIX)/share/man/man1/jobd.1
 	cp -R web/. $(DESTDIR)$(PREFIX)/share/jobd/web/
 	if [ -f docs/jobd.service ]; then \
 		install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; \

@@ -1,6 +1,7 @@
 /*
  * main.c — jobd's entry point. `jobd --worker ...` becomes a worker process
- * (worker/worker.h); otherwise: flags → struct config, signal handlers that
+ * (worker/worker.h); `jobd run|batch|ls|…` the command line (cli/cli.h);
+ * otherwise: flags → struct config, signal handlers that
  * only write a self-pipe, the dispatcher (store + pool) on this thread, the
  * HTTP daemon's threads, and an ordered shutdown on SIGTERM/SIGINT:
  * stop accepting, let jobs finish within the grace, stop workers, requeue,
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "cli/cli.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "config/token_file.h"
@@ -144,6 +146,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(argc, argv);
+	/* `jobd run …`, `jobd ls` …: the command line, a client of another jobd. */
+	if (argc > 1 && cli_is_command(argv[1]))
+		return cli_main(argc, argv);
 
 	int r = config_load(&cfg, argc, argv, err);
 	if (r != 0) {

@@ -8,10 +8,15 @@
  * most a second behind while the job runs, complete once it ended. A file
  * the job replaced by anything but a regular file (a FIFO, a symlink) is
  * never opened for reading: 409 conflict, at once.
+ *
+ * ?offset=N answers the bytes from N on (none when N is at or past the end):
+ * a follower (jobd logs -f) polls with the count it already has, so each
+ * poll carries only what is new.
  */
 #include "api.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "api_common.h"
 #include "common/capture.h"
@@ -43,11 +48,27 @@ static int output_gone(struct http_req *req, struct http_resp *r)
 	return found != 1 || purged;
 }
 
-static void answer(struct http_resp *r, char *buf, size_t len, bool cut)
+/* ?offset=N into *off (0 when absent): 0, or -1 with a 400 naming it in r. */
+static int output_offset(const struct http_req *req, struct http_resp *r, int64_t *off)
 {
+	const char *v = http_query(req, "offset");
+
+	*off = 0;
+	if (v == NULL || api_parse_int(v, 0, INT64_MAX, off) == 0)
+		return 0;
+	http_error(r, 400, "invalid_request", "offset", "offset must be an integer >= 0");
+	return -1;
+}
+
+/* buf (len bytes, the stream from its start) from byte off on. */
+static void answer(struct http_resp *r, char *buf, size_t len, int64_t off, bool cut)
+{
+	size_t skip = (uint64_t)off < len ? (size_t)off : len;
+
+	memmove(buf, buf + skip, len - skip);
 	r->status = 200;
 	r->body = buf;
-	r->len = len;
+	r->len = len - skip;
 	r->content_type = "text/plain; charset=utf-8";
 	http_header(r, "X-Jobd-Truncated", "%s", cut ? "true" : "false");
 	http_header(r, "Cache-Control", "no-store");
@@ -55,7 +76,7 @@ static void answer(struct http_resp *r, char *buf, size_t len, bool cut)
 
 /* A job another node ran: its output as that node kept it in the database. */
 static void serve_from_db(struct http_req *req, struct http_resp *r, enum capture_stream which,
-    int64_t total)
+    int64_t total, int64_t off)
 {
 	char err[ERR_LEN], *buf;
 	size_t len;
@@ -77,7 +98,7 @@ static void serve_from_db(struct http_req *req, struct http_resp *r, enum captur
 		free(buf);
 		return;
 	}
-	answer(r, buf, len, total > req->app->cfg->output_limit);
+	answer(r, buf, len, off, total > req->app->cfg->output_limit);
 }
 
 static void serve_stream(struct http_req *req, struct http_resp *r, enum capture_stream which)
@@ -85,14 +106,15 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 	const struct config *cfg = req->app->cfg;
 	char err[ERR_LEN], path[CAPTURE_PATH_MAX];
 	struct job job;
+	int64_t off;
 
-	if (!api_load_job(req, r, &job))
+	if (output_offset(req, r, &off) < 0 || !api_load_job(req, r, &job))
 		return;
 	int64_t total = which == CAPTURE_STDOUT ? job.stdout_bytes : job.stderr_bytes;
 	int64_t node = job.node_id, self = dispatch_node_id(req->app->dispatch);
 	job_free(&job);
 	if (node != 0 && node != self) {
-		serve_from_db(req, r, which, total);
+		serve_from_db(req, r, which, total, off);
 		return;
 	}
 
@@ -130,7 +152,7 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 		free(buf);
 		return;
 	}
-	answer(r, buf, got, total > cfg->output_limit || (total < 0 && (int64_t)got >= cfg->output_limit));
+	answer(r, buf, got, off, total > cfg->output_limit || (total < 0 && (int64_t)got >= cfg->output_limit));
 }
 
 void api_job_stdout(struct http_req *req, struct http_resp *r)

@@ -233,7 +233,8 @@ static const struct option_def options[] = {
 
 void config_usage(const char *prog)
 {
-	printf("usage: %s [flags]\n\nEvery flag has an environment twin; flags win.\n\n", prog);
+	printf("usage: %s [flags]    (the server; the client's commands: %s help)\n\n"
+	       "Every flag has an environment twin; flags win.\n\n", prog, prog);
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct option_def *o = &options[i];
 		printf("  %-18s %-22s %s (%s%s)\n", o->flag, o->env, o->help, o->def ? o->def : "",

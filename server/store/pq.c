@@ -1,13 +1,11 @@
 /*
  * pq.c — loads libpq.so.5 and fills the function table of pq.h, once per
- * process, the first time a PostgreSQL store is opened.
+ * process, the first time a PostgreSQL store is opened (common/dynlib.h).
  */
 #define PQ_NO_REDIRECT
 #include "pq.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
-#include <string.h>
+#include "common/dynlib.h"
 
 struct pq_funcs pq;
 
@@ -16,39 +14,15 @@ static char load_err[ERR_LEN]; /* "" once loaded */
 
 static void load(void)
 {
-	void *h = dlopen(PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+#define PQ_SYM(name) DYNLIB_SYM(pq, name)
+	static const struct dynlib_sym syms[] = { PQ_FUNCS(PQ_SYM) };
+#undef PQ_SYM
 
-	if (h == NULL) {
-		err_set(load_err, "dlopen %s (PostgreSQL's client library, Debian package libpq5): %s",
-		    PQ_SONAME, dlerror());
-		return;
-	}
-	/* dlsym returns void *; a function pointer is assigned through memcpy,
-	 * which ISO C allows where the cast is not. */
-#define PQ_RESOLVE(name)                                                               \
-	{                                                                              \
-		void *f = dlsym(h, #name);                                             \
-		if (f == NULL) {                                                       \
-			err_set(load_err, "dlsym %s in %s: %s", #name, PQ_SONAME, dlerror()); \
-			return;                                                        \
-		}                                                                      \
-		memcpy(&pq.name, &f, sizeof(f));                                       \
-	}
-	PQ_FUNCS(PQ_RESOLVE)
-#undef PQ_RESOLVE
+	dynlib_open(PQ_SONAME, "PostgreSQL's client library, Debian package libpq5", syms,
+	    sizeof(syms) / sizeof(syms[0]), load_err);
 }
 
 int pq_load(char *err)
 {
-	int rc = pthread_once(&once, load);
-
-	if (rc != 0) {
-		err_set(err, "pthread_once: %s", strerror(rc));
-		return -1;
-	}
-	if (load_err[0] != '\0') {
-		err_set(err, "%s", load_err);
-		return -1;
-	}
-	return 0;
+	return dynlib_once(&once, load, load_err, err);
 }

@@ -60,6 +60,7 @@ check "make install PREFIX=/usr DESTDIR=... succeeds" \
 	make -C "$repo" -s install PREFIX=/usr DESTDIR="$dest"
 check "installs bin/jobd" test -x "$dest/usr/bin/jobd"
 check "installs share/jobd/web/index.html" test -f "$dest/usr/share/jobd/web/index.html"
+check "installs the man page jobd(1)" test -f "$dest/usr/share/man/man1/jobd.1"
 check "installs a systemd unit that runs the installed binary" unit_points_at_binary
 check "systemd-analyze verify accepts the unit" unit_verifies
 printf '%s\n' "$marker" >>"$dest/usr/share/jobd/web/index.html" || true
@@ -88,6 +89,8 @@ start_installed
 check "the installed binary answers /healthz" wait_for 15 healthz_ok
 check "/ serves index.html from the installed share dir" root_is_installed_dashboard
 check "the database is created where --db says" test -f "$tmp/data/jobd.db"
+client_stats() { JOBD_URL="http://127.0.0.1:$port" "$dest/usr/bin/jobd" stats >/dev/null; }
+check "the installed binary is also the client (jobd stats)" client_stats
 check "SIGTERM stops it with exit 0" exits_zero_on_sigterm
 
 say "$passed passed, $failed failed"

@@ -52,3 +52,31 @@ class TestOutputLimit(JobdTestCase):
         self.assertEqual(job["stdout_bytes"], 20000000)
         out, cut = self.fetch(job["id"], "stdout")
         self.assertEqual((len(out), cut), (LIMIT, "true"))
+
+
+class TestOutputOffset(JobdTestCase):
+    """?offset=N: the bytes from N on, so a follower fetches only what is new."""
+    SERVER_FLAGS = ["--workers", "1", "--output-limit", str(LIMIT)]
+
+    def test_offset_answers_the_bytes_from_there_on(self):
+        job = self.run_job({"command": "printf 0123456789; printf abc >&2"})
+        for stream, offset, want in (("stdout", 0, "0123456789"), ("stdout", 4, "456789"),
+                                     ("stdout", 10, ""), ("stdout", 99, ""),
+                                     ("stderr", 1, "bc")):
+            body, _ = self.jobd.expect(200, "GET", "/v1/jobs/%d/%s?offset=%d"
+                                       % (job["id"], stream, offset))
+            self.assertEqual(body, want, (stream, offset))
+
+    def test_offset_past_the_cap_is_empty_and_still_says_truncated(self):
+        job = self.run_job({"command": "head -c 1500 /dev/zero | tr '\\0' a"})
+        body, hd = self.jobd.expect(200, "GET", "/v1/jobs/%d/stdout?offset=%d"
+                                    % (job["id"], LIMIT - 10))
+        self.assertEqual(body, "a" * 10)
+        self.assertEqual(hd.get("X-Jobd-Truncated"), "true")
+
+    def test_a_bad_offset_is_400_naming_it(self):
+        job = self.run_job({"command": "true"})
+        for bad in ("-1", "x", "1.5", ""):
+            self.assertError(self.jobd.request("GET", "/v1/jobs/%d/stdout?offset=%s"
+                                               % (job["id"], bad)),
+                             400, "invalid_request", "offset")
