@@ -31,11 +31,15 @@ static void signal_group(struct job_proc *p, int sig)
 }
 
 /* Once the leader is reaped: its cgroup's members, then every child we
- * inherited as subreaper, and theirs, until none is left. */
+ * inherited as subreaper, and theirs, until none is left. With no child
+ * left at all nothing of the job lives, in its cgroup or out of it
+ * (orphans.h): one waitid then, and no file read. */
 static void kill_leftovers(struct job_proc *p)
 {
 	char err[ERR_LEN];
 
+	if (!orphans_any())
+		return;
 	if (p->lim != NULL)
 		limits_kill(p->lim);
 	int n = orphans_kill(NULL, 0, err);
