@@ -39,28 +39,15 @@ struct fixture {
 static int wake[2] = { -1, -1 };
 static volatile sig_atomic_t terminate_flag;
 
-/* As the worker's: a child's exit wakes the poll in run.c. */
-static void on_sigchld(int sig)
-{
-	int saved = errno;
-	ssize_t n = write(wake[1], "c", 1);
-	(void)sig;
-	(void)n;
-	errno = saved;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct sigaction sa = { .sa_handler = on_sigchld, .sa_flags = SA_RESTART };
 
 	assert_non_null(f);
 	tu_tmpdir(f->dir, sizeof(f->dir));
 	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		fail_msg("pipe2: %s", strerror(errno));
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGCHLD, &sa, NULL) < 0)
-		fail_msg("sigaction: %s", strerror(errno));
+	tu_wake_on_sigchld(wake[1]);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->sock) < 0)
 		fail_msg("socketpair: %s", strerror(errno));
 	/* As the worker is: escaped grandchildren come back to be reaped. */
@@ -85,6 +72,7 @@ static int teardown(void **state)
 	char err[ERR_LEN];
 
 	cgroup_fini(&f->cs, err);
+	tu_wake_on_sigchld(-1);
 	close(f->sock[0]);
 	close(f->sock[1]);
 	close(wake[0]);
