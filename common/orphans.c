@@ -1,7 +1,9 @@
 /*
  * orphans.c — kills and reaps what a job left behind (see orphans.h).
  *
- * Traps: a children file lists only the children of that thread (the server
+ * Traps: orphans_any must neither reap (the caller may still want a
+ * child's status) nor miss a child that reports its end with a signal other
+ * than SIGCHLD (__WALL). A children file lists only the children of that thread (the server
  * has many; an orphan goes to any of them), so every task is read. It may
  * miss a child that is being born or reparented while it is read: we loop
  * until a read finds nothing, and a process that has no children left to
@@ -146,11 +148,22 @@ static int none_left(bool *unlisted)
 	return 0;
 }
 
+bool orphans_any(void)
+{
+	siginfo_t si;
+
+	/* __WALL: a child whatever signal it reports its end with. EINVAL
+	 * (a kernel before 4.7 refuses __WALL here) says nothing: assume one. */
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 || errno != ECHILD;
+}
+
 int orphans_kill(const pid_t *keep, size_t n_keep, char *err)
 {
 	bool scan = false;
 	int killed = 0;
 
+	if (!orphans_any())
+		return 0; /* the common case: nothing to list */
 	for (;;) {
 		struct found f = { .keep = keep, .n_keep = n_keep };
 		if (!scan && list_by_task(&f, err) < 0) {

@@ -1,8 +1,8 @@
 /*
  * cgroup.c — the worker's side of the per-job control groups laid out in
  * cgroup.h: at start, find each controller (where is cgroup_locate.c's
- * part), clear away groups of dead workers, and try once to make and remove
- * jobd-w<pid>; at exit, remove what is left. Each job's own groups are
+ * part), clear away groups of dead workers, and make jobd-w<pid>; at exit,
+ * remove it and whatever is left in it. Each job's own groups are
  * cgroup_job.c's; the file operations both use are cgroup_fs.c's. Runs in
  * the single-threaded worker, never in the server.
  *
@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,17 +86,18 @@ static void setup_ctl(struct cgroup_set *cs, struct cgroup_ctl *ctl, const char 
 		return;
 	}
 	remove_stale(cs, ctl->own);
-	/* A trial run of what each job does: made now, and removed again. */
+	/* Made now and kept until cgroup_fini: every job's group goes in it,
+	 * and making it once is what tells us that we can. */
 	const char *limit_file = strcmp(name, "memory") == 0 ? "memory.limit_in_bytes" : "pids.max";
-	bool ok = cgroup_fs_make_parent(ctl, v, ctl->why) == 0;
-	if (ok && v == CGROUP_V1 && !cgroup_fs_exists(ctl->dir, limit_file)) {
+	if (cgroup_fs_make_parent(ctl, v, ctl->why) < 0)
+		return;
+	if (v == CGROUP_V1 && !cgroup_fs_exists(ctl->dir, limit_file)) {
 		err_set(ctl->why, "no %s in %s", limit_file, ctl->dir);
-		ok = false;
+		if (cgroup_fs_remove_parent(ctl->dir, e) < 0 && cs->warning[0] == '\0')
+			snprintf(cs->warning, sizeof(cs->warning), "%s", e);
+		return;
 	}
-	if (cgroup_fs_remove_parent(ctl->dir, e) < 0 && cs->warning[0] == '\0')
-		snprintf(cs->warning, sizeof(cs->warning), "%s", e);
-	if (ok)
-		ctl->version = v;
+	ctl->version = v;
 }
 
 int cgroup_init(struct cgroup_set *cs, pid_t worker, char *err)

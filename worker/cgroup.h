@@ -14,16 +14,17 @@
  *   <the worker's own group>/jobd-w<worker pid>/job-<job id>
  *
  * The worker itself stays in its own group; jobd-w<pid> holds no process
- * (so on v2 it may enable controllers for its children). Both exist only
- * while a job runs — every job, limits or not, is contained in a group of
- * its own (cgroup_job_create says where) so nothing it starts outlives it:
- * made before it starts,
- * removed after it ends (cgroup_init makes and removes them once to see
- * that it can), so a worker killed between jobs leaves nothing behind. One
- * killed during such a job (SIGKILL, a crash) leaves its groups, and maybe
- * orphans of the job in them; they are named after the worker's pid so that
- * the next worker started in the same group recognises them: cgroup_init
- * kills what is left in every jobd-w<pid> whose pid is dead and removes it.
+ * (so on v2 it may enable controllers for its children). It lives as long
+ * as the worker (cgroup_init makes it, cgroup_fini removes it): made once,
+ * not per job, since a cgroup's mkdir and rmdir cost more than a trivial
+ * job. job-<id> exists only while its job runs — every job, limits or not,
+ * is contained in a group of its own (cgroup_job_create says where) so
+ * nothing it starts outlives it: made before it starts, removed after it
+ * ends. A worker killed (SIGKILL, a crash) leaves its jobd-w<pid>, with the
+ * group of the job it ran and maybe orphans of the job in it; they are
+ * named after the worker's pid so that the next worker started in the same
+ * group recognises them: cgroup_init kills what is left in every
+ * jobd-w<pid> whose pid is dead and removes it.
  * A pid reused by an unrelated live process keeps its stale group until
  * that process is gone; a pid that lives in another pid namespace is not
  * told apart — one jobd per cgroup subtree is assumed.
@@ -83,18 +84,19 @@ struct cgroup_counts {
 
 /* The worker's groups (cgroup.c). */
 /* Finds the memory and pids controllers from /proc/self/cgroup and
- * /proc/self/mountinfo, removes groups left by dead workers, and checks
- * that this worker can make its jobd-w<worker> groups. 0 when at least one
+ * /proc/self/mountinfo, removes groups left by dead workers, and makes
+ * this worker's jobd-w<worker> groups (kept until cgroup_fini). 0 when at least one
  * controller is usable (each cs->X.version says which), -1 with err (and
  * each X.why) when none. cs->warning may hold a problem that did not stop
  * it (a stale group that would not go). */
 int cgroup_init(struct cgroup_set *cs, pid_t worker, char *err);
-/* Removes whatever groups of this worker a failed removal left behind. */
+/* Removes this worker's jobd-w<pid> groups, with whatever a failed
+ * removal left in them. */
 int cgroup_fini(struct cgroup_set *cs, char *err);
 
 /* One job's groups (cgroup_job.c). */
-/* Makes the worker's and the job's group(s) with memory.max (bytes, 0 =
- * none) and pids.max (0 = none) set, and opens their cgroup.procs. A job
+/* Makes the job's group(s) with memory.max (bytes, 0 = none) and
+ * pids.max (0 = none) set, and opens their cgroup.procs. A job
  * with neither limit still gets one group, to be contained: in the pids
  * hierarchy when it is usable, else the memory one, with no limit set.
  * 0, or -1 with err and nothing left behind. */
@@ -108,9 +110,9 @@ void cgroup_job_counts(const struct cgroup_job *cj, struct cgroup_counts *c);
  * the kernel has it, else each pid in cgroup.procs), without waiting. */
 void cgroup_job_kill(const struct cgroup_job *cj);
 /* Closes the fds, SIGKILLs whatever is still in the groups (members that
- * escaped the job's process group), and removes them and the worker's
- * groups, retrying while the kernel still counts exiting members. 0, or -1
- * with err. */
+ * escaped the job's process group), and removes them (not the worker's
+ * jobd-w<pid>), retrying while the kernel still counts exiting members. 0,
+ * or -1 with err. */
 int cgroup_job_remove(struct cgroup_job *cj, char *err);
 
 /* Pure helpers (cgroup_locate.c), exposed for tests. */

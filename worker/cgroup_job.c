@@ -32,19 +32,20 @@ static int add_group(struct cgroup_job *cj, const struct cgroup_ctl *ctl, int64_
 		err_set(err, "path %s/job-%lld is too long", ctl->dir, (long long)job_id);
 		return -1;
 	}
-	if (cgroup_fs_make_parent(ctl, ctl->version, err) < 0)
-		return -1;
 	for (int i = 0; i < cj->n; i++)
 		if (strcmp(cj->dir[i], dir) == 0)
 			return i;
 	if (mkdir(dir, 0755) < 0) {
-		/* An earlier attempt's group whose removal failed: nothing in it
-		 * belongs to a running job any more. */
-		if (errno != EEXIST) {
-			err_set(err, "mkdir %s: %s", dir, strerror(errno));
+		int e = errno;
+		if (e != ENOENT && e != EEXIST) {
+			err_set(err, "mkdir %s: %s", dir, strerror(e));
 			return -1;
 		}
-		if (cgroup_fs_remove_group(dir, err) < 0)
+		/* ENOENT: jobd-w<pid> (cgroup_init's) was removed under us.
+		 * EEXIST: an earlier attempt's group whose removal failed; nothing
+		 * in it belongs to a running job any more. */
+		if ((e == ENOENT ? cgroup_fs_make_parent(ctl, ctl->version, err)
+				 : cgroup_fs_remove_group(dir, err)) < 0)
 			return -1;
 		if (mkdir(dir, 0755) < 0) {
 			err_set(err, "mkdir %s: %s", dir, strerror(errno));
@@ -116,11 +117,6 @@ int cgroup_job_create(const struct cgroup_set *cs, int64_t job_id, int64_t memor
 	return 0;
 fail:
 	cgroup_job_remove(cj, e2);
-	/* add_group may have made a parent and then failed. */
-	if (cs->memory.version != CGROUP_NONE)
-		cgroup_fs_remove_parent(cs->memory.dir, e2);
-	if (cs->pids.version != CGROUP_NONE)
-		cgroup_fs_remove_parent(cs->pids.dir, e2);
 	return -1;
 }
 
@@ -189,14 +185,9 @@ int cgroup_job_remove(struct cgroup_job *cj, char *err)
 			close(cj->procs_fd[i]);
 		cj->procs_fd[i] = -1;
 	}
-	for (int i = 0; i < cj->n; i++) {
-		char parent[CGROUP_PATH_MAX];
-		snprintf(parent, sizeof(parent), "%s", cj->dir[i]);
-		*strrchr(parent, '/') = '\0'; /* job-<id> always has one */
-		if (cgroup_fs_remove_group(cj->dir[i], ret == 0 ? err : NULL) < 0 ||
-		    cgroup_fs_remove_parent(parent, ret == 0 ? err : NULL) < 0)
+	for (int i = 0; i < cj->n; i++)
+		if (cgroup_fs_remove_group(cj->dir[i], ret == 0 ? err : NULL) < 0)
 			ret = -1;
-	}
 	cj->n = 0;
 	cj->mem = cj->pids = -1;
 	return ret;

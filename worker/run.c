@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,15 @@ static void signal_group(struct job_proc *p, int sig)
 }
 
 /* Once the leader is reaped: its cgroup's members, then every child we
- * inherited as subreaper, and theirs, until none is left. */
-static void kill_leftovers(struct job_proc *p)
+ * inherited as subreaper, and theirs, until none is left. With no child
+ * left at all nothing of the job lives, in its cgroup or out of it
+ * (orphans.h): one waitid then, and no file read. */
+static bool kill_leftovers(struct job_proc *p)
 {
 	char err[ERR_LEN];
 
+	if (!orphans_any())
+		return false;
 	if (p->lim != NULL)
 		limits_kill(p->lim);
 	int n = orphans_kill(NULL, 0, err);
@@ -44,6 +49,7 @@ static void kill_leftovers(struct job_proc *p)
 	else if (n > 0)
 		log_info("job %lld: killed %d process%s it left behind", (long long)p->job_id, n,
 		    n == 1 ? "" : "es");
+	return true;
 }
 
 static void stop_job(struct job_proc *p, enum run_status why, int64_t grace_ms)
@@ -58,7 +64,8 @@ static void stop_job(struct job_proc *p, enum run_status why, int64_t grace_ms)
 
 /* Reaps the leader once it exits — first peeking with WNOWAIT, so the group
  * is killed while its id cannot be reused — and orphans handed to us as
- * subreaper. Never a blind waitpid(-1): that could take the leader's status. */
+ * subreaper. Never a blind waitpid(-1): that could take the leader's status.
+ * Called when SIGCHLD said a child changed state (run.h). */
 static void reap(struct job_proc *p)
 {
 	for (;;) {
@@ -71,8 +78,9 @@ static void reap(struct job_proc *p)
 				;
 			p->leader_done = 1;
 			p->kill_at_mono = 0;
-			kill_leftovers(p);
 			p->drain_until_mono = clock_mono_us() + RUN_DRAIN_MS * 1000;
+			if (!kill_leftovers(p))
+				return; /* no child left to reap */
 		} else {
 			while (waitpid(si.si_pid, NULL, 0) < 0 && errno == EINTR)
 				;
@@ -192,11 +200,11 @@ static enum run_outcome watch(const struct run_env *env, int64_t job_id, struct 
 			kill_and_reap(p);
 			return RUN_OUTCOME_EXIT;
 		}
-		if (fds[0].revents) {
-			char drain[64];
-			while (read(env->wake_fd, drain, sizeof(drain)) > 0)
-				;
-		}
+		/* A signal: SIGCHLD wrote the self-pipe, and interrupted the poll
+		 * if it came during it (revents then stay 0). */
+		bool signaled = r < 0 || fds[0].revents;
+		if (signaled)
+			run_drain_wake(env->wake_fd);
 		if (fds[1].revents && !p->leader_done && read_server(env, p, job_id) < 0) {
 			kill_and_reap(p);
 			return RUN_OUTCOME_EXIT;
@@ -207,10 +215,20 @@ static enum run_outcome watch(const struct run_env *env, int64_t job_id, struct 
 			pump_output(p, &p->err_fd, &p->err, job_id);
 		if (fds[4].revents)
 			pump_stdin(p);
-		reap(p);
+		if (signaled)
+			reap(p);
 		check_clocks(env, p);
 	}
 	return RUN_OUTCOME_DONE;
+}
+
+void run_drain_wake(int wake_fd)
+{
+	char drain[64];
+
+	/* A short read found the pipe empty: no second read for EAGAIN. */
+	while (read(wake_fd, drain, sizeof(drain)) == (ssize_t)sizeof(drain))
+		;
 }
 
 static int64_t tv_us(struct timeval tv) { return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec; }

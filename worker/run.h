@@ -22,7 +22,9 @@
 
 struct run_env {
 	int sock;                 /* to the server: CANCEL arrives here */
-	int wake_fd;              /* read end of the worker's signal self-pipe */
+	int wake_fd;              /* read end of the worker's signal self-pipe: SIGCHLD,
+				   * SIGTERM and SIGINT each write a byte to it, and run.c
+				   * looks for an ended child only when one came */
 	volatile sig_atomic_t *terminate; /* set by SIGTERM: kill the job and exit */
 	uint32_t slot;
 	const char *output_dir;
@@ -35,6 +37,9 @@ enum run_outcome {
 	RUN_OUTCOME_DONE,         /* *res is filled: send DONE */
 	RUN_OUTCOME_EXIT,         /* the server is gone or asked us to stop */
 };
+
+/* Empties the self-pipe (env->wake_fd, non-blocking). */
+void run_drain_wake(int wake_fd);
 
 /* Sends STARTED itself once the exec has succeeded. */
 enum run_outcome run_job(const struct run_env *env, int64_t job_id,

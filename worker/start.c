@@ -227,8 +227,9 @@ int run_start(const struct run_env *env, int64_t job_id, const struct proto_run_
 		goto fail;
 	}
 
-	/* Both sides set the group, so no signal can race the child's setpgid. */
-	setpgid(p->pid, p->pid);
+	/* The group exists once the report is read: the child's first call
+	 * was setpgid, and nothing signals the group before the read (vfork
+	 * waits for the exec anyway; a fork, as under valgrind, does not). */
 	run_close_fd(&out[1]);
 	run_close_fd(&err[1]);
 	run_close_fd(&rep[1]);

@@ -124,9 +124,7 @@ static int next_message(struct proto_header *hdr, void **payload, char *err)
 		if (terminate_flag)
 			return 0;
 		if (fds[1].revents) {
-			char drain[64];
-			while (read(wake_pipe[0], drain, sizeof(drain)) > 0)
-				;
+			run_drain_wake(wake_pipe[0]);
 			while (waitpid(-1, NULL, WNOHANG) > 0) /* late orphans */
 				;
 		}

@@ -134,7 +134,8 @@ class TestLimits(JobdTestCase):
         with open("/proc/%d/cgroup" % pids[0]) as f:
             own = f.read()
         self.assertRegex(own, r"memory:\S*/jobd-w\d+/job-%d\n" % job["id"])
-        group = [d for d in self.dirs["memory"] if os.path.isdir(d + "/job-%d" % job["id"])]
+        group = [d + "/job-%d" % job["id"] for d in self.dirs["memory"]
+                 if os.path.isdir(d + "/job-%d" % job["id"])]
         self.assertEqual(len(group), 1, (own, self.dirs))
         st, _, _ = self.jobd.cancel(job["id"])
         self.assertEqual(st, 200)

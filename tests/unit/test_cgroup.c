@@ -219,7 +219,7 @@ static void test_init_checks_the_groups_and_removes_stale_ones(void **state)
 		return;
 	}
 	const struct cgroup_ctl *ctl = cs.memory.version != CGROUP_NONE ? &cs.memory : &cs.pids;
-	assert_false(tu_exists(ctl->dir)); /* made and removed: only jobs need it */
+	assert_true(tu_exists(ctl->dir)); /* made once, kept for every job */
 	assert_string_equal(cs.warning, "");
 
 	/* A worker that died during a job, whose job left an orphan. */
@@ -234,8 +234,9 @@ static void test_init_checks_the_groups_and_removes_stale_ones(void **state)
 	while (waitpid(orphan, &ws, 0) < 0 && errno == EINTR)
 		;
 	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
-	assert_int_equal(cgroup_fini(&cs, err), 0); /* nothing to remove: fine */
-	assert_int_equal(cgroup_fini(&again, err), 0);
+	assert_int_equal(cgroup_fini(&cs, err), 0);
+	assert_false(tu_exists(ctl->dir));
+	assert_int_equal(cgroup_fini(&again, err), 0); /* nothing left to remove: fine */
 }
 
 static void test_a_job_group_holds_its_limits_and_goes_away(void **state)
@@ -275,9 +276,10 @@ static void test_a_job_group_holds_its_limits_and_goes_away(void **state)
 	assert_int_equal(cgroup_job_remove(&cj, err), 0);
 	for (int i = 0; i < n; i++)
 		assert_false(tu_exists(dirs[i]));
+	assert_true(tu_exists(cs.memory.dir)); /* the worker's, for its next job */
+	assert_int_equal(cgroup_fini(&cs, err), 0);
 	assert_false(tu_exists(cs.memory.dir));
 	assert_false(tu_exists(cs.pids.dir));
-	assert_int_equal(cgroup_fini(&cs, err), 0);
 }
 
 int main(void)

@@ -3,8 +3,9 @@
  * kills and reaps every child and what those leave (a setsid escapee, a
  * double-forked orphan), keeps the pids it is told to keep, and finds
  * children by scanning /proc when the per-thread children files cannot be
- * read (opendir of /proc/self/task is made to fail through a link-time
- * seam: the Makefile links this test with -Wl,--wrap=opendir).
+ * read, and reads nothing from /proc when no child is left (opendir of
+ * /proc/self/task is counted, and made to fail, through a link-time seam:
+ * the Makefile links this test with -Wl,--wrap=opendir).
  */
 #include "testutil.h"
 
@@ -17,12 +18,15 @@
 #include "common/orphans.h"
 
 static int fail_task_dir; /* opendir("/proc/self/task") fails with ENOENT */
+static int task_dir_opens; /* how often it was asked for */
 
 DIR *__real_opendir(const char *name);
 DIR *__wrap_opendir(const char *name);
 
 DIR *__wrap_opendir(const char *name)
 {
+	if (strcmp(name, "/proc/self/task") == 0)
+		task_dir_opens++;
 	if (fail_task_dir && strcmp(name, "/proc/self/task") == 0) {
 		errno = ENOENT;
 		return NULL;
@@ -168,6 +172,66 @@ static void test_nothing_to_kill_is_zero(void **state)
 	assert_int_equal(orphans_kill(NULL, 0, err), 0);
 }
 
+/* The common end of a job: its main process reaped, nothing else left. */
+static void test_with_no_child_left_nothing_is_read_from_proc(void **state)
+{
+	char err[ERR_LEN] = "";
+	int st;
+	(void)state;
+
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	task_dir_opens = 0;
+	assert_false(orphans_any());
+	assert_int_equal(orphans_kill(NULL, 0, err), 0);
+	assert_int_equal(task_dir_opens, 0);
+}
+
+/* An orphan a job left, reparented to us and still running, is listed and
+ * killed: the one waitid lets it through to the listing. */
+static void test_an_orphan_still_running_is_listed_and_killed(void **state)
+{
+	pid_t escapees[2];
+	char err[ERR_LEN] = "";
+	int st;
+	(void)state;
+
+	pid_t top = start_tree(escapees);
+	kill(top, SIGKILL); /* the job's main process ends, as the worker sees it */
+	assert_int_equal(waitpid(top, &st, 0), top);
+	assert_true(orphans_any());
+	task_dir_opens = 0;
+	int killed = orphans_kill(NULL, 0, err);
+	if (killed < 0)
+		fail_msg("orphans_kill: %s", err);
+	assert_true(killed >= 2);
+	assert_true(task_dir_opens > 0);
+	assert_false(alive(escapees[0]));
+	assert_false(alive(escapees[1]));
+	assert_false(orphans_any());
+}
+
+/* It only looks: a child that ended keeps its status for its waiter. */
+static void test_orphans_any_reaps_nothing(void **state)
+{
+	siginfo_t si = { 0 };
+	int st;
+	(void)state;
+
+	pid_t child = fork();
+	if (child == 0)
+		_exit(7);
+	/* Until it has ended, without taking its status. */
+	assert_int_equal(waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT), 0);
+	assert_true(orphans_any());
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 7);
+	assert_false(orphans_any());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +239,9 @@ int main(void)
 		cmocka_unit_test(test_finds_children_by_scanning_proc_without_children_files),
 		cmocka_unit_test(test_keeps_the_pids_it_is_told_to_keep),
 		cmocka_unit_test(test_nothing_to_kill_is_zero),
+		cmocka_unit_test(test_with_no_child_left_nothing_is_read_from_proc),
+		cmocka_unit_test(test_an_orphan_still_running_is_listed_and_killed),
+		cmocka_unit_test(test_orphans_any_reaps_nothing),
 	};
 	return cmocka_run_group_tests_name("orphans", tests, setup, NULL);
 }

@@ -52,6 +52,7 @@ static int setup(void **state)
 	tu_tmpdir(f->dir, sizeof(f->dir));
 	if (pipe2(f->wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		fail_msg("pipe2: %s", strerror(errno));
+	tu_wake_on_sigchld(f->wake[1]);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->sock) < 0)
 		fail_msg("socketpair: %s", strerror(errno));
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -68,6 +69,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	tu_wake_on_sigchld(-1);
 	close(f->sock[0]);
 	close(f->sock[1]);
 	close(f->wake[0]);

@@ -114,6 +114,7 @@ static void test_a_job_vfork_that_fails_ends_the_attempt_naming_vfork(void **sta
 	tu_tmpdir(dir, sizeof(dir));
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock), 0);
 	assert_int_equal(pipe2(wake, O_CLOEXEC | O_NONBLOCK), 0);
+	tu_wake_on_sigchld(wake[1]);
 	struct run_env env = { .sock = sock[0], .wake_fd = wake[0], .terminate = &terminate,
 		.output_dir = dir, .output_limit = 1 << 20, .kill_grace_ms = 500 };
 	void *payload = proto_run_build(&fixed, (char *const *)argv, NULL, dir, NULL, &len);
@@ -142,6 +143,7 @@ static void test_a_job_vfork_that_fails_ends_the_attempt_naming_vfork(void **sta
 		;
 	proto_run_view_free(&v);
 	free(payload);
+	tu_wake_on_sigchld(-1);
 	close(sock[0]);
 	close(sock[1]);
 	close(wake[0]);

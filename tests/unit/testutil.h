@@ -1,7 +1,8 @@
 /*
  * testutil.h — helpers shared by the cmocka unit tests in tests/unit/:
  * temporary directories (made and removed whole), reading small files back,
- * and parsing JSON text into a tree the test owns. Header-only: every
+ * parsing JSON text into a tree the test owns, and SIGCHLD on a wake pipe
+ * for the tests that run jobs as a worker does. Header-only: every
  * test_*.c is its own binary (see the Makefile's $(BUILD)/tests/% rule),
  * so these are static inline and unused ones cost nothing.
  *
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +211,36 @@ static inline void tu_write_all(int fd, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+}
+
+/* Where tu_on_sigchld writes: one slot for the whole test binary. */
+static inline int *tu_sigchld_fd(void)
+{
+	static int fd = -1;
+	return &fd;
+}
+
+static inline void tu_on_sigchld(int sig)
+{
+	int saved = errno;
+	ssize_t n = write(*tu_sigchld_fd(), "c", 1);
+	(void)sig;
+	(void)n;
+	errno = saved;
+}
+
+/* As a worker does (worker/run.h): every SIGCHLD writes a byte to fd, the
+ * write end of a non-blocking pipe whose read end is a run_env's wake_fd,
+ * so run.c hears of a job's end. fd -1 puts SIGCHLD back to its default. */
+static inline void tu_wake_on_sigchld(int fd)
+{
+	struct sigaction sa = { .sa_handler = fd < 0 ? SIG_DFL : tu_on_sigchld,
+		.sa_flags = SA_RESTART };
+
+	*tu_sigchld_fd() = fd;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		fail_msg("sigaction SIGCHLD: %s", strerror(errno));
 }
 
 /* Asserts that haystack contains needle, printing both when it does not. */
