@@ -25,6 +25,12 @@ def _cmdline(pid):
         return []
 
 
+def argv0(pid):
+    """The program pid runs, as its argv[0] says ("" once it is gone)."""
+    argv = _cmdline(pid)
+    return argv[0].decode("utf-8", "replace") if argv else ""
+
+
 def _session(pid):
     try:
         with open("/proc/%d/stat" % pid, "rb") as f:
