@@ -97,10 +97,11 @@ class ContainmentCases:
 
     def test_escapee_dies_when_its_job_times_out(self):
         srv = self.start()
-        job, mark = self.escape(srv, "double-fork", "sleep", timeout_s=1)
+        job, mark = self.escape(srv, "double-fork", "sleep", timeout_s=3)
         # Its pid from the process table, not from the job's stdout: on a
-        # loaded machine the second may time out before it prints.
-        pids = [p for p in procs.pids_with_arg(mark) if procs.argv0(p) == "sleep"]
+        # loaded machine the job may time out before it prints.
+        pids = srv.wait_until("the escapee `sleep %s`" % mark, lambda: [
+            p for p in procs.pids_with_arg(mark) if procs.argv0(p) == "sleep"], 10)
         self.assertEqual(len(pids), 1, "escapees running `sleep %s`: %s" % (mark, pids))
         self.assertEqual(srv.wait_for(job["id"], timeout=15)["state"], "timed_out")
         self.assertGone(pids[0], mark, "after its job timed out")
