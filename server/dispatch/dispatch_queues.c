@@ -186,7 +186,7 @@ void dispatch_queue_released(struct dispatch *d, int slot)
 
 enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struct cmd *c)
 {
-	struct queue_info *q = c->queue;
+	struct queue_info *q = c->queue_set.queue;
 	struct queue_info cur = { .created_us = t->now };
 	int r = store_queue_get(d->store, q->name, false, &cur, t->err);
 
@@ -204,10 +204,10 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 		}
 	}
 	snprintf(cur.name, sizeof(cur.name), "%s", q->name);
-	if (c->queue_concurrency >= 0)
-		cur.concurrency = c->queue_concurrency;
-	if (c->queue_paused >= 0)
-		cur.paused = c->queue_paused != 0;
+	if (c->queue_set.concurrency >= 0)
+		cur.concurrency = c->queue_set.concurrency;
+	if (c->queue_set.paused >= 0)
+		cur.paused = c->queue_set.paused != 0;
 	if (store_queue_set(d->store, &cur, t->now, t->err) < 0)
 		return CMD_FAILED;
 	int k = dispatch_queue_find(d, cur.name);
