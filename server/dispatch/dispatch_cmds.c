@@ -321,7 +321,7 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 			/* In a cluster another node may have stored the same
 			 * Idempotency-Key a moment before: now it is there to find. */
 			if (c->status == CMD_FAILED && (c->type == CMD_SUBMIT || c->type == CMD_BATCH) &&
-			    c->submit.idem_key != NULL && d->cluster != NULL && !c->retried) {
+			    c->submit.idem_key != NULL && cluster_shared(d->cluster) && !c->retried) {
 				c->retried = true;
 				dispatch_apply_command(d, t, c);
 				return;

@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include "dispatch.h"
+#include "cluster/cluster.h"
 #include "common/log.h"
 #include "common/vec.h"
 #include "pool/pool.h"
@@ -50,7 +51,7 @@ struct dispatch {
 	bool ready_empty;        /* no runnable queued job until something changes */
 	bool notify_ready;       /* this turn made jobs runnable (other nodes may claim) */
 	bool queues_changed;     /* this turn changed a queue's settings (tell other nodes) */
-	struct cluster *cluster; /* dispatch_cluster.c; NULL on SQLite */
+	struct cluster *cluster; /* a node of a cluster (cluster.h); NULL on SQLite */
 	struct retention *retention; /* dispatch_retention.c */
 
 	/* Guarded by mu: the command queue and the figures HTTP threads read. */
@@ -163,32 +164,10 @@ enum cmd_status dispatch_schedule_command(struct dispatch *d, struct turn *t, st
 /* wake_wall = the earliest delayed job or schedule firing (0: none). */
 int dispatch_next_wake(struct dispatch *d, char *err);
 
-/* A cluster node (dispatch_cluster.c): all no-ops when d->cluster is NULL. */
-int dispatch_cluster_open(struct dispatch *d, char *err);   /* before recovery */
-void dispatch_cluster_close(struct dispatch *d);            /* after the last jobs */
-void dispatch_cluster_free(struct dispatch *d);             /* without a goodbye */
-int dispatch_cluster_fd(struct dispatch *d);                /* poll it; -1: none */
-void dispatch_cluster_readable(struct dispatch *d);         /* notifications */
-int64_t dispatch_cluster_due(struct dispatch *d);           /* monotonic µs; 0: none */
-void dispatch_cluster_tick(struct dispatch *d);             /* heartbeat when due */
-/* Inside the turn's transaction, before COMMIT: wake-ups for other nodes. */
-int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t);
-/* A finished job's output files into the database, for every node to serve
- * (dispatch_output.c); with seen[2] (sizes copied last), only what grew. */
-int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, const struct job *job);
-int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], char *err);
-/* Fences (no-ops on SQLite): the row lock a report is applied under; the
- * attempt a slot was given; and a report of a running job: 1 when it was
- * taken care of here (another node or attempt owns the job now: ignored; or
- * this node stopped it for want of a lease: requeued or failed), 0 when it
- * is to be applied as usual, -1 on error. */
-int dispatch_cluster_lock_job(struct dispatch *d, struct turn *t, int64_t job_id);
-void dispatch_cluster_claimed(struct dispatch *d, int slot, int attempt);
-int dispatch_cluster_report(struct dispatch *d, struct turn *t, const struct report *rep,
-    const struct job *job);
-/* 1: limited queue qi has no room for one more job (or another node is
- * claiming from it), 0: room, -1 error. */
-int dispatch_cluster_queue_full(struct dispatch *d, struct turn *t, int qi);
+/* The cluster node (cluster/cluster.h), opened before recovery when the
+ * store is shared; it asks for what it needs through the callbacks that
+ * dispatch_host.c gives it. d->cluster stays NULL on SQLite. */
+int dispatch_cluster_open(struct dispatch *d, char *err);
 
 /* A transaction outside the turn (recovery, a heartbeat, handing back
  * orphans), kept like one: t starts from the shared counts; after the

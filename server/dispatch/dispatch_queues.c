@@ -94,7 +94,7 @@ int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name)
 	if (dispatch_queue_find(d, name) >= 0)
 		return 0;
 	struct queue_info q = { .created_us = t->now, .updated_us = t->now };
-	if (d->cluster != NULL) {
+	if (cluster_shared(d->cluster)) {
 		/* Another node may have made it, with its settings. */
 		int found = store_queue_get(d->store, name, false, &q, t->err);
 		if (found < 0)
@@ -145,8 +145,8 @@ int dispatch_queue_pick(struct dispatch *d, struct turn *t, int64_t *id, int *qi
 			continue;
 		if (q->concurrency > 0) {
 			/* A cluster counts every node's jobs, the slot map only ours. */
-			int full = d->cluster ? dispatch_cluster_queue_full(d, t, i)
-					      : running_in(d, i) >= q->concurrency;
+			int full = cluster_queue_full(d->cluster, q->name, q->concurrency,
+			    running_in(d, i), t->err);
 			if (full < 0)
 				return -1;
 			if (full)
@@ -217,7 +217,7 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 	}
 	d->queues[k].concurrency = cur.concurrency;
 	d->queues[k].paused = cur.paused;
-	d->queues_changed = true; /* other nodes re-read them (dispatch_cluster.c) */
+	d->queues_changed = true; /* other nodes re-read them (cluster/node.c) */
 	dispatch_runnable(d);
 	log_info("queue %s: concurrency %s%.0d, %s", cur.name, cur.concurrency ? "" : "unlimited",
 	    cur.concurrency, cur.paused ? "paused" : "running");
