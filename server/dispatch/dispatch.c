@@ -128,7 +128,7 @@ void dispatch_free(struct dispatch *d)
 		close(d->cmd_fd);
 	free(d->reports);
 	free(d->claims);
-	dispatch_queues_free(d);
+	queues_free(&d->queues);
 	for (size_t i = 0; i < d->n_events; i++)
 		free(d->events[i]);
 	free(d->events);

@@ -305,7 +305,7 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 	} else {
 		int64_t before[JOB_STATE_COUNT], submitted = t->submitted, finished = t->finished;
 		size_t events = d->n_events, cancels = d->n_cancels;
-		int queues = d->n_queues;
+		int queues = d->queues.n;
 		memcpy(before, t->counts, sizeof(before));
 		c->status = run_command(d, t, c);
 		if (c->status == CMD_FAILED || c->status == CMD_FULL || c->status == CMD_INVALID) {
@@ -317,7 +317,7 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 			d->n_cancels = cancels;
 			/* Queues this command named first were rolled back with it (no
 			 * slot runs their jobs yet: claims come after the commands). */
-			d->n_queues = queues;
+			queues_truncate(&d->queues, queues);
 			/* In a cluster another node may have stored the same
 			 * Idempotency-Key a moment before: now it is there to find. */
 			if (c->status == CMD_FAILED && (c->type == CMD_SUBMIT || c->type == CMD_BATCH) &&

@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include "dispatch.h"
+#include "queues.h"
 #include "cluster/cluster.h"
 #include "common/log.h"
 #include "common/vec.h"
@@ -71,13 +72,7 @@ struct dispatch {
 	int64_t *cancels;        /* running jobs to send CANCEL after commit */
 	size_t n_cancels, cap_cancels;
 
-	/* Named queues (dispatch_queues.c): settings mirrored from the store
-	 * and, per pool slot, the index of the queue whose job it runs (-1). */
-	struct queue_info *queues;
-	int n_queues;
-	size_t cap_queues;
-	int *slot_queue;
-	int n_slots;
+	struct queues queues;     /* named queues' settings and slot map (queues.h) */
 };
 
 /* What one turn changes, applied to the shared figures after its commit. */
@@ -141,19 +136,14 @@ int dispatch_recover(struct dispatch *d, struct turn *t, int *requeued, int *fai
 /* One client command in its own savepoint (dispatch_cmds.c). */
 void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c);
 
-/* Named queues (dispatch_queues.c). */
+/* Named queues (dispatch_queues.c; the mirror is queues.h's). */
 int dispatch_queues_load(struct dispatch *d, char *err);   /* at open, and after a rollback */
-void dispatch_queues_free(struct dispatch *d);
-int dispatch_queue_find(const struct dispatch *d, const char *name);  /* index or -1 */
-int dispatch_queue_add(struct dispatch *d, const struct queue_info *q); /* index or -1 */
 /* A job names queue name (NULL: default): 0 known or made now, 1 unknown
  * (strict queues), 2 unknown and --max-queues exist already, -1 error in
  * t->err. */
 int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name);
-/* The next job to claim among open queues: 1 (*id, *qi), 0 none, -1 error. */
-int dispatch_queue_pick(struct dispatch *d, struct turn *t, int64_t *id, int *qi);
-void dispatch_queue_claimed(struct dispatch *d, int slot, int qi);
-void dispatch_queue_released(struct dispatch *d, int slot);  /* its job ended */
+/* Slot's job ended: a limited queue it ran in has room (runnable again). */
+void dispatch_queue_released(struct dispatch *d, int slot);
 enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struct cmd *c);
 /* 1 when --max-queues queues exist (no new one may be made), 0 not, -1 error. */
 int dispatch_queues_full(struct dispatch *d, struct turn *t);

@@ -141,7 +141,7 @@ static bool unknown_queue(struct dispatch *d, const struct schedule *s, struct c
 	cJSON *job = d->cfg->strict_queues ? cJSON_Parse(s->job) : NULL;
 	const cJSON *q = cJSON_GetObjectItemCaseSensitive(job, "queue");
 	const char *name = cJSON_IsString(q) ? q->valuestring : "default";
-	bool unknown = job != NULL && dispatch_queue_find(d, name) < 0;
+	bool unknown = job != NULL && queues_find(&d->queues, name) < 0;
 
 	if (unknown) {
 		snprintf(c->field, sizeof(c->field), "job.queue");

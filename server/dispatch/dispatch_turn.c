@@ -122,7 +122,7 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 		struct claim c = { .slot = slot };
 		int64_t id;
 		int qi;
-		int r = dispatch_queue_pick(d, t, &id, &qi);
+		int r = queues_pick(&d->queues, d->store, d->cluster, &id, &qi, t->err);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -131,7 +131,7 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 		}
 		if (store_job_claim(d->store, id, slot, t->now, &c.job, t->err) < 0)
 			return -1;
-		dispatch_queue_claimed(d, slot, qi);
+		queues_claimed(&d->queues, slot, qi);
 		cluster_claimed(d->cluster, slot, c.job.attempts);
 		pool_reserve(d->pool, slot, c.job.id);
 		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, slot,
@@ -267,7 +267,7 @@ void dispatch_turn(struct dispatch *d)
 	d->n_claims = d->n_cancels = 0;
 	d->notify_ready = d->queues_changed = false;
 	dispatch_drop_events(d, 0);
-	int queues_before = d->n_queues;
+	int queues_before = d->queues.n;
 	if (store_begin(d->store, t.err) < 0)
 		goto fail;
 	/* Reports first: a schedule firing in this turn must see the job its
@@ -319,7 +319,7 @@ fail:
 	store_rollback(d->store);
 	forget_claims(d);
 	dispatch_drop_events(d, 0);
-	d->n_queues = queues_before; /* queues first named in this turn: rolled back too */
+	queues_truncate(&d->queues, queues_before); /* first named in this turn: rolled back too */
 	if (dispatch_queues_load(d, t.err) < 0) /* undo queue settings rolled back */
 		log_warnx("dispatch: %s", t.err);
 	d->ready_empty = false;
