@@ -1,8 +1,13 @@
 /*
- * dispatch_internal.h — shared by dispatch.c (the loop), dispatch_turn.c
- * (one group-committed transaction), dispatch_cmds.c (the client commands
- * inside it) and dispatch_end.c (the one owner of an attempt's end): the
- * dispatcher's state and the turn's helpers.
+ * dispatch_internal.h — shared by the dispatcher's own files only: dispatch.c
+ * (the loop), dispatch_turn.c (one group-committed transaction),
+ * dispatch_cmds.c (the client commands inside it), dispatch_end.c (the one
+ * owner of an attempt's end), dispatch_queues.c, dispatch_schedules.c,
+ * dispatch_retention.c and dispatch_host.c (what the cluster node may ask
+ * of the dispatcher): the dispatcher's state and the turn's helpers. No
+ * file outside server/dispatch/ includes it (white-box unit tests aside);
+ * the cluster (cluster/cluster.h) sees the dispatcher only through the
+ * callbacks dispatch_host.c gives it.
  */
 #ifndef JOBD_DISPATCH_INTERNAL_H
 #define JOBD_DISPATCH_INTERNAL_H
