@@ -53,13 +53,15 @@ SERVER_SRC += \
 SERVER_SRC += \
 	server/spec/spec.c server/spec/spec_control.c server/spec/spec_deps.c \
 	server/spec/spec_json.c server/spec/spec_schedule.c
-# the single-writer dispatcher, the cluster, events and metrics
+# the single-writer dispatcher, events and metrics
 SERVER_SRC += \
-	server/dispatch/dispatch.c server/dispatch/dispatch_cluster.c \
-	server/dispatch/dispatch_cmds.c server/dispatch/dispatch_end.c server/dispatch/dispatch_fence.c \
-	server/dispatch/dispatch_output.c server/dispatch/dispatch_queues.c \
+	server/dispatch/dispatch.c server/dispatch/dispatch_cmds.c server/dispatch/dispatch_end.c \
+	server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
 	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
 	server/dispatch/dispatch_turn.c server/dispatch/events.c server/dispatch/metrics.c
+# a node of a cluster on one PostgreSQL database: heartbeat, fences, output copies
+SERVER_SRC += \
+	server/cluster/fence.c server/cluster/node.c server/cluster/output.c
 # the libmicrohttpd front: guard, connection bounds, static files
 SERVER_SRC += \
 	server/http/http.c server/http/http_conns.c server/http/http_guard.c server/http/http_trim.c server/http/http_route.c server/http/static.c

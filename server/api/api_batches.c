@@ -50,23 +50,23 @@ void api_batch_submit(struct http_req *req, struct http_resp *r)
 
 	if (root == NULL)
 		return;
-	int ok = spec_batch(root, &lim, &name, &c.specs, &c.n_specs, &e);
+	int ok = spec_batch(root, &lim, &name, &c.submit.specs, &c.submit.n_specs, &e);
 	cJSON_Delete(root);
 	if (ok < 0) {
 		api_spec_error(r, &e);
 		return;
 	}
-	if (api_idem_key(req, r, &c.idem_key) == 0) {
-		c.batch_name = name;
+	if (api_idem_key(req, r, &c.submit.idem_key) == 0) {
+		c.submit.batch_name = name;
 		dispatch_submit(req->app->dispatch, &c);
 		if (!api_cmd_failed(&c, r)) {
 			render_batch_by_id(req, r, c.batch_id, c.status == CMD_EXISTING ? 200 : 201, true);
 			http_header(r, "Location", "/v1/batches/%lld", (long long)c.batch_id);
 		}
 	}
-	for (size_t i = 0; i < c.n_specs; i++)
-		job_spec_free(&c.specs[i]);
-	free(c.specs);
+	for (size_t i = 0; i < c.submit.n_specs; i++)
+		job_spec_free(&c.submit.specs[i]);
+	free(c.submit.specs);
 	free(name);
 }
 
@@ -74,11 +74,11 @@ void api_batch_submit(struct http_req *req, struct http_resp *r)
  * batch of the jobs that ended in those states, like parallel --resume-failed. */
 void api_batch_rerun(struct http_req *req, struct http_resp *r)
 {
-	struct cmd c = { .type = CMD_RERUN_BATCH, .rerun_batch = req->id,
-		.state_mask = (1u << JOB_FAILED) | (1u << JOB_TIMED_OUT) };
+	struct cmd c = { .type = CMD_RERUN_BATCH, .rerun_batch = { .batch_id = req->id,
+		.state_mask = (1u << JOB_FAILED) | (1u << JOB_TIMED_OUT) } };
 	const char *states = http_query(req, "state");
 
-	if (states != NULL && api_parse_states(states, &c.state_mask) < 0) {
+	if (states != NULL && api_parse_states(states, &c.rerun_batch.state_mask) < 0) {
 		http_error(r, 400, "invalid_request", "state",
 		    "state must list final states, comma-separated (e.g. failed,timed_out)");
 		return;

@@ -67,14 +67,14 @@ int api_cmd_failed(const struct cmd *c, struct http_resp *r)
 		if (c->err[0])
 			http_error(r, 404, "not_found", NULL, "%s", c->err);
 		else
-			http_error(r, 404, "not_found", NULL, "no job %lld", (long long)c->job_id);
+			http_error(r, 404, "not_found", NULL, "no job %lld", (long long)c->target.job_id);
 		return 1;
 	case CMD_CONFLICT:
 		if (c->err[0])
 			http_error(r, 409, "conflict", NULL, "%s", c->err);
 		else
 			http_error(r, 409, "conflict", NULL, "job %lld already finished (%s)",
-			    (long long)c->job_id, job_state_name(c->job.state));
+			    (long long)c->target.job_id, job_state_name(c->job.state));
 		return 1;
 	case CMD_INVALID:
 		http_error(r, 400, "invalid_request", c->field, "%s", c->err);

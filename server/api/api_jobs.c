@@ -28,12 +28,12 @@ void api_job_submit(struct http_req *req, struct http_resp *r)
 		api_spec_error(r, &e);
 		return;
 	}
-	if (api_idem_key(req, r, &c.idem_key) < 0) {
+	if (api_idem_key(req, r, &c.submit.idem_key) < 0) {
 		job_spec_free(&spec);
 		return;
 	}
-	c.specs = &spec;
-	c.n_specs = 1;
+	c.submit.specs = &spec;
+	c.submit.n_specs = 1;
 	dispatch_submit(req->app->dispatch, &c);
 	job_spec_free(&spec);
 	if (api_cmd_failed(&c, r))
@@ -55,7 +55,7 @@ void api_job_get(struct http_req *req, struct http_resp *r)
 
 void api_job_rerun(struct http_req *req, struct http_resp *r)
 {
-	struct cmd c = { .type = CMD_RERUN, .job_id = req->id };
+	struct cmd c = { .type = CMD_RERUN, .target = { .job_id = req->id } };
 
 	dispatch_submit(req->app->dispatch, &c);
 	if (!api_cmd_failed(&c, r)) {
@@ -67,7 +67,7 @@ void api_job_rerun(struct http_req *req, struct http_resp *r)
 
 void api_job_cancel(struct http_req *req, struct http_resp *r)
 {
-	struct cmd c = { .type = CMD_CANCEL, .job_id = req->id };
+	struct cmd c = { .type = CMD_CANCEL, .target = { .job_id = req->id } };
 
 	dispatch_submit(req->app->dispatch, &c);
 	if (!api_cmd_failed(&c, r))

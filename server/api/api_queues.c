@@ -81,7 +81,7 @@ static int parse_changes(const cJSON *root, struct cmd *c, struct http_resp *r)
 	const cJSON *conc = cJSON_GetObjectItemCaseSensitive(root, "concurrency");
 	const cJSON *paused = cJSON_GetObjectItemCaseSensitive(root, "paused");
 	if (cJSON_IsNull(conc)) {
-		c->queue_concurrency = 0;
+		c->queue_set.concurrency = 0;
 	} else if (conc != NULL) {
 		if (!cJSON_IsNumber(conc) || conc->valuedouble != floor(conc->valuedouble) ||
 		    conc->valuedouble < 1 || conc->valuedouble > QUEUE_MAX_CONCURRENCY) {
@@ -90,14 +90,14 @@ static int parse_changes(const cJSON *root, struct cmd *c, struct http_resp *r)
 			    QUEUE_MAX_CONCURRENCY);
 			return -1;
 		}
-		c->queue_concurrency = (int)conc->valuedouble;
+		c->queue_set.concurrency = (int)conc->valuedouble;
 	}
 	if (paused != NULL) {
 		if (!cJSON_IsBool(paused)) {
 			http_error(r, 400, "invalid_request", "paused", "paused must be true or false");
 			return -1;
 		}
-		c->queue_paused = cJSON_IsTrue(paused);
+		c->queue_set.paused = cJSON_IsTrue(paused);
 	}
 	return 0;
 }
@@ -105,8 +105,8 @@ static int parse_changes(const cJSON *root, struct cmd *c, struct http_resp *r)
 void api_queue_put(struct http_req *req, struct http_resp *r)
 {
 	struct queue_info q = { 0 };
-	struct cmd c = { .type = CMD_QUEUE_SET, .queue = &q, .queue_concurrency = -1,
-		.queue_paused = -1 };
+	struct cmd c = { .type = CMD_QUEUE_SET,
+		.queue_set = { .queue = &q, .concurrency = -1, .paused = -1 } };
 
 	if (!name_ok(req, r))
 		return;

@@ -27,7 +27,7 @@ void api_schedule_create(struct http_req *req, struct http_resp *r)
 		api_spec_error(r, &e);
 		return;
 	}
-	struct cmd c = { .type = CMD_SCHEDULE_CREATE, .schedule = &s };
+	struct cmd c = { .type = CMD_SCHEDULE_CREATE, .sched = { .schedule = &s } };
 	dispatch_submit(req->app->dispatch, &c);
 	if (!api_cmd_failed(&c, r)) {
 		http_json(r, 201, render_schedule(&s));
@@ -80,7 +80,7 @@ void api_schedule_get(struct http_req *req, struct http_resp *r)
 static void change(struct http_req *req, struct http_resp *r, enum cmd_type type)
 {
 	struct schedule s = { 0 };
-	struct cmd c = { .type = type, .schedule = &s, .schedule_id = req->id };
+	struct cmd c = { .type = type, .sched = { .schedule = &s, .id = req->id } };
 
 	dispatch_submit(req->app->dispatch, &c);
 	if (!api_cmd_failed(&c, r)) {

@@ -121,13 +121,14 @@ void dispatch_free(struct dispatch *d)
 	if (d->pool != NULL)
 		pool_stop(d->pool, POOL_STOP_WAIT_MS);
 	dispatch_retention_close(d);
-	dispatch_cluster_free(d); /* when open failed; dispatch_cluster_close otherwise */
+	cluster_free(d->cluster); /* when open failed; cluster_close otherwise */
+	d->cluster = NULL;
 	store_close(d->store);
 	if (d->cmd_fd >= 0)
 		close(d->cmd_fd);
 	free(d->reports);
 	free(d->claims);
-	dispatch_queues_free(d);
+	queues_free(&d->queues);
 	for (size_t i = 0; i < d->n_events; i++)
 		free(d->events[i]);
 	free(d->events);
@@ -137,6 +138,8 @@ void dispatch_free(struct dispatch *d)
 }
 
 const struct config *dispatch_config(const struct dispatch *d) { return d->cfg; }
+
+int64_t dispatch_node_id(struct dispatch *d) { return cluster_node_id(d->cluster); }
 
 bool dispatch_accepting(const struct dispatch *d)
 {
@@ -244,7 +247,7 @@ static int poll_timeout_ms(struct dispatch *d)
 		next = d->retry_at;
 	if (d->flush_at && (next == 0 || d->flush_at < next))
 		next = d->flush_at;
-	int64_t cluster = dispatch_cluster_due(d);
+	int64_t cluster = cluster_due(d->cluster, d->pool);
 	if (cluster && (next == 0 || cluster < next))
 		next = cluster;
 	int64_t retention = dispatch_retention_due(d);
@@ -280,7 +283,8 @@ static void finish_shutdown(struct dispatch *d)
 		dispatch_side_abort(d);
 	else
 		recorded = dispatch_side_commit(d, &t) == 0;
-	dispatch_cluster_close(d);
+	cluster_close(d->cluster);
+	d->cluster = NULL;
 	if (!recorded)
 		log_warnx("dispatch: recording interrupted jobs: %s (the next start will)", t.err);
 	else
@@ -297,7 +301,7 @@ int dispatch_run(struct dispatch *d)
 		fds[0] = (struct pollfd){ signal_pipe[0], POLLIN, 0 };
 		fds[1] = (struct pollfd){ d->cmd_fd, POLLIN, 0 };
 		/* The database's notifications (a cluster); fd -1 is skipped by poll. */
-		fds[2] = (struct pollfd){ dispatch_cluster_fd(d), POLLIN, 0 };
+		fds[2] = (struct pollfd){ cluster_fd(d->cluster), POLLIN, 0 };
 		int nw = pool_pollfds(d->pool, fds + 3, CONFIG_MAX_WORKERS);
 		if (poll(fds, (nfds_t)(3 + nw), poll_timeout_ms(d)) < 0 && errno != EINTR) {
 			log_warn("dispatch: poll");
@@ -311,15 +315,15 @@ int dispatch_run(struct dispatch *d)
 				log_warn("dispatch: eventfd read");
 		}
 		if (fds[2].revents)
-			dispatch_cluster_readable(d);
+			cluster_readable(d->cluster, d->pool);
 		pool_handle(d->pool, fds + 3, nw);
 		pool_tick(d->pool);
-		dispatch_cluster_tick(d);
+		cluster_tick(d->cluster, d->pool);
 		if (d->retry_at && clock_mono_us() >= d->retry_at)
 			d->retry_at = 0;
 		if (d->retry_at == 0)
 			dispatch_turn(d);
-		dispatch_cluster_readable(d);
+		cluster_readable(d->cluster, d->pool);
 		dispatch_retention_run(d); /* one short transaction at most, then round again */
 	}
 	finish_shutdown(d);

@@ -48,21 +48,45 @@ enum cmd_status {
 	CMD_FAILED,      /* storage error; err says what */
 };
 
+/* What a command carries in, one struct per kind (struct cmd's union). */
+struct cmd_submit {          /* CMD_SUBMIT (one spec), CMD_BATCH */
+	struct job_spec *specs;
+	size_t n_specs;
+	const char *batch_name;  /* CMD_BATCH: its name, or NULL */
+	const char *idem_key;    /* the Idempotency-Key, or NULL */
+};
+
+struct cmd_target {          /* CMD_CANCEL, CMD_RERUN */
+	int64_t job_id;
+};
+
+struct cmd_rerun_batch {     /* CMD_RERUN_BATCH */
+	int64_t batch_id;        /* the batch whose jobs to rerun */
+	unsigned state_mask;     /* which of its jobs (1 << state) */
+};
+
+struct cmd_queue_set {       /* CMD_QUEUE_SET */
+	struct queue_info *queue; /* in the name, out the queue as set */
+	int concurrency;         /* -1 unchanged, 0 no limit, else the limit */
+	int paused;              /* -1 unchanged, 0 or 1 */
+};
+
+struct cmd_schedule {        /* CMD_SCHEDULE_* */
+	struct schedule *schedule; /* in (CREATE) and out, as stored */
+	int64_t id;              /* which (out for CREATE) */
+};
+
+/* A command: type says which member of the union it fills in. */
 struct cmd {
 	enum cmd_type type;
 	/* in */
-	struct job_spec *specs;
-	size_t n_specs;
-	const char *batch_name;
-	const char *idem_key;
-	int64_t job_id;          /* CMD_CANCEL, CMD_RERUN */
-	int64_t rerun_batch;     /* CMD_RERUN_BATCH: the batch whose jobs to rerun */
-	unsigned state_mask;     /* CMD_RERUN_BATCH: which of its jobs (1 << state) */
-	struct queue_info *queue; /* CMD_QUEUE_SET: in the name, out the queue as set */
-	int queue_concurrency;   /* CMD_QUEUE_SET: -1 unchanged, 0 no limit, else the limit */
-	int queue_paused;        /* CMD_QUEUE_SET: -1 unchanged, 0 or 1 */
-	struct schedule *schedule; /* CMD_SCHEDULE_*: in (CREATE) and out, as stored */
-	int64_t schedule_id;     /* CMD_SCHEDULE_*: which (out for CREATE) */
+	union {
+		struct cmd_submit submit;
+		struct cmd_target target;
+		struct cmd_rerun_batch rerun_batch;
+		struct cmd_queue_set queue_set;
+		struct cmd_schedule sched;
+	};
 	/* out */
 	enum cmd_status status;
 	char err[ERR_LEN];

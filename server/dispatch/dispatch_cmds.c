@@ -50,22 +50,22 @@ static bool is_batch(const struct cmd *c)
 }
 
 /* Records the dependencies of the jobs just inserted for c (ids[i] for
- * c->specs[i]; after_index maps to ids of the same batch). An after id that
+ * s->specs[i]; after_index maps to ids of the same batch). An after id that
  * names no job refuses the whole command with CMD_INVALID naming the field. */
 static enum cmd_status add_deps(struct dispatch *d, struct turn *t, struct cmd *c,
-    const int64_t *ids)
+    const struct cmd_submit *s, const int64_t *ids)
 {
 	struct dep_effects fx = { 0 };
 	int64_t deps[2 * SPEC_MAX_AFTER];
 	enum cmd_status st = CMD_OK;
 
-	for (size_t i = 0; i < c->n_specs && st == CMD_OK; i++) {
-		const struct job_spec *sp = &c->specs[i];
+	for (size_t i = 0; i < s->n_specs && st == CMD_OK; i++) {
+		const struct job_spec *sp = &s->specs[i];
 		int n = 0, bad = 0;
 		for (int k = 0; k < sp->n_after && n < SPEC_MAX_AFTER; k++)
 			deps[n++] = sp->after[k];
 		for (int k = 0; k < sp->n_after_index && k < SPEC_MAX_AFTER; k++)
-			if ((size_t)sp->after_index[k] < c->n_specs)
+			if ((size_t)sp->after_index[k] < s->n_specs)
 				deps[n++] = ids[sp->after_index[k]];
 		if (n == 0)
 			continue;
@@ -88,14 +88,17 @@ static enum cmd_status add_deps(struct dispatch *d, struct turn *t, struct cmd *
 	return st;
 }
 
-static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd *c)
+/* Inserts the jobs of s for c (a submit, a batch, or a rerun's jobs, then
+ * rerun_of the batch they rerun, 0 if none). */
+static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd *c,
+    const struct cmd_submit *s, int64_t rerun_of)
 {
 	int64_t id, *ids;
 	int r;
 
-	if (c->idem_key != NULL) {
-		r = is_batch(c) ? store_batch_find_idem(d->store, c->idem_key, &id, t->err)
-					 : store_job_find_idem(d->store, c->idem_key, &id, t->err);
+	if (s->idem_key != NULL) {
+		r = is_batch(c) ? store_batch_find_idem(d->store, s->idem_key, &id, t->err)
+					 : store_job_find_idem(d->store, s->idem_key, &id, t->err);
 		if (r < 0)
 			return CMD_FAILED;
 		if (r == 1) {
@@ -107,10 +110,10 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 										: CMD_FAILED;
 		}
 	}
-	if (t->counts[JOB_QUEUED] + (int64_t)c->n_specs > d->cfg->max_queued)
+	if (t->counts[JOB_QUEUED] + (int64_t)s->n_specs > d->cfg->max_queued)
 		return CMD_FULL;
-	for (size_t i = 0; i < c->n_specs; i++) {
-		int r2 = dispatch_queue_use(d, t, c->specs[i].queue);
+	for (size_t i = 0; i < s->n_specs; i++) {
+		int r2 = dispatch_queue_use(d, t, s->specs[i].queue);
 		if (r2 < 0)
 			return CMD_FAILED;
 		if (r2 > 0) {
@@ -121,42 +124,42 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 			if (r2 == 1)
 				snprintf(c->err, sizeof(c->err),
 				    "%s: no queue \"%s\" (strict queues: make it with PUT /v1/queues/%s)",
-				    c->field, c->specs[i].queue, c->specs[i].queue);
+				    c->field, s->specs[i].queue, s->specs[i].queue);
 			else
 				snprintf(c->err, sizeof(c->err),
 				    "%s: no queue \"%s\", and %lld queues exist already (--max-queues): "
 				    "name one of them (GET /v1/queues)",
-				    c->field, c->specs[i].queue, (long long)d->cfg->max_queues);
+				    c->field, s->specs[i].queue, (long long)d->cfg->max_queues);
 			return CMD_INVALID;
 		}
 	}
 	if (is_batch(c) &&
-	    store_batch_insert(d->store, c->batch_name, (int)c->n_specs, c->idem_key,
-		c->rerun_batch, t->now, &c->batch_id, t->err) < 0)
+	    store_batch_insert(d->store, s->batch_name, (int)s->n_specs, s->idem_key,
+		rerun_of, t->now, &c->batch_id, t->err) < 0)
 		return CMD_FAILED;
-	if ((ids = malloc(c->n_specs * sizeof(*ids))) == NULL) {
-		err_set(t->err, "malloc %zu job ids: out of memory", c->n_specs);
+	if ((ids = malloc(s->n_specs * sizeof(*ids))) == NULL) {
+		err_set(t->err, "malloc %zu job ids: out of memory", s->n_specs);
 		return CMD_FAILED;
 	}
 	enum cmd_status st = CMD_FAILED;
-	for (size_t i = 0; i < c->n_specs; i++) {
-		const char *key = is_batch(c) ? NULL : c->idem_key;
-		if (store_job_insert(d->store, &c->specs[i], is_batch(c) ? c->batch_id : 0,
+	for (size_t i = 0; i < s->n_specs; i++) {
+		const char *key = is_batch(c) ? NULL : s->idem_key;
+		if (store_job_insert(d->store, &s->specs[i], is_batch(c) ? c->batch_id : 0,
 			key, t->now, &ids[i], t->err) < 0)
 			goto out;
 		log_info("job %lld queued%s", (long long)ids[i],
-		    c->specs[i].run_at_us > t->now ? " (delayed)" : "");
-		if (c->specs[i].run_at_us > t->now)
-			dispatch_note_wait(d, c->specs[i].run_at_us);
+		    s->specs[i].run_at_us > t->now ? " (delayed)" : "");
+		if (s->specs[i].run_at_us > t->now)
+			dispatch_note_wait(d, s->specs[i].run_at_us);
 		else
 			dispatch_runnable(d);
 	}
-	t->counts[JOB_QUEUED] += (int64_t)c->n_specs;
-	t->submitted += (int64_t)c->n_specs;
+	t->counts[JOB_QUEUED] += (int64_t)s->n_specs;
+	t->submitted += (int64_t)s->n_specs;
 	/* After every insert: an after_index may name a later spec. */
-	if ((st = add_deps(d, t, c, ids)) != CMD_OK)
+	if ((st = add_deps(d, t, c, s, ids)) != CMD_OK)
 		goto out;
-	for (size_t i = 0; i < c->n_specs; i++)
+	for (size_t i = 0; i < s->n_specs; i++)
 		dispatch_note_change(d, ids[i]);
 	if (!is_batch(c) && store_job_get(d->store, ids[0], &c->job, t->err) != 1)
 		st = CMD_FAILED;
@@ -167,16 +170,16 @@ out:
 
 static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd *c)
 {
-	int r = store_job_get(d->store, c->job_id, &c->job, t->err);
+	int r = store_job_get(d->store, c->target.job_id, &c->job, t->err);
 
 	if (r <= 0)
 		return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
 	if (job_state_is_final(c->job.state))
 		return CMD_CONFLICT;
 	if (c->job.state == JOB_QUEUED) {
-		if (dispatch_check_move(t, c->job_id, c->job.state, JOB_CANCELED) < 0)
+		if (dispatch_check_move(t, c->target.job_id, c->job.state, JOB_CANCELED) < 0)
 			return CMD_FAILED;
-		int changed = store_job_cancel_queued(d->store, c->job_id, t->now, t->err);
+		int changed = store_job_cancel_queued(d->store, c->target.job_id, t->now, t->err);
 		if (changed < 0)
 			return CMD_FAILED;
 		if (changed == 0) { /* another node claimed it since: cancel it running */
@@ -184,84 +187,108 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 			return cancel_one(d, t, c);
 		}
 		dispatch_move_state(t, JOB_QUEUED, JOB_CANCELED);
-		log_info("job %lld canceled before it started", (long long)c->job_id);
+		log_info("job %lld canceled before it started", (long long)c->target.job_id);
 		metrics_count_finished(JOB_CANCELED);
-		dispatch_note_change(d, c->job_id);
-		if (dispatch_job_ended(d, t, c->job_id, JOB_CANCELED) < 0)
+		dispatch_note_change(d, c->target.job_id);
+		if (dispatch_job_ended(d, t, c->target.job_id, JOB_CANCELED) < 0)
 			return CMD_FAILED;
 	} else {
-		int changed = store_job_request_cancel(d->store, c->job_id, t->err);
+		int changed = store_job_request_cancel(d->store, c->target.job_id, t->err);
 		if (changed < 0)
 			return CMD_FAILED;
 		if (changed == 0) { /* it ended or was requeued (a node died) since */
 			job_free(&c->job);
 			return cancel_one(d, t, c);
 		}
-		PUSH(d, cancels, c->job_id);
-		log_info("job %lld: cancel requested while running", (long long)c->job_id);
-		dispatch_note_change(d, c->job_id);
+		PUSH(d, cancels, c->target.job_id);
+		log_info("job %lld: cancel requested while running", (long long)c->target.job_id);
+		dispatch_note_change(d, c->target.job_id);
 	}
 	job_free(&c->job);
-	return store_job_get(d->store, c->job_id, &c->job, t->err) == 1 ? CMD_OK : CMD_FAILED;
+	return store_job_get(d->store, c->target.job_id, &c->job, t->err) == 1 ? CMD_OK : CMD_FAILED;
 }
 
 /* Loads finished jobs' specs (one job, or a batch's jobs in state_mask)
  * and submits them as new jobs linked by rerun_of. */
 static enum cmd_status rerun(struct dispatch *d, struct turn *t, struct cmd *c)
 {
-	int64_t *ids = NULL;
+	bool whole_batch = c->type == CMD_RERUN_BATCH;
+	int64_t batch = whole_batch ? c->rerun_batch.batch_id : 0, *ids = NULL;
+	struct cmd_submit s = { 0 };
 	int n_ids = 1, n = 0, r;
 	enum cmd_status st = CMD_FAILED;
 
-	if (c->type == CMD_RERUN_BATCH) {
+	if (whole_batch) {
 		struct batch b;
-		if ((r = store_batch_get(d->store, c->rerun_batch, &b, t->err)) <= 0) {
-			snprintf(c->err, sizeof(c->err), "no batch %lld", (long long)c->rerun_batch);
+		if ((r = store_batch_get(d->store, batch, &b, t->err)) <= 0) {
+			snprintf(c->err, sizeof(c->err), "no batch %lld", (long long)batch);
 			return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
 		}
 		batch_free(&b);
-		if (store_batch_job_ids(d->store, c->rerun_batch, &ids, &n_ids, t->err) < 0)
+		if (store_batch_job_ids(d->store, batch, &ids, &n_ids, t->err) < 0)
 			return CMD_FAILED;
 	}
-	c->specs = calloc((size_t)n_ids + 1, sizeof(*c->specs));
-	if (c->specs == NULL)
+	s.specs = calloc((size_t)n_ids + 1, sizeof(*s.specs));
+	if (s.specs == NULL)
 		goto out;
 	for (int i = 0; i < n_ids; i++) {
 		struct job job;
-		int64_t id = ids ? ids[i] : c->job_id;
-		if ((r = store_job_load_spec(d->store, id, &job, &c->specs[n], t->err)) <= 0) {
+		int64_t id = ids ? ids[i] : c->target.job_id;
+		if ((r = store_job_load_spec(d->store, id, &job, &s.specs[n], t->err)) <= 0) {
 			snprintf(c->err, sizeof(c->err), "no job %lld", (long long)id);
 			st = r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
 			goto out;
 		}
 		bool take = job_state_is_final(job.state) &&
-			    (c->type == CMD_RERUN || (c->state_mask & (1u << job.state)));
-		if (c->type == CMD_RERUN && !take)
+			    (!whole_batch || (c->rerun_batch.state_mask & (1u << job.state)));
+		if (!whole_batch && !take)
 			snprintf(c->err, sizeof(c->err), "job %lld is %s; only a finished job can be rerun",
 			    (long long)id, job_state_name(job.state));
 		job_free(&job);
 		if (take)
 			n++;
 		else
-			job_spec_free(&c->specs[n]);
+			job_spec_free(&s.specs[n]);
 	}
-	c->n_specs = (size_t)n;
+	s.n_specs = (size_t)n;
 	if (n == 0) {
-		if (c->type == CMD_RERUN_BATCH)
+		if (whole_batch)
 			snprintf(c->err, sizeof(c->err), "batch %lld has no finished job in those states",
-			    (long long)c->rerun_batch);
+			    (long long)batch);
 		st = CMD_CONFLICT;
 		goto out;
 	}
-	st = submit_one(d, t, c);
+	st = submit_one(d, t, c, &s, batch);
 out:
-	for (int i = 0; c->specs && i < n; i++)
-		job_spec_free(&c->specs[i]);
-	free(c->specs);
-	c->specs = NULL;
-	c->n_specs = 0;
+	for (int i = 0; s.specs && i < n; i++)
+		job_spec_free(&s.specs[i]);
+	free(s.specs);
 	free(ids);
 	return st;
+}
+
+/* The command's own work, by its type. */
+static enum cmd_status run_command(struct dispatch *d, struct turn *t, struct cmd *c)
+{
+	switch (c->type) {
+	case CMD_SUBMIT:
+	case CMD_BATCH:
+		return submit_one(d, t, c, &c->submit, 0);
+	case CMD_CANCEL:
+		return cancel_one(d, t, c);
+	case CMD_RERUN:
+	case CMD_RERUN_BATCH:
+		return rerun(d, t, c);
+	case CMD_QUEUE_SET:
+		return dispatch_queue_command(d, t, c);
+	case CMD_SCHEDULE_CREATE:
+	case CMD_SCHEDULE_PAUSE:
+	case CMD_SCHEDULE_RESUME:
+	case CMD_SCHEDULE_DELETE:
+		return dispatch_schedule_command(d, t, c);
+	}
+	err_set(t->err, "unknown command type %d", (int)c->type);
+	return CMD_FAILED;
 }
 
 /* Each command in its own savepoint: one failing spares the others. */
@@ -278,13 +305,9 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 	} else {
 		int64_t before[JOB_STATE_COUNT], submitted = t->submitted, finished = t->finished;
 		size_t events = d->n_events, cancels = d->n_cancels;
-		int queues = d->n_queues;
+		int queues = d->queues.n;
 		memcpy(before, t->counts, sizeof(before));
-		c->status = c->type == CMD_CANCEL      ? cancel_one(d, t, c)
-			    : c->type == CMD_QUEUE_SET ? dispatch_queue_command(d, t, c)
-			    : c->type >= CMD_SCHEDULE_CREATE ? dispatch_schedule_command(d, t, c)
-			    : c->type == CMD_RERUN || c->type == CMD_RERUN_BATCH ? rerun(d, t, c)
-										 : submit_one(d, t, c);
+		c->status = run_command(d, t, c);
 		if (c->status == CMD_FAILED || c->status == CMD_FULL || c->status == CMD_INVALID) {
 			store_rollback_to_savepoint(d->store);
 			memcpy(t->counts, before, sizeof(before));
@@ -294,11 +317,11 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 			d->n_cancels = cancels;
 			/* Queues this command named first were rolled back with it (no
 			 * slot runs their jobs yet: claims come after the commands). */
-			d->n_queues = queues;
+			queues_truncate(&d->queues, queues);
 			/* In a cluster another node may have stored the same
 			 * Idempotency-Key a moment before: now it is there to find. */
-			if (c->status == CMD_FAILED && c->idem_key != NULL && d->cluster != NULL &&
-			    !c->retried) {
+			if (c->status == CMD_FAILED && (c->type == CMD_SUBMIT || c->type == CMD_BATCH) &&
+			    c->submit.idem_key != NULL && cluster_shared(d->cluster) && !c->retried) {
 				c->retried = true;
 				dispatch_apply_command(d, t, c);
 				return;

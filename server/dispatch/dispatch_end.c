@@ -97,7 +97,7 @@ static int end_attempt(struct dispatch *d, struct turn *t, const struct job *job
 		if (store_job_requeue(d->store, job->id, t->now, wait, msg, t->err) < 0)
 			return -1;
 	} else if (store_job_finish(d->store, job->id, next, r, msg, t->err) < 0 ||
-		   (cause == END_REPORT && dispatch_cluster_keep_output(d, t, job) < 0)) {
+		   (cause == END_REPORT && cluster_keep_output(d->cluster, job, t->err) < 0)) {
 		return -1;
 	}
 	/* Another node's slot numbers are not this pool's. */

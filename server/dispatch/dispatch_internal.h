@@ -1,8 +1,13 @@
 /*
- * dispatch_internal.h — shared by dispatch.c (the loop), dispatch_turn.c
- * (one group-committed transaction), dispatch_cmds.c (the client commands
- * inside it) and dispatch_end.c (the one owner of an attempt's end): the
- * dispatcher's state and the turn's helpers.
+ * dispatch_internal.h — shared by the dispatcher's own files only: dispatch.c
+ * (the loop), dispatch_turn.c (one group-committed transaction),
+ * dispatch_cmds.c (the client commands inside it), dispatch_end.c (the one
+ * owner of an attempt's end), dispatch_queues.c, dispatch_schedules.c,
+ * dispatch_retention.c and dispatch_host.c (what the cluster node may ask
+ * of the dispatcher): the dispatcher's state and the turn's helpers. No
+ * file outside server/dispatch/ includes it (white-box unit tests aside);
+ * the cluster (cluster/cluster.h) sees the dispatcher only through the
+ * callbacks dispatch_host.c gives it.
  */
 #ifndef JOBD_DISPATCH_INTERNAL_H
 #define JOBD_DISPATCH_INTERNAL_H
@@ -10,6 +15,8 @@
 #include <pthread.h>
 
 #include "dispatch.h"
+#include "queues.h"
+#include "cluster/cluster.h"
 #include "common/log.h"
 #include "common/vec.h"
 #include "pool/pool.h"
@@ -50,7 +57,7 @@ struct dispatch {
 	bool ready_empty;        /* no runnable queued job until something changes */
 	bool notify_ready;       /* this turn made jobs runnable (other nodes may claim) */
 	bool queues_changed;     /* this turn changed a queue's settings (tell other nodes) */
-	struct cluster *cluster; /* dispatch_cluster.c; NULL on SQLite */
+	struct cluster *cluster; /* a node of a cluster (cluster.h); NULL on SQLite */
 	struct retention *retention; /* dispatch_retention.c */
 
 	/* Guarded by mu: the command queue and the figures HTTP threads read. */
@@ -70,13 +77,7 @@ struct dispatch {
 	int64_t *cancels;        /* running jobs to send CANCEL after commit */
 	size_t n_cancels, cap_cancels;
 
-	/* Named queues (dispatch_queues.c): settings mirrored from the store
-	 * and, per pool slot, the index of the queue whose job it runs (-1). */
-	struct queue_info *queues;
-	int n_queues;
-	size_t cap_queues;
-	int *slot_queue;
-	int n_slots;
+	struct queues queues;     /* named queues' settings and slot map (queues.h) */
 };
 
 /* What one turn changes, applied to the shared figures after its commit. */
@@ -140,19 +141,14 @@ int dispatch_recover(struct dispatch *d, struct turn *t, int *requeued, int *fai
 /* One client command in its own savepoint (dispatch_cmds.c). */
 void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c);
 
-/* Named queues (dispatch_queues.c). */
+/* Named queues (dispatch_queues.c; the mirror is queues.h's). */
 int dispatch_queues_load(struct dispatch *d, char *err);   /* at open, and after a rollback */
-void dispatch_queues_free(struct dispatch *d);
-int dispatch_queue_find(const struct dispatch *d, const char *name);  /* index or -1 */
-int dispatch_queue_add(struct dispatch *d, const struct queue_info *q); /* index or -1 */
 /* A job names queue name (NULL: default): 0 known or made now, 1 unknown
  * (strict queues), 2 unknown and --max-queues exist already, -1 error in
  * t->err. */
 int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name);
-/* The next job to claim among open queues: 1 (*id, *qi), 0 none, -1 error. */
-int dispatch_queue_pick(struct dispatch *d, struct turn *t, int64_t *id, int *qi);
-void dispatch_queue_claimed(struct dispatch *d, int slot, int qi);
-void dispatch_queue_released(struct dispatch *d, int slot);  /* its job ended */
+/* Slot's job ended: a limited queue it ran in has room (runnable again). */
+void dispatch_queue_released(struct dispatch *d, int slot);
 enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struct cmd *c);
 /* 1 when --max-queues queues exist (no new one may be made), 0 not, -1 error. */
 int dispatch_queues_full(struct dispatch *d, struct turn *t);
@@ -163,32 +159,10 @@ enum cmd_status dispatch_schedule_command(struct dispatch *d, struct turn *t, st
 /* wake_wall = the earliest delayed job or schedule firing (0: none). */
 int dispatch_next_wake(struct dispatch *d, char *err);
 
-/* A cluster node (dispatch_cluster.c): all no-ops when d->cluster is NULL. */
-int dispatch_cluster_open(struct dispatch *d, char *err);   /* before recovery */
-void dispatch_cluster_close(struct dispatch *d);            /* after the last jobs */
-void dispatch_cluster_free(struct dispatch *d);             /* without a goodbye */
-int dispatch_cluster_fd(struct dispatch *d);                /* poll it; -1: none */
-void dispatch_cluster_readable(struct dispatch *d);         /* notifications */
-int64_t dispatch_cluster_due(struct dispatch *d);           /* monotonic µs; 0: none */
-void dispatch_cluster_tick(struct dispatch *d);             /* heartbeat when due */
-/* Inside the turn's transaction, before COMMIT: wake-ups for other nodes. */
-int dispatch_cluster_before_commit(struct dispatch *d, struct turn *t);
-/* A finished job's output files into the database, for every node to serve
- * (dispatch_output.c); with seen[2] (sizes copied last), only what grew. */
-int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, const struct job *job);
-int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], char *err);
-/* Fences (no-ops on SQLite): the row lock a report is applied under; the
- * attempt a slot was given; and a report of a running job: 1 when it was
- * taken care of here (another node or attempt owns the job now: ignored; or
- * this node stopped it for want of a lease: requeued or failed), 0 when it
- * is to be applied as usual, -1 on error. */
-int dispatch_cluster_lock_job(struct dispatch *d, struct turn *t, int64_t job_id);
-void dispatch_cluster_claimed(struct dispatch *d, int slot, int attempt);
-int dispatch_cluster_report(struct dispatch *d, struct turn *t, const struct report *rep,
-    const struct job *job);
-/* 1: limited queue qi has no room for one more job (or another node is
- * claiming from it), 0: room, -1 error. */
-int dispatch_cluster_queue_full(struct dispatch *d, struct turn *t, int qi);
+/* The cluster node (cluster/cluster.h), opened before recovery when the
+ * store is shared; it asks for what it needs through the callbacks that
+ * dispatch_host.c gives it. d->cluster stays NULL on SQLite. */
+int dispatch_cluster_open(struct dispatch *d, char *err);
 
 /* A transaction outside the turn (recovery, a heartbeat, handing back
  * orphans), kept like one: t starts from the shared counts; after the

@@ -1,14 +1,12 @@
 /*
- * dispatch_queues.c — the dispatcher's view of named queues: each queue's
- * limit and pause flag (mirrored from the store), which pool slot runs a job
- * of which queue, and the choice of the next job to claim: the best head
- * (priority, then FIFO) among the queues that are open — not paused and
- * under their concurrency limit. One index seek per open queue, so jobs
- * piling up in a paused or full queue never slow dispatch down.
- *
- * The slot map, not a counter, says how many jobs a queue runs: clearing a
- * slot is idempotent, so a turn that rolls back and replays its reports
- * cannot drift the count.
+ * dispatch_queues.c — named queues in the dispatcher: the mirror of their
+ * settings and the slot map (struct queues, queues.h), the choice of the
+ * next job to claim — the best head (priority, then FIFO) among the queues
+ * that are open, not paused and under their concurrency limit, one index
+ * seek per open queue, so jobs piling up in a paused or full queue never
+ * slow dispatch down — and the dispatcher's queue policy: a job naming a
+ * queue that is not there (made, or refused under --strict-queues and
+ * --max-queues) and PUT /v1/queues/{name}.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,68 +16,80 @@
 #include "common/vec.h"
 #include "store/store_queues.h"
 
-int dispatch_queues_load(struct dispatch *d, char *err)
+int queues_load(struct queues *qs, struct store *st, int n_slots, char *err)
 {
-	struct queue_info *qs;
+	struct queue_info *list;
 	int n;
 
-	if (store_queues_list(d->store, false, &qs, &n, err) < 0)
+	if (store_queues_list(st, false, &list, &n, err) < 0)
 		return -1;
-	if (d->slot_queue == NULL) {
-		d->n_slots = d->cfg->workers;
-		if ((d->slot_queue = malloc((size_t)d->n_slots * sizeof(int))) == NULL) {
-			free(qs);
-			err_set(err, "malloc %d slots: out of memory", d->n_slots);
+	if (qs->slot_queue == NULL) {
+		qs->n_slots = n_slots;
+		if ((qs->slot_queue = malloc((size_t)qs->n_slots * sizeof(int))) == NULL) {
+			free(list);
+			err_set(err, "malloc %d slots: out of memory", qs->n_slots);
 			return -1;
 		}
-		for (int i = 0; i < d->n_slots; i++)
-			d->slot_queue[i] = -1;
+		for (int i = 0; i < qs->n_slots; i++)
+			qs->slot_queue[i] = -1;
 	}
 	/* Known queues keep their index (the slot map points at them). */
 	for (int i = 0; i < n; i++) {
-		int k = dispatch_queue_find(d, qs[i].name);
+		int k = queues_find(qs, list[i].name);
 		if (k >= 0) {
-			d->queues[k].concurrency = qs[i].concurrency;
-			d->queues[k].paused = qs[i].paused;
-		} else if (dispatch_queue_add(d, &qs[i]) < 0) {
-			free(qs);
-			err_set(err, "queue table: out of memory");
+			qs->list[k].concurrency = list[i].concurrency;
+			qs->list[k].paused = list[i].paused;
+		} else if (queues_add(qs, &list[i], err) < 0) {
+			free(list);
 			return -1;
 		}
 	}
-	free(qs);
+	free(list);
 	return 0;
 }
 
-void dispatch_queues_free(struct dispatch *d)
+void queues_free(struct queues *qs)
 {
-	free(d->queues);
-	free(d->slot_queue);
-	d->queues = NULL;
-	d->slot_queue = NULL;
+	free(qs->list);
+	free(qs->slot_queue);
+	qs->list = NULL;
+	qs->slot_queue = NULL;
 }
 
-int dispatch_queue_find(const struct dispatch *d, const char *name)
+int queues_find(const struct queues *qs, const char *name)
 {
-	for (int i = 0; i < d->n_queues; i++)
-		if (strcmp(d->queues[i].name, name) == 0)
+	for (int i = 0; i < qs->n; i++)
+		if (strcmp(qs->list[i].name, name) == 0)
 			return i;
 	return -1;
 }
 
-int dispatch_queue_add(struct dispatch *d, const struct queue_info *q)
+int queues_add(struct queues *qs, const struct queue_info *q, char *err)
 {
-	if (VEC_RESERVE(d->queues, d->cap_queues, (size_t)d->n_queues + 1, NULL) < 0)
+	if (VEC_RESERVE(qs->list, qs->cap, (size_t)qs->n + 1, NULL) < 0) {
+		err_set(err, "queue table: out of memory");
 		return -1;
-	d->queues[d->n_queues] = *q;
-	return d->n_queues++;
+	}
+	qs->list[qs->n] = *q;
+	return qs->n++;
+}
+
+void queues_truncate(struct queues *qs, int n)
+{
+	if (n < qs->n)
+		qs->n = n;
+}
+
+int dispatch_queues_load(struct dispatch *d, char *err)
+{
+	return queues_load(&d->queues, d->store, d->cfg->workers, err);
 }
 
 int dispatch_queues_full(struct dispatch *d, struct turn *t)
 {
 	int64_t n;
 
-	/* Counted in the store, not d->queues: in a cluster other nodes make
+	/* Counted in the store, not the mirror: in a cluster other nodes make
 	 * queues too. Two nodes each making one at the same moment can end one
 	 * over the bound; it stays a bound on what jobs can make. */
 	if (store_queue_total(d->store, &n, t->err) < 0)
@@ -91,21 +101,17 @@ int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name)
 {
 	if (name == NULL)
 		name = "default";
-	if (dispatch_queue_find(d, name) >= 0)
+	if (queues_find(&d->queues, name) >= 0)
 		return 0;
 	struct queue_info q = { .created_us = t->now, .updated_us = t->now };
-	if (d->cluster != NULL) {
+	if (cluster_shared(d->cluster)) {
 		/* Another node may have made it, with its settings. */
 		int found = store_queue_get(d->store, name, false, &q, t->err);
 		if (found < 0)
 			return -1;
 		if (found == 1) {
 			snprintf(q.name, sizeof(q.name), "%s", name);
-			if (dispatch_queue_add(d, &q) < 0) {
-				err_set(t->err, "queue table: out of memory");
-				return -1;
-			}
-			return 0;
+			return queues_add(&d->queues, &q, t->err) < 0 ? -1 : 0;
 		}
 	}
 	if (d->cfg->strict_queues)
@@ -116,43 +122,41 @@ int dispatch_queue_use(struct dispatch *d, struct turn *t, const char *name)
 	snprintf(q.name, sizeof(q.name), "%s", name);
 	if (store_queue_ensure(d->store, name, t->now, t->err) < 0)
 		return -1;
-	if (dispatch_queue_add(d, &q) < 0) {
-		err_set(t->err, "queue table: out of memory");
+	if (queues_add(&d->queues, &q, t->err) < 0)
 		return -1;
-	}
 	log_info("queue %s created by its first job", name);
 	return 0;
 }
 
-static int running_in(const struct dispatch *d, int qi)
+static int running_in(const struct queues *qs, int qi)
 {
 	int n = 0;
-	for (int s = 0; s < d->n_slots; s++)
-		n += d->slot_queue[s] == qi;
+	for (int s = 0; s < qs->n_slots; s++)
+		n += qs->slot_queue[s] == qi;
 	return n;
 }
 
-int dispatch_queue_pick(struct dispatch *d, struct turn *t, int64_t *id, int *qi)
+int queues_pick(const struct queues *qs, struct store *st, struct cluster *c, int64_t *id,
+    int *qi, char *err)
 {
 	int best = -1, best_prio = 0;
 	int64_t best_id = 0;
 
-	for (int i = 0; i < d->n_queues; i++) {
-		const struct queue_info *q = &d->queues[i];
+	for (int i = 0; i < qs->n; i++) {
+		const struct queue_info *q = &qs->list[i];
 		int64_t head;
 		int prio;
 		if (q->paused)
 			continue;
 		if (q->concurrency > 0) {
 			/* A cluster counts every node's jobs, the slot map only ours. */
-			int full = d->cluster ? dispatch_cluster_queue_full(d, t, i)
-					      : running_in(d, i) >= q->concurrency;
+			int full = cluster_queue_full(c, q->name, q->concurrency, running_in(qs, i), err);
 			if (full < 0)
 				return -1;
 			if (full)
 				continue;
 		}
-		int r = store_queue_head(d->store, q->name, &head, &prio, t->err);
+		int r = store_queue_head(st, q->name, &head, &prio, err);
 		if (r < 0)
 			return -1;
 		if (r == 1 && (best < 0 || prio > best_prio || (prio == best_prio && head < best_id))) {
@@ -168,25 +172,31 @@ int dispatch_queue_pick(struct dispatch *d, struct turn *t, int64_t *id, int *qi
 	return 1;
 }
 
-void dispatch_queue_claimed(struct dispatch *d, int slot, int qi)
+void queues_claimed(struct queues *qs, int slot, int qi)
 {
-	if (slot >= 0 && slot < d->n_slots)
-		d->slot_queue[slot] = qi;
+	if (slot >= 0 && slot < qs->n_slots)
+		qs->slot_queue[slot] = qi;
+}
+
+bool queues_released(struct queues *qs, int slot)
+{
+	if (slot < 0 || slot >= qs->n_slots || qs->slot_queue[slot] < 0)
+		return false;
+	bool room = qs->list[qs->slot_queue[slot]].concurrency > 0;
+	qs->slot_queue[slot] = -1;
+	return room;
 }
 
 void dispatch_queue_released(struct dispatch *d, int slot)
 {
-	if (slot < 0 || slot >= d->n_slots || d->slot_queue[slot] < 0)
-		return;
 	/* A full queue just got room: its jobs may be claimed again. */
-	if (d->queues[d->slot_queue[slot]].concurrency > 0)
+	if (queues_released(&d->queues, slot))
 		dispatch_runnable(d);
-	d->slot_queue[slot] = -1;
 }
 
 enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struct cmd *c)
 {
-	struct queue_info *q = c->queue;
+	struct queue_info *q = c->queue_set.queue;
 	struct queue_info cur = { .created_us = t->now };
 	int r = store_queue_get(d->store, q->name, false, &cur, t->err);
 
@@ -204,20 +214,18 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 		}
 	}
 	snprintf(cur.name, sizeof(cur.name), "%s", q->name);
-	if (c->queue_concurrency >= 0)
-		cur.concurrency = c->queue_concurrency;
-	if (c->queue_paused >= 0)
-		cur.paused = c->queue_paused != 0;
+	if (c->queue_set.concurrency >= 0)
+		cur.concurrency = c->queue_set.concurrency;
+	if (c->queue_set.paused >= 0)
+		cur.paused = c->queue_set.paused != 0;
 	if (store_queue_set(d->store, &cur, t->now, t->err) < 0)
 		return CMD_FAILED;
-	int k = dispatch_queue_find(d, cur.name);
-	if (k < 0 && (k = dispatch_queue_add(d, &cur)) < 0) {
-		err_set(t->err, "queue table: out of memory");
+	int k = queues_find(&d->queues, cur.name);
+	if (k < 0 && (k = queues_add(&d->queues, &cur, t->err)) < 0)
 		return CMD_FAILED;
-	}
-	d->queues[k].concurrency = cur.concurrency;
-	d->queues[k].paused = cur.paused;
-	d->queues_changed = true; /* other nodes re-read them (dispatch_cluster.c) */
+	d->queues.list[k].concurrency = cur.concurrency;
+	d->queues.list[k].paused = cur.paused;
+	d->queues_changed = true; /* other nodes re-read them (cluster/node.c) */
 	dispatch_runnable(d);
 	log_info("queue %s: concurrency %s%.0d, %s", cur.name, cur.concurrency ? "" : "unlimited",
 	    cur.concurrency, cur.paused ? "paused" : "running");

@@ -54,7 +54,7 @@ static int64_t submit_job(struct dispatch *d, struct turn *t, const struct sched
 		return 0;
 	}
 	spec.schedule_id = s->id;
-	struct cmd c = { .type = CMD_SUBMIT, .specs = &spec, .n_specs = 1 };
+	struct cmd c = { .type = CMD_SUBMIT, .submit = { .specs = &spec, .n_specs = 1 } };
 	dispatch_apply_command(d, t, &c);
 	job_spec_free(&spec);
 	if (c.status != CMD_OK) {
@@ -141,7 +141,7 @@ static bool unknown_queue(struct dispatch *d, const struct schedule *s, struct c
 	cJSON *job = d->cfg->strict_queues ? cJSON_Parse(s->job) : NULL;
 	const cJSON *q = cJSON_GetObjectItemCaseSensitive(job, "queue");
 	const char *name = cJSON_IsString(q) ? q->valuestring : "default";
-	bool unknown = job != NULL && dispatch_queue_find(d, name) < 0;
+	bool unknown = job != NULL && queues_find(&d->queues, name) < 0;
 
 	if (unknown) {
 		snprintf(c->field, sizeof(c->field), "job.queue");
@@ -155,7 +155,7 @@ static bool unknown_queue(struct dispatch *d, const struct schedule *s, struct c
 
 static enum cmd_status create(struct dispatch *d, struct turn *t, struct cmd *c)
 {
-	struct schedule *s = c->schedule;
+	struct schedule *s = c->sched.schedule;
 	int64_t id;
 
 	s->created_us = t->now;
@@ -173,7 +173,7 @@ static enum cmd_status create(struct dispatch *d, struct turn *t, struct cmd *c)
 		return CMD_FAILED;
 	if (s->next_run_us)
 		dispatch_note_wait(d, s->next_run_us);
-	c->schedule_id = id;
+	c->sched.id = id;
 	log_info("schedule %lld created: \"%s\" in %s", (long long)id, s->cron, s->timezone);
 	return CMD_OK;
 }
@@ -182,25 +182,25 @@ static enum cmd_status change(struct dispatch *d, struct turn *t, struct cmd *c)
 {
 	struct schedule cur;
 	int64_t next = 0;
-	int r = store_schedule_get(d->store, c->schedule_id, &cur, t->err);
+	int r = store_schedule_get(d->store, c->sched.id, &cur, t->err);
 
 	if (r <= 0) {
-		snprintf(c->err, sizeof(c->err), "no schedule %lld", (long long)c->schedule_id);
+		snprintf(c->err, sizeof(c->err), "no schedule %lld", (long long)c->sched.id);
 		return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
 	}
 	if (c->type == CMD_SCHEDULE_DELETE) {
-		r = store_schedule_delete(d->store, c->schedule_id, t->err);
-		log_info("schedule %lld deleted", (long long)c->schedule_id);
+		r = store_schedule_delete(d->store, c->sched.id, t->err);
+		log_info("schedule %lld deleted", (long long)c->sched.id);
 	} else {
 		bool pause = c->type == CMD_SCHEDULE_PAUSE;
 		if (!pause && schedule_next_run(&cur, t->now, &next, c->err) < 0) {
 			schedule_free(&cur);
 			return CMD_CONFLICT;
 		}
-		r = store_schedule_set_paused(d->store, c->schedule_id, pause, next, t->now, t->err);
+		r = store_schedule_set_paused(d->store, c->sched.id, pause, next, t->now, t->err);
 		if (next)
 			dispatch_note_wait(d, next);
-		log_info("schedule %lld %s", (long long)c->schedule_id, pause ? "paused" : "resumed");
+		log_info("schedule %lld %s", (long long)c->sched.id, pause ? "paused" : "resumed");
 	}
 	schedule_free(&cur);
 	return r < 0 ? CMD_FAILED : CMD_OK;
@@ -212,7 +212,7 @@ enum cmd_status dispatch_schedule_command(struct dispatch *d, struct turn *t, st
 
 	if (st != CMD_OK || c->type == CMD_SCHEDULE_DELETE)
 		return st;
-	schedule_free(c->schedule);
-	return store_schedule_get(d->store, c->schedule_id, c->schedule, t->err) == 1 ? CMD_OK
+	schedule_free(c->sched.schedule);
+	return store_schedule_get(d->store, c->sched.id, c->sched.schedule, t->err) == 1 ? CMD_OK
 										      : CMD_FAILED;
 }

@@ -74,11 +74,12 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 		dispatch_note_change(d, rep->job_id);
 		return 0;
 	}
-	if (dispatch_cluster_lock_job(d, t, rep->job_id) < 0)
+	if (cluster_lock_job(d->cluster, rep->job_id, t->err) < 0)
 		return -1;
 	found = store_job_get(d->store, rep->job_id, &job, t->err);
-	int taken = found > 0 && job.state == JOB_RUNNING ? dispatch_cluster_report(d, t, rep, &job)
-							    : 0;
+	int taken = found > 0 && job.state == JOB_RUNNING
+			? cluster_report(d->cluster, t, rep->slot, &job)
+			: 0;
 	if (found <= 0 || job.state != JOB_RUNNING || taken != 0) {
 		if (found > 0)
 			job_free(&job);
@@ -109,7 +110,7 @@ void dispatch_drop_events(struct dispatch *d, size_t keep)
  * nodes may have submitted some (their NOTIFY clears ready_empty). */
 static bool maybe_queued(const struct dispatch *d, const struct turn *t)
 {
-	return d->cluster != NULL || t->counts[JOB_QUEUED] > 0;
+	return cluster_shared(d->cluster) || t->counts[JOB_QUEUED] > 0;
 }
 
 static int claim_jobs(struct dispatch *d, struct turn *t)
@@ -121,7 +122,7 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 		struct claim c = { .slot = slot };
 		int64_t id;
 		int qi;
-		int r = dispatch_queue_pick(d, t, &id, &qi);
+		int r = queues_pick(&d->queues, d->store, d->cluster, &id, &qi, t->err);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -130,8 +131,8 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 		}
 		if (store_job_claim(d->store, id, slot, t->now, &c.job, t->err) < 0)
 			return -1;
-		dispatch_queue_claimed(d, slot, qi);
-		dispatch_cluster_claimed(d, slot, c.job.attempts);
+		queues_claimed(&d->queues, slot, qi);
+		cluster_claimed(d->cluster, slot, c.job.attempts);
 		pool_reserve(d->pool, slot, c.job.id);
 		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, slot,
 		    c.job.attempts);
@@ -266,7 +267,7 @@ void dispatch_turn(struct dispatch *d)
 	d->n_claims = d->n_cancels = 0;
 	d->notify_ready = d->queues_changed = false;
 	dispatch_drop_events(d, 0);
-	int queues_before = d->n_queues;
+	int queues_before = d->queues.n;
 	if (store_begin(d->store, t.err) < 0)
 		goto fail;
 	/* Reports first: a schedule firing in this turn must see the job its
@@ -287,7 +288,9 @@ void dispatch_turn(struct dispatch *d)
 	}
 	for (struct cmd *c = cmds; c != NULL; c = c->next)
 		dispatch_apply_command(d, &t, c);
-	if (claim_jobs(d, &t) < 0 || dispatch_cluster_before_commit(d, &t) < 0 ||
+	if (claim_jobs(d, &t) < 0 ||
+	    cluster_before_commit(d->cluster, (d->notify_ready || d->n_claims > 0) && !d->ready_empty,
+		d->queues_changed, d->cancels, d->n_cancels, t.err) < 0 ||
 	    store_commit(d->store, t.err) < 0)
 		goto fail;
 	d->notify_ready = false;
@@ -316,7 +319,7 @@ fail:
 	store_rollback(d->store);
 	forget_claims(d);
 	dispatch_drop_events(d, 0);
-	d->n_queues = queues_before; /* queues first named in this turn: rolled back too */
+	queues_truncate(&d->queues, queues_before); /* first named in this turn: rolled back too */
 	if (dispatch_queues_load(d, t.err) < 0) /* undo queue settings rolled back */
 		log_warnx("dispatch: %s", t.err);
 	d->ready_empty = false;

@@ -152,7 +152,7 @@ static void submit(struct loop *l, struct cmd *c, struct job_spec *spec)
 	assert_non_null(root);
 	assert_int_equal(spec_job(root, &lim, "", spec, &e), 0);
 	cJSON_Delete(root);
-	*c = (struct cmd){ .type = CMD_SUBMIT, .specs = spec, .n_specs = 1 };
+	*c = (struct cmd){ .type = CMD_SUBMIT, .submit = { .specs = spec, .n_specs = 1 } };
 	dispatch_submit(l->d, c);
 	job_spec_free(spec);
 }

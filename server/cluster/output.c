@@ -1,8 +1,8 @@
 /*
- * dispatch_output.c — a cluster node's job output in the database, so that
- * every node can serve it: the output files of a job that ended here are
- * copied in its final transaction, and those of running jobs every second
- * while they grow (dispatch_cluster.c's timer). Up to --output-limit bytes
+ * output.c — a cluster node's job output in the database, so that every
+ * node can serve it: the output files of a job that ended here are copied
+ * in its final transaction, and those of running jobs every second while
+ * they grow (node.c's timer). Up to --output-limit bytes
  * per stream, as the files hold. Nothing on SQLite. Files are opened with
  * capture_open_read: this runs on the dispatcher thread, which a FIFO
  * planted by a job must never block.
@@ -10,22 +10,22 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "dispatch_cluster.h"
+#include "node.h"
 #include "common/capture.h"
 #include "common/log.h"
 #include "store/store_nodes.h"
 
-int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], char *err)
+int output_copy(struct cluster *c, int64_t job_id, int64_t seen[2], char *err)
 {
 	static const enum capture_stream streams[] = { CAPTURE_STDOUT, CAPTURE_STDERR };
 	char path[CAPTURE_PATH_MAX], ferr[ERR_LEN];
-	int64_t limit = d->cfg->output_limit;
+	int64_t limit = c->cfg->output_limit;
 
 	for (int i = 0; i < 2; i++) {
 		int fd;
 		int64_t size;
 		size_t len;
-		capture_path(path, sizeof(path), d->cfg->output_dir, job_id, streams[i]);
+		capture_path(path, sizeof(path), c->cfg->output_dir, job_id, streams[i]);
 		enum capture_open o = capture_open_read(path, &fd, &size, ferr);
 		/* A FIFO or symlink in its place (the job made it) is never read
 		 * here, on the dispatcher thread; neither it nor a file that cannot
@@ -48,7 +48,7 @@ int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], ch
 		if (o == CAPTURE_OPENED && data == NULL)
 			continue; /* seen unchanged: tried again */
 		int rc = data != NULL && len > 0
-			     ? store_output_put(d->store, job_id, i + 1, data, len, err)
+			     ? store_output_put(c->store, job_id, i + 1, data, len, err)
 			     : 0;
 		free(data);
 		if (rc < 0)
@@ -59,12 +59,10 @@ int dispatch_output_copy(struct dispatch *d, int64_t job_id, int64_t seen[2], ch
 	return 0;
 }
 
-int dispatch_cluster_keep_output(struct dispatch *d, struct turn *t, const struct job *job)
+int output_keep(struct cluster *c, const struct job *job, char *err)
 {
-	if (d->cluster == NULL)
-		return 0;
 	/* What the per-second copy already sent for this attempt is not sent again. */
 	int slot = job->worker;
-	struct flushed *f = slot >= 0 && slot < d->cfg->workers ? &d->cluster->flushed[slot] : NULL;
-	return dispatch_output_copy(d, job->id, f && f->job_id == job->id ? f->seen : NULL, t->err);
+	struct flushed *f = slot >= 0 && slot < c->cfg->workers ? &c->flushed[slot] : NULL;
+	return output_copy(c, job->id, f && f->job_id == job->id ? f->seen : NULL, err);
 }

@@ -1,0 +1,160 @@
+/*
+ * test_dispatch_queues.c — server/dispatch/dispatch_queues.c's mirror of
+ * named queues (struct queues, queues.h) over a fresh SQLite store: the
+ * pick among open queues, the slot map that counts a limited queue's jobs,
+ * settings read again without moving a queue's index, and the queues a
+ * rolled-back command named forgotten. A lone server (no cluster node).
+ */
+#include "testutil_store.h"
+
+#include "dispatch/queues.h"
+
+#define SLOTS 2
+
+struct queues_fixture {
+	struct store_fixture base;  /* first: tu_store_* take it */
+	struct queues qs;
+};
+
+static int setup(void **state)
+{
+	struct queues_fixture *f = calloc(1, sizeof(*f));
+	void *base;
+
+	assert_non_null(f);
+	tu_store_setup(&base);
+	f->base = *(struct store_fixture *)base;
+	free(base);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct queues_fixture *f = *state;
+
+	queues_free(&f->qs);
+	store_close(f->base.st);
+	tu_rmtree(f->base.dir);
+	free(f);
+	return 0;
+}
+
+/* Queue name with these settings, in the store. */
+static void set_queue(struct queues_fixture *f, const char *name, int concurrency, bool paused)
+{
+	struct queue_info q = { .concurrency = concurrency, .paused = paused };
+
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	if (store_queue_set(f->base.st, &q, T0, f->base.err) != 0)
+		fail_msg("store_queue_set: %s", f->base.err);
+}
+
+/* A queued job in queue name with priority; its id. */
+static int64_t add_job(struct queues_fixture *f, const char *name, int priority)
+{
+	struct job_spec spec = { .command = (char *)"[\"true\"]", .env = (char *)"{}",
+		.timeout_s = 60, .priority = priority, .max_attempts = 1, .queue = (char *)name };
+	int64_t id = 0;
+
+	if (store_queue_ensure(f->base.st, name, T0, f->base.err) != 0 ||
+	    store_job_insert(f->base.st, &spec, 0, NULL, T0, &id, f->base.err) != 0)
+		fail_msg("adding a job to %s: %s", name, f->base.err);
+	return id;
+}
+
+static void load(struct queues_fixture *f)
+{
+	if (queues_load(&f->qs, f->base.st, SLOTS, f->base.err) != 0)
+		fail_msg("queues_load: %s", f->base.err);
+}
+
+/* The job queues_pick would claim now (0: none), and its queue's index. */
+static int64_t pick(struct queues_fixture *f, int *qi)
+{
+	int64_t id = 0;
+	int r = queues_pick(&f->qs, f->base.st, NULL, &id, qi, f->base.err);
+
+	if (r < 0)
+		fail_msg("queues_pick: %s", f->base.err);
+	return r == 1 ? id : 0;
+}
+
+static void test_a_limited_queue_at_its_limit_is_passed_over_until_its_slot_is_released(void **state)
+{
+	struct queues_fixture *f = *state;
+	int64_t gpu = add_job(f, "gpu", 5);
+	int64_t plain = add_job(f, "default", 0);
+	int qi = -1, other = -1;
+
+	set_queue(f, "gpu", 1, false);
+	load(f);
+	assert_int_equal(pick(f, &qi), gpu); /* the higher priority */
+	assert_int_equal(qi, queues_find(&f->qs, "gpu"));
+	queues_claimed(&f->qs, 1, qi);
+	assert_int_equal(pick(f, &other), plain);
+	assert_int_equal(other, queues_find(&f->qs, "default"));
+	queues_claimed(&f->qs, 0, other);
+	assert_false(queues_released(&f->qs, 0)); /* no limit: no room made */
+	assert_true(queues_released(&f->qs, 1));
+	assert_false(queues_released(&f->qs, 1)); /* idempotent: a replayed report */
+	assert_false(queues_released(&f->qs, SLOTS)); /* another node's slot number */
+	assert_int_equal(pick(f, &qi), gpu);
+}
+
+static void test_a_paused_queue_is_never_picked(void **state)
+{
+	struct queues_fixture *f = *state;
+	int qi;
+
+	add_job(f, "held", 9);
+	set_queue(f, "held", 0, true);
+	load(f);
+	assert_int_equal(pick(f, &qi), 0);
+}
+
+static void test_loading_again_keeps_each_index_and_takes_the_new_settings(void **state)
+{
+	struct queues_fixture *f = *state;
+
+	set_queue(f, "a", 0, false);
+	set_queue(f, "b", 0, false);
+	load(f);
+	int a = queues_find(&f->qs, "a"), b = queues_find(&f->qs, "b");
+	assert_true(a >= 0 && b >= 0);
+	set_queue(f, "b", 3, true);
+	set_queue(f, "c", 0, false);
+	load(f);
+	assert_int_equal(queues_find(&f->qs, "a"), a);
+	assert_int_equal(queues_find(&f->qs, "b"), b);
+	assert_int_equal(f->qs.list[b].concurrency, 3);
+	assert_true(f->qs.list[b].paused);
+	assert_true(queues_find(&f->qs, "c") >= 0);
+	assert_int_equal(queues_find(&f->qs, "nope"), -1);
+}
+
+static void test_queues_named_after_a_mark_are_forgotten_by_truncate(void **state)
+{
+	struct queues_fixture *f = *state;
+	struct queue_info q = { .name = "made-in-a-command" };
+
+	load(f);
+	int mark = f->qs.n;
+	assert_int_equal(queues_add(&f->qs, &q, f->base.err), mark);
+	queues_truncate(&f->qs, mark);
+	assert_int_equal(f->qs.n, mark);
+	assert_int_equal(queues_find(&f->qs, "made-in-a-command"), -1);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_a_limited_queue_at_its_limit_is_passed_over_until_its_slot_is_released),
+		T(test_a_paused_queue_is_never_picked),
+		T(test_loading_again_keeps_each_index_and_takes_the_new_settings),
+		T(test_queues_named_after_a_mark_are_forgotten_by_truncate),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
