@@ -133,7 +133,10 @@ UNIT_FAKE_POOL := -Wl,--wrap=pool_start,--wrap=pool_stop,--wrap=pool_size,--wrap
 UNIT_FAKE_DISPATCH := $(UNIT_FAKE_POOL) -Wl,--wrap=clock_wall_us,--wrap=clock_mono_us $(UNIT_SEAM_COMMIT)
 UNIT_WRAP_test_dispatch_turn := $(UNIT_FAKE_DISPATCH)
 UNIT_WRAP_test_dispatch_seams := $(UNIT_FAKE_DISPATCH)
-UNIT_WRAP_test_seam_worker := -Wl,--wrap=fork,--wrap=vfork,--wrap=sendmsg,--wrap=write
+# fork and sendmsg under the workers (testutil_seam.h).
+UNIT_SEAM_PROC := -Wl,--wrap=fork,--wrap=sendmsg
+UNIT_WRAP_test_seam_worker := $(UNIT_SEAM_PROC) -Wl,--wrap=vfork,--wrap=write
+UNIT_WRAP_test_pool_seams := $(UNIT_SEAM_PROC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)
