@@ -67,23 +67,6 @@ int64_t __wrap_clock_wall_us(void) { return fake_wall; }
 int64_t __wrap_clock_mono_us(void) { return fake_mono; }
 
 int __wrap_pool_start(struct pool **out, const struct config *cfg, const struct pool_events *ev,
-    char *err);
-void __wrap_pool_stop(struct pool *p, int wait_ms);
-int __wrap_pool_size(const struct pool *p);
-int __wrap_pool_pollfds(struct pool *p, struct pollfd *fds, int max);
-void __wrap_pool_handle(struct pool *p, const struct pollfd *fds, int n);
-void __wrap_pool_reap(struct pool *p);
-void __wrap_pool_tick(struct pool *p);
-int64_t __wrap_pool_next_timer(const struct pool *p);
-int __wrap_pool_idle_slot(const struct pool *p);
-int __wrap_pool_busy_count(const struct pool *p);
-int __wrap_pool_run(struct pool *p, int slot, const struct job *job, char *err);
-void __wrap_pool_unreserve(struct pool *p, int slot);
-void __wrap_pool_reserve(struct pool *p, int slot, int64_t job_id);
-int __wrap_pool_cancel(struct pool *p, int64_t job_id);
-int __wrap_pool_snapshot(struct pool *p, struct worker_info *out, int max);
-
-int __wrap_pool_start(struct pool **out, const struct config *cfg, const struct pool_events *ev,
     char *err)
 {
 	(void)err;
