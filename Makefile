@@ -129,8 +129,21 @@ $(BUILD)/openapi.o: $(BUILD)/openapi.c
 UNIT_WRAP_test_run_fds := -Wl,--wrap=close_range
 UNIT_WRAP_test_orphans := -Wl,--wrap=opendir
 UNIT_WRAP_test_vec := -Wl,--wrap=realloc
-UNIT_WRAP_test_seam_commit := -Wl,--wrap=sqlite3_exec
-UNIT_WRAP_test_seam_worker := -Wl,--wrap=fork,--wrap=vfork,--wrap=sendmsg,--wrap=write
+# The COMMIT seam (testutil_commit.h).
+UNIT_SEAM_COMMIT := -Wl,--wrap=sqlite3_exec
+UNIT_WRAP_test_seam_commit := $(UNIT_SEAM_COMMIT)
+# A dispatcher with a fake pool and clock over a real store (testutil_dispatch.h).
+UNIT_FAKE_POOL := -Wl,--wrap=pool_start,--wrap=pool_stop,--wrap=pool_size,--wrap=pool_pollfds \
+	-Wl,--wrap=pool_handle,--wrap=pool_reap,--wrap=pool_tick,--wrap=pool_next_timer \
+	-Wl,--wrap=pool_idle_slot,--wrap=pool_busy_count,--wrap=pool_run,--wrap=pool_unreserve \
+	-Wl,--wrap=pool_reserve,--wrap=pool_cancel,--wrap=pool_snapshot
+UNIT_FAKE_DISPATCH := $(UNIT_FAKE_POOL) -Wl,--wrap=clock_wall_us,--wrap=clock_mono_us $(UNIT_SEAM_COMMIT)
+UNIT_WRAP_test_dispatch_turn := $(UNIT_FAKE_DISPATCH)
+UNIT_WRAP_test_dispatch_seams := $(UNIT_FAKE_DISPATCH)
+# fork and sendmsg under the workers (testutil_seam.h).
+UNIT_SEAM_PROC := -Wl,--wrap=fork,--wrap=sendmsg
+UNIT_WRAP_test_seam_worker := $(UNIT_SEAM_PROC) -Wl,--wrap=vfork,--wrap=write
+UNIT_WRAP_test_pool_seams := $(UNIT_SEAM_PROC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
 	@mkdir -p $(dir $@)

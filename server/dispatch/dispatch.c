@@ -146,7 +146,7 @@ bool dispatch_accepting(const struct dispatch *d)
 	return __atomic_load_n(&d->accepting, __ATOMIC_ACQUIRE);
 }
 
-void dispatch_submit(struct dispatch *d, struct cmd *c)
+void dispatch_enqueue(struct dispatch *d, struct cmd *c)
 {
 	uint64_t one = 1;
 
@@ -157,9 +157,9 @@ void dispatch_submit(struct dispatch *d, struct cmd *c)
 	c->err[0] = '\0';
 	pthread_mutex_lock(&d->mu);
 	if (d->closed) {
-		pthread_mutex_unlock(&d->mu);
-		pthread_cond_destroy(&c->done_cv);
 		c->status = CMD_UNAVAILABLE;
+		c->done = true;
+		pthread_mutex_unlock(&d->mu);
 		return;
 	}
 	if (d->cmd_tail)
@@ -170,11 +170,21 @@ void dispatch_submit(struct dispatch *d, struct cmd *c)
 	pthread_mutex_unlock(&d->mu);
 	if (write(d->cmd_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_warn("dispatch: eventfd write");
+}
+
+void dispatch_wait(struct dispatch *d, struct cmd *c)
+{
 	pthread_mutex_lock(&d->mu);
 	while (!c->done)
 		pthread_cond_wait(&c->done_cv, &d->mu);
 	pthread_mutex_unlock(&d->mu);
 	pthread_cond_destroy(&c->done_cv);
+}
+
+void dispatch_submit(struct dispatch *d, struct cmd *c)
+{
+	dispatch_enqueue(d, c);
+	dispatch_wait(d, c);
 }
 
 void dispatch_stats(struct dispatch *d, struct stats_info *s)

@@ -114,6 +114,12 @@ void dispatch_signal(int sig);
 
 /* From any thread: blocks until the command has been committed or refused. */
 void dispatch_submit(struct dispatch *d, struct cmd *c);
+/* dispatch_submit in its two halves, for a caller that queues several
+ * commands before the dispatcher's next turn (the unit tests, to see them
+ * share one commit): enqueue returns at once; wait blocks until the command
+ * is answered, and must follow every enqueue (it frees what enqueue set up). */
+void dispatch_enqueue(struct dispatch *d, struct cmd *c);
+void dispatch_wait(struct dispatch *d, struct cmd *c);
 bool dispatch_accepting(const struct dispatch *d);
 void dispatch_stats(struct dispatch *d, struct stats_info *s);
 int dispatch_workers(struct dispatch *d, struct worker_info *out, int max);

@@ -4,46 +4,20 @@
  * submit it carried is answered as failed (never acknowledged), the job is
  * not in the database after it is reopened, and the next turn commits again.
  *
- * sqlite3_exec is wrapped at link time (the Makefile links this test with
- * -Wl,--wrap=sqlite3_exec): while commit_failures > 0, a "COMMIT" does not
- * run and fails as a full disk would (SQLITE_FULL), leaving the transaction
- * open, as SQLite does; everything else runs for real. fsync itself is
- * called inside libsqlite3.so, where a link-time wrap cannot reach, so the
- * commit is the seam.
+ * The COMMIT seam is testutil_commit.h's (a link-time wrap of sqlite3_exec).
  */
 #include "testutil_store.h"
+#include "testutil_commit.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 
 #include "config/config.h"
 #include "dispatch/dispatch.h"
 #include "spec/spec.h"
 
-static int commit_failures;
-static int commits_refused;
-
-int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-    void *arg, char **errmsg);
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-    void *arg, char **errmsg);
-
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-    void *arg, char **errmsg)
-{
-	if (strcmp(sql, "COMMIT") == 0 && __atomic_load_n(&commit_failures, __ATOMIC_SEQ_CST) > 0) {
-		__atomic_sub_fetch(&commit_failures, 1, __ATOMIC_SEQ_CST);
-		__atomic_add_fetch(&commits_refused, 1, __ATOMIC_SEQ_CST);
-		if (errmsg != NULL)
-			*errmsg = sqlite3_mprintf("%s", sqlite3_errstr(SQLITE_FULL));
-		return SQLITE_FULL;
-	}
-	return __real_sqlite3_exec(db, sql, cb, arg, errmsg);
-}
-
 static int reset(void **state)
 {
-	commit_failures = commits_refused = 0;
+	tu_commit_seam_reset();
 	return tu_store_setup(state);
 }
 

@@ -6,12 +6,14 @@
  * (EINTR) is retried so nothing sent or captured is lost.
  *
  * fork, vfork, sendmsg and write are wrapped at link time (the Makefile
- * links this test with -Wl,--wrap=...). A wrapper fails while its counter
- * is above zero, else calls the real one — except vfork, whose wrapper must
- * not return into a frame the child shares: it forks instead, which the
- * child code (system calls, then execve or _exit) allows.
+ * links this test with -Wl,--wrap=...; fork and sendmsg are testutil_seam.h's).
+ * A wrapper fails while its counter is above zero, else calls the real one —
+ * except vfork, whose wrapper must not return into a frame the child shares:
+ * it forks instead, which the child code (system calls, then execve or
+ * _exit) allows.
  */
 #include "testutil.h"
+#include "testutil_seam.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -23,44 +25,17 @@
 #include "worker/run.h"
 #include "worker/spawn.h"
 
-struct seam {
-	int fails; /* calls still to fail */
-	int err;   /* with this errno */
-	int calls;
-};
+static struct seam vfork_seam, write_seam;
 
-static struct seam fork_seam, vfork_seam, sendmsg_seam, write_seam;
-
-/* 1: this call fails with seam->err. */
-static int fail_now(struct seam *s)
-{
-	s->calls++;
-	if (s->fails <= 0)
-		return 0;
-	s->fails--;
-	errno = s->err;
-	return 1;
-}
-
-pid_t __real_fork(void);
-pid_t __wrap_fork(void);
 pid_t __wrap_vfork(void);
-ssize_t __real_sendmsg(int fd, const struct msghdr *msg, int flags);
-ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t __real_write(int fd, const void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 
-pid_t __wrap_fork(void) { return fail_now(&fork_seam) ? -1 : __real_fork(); }
-pid_t __wrap_vfork(void) { return fail_now(&vfork_seam) ? -1 : __real_fork(); }
-
-ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	return fail_now(&sendmsg_seam) ? -1 : __real_sendmsg(fd, msg, flags);
-}
+pid_t __wrap_vfork(void) { return tu_seam_fail(&vfork_seam) ? -1 : __real_fork(); }
 
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
 {
-	return fail_now(&write_seam) ? -1 : __real_write(fd, buf, n);
+	return tu_seam_fail(&write_seam) ? -1 : __real_write(fd, buf, n);
 }
 
 static int open_fds(void)
