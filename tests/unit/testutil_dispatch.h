@@ -122,12 +122,13 @@ static inline struct job_spec tu_spec(const char *name, int priority, int max_at
 /* The one place commands are filled: a submit (one spec) or a batch. */
 static inline void tu_cmd_jobs(struct cmd *c, struct job_spec *specs, size_t n)
 {
-	*c = (struct cmd){ .type = n == 1 ? CMD_SUBMIT : CMD_BATCH, .specs = specs, .n_specs = n };
+	*c = (struct cmd){ .type = n == 1 ? CMD_SUBMIT : CMD_BATCH,
+		.submit = { .specs = specs, .n_specs = n } };
 }
 
 static inline void tu_cmd_cancel(struct cmd *c, int64_t id)
 {
-	*c = (struct cmd){ .type = CMD_CANCEL, .job_id = id };
+	*c = (struct cmd){ .type = CMD_CANCEL, .target = { .job_id = id } };
 }
 
 /* Queues c for the next turn (returns at once). */
