@@ -128,8 +128,7 @@ void dispatch_free(struct dispatch *d)
 	free(d->reports);
 	free(d->claims);
 	dispatch_queues_free(d);
-	for (size_t i = 0; i < d->n_events; i++)
-		free(d->events[i]);
+	dispatch_drop_events(d, 0);
 	free(d->events);
 	free(d->cancels);
 	pthread_mutex_destroy(&d->mu);

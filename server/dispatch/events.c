@@ -19,15 +19,17 @@
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	char *ring[EVENTS_RING];
+	struct job_event ring[EVENTS_RING];
 	uint64_t next_seq;        /* seq of the next event; ring[seq % EVENTS_RING] */
 	int64_t run_id;           /* tells event ids of this server run apart */
 	int listeners;
+	int full_listeners;       /* of listeners, those that asked for full JSON */
 	bool closed;
 } hub = { .mu = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1 };
 
 struct events_stream {
 	uint64_t want;            /* next seq to send */
+	bool full;                /* full job JSON where the event has it */
 	bool resync;              /* tell the client it missed events */
 	char *pending;            /* formatted, not yet handed to MHD */
 	size_t pending_len, pending_off;
@@ -46,12 +48,21 @@ void events_init(void)
 
 bool events_have_listeners(void) { return __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED) > 0; }
 
-void events_publish(char *json)
+bool events_want_full(void) { return __atomic_load_n(&hub.full_listeners, __ATOMIC_RELAXED) > 0; }
+
+void job_event_free(struct job_event *ev)
+{
+	free(ev->compact);
+	free(ev->full);
+	*ev = (struct job_event){ 0 };
+}
+
+void events_publish(struct job_event ev)
 {
 	pthread_mutex_lock(&hub.mu);
-	char **slot = &hub.ring[hub.next_seq % EVENTS_RING];
-	free(*slot);
-	*slot = json;
+	struct job_event *slot = &hub.ring[hub.next_seq % EVENTS_RING];
+	job_event_free(slot);
+	*slot = ev;
 	hub.next_seq++;
 	pthread_cond_broadcast(&hub.cond);
 	pthread_mutex_unlock(&hub.mu);
@@ -67,11 +78,16 @@ void events_close(void)
 
 void events_free(void)
 {
-	for (int i = 0; i < EVENTS_RING; i++) {
-		free(hub.ring[i]);
-		hub.ring[i] = NULL;
-	}
+	for (int i = 0; i < EVENTS_RING; i++)
+		job_event_free(&hub.ring[i]);
 	pthread_cond_destroy(&hub.cond);
+}
+
+/* The text stream s sends for event seq q. */
+static const char *event_text(const struct events_stream *s, uint64_t q)
+{
+	const struct job_event *ev = &hub.ring[q % EVENTS_RING];
+	return s->full && ev->full != NULL ? ev->full : ev->compact;
 }
 
 static uint64_t oldest_kept(void)
@@ -98,7 +114,7 @@ static bool fill(struct events_stream *s)
 	}
 	size_t cap = 256;
 	for (uint64_t q = s->want; q < hub.next_seq && cap < STREAM_BLOCK; q++)
-		cap += strlen(hub.ring[q % EVENTS_RING]) + 64;
+		cap += strlen(event_text(s, q)) + 64;
 	if ((s->pending = malloc(cap)) == NULL)
 		return false;
 	size_t len = 0;
@@ -106,7 +122,7 @@ static bool fill(struct events_stream *s)
 		len += (size_t)snprintf(s->pending, cap, "event: resync\ndata: {}\n\n");
 	s->resync = false;
 	for (; s->want < hub.next_seq && len + 64 < cap; s->want++) {
-		const char *j = hub.ring[s->want % EVENTS_RING];
+		const char *j = event_text(s, s->want);
 		if (len + strlen(j) + 64 > cap)
 			break;
 		len += (size_t)snprintf(s->pending + len, cap - len,
@@ -143,6 +159,8 @@ ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max)
 void events_stream_close(struct events_stream *s)
 {
 	__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
+	if (s->full)
+		__atomic_sub_fetch(&hub.full_listeners, 1, __ATOMIC_RELAXED);
 	free(s->pending);
 	free(s);
 }
@@ -180,7 +198,7 @@ static bool listener_add(int64_t max)
 	return true;
 }
 
-struct events_stream *events_stream_open(const char *last_id, int64_t max)
+struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full)
 {
 	if (!listener_add(max)) {
 		errno = EBUSY;
@@ -192,6 +210,9 @@ struct events_stream *events_stream_open(const char *last_id, int64_t max)
 		errno = ENOMEM;
 		return NULL;
 	}
+	s->full = full;
+	if (full)
+		__atomic_add_fetch(&hub.full_listeners, 1, __ATOMIC_RELAXED);
 	start_point(s, last_id);
 	/* A first comment so the client sees the stream open at once. */
 	s->pending = strdup(": jobd events\nretry: 1000\n\n");
