@@ -3,13 +3,14 @@
 // lanes are this node's workers, so only jobs that ran on this node are drawn.
 
 import { STATES, h, badge, fmtMs, fmtClock, parseTime, cmdText, jobTitle, stateLabel } from './util.js';
-import { model, isLocal } from './model.js';
+import { model, isLocal, hasSpec } from './model.js';
 
 const FIT_GAP_MS = 10000;
 const MIN_SPAN_MS = 1000;
 const MAX_SPAN_MS = 600000;
 const MAX_BARS_PER_LANE = 400;
 const MANY_LANES = 6; // above this, lanes get compact
+const SPEC_AFTER_MS = 500; // a lane's job known only from compact events is read once it has run this long
 
 const STEPS_S = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
@@ -23,7 +24,7 @@ let windowMode = 'fit';
 export function initTimeline(container, tooltipEl, legendEl, options) {
   root = container;
   tooltip = tooltipEl;
-  opts = options; // {onOpen(id), needJob(id)}
+  opts = options; // {onOpen(id), needJob(id): a promise, settled once the job was read}
   for (const s of STATES) legendEl.append(h('span', { class: 'legend-item' }, h('i', { class: `sw s-${s}` }), stateLabel(s)));
   root.addEventListener('mouseover', (e) => {
     const bar = e.target.closest('.bar');
@@ -111,10 +112,10 @@ function renderLaneLabel(l, w, now) {
     return;
   }
   const j = model.jobs.get(w.job_id);
-  if (!j) opts.needJob(w.job_id);
   const since = parseTime(w.job_started_at) ?? (j && parseTime(j.started_at));
   l.job.dataset.jobId = String(w.job_id);
   const el = since ? Math.max(0, now - since) : null;
+  if (!j || (!hasSpec(j) && el >= SPEC_AFTER_MS)) opts.needJob(w.job_id);
   const elapsed = el === null ? '…' : el < 60000 ? `${(el / 1000).toFixed(1)} s` : fmtMs(el);
   l.job.textContent = `#${w.job_id} ${j ? jobTitle(j) : ''} · ${elapsed}`;
 }
@@ -168,8 +169,17 @@ export function renderTimeline() {
 }
 
 function showTip(bar, e) {
-  const j = model.jobs.get(Number(bar.dataset.jobId));
+  const id = Number(bar.dataset.jobId);
+  const j = model.jobs.get(id);
   if (!j) return;
+  // Known only from compact events: read it, then show it again if the tip is still on this bar.
+  if (!hasSpec(j)) {
+    opts.needJob(id).then(() => {
+      const again = model.jobs.get(id);
+      if (again && hasSpec(again) && !tooltip.hidden && tooltip.dataset.jobId === String(id)) showTip(bar, e);
+    });
+  }
+  tooltip.dataset.jobId = String(id);
   const now = Date.now();
   const run = j.run_ms ?? (j.started_at ? now - parseTime(j.started_at) : null);
   tooltip.replaceChildren(
