@@ -13,6 +13,7 @@ const DEADLINE_MS = 300000;
 const b = await launch();
 try {
   const page = await b.page();
+  page.setDefaultTimeout(DEADLINE_MS); // a loaded machine may take long to open the page
   const base = (await (await fetch(`${url}/v1/stats`)).json()).counts.succeeded;
   await openDashboard(page, url);
   await page.evaluate(() => {
