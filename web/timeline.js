@@ -8,7 +8,7 @@ import { model, isLocal, hasSpec } from './model.js';
 const FIT_GAP_MS = 10000;
 const MIN_SPAN_MS = 1000;
 const MAX_SPAN_MS = 600000;
-const MAX_BARS_PER_LANE = 400;
+const MAX_BARS_PER_LANE = 150; // each bar costs style and layout at every render while a burst flies
 const MANY_LANES = 6; // above this, lanes get compact
 const SPEC_AFTER_MS = 500; // a lane's job known only from compact events is read once it has run this long
 
@@ -136,12 +136,17 @@ function renderBars(l, jobs, t0, t1, now) {
     }
     const left = ((Math.max(s, t0) - t0) / (t1 - t0)) * 100;
     const width = ((Math.min(e, t1) - Math.max(s, t0)) / (t1 - t0)) * 100;
-    bar.className = `bar s-${j.state}`;
-    bar.dataset.state = j.state;
-    bar.dataset.worker = String(j.worker);
     bar.style.left = `${left}%`;
     bar.style.width = `calc(${width}% - 2px)`;
-    bar.setAttribute('aria-label', `Job ${j.id} ${jobTitle(j)}, ${stateLabel(j.state)}, ${fmtMs(e - s)}`);
+    // Class, data and label only when they change (a running bar's label has its elapsed time): each write
+    // invalidates the bar's style.
+    const label = `Job ${j.id} ${jobTitle(j)}, ${stateLabel(j.state)}, ${fmtMs(e - s)}`;
+    if (bar.dataset.state !== j.state) {
+      bar.className = `bar s-${j.state}`;
+      bar.dataset.state = j.state;
+      bar.dataset.worker = String(j.worker);
+    }
+    if (bar.getAttribute('aria-label') !== label) bar.setAttribute('aria-label', label);
   }
   for (const [id, bar] of l.bars) {
     if (!seen.has(id)) { bar.remove(); l.bars.delete(id); }
