@@ -3,12 +3,14 @@
 # jobd of its own, in turns ($REPS rounds, medians): nobody watching, one
 # `curl -N /v1/events` listener, and the dashboard open in headless Chromium
 # (bench/watch.mjs, the e2e tests' launcher), which also says how long its
-# succeeded count went without an update while the batch ran.
+# succeeded count went without an update while the batch ran and how busy
+# the page's main thread was per job (wall time of its tasks: inflated when
+# the machine is loaded, but less than the rates are).
 
 # watch_ready FILE — waits (up to 60 s) until FILE has a first line
 watch_ready() {
-	local i
-	for i in $(seq 600); do
+	local _
+	for _ in $(seq 600); do
 		[ -s "$1" ] && return 0
 		sleep 0.1
 	done
@@ -26,7 +28,7 @@ watch_browser() {
 
 phase_watch() {
 	local r out pid w="$WATCH_N × true, one batch, submit → last final" page=1
-	local none=() curl=() pg=() gap=()
+	local none=() curl=() pg=() gap=() task=()
 	ROWS=$B/rows.9.tsv
 	watch_browser || { page=0; echo "bench: no node/chromium: no dashboard row" >&2; }
 	rm -rf "$B/watch"
@@ -54,7 +56,9 @@ phase_watch() {
 			pg=("${pg[@]:0:${#pg[@]}-1}")
 			continue
 		fi
-		gap+=("$(kv "$(tail -1 "$B/watch/page.txt")" max_gap_ms)")
+		out=$(tail -1 "$B/watch/page.txt")
+		gap+=("$(kv "$out" max_gap_ms)")
+		task+=("$(calc "$(kv "$out" task_s) * 1000000 / $WATCH_N")")
 	done
 	jobd_stop
 	row watch_none "$w" "jobd, nobody watching" "$(median "${none[@]}")" jobs/s
@@ -63,6 +67,8 @@ phase_watch() {
 		row watch_page "$w" "jobd, dashboard open (headless Chromium)" "$(median "${pg[@]}")" jobs/s \
 			vs:watch_none
 		row watch_gap "$w" "dashboard: longest gap between count updates" "$(median "${gap[@]}")" ms
+		row watch_task "$w" "dashboard: page main-thread busy per job (diagnostic)" \
+			"$(median "${task[@]}")" µs
 	fi
 	rm -rf "$B/watch"
 }

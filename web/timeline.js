@@ -11,6 +11,7 @@ const MAX_SPAN_MS = 600000;
 const MAX_BARS_PER_LANE = 150; // each bar costs style and layout at every render while a burst flies
 const MANY_LANES = 6; // above this, lanes get compact
 const SPEC_AFTER_MS = 500; // a lane's job known only from compact events is read once it has run this long
+const STRIPES_AFTER_MS = 1000; // a running bar's stripes move once it has run this long
 
 const STEPS_S = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
@@ -147,6 +148,8 @@ function renderBars(l, jobs, t0, t1, now) {
       bar.dataset.worker = String(j.worker);
     }
     if (bar.getAttribute('aria-label') !== label) bar.setAttribute('aria-label', label);
+    // Stripes move only on jobs that run a while: a burst of short ones would repaint the lanes every frame.
+    bar.classList.toggle('long', j.state === 'running' && now - s >= STRIPES_AFTER_MS);
   }
   for (const [id, bar] of l.bars) {
     if (!seen.has(id)) { bar.remove(); l.bars.delete(id); }

@@ -41,7 +41,8 @@ void api_events(struct http_req *req, struct http_resp *r)
 		http_internal(r, "out of memory");
 		return;
 	}
-	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
+	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EVENTS_BLOCK, stream_read, s,
+	    stream_free);
 	if (r->custom == NULL) {
 		events_stream_close(s);
 		http_internal(r, "cannot create the event stream");

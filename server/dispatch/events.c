@@ -14,7 +14,6 @@
 
 #include "common/clock.h"
 
-#define STREAM_BLOCK 65536
 
 static struct {
 	pthread_mutex_t mu;
@@ -106,6 +105,21 @@ static bool fill(struct events_stream *s)
 	while (!hub.closed && s->want >= hub.next_seq && !s->resync)
 		if (pthread_cond_timedwait(&hub.cond, &hub.mu, &until) == ETIMEDOUT)
 			break;
+	/* A burst goes out in few, large writes: once an event is due, gather
+	 * more for up to EVENTS_COALESCE_MS. Each write costs the client a
+	 * wakeup (a browser a task per chunk), and what a watcher shows is
+	 * drawn a few times a second anyway. */
+	if (s->want < hub.next_seq && !s->resync) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += EVENTS_COALESCE_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!hub.closed && hub.next_seq - s->want < EVENTS_COALESCE_N)
+			if (pthread_cond_timedwait(&hub.cond, &hub.mu, &until) == ETIMEDOUT)
+				break;
+	}
 	if (hub.closed)
 		return false;
 	if (s->want < oldest_kept()) {
@@ -113,7 +127,7 @@ static bool fill(struct events_stream *s)
 		s->resync = true;
 	}
 	size_t cap = 256;
-	for (uint64_t q = s->want; q < hub.next_seq && cap < STREAM_BLOCK; q++)
+	for (uint64_t q = s->want; q < hub.next_seq && cap < EVENTS_BLOCK; q++)
 		cap += strlen(event_text(s, q)) + 64;
 	if ((s->pending = malloc(cap)) == NULL)
 		return false;

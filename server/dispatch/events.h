@@ -25,6 +25,12 @@
 #define EVENTS_RING 4096
 #define EVENTS_PING_S 15
 #define EVENTS_RETRY_AFTER_S 10
+/* A stream sends what is due after gathering for up to this long, or as
+ * soon as this many events wait. */
+#define EVENTS_COALESCE_MS 50
+#define EVENTS_COALESCE_N 128
+/* Bytes handed to HTTP per read: a gathered burst in one chunk. */
+#define EVENTS_BLOCK 65536
 
 void events_init(void);
 /* One change of a job: its compact JSON, and its full JSON when a stream
