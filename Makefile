@@ -48,7 +48,8 @@ SERVER_SRC += \
 	server/pool/pool.c server/pool/pool_msgs.c server/pool/run_msg.c
 # JSON of every resource
 SERVER_SRC += \
-	server/render/render.c server/render/render_control.c server/render/render_nodes.c
+	server/render/render.c server/render/render_control.c server/render/render_event.c \
+	server/render/render_nodes.c
 # job, batch, queue and schedule specs: parsing and validation
 SERVER_SRC += \
 	server/spec/spec.c server/spec/spec_control.c server/spec/spec_deps.c \

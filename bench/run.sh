@@ -20,7 +20,8 @@
 #   BENCH_PEERS=0       jobd's rows only, no peers (make bench-compare)
 #   BENCH_PHASES="..."  only these of: main (jobd's rows 1, 2, 4, 6, 7 and
 #                       the peers), submission, growth, growth_waiting,
-#                       cluster (row 8, PostgreSQL: ≈ 1.5 min a round); the
+#                       cluster (row 8, PostgreSQL: ≈ 1.5 min a round),
+#                       watch (issue 16 goal 9: a batch watched or not); the
 #                       table then goes to partial-DATE.txt, not latest.txt
 set -euo pipefail
 
@@ -33,10 +34,10 @@ CORES=$(nproc)
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	MODE=quick REPS=1 TRIV_N=2000 PAR_N=300 SUB_T=1.5 READ_T=2
-	GROW_M=150 MEM_N=20000 DISP_N=100 WAIT_N=10000 CL_N=1000
+	GROW_M=150 MEM_N=20000 DISP_N=100 WAIT_N=10000 CL_N=1000 WATCH_N=2000
 else
 	MODE=full REPS=3 TRIV_N=10000 PAR_N=1000 SUB_T=3 READ_T=3
-	GROW_M=400 MEM_N=100000 DISP_N=300 WAIT_N=100000 CL_N=3000
+	GROW_M=400 MEM_N=100000 DISP_N=300 WAIT_N=100000 CL_N=3000 WATCH_N=5000
 fi
 
 # shellcheck source=bench/lib.sh
@@ -49,8 +50,10 @@ fi
 . "$ROOT/bench/growth_waiting.sh"
 # shellcheck source=bench/phase_cluster.sh
 . "$ROOT/bench/phase_cluster.sh"
+# shellcheck source=bench/watch.sh
+. "$ROOT/bench/watch.sh"
 
-PHASE_NAMES="main submission growth growth_waiting cluster"
+PHASE_NAMES="main submission growth growth_waiting cluster watch"
 for p in $PHASES; do
 	case " all $PHASE_NAMES " in
 	*" $p "*) ;;
@@ -126,9 +129,10 @@ main() {
 	if [ -x "$JOBD" ] && want growth; then phase_growth; fi
 	if [ -x "$JOBD" ] && want growth_waiting; then phase_growth_waiting; fi
 	if [ -x "$JOBD" ] && want cluster; then phase_cluster; fi
+	if [ -x "$JOBD" ] && want watch; then phase_watch; fi
 	# rows.5w.tsv (growth_waiting) sorts after rows.5.tsv (growth)
 	shopt -s nullglob
-	rows=("$B"/rows.[1-8]*.tsv)  # rows.3i.tsv (ingest) sorts after rows.3.tsv
+	rows=("$B"/rows.[1-9]*.tsv)  # rows.3i.tsv (ingest) sorts after rows.3.tsv
 	shopt -u nullglob
 	cat /dev/null "${rows[@]}" >"$B/rows.tsv"
 	stamp=$(date -u +%Y%m%d-%H%M%S)

@@ -43,6 +43,10 @@ TARGETS = [
     ("worker private ≤ 1 MB", "mem_worker", None, "<=", 1),
     ("dispatch median ≤ 1 ms", "disp_median", None, "<=", 1),
     ("single POSTs on PostgreSQL ≥ 0.5 × its 1-row commits", "sub_pg", "sub_pg_commit", ">=", 0.5),
+    # issue 16 goal 9 (bench/watch.sh)
+    ("one /v1/events listener ≥ 0.95 × nobody watching", "watch_curl", "watch_none", ">=", 0.95),
+    ("dashboard open ≥ 0.85 × nobody watching", "watch_page", "watch_none", ">=", 0.85),
+    ("dashboard counts updated at least every 250 ms", "watch_gap", None, "<=", 250),
 ]
 # Row 5 continued (growth_waiting.sh): runnable work beside waiting jobs.
 WAITING = {"delayed": "delayed", "chains": "dependency chains",

@@ -22,11 +22,16 @@ import { initAuth, promptToken } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATE_MS = 250;
+// Events are applied to the model as they come (cheap); the lanes, timeline and counts are drawn at most every
+// RENDER_MS however many arrive, and while events flow the counts are re-read every STATS_MS.
+const RENDER_MS = 200;
+const STATS_MS = 200;
 const ready = { counts: false, table: false };
 let live = null;
 let jobsDirty = true;
-let renderQueued = false;
-const pendingJobs = new Set();
+let renderTimer = null;
+let lastRender = 0;
+const pendingJobs = new Map(); // id -> the GET in flight
 const TABLE_REFRESH_MS = 700;
 const STALE_BATCH = 20;
 
@@ -34,6 +39,8 @@ const refreshTable = throttle(() => {
   jobsDirty = false;
   refreshJobs();
 }, TABLE_REFRESH_MS);
+
+const refreshStats = throttle(() => api.get('/v1/stats').then((s) => { setStats(s); scheduleRender(); }, () => {}), STATS_MS);
 
 function markReady(part) {
   if (ready[part]) return;
@@ -45,15 +52,15 @@ function markReady(part) {
 }
 
 function scheduleRender() {
-  if (renderQueued) return;
-  renderQueued = true;
-  requestAnimationFrame(() => {
-    renderQueued = false;
+  if (renderTimer !== null) return;
+  renderTimer = setTimeout(() => requestAnimationFrame(() => {
+    renderTimer = null;
+    lastRender = performance.now();
     renderTimeline();
     renderNodes();
     renderCounts();
     if (model.stats) markReady('counts');
-  });
+  }), Math.max(0, lastRender + RENDER_MS - performance.now()));
 }
 
 function setConn(mode) {
@@ -63,11 +70,14 @@ function setConn(mode) {
   el.querySelector('.conn-text').textContent = text;
 }
 
-// A job we only know the id of (e.g. the one a busy worker runs).
+// A job we know only the id of (e.g. the one a busy worker runs) or only from compact events (no command, no name).
+// Resolves once it was read (or could not be).
 function needJob(id) {
-  if (pendingJobs.has(id)) return;
-  pendingJobs.add(id);
-  api.get(`/v1/jobs/${id}`).then((j) => { upsertJob(j); scheduleRender(); }).catch(() => {}).finally(() => pendingJobs.delete(id));
+  if (!pendingJobs.has(id)) {
+    pendingJobs.set(id, api.get(`/v1/jobs/${id}`).then((j) => { upsertJob(j); scheduleRender(); })
+      .catch(() => {}).finally(() => pendingJobs.delete(id)));
+  }
+  return pendingJobs.get(id);
 }
 
 // A job we hold as running whose worker now runs something else has finished and we missed it: re-read it.
@@ -111,6 +121,7 @@ function onJobEvent(job) {
   batchJobEvent(job);
   batchesJobEvent(job);
   refreshTable();
+  refreshStats();
   scheduleRender();
 }
 

@@ -50,9 +50,17 @@ export function detailNodesChanged() {
   if (current && current.job) renderControl(current.ui.control, current.job);
 }
 
-// A live event for the open job: show the state at once.
+// A live event for the open job: show the state at once. Events are compact: merged into the job read, and a final
+// one re-reads the job (its CPU, memory and output) now rather than at the next refresh.
 export function detailJobEvent(job) {
-  if (current && job.id === current.id) { current.job = job; render(current); }
+  if (!current || job.id !== current.id || !current.job) return;
+  current.job = { ...current.job, ...job };
+  render(current);
+  if (FINAL.has(job.state)) {
+    const cur = current;
+    clearTimeout(cur.timer);
+    cur.timer = setTimeout(() => refresh(cur), 0);
+  }
 }
 
 function build(id) {

@@ -6,7 +6,7 @@ const TICK_MS = 1000;
 const RETRY_MIN_MS = 3000;
 const RETRY_MAX_MS = 30000;
 
-// onJob(job): a job event from the stream. onTick(full): refresh from REST; full=true when events may have been missed.
+// onJob(job): a job event from the stream (compact: the fields a change moves). onTick(full): refresh from REST; full=true when events may have been missed.
 // onMode(mode): 'live' | 'polling'.
 export function startLive({ onJob, onTick, onMode }) {
   let es = null;

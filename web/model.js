@@ -4,6 +4,7 @@ import { FINAL, parseTime } from './util.js';
 
 const MAX_JOBS = 3000;
 const MAX_SAMPLES = 120;
+const SAMPLE_MS = 1000; // stats are read more often while events flow; the throughput keeps one sample a second
 
 export const model = {
   jobs: new Map(), // id -> job, only recent ones: never the whole table
@@ -32,13 +33,19 @@ export function isLocal(job) {
 }
 
 // Keep the newest knowledge of a job; a final state never goes back to running (events and polls can race).
+// A compact event (/v1/events: the fields a change moves) is merged into what is known, so command, name and the
+// rest stay; a job known only from events lacks them (see hasSpec).
 export function upsertJob(job) {
   const old = model.jobs.get(job.id);
   if (old && FINAL.has(old.state) && !FINAL.has(job.state) && old.attempts >= job.attempts) return old;
+  if (old && job.command === undefined) job = { ...old, ...job };
   model.jobs.set(job.id, job);
   if (model.jobs.size > MAX_JOBS * 1.25) pruneJobs();
   return job;
 }
+
+// The job's full JSON was read (GET, a list, a full event): not only a compact event's fields.
+export const hasSpec = (job) => job.command !== undefined;
 
 function pruneJobs() {
   const key = (j) => parseTime(j.finished_at) ?? parseTime(j.started_at) ?? Infinity;
@@ -48,6 +55,8 @@ function pruneJobs() {
 
 export function setStats(stats) {
   model.stats = stats;
+  const last = model.samples[model.samples.length - 1];
+  if (last && Date.now() - last[0] < SAMPLE_MS) return;
   model.samples.push([Date.now(), stats.finished_total]);
   if (model.samples.length > MAX_SAMPLES) model.samples.shift();
 }

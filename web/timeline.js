@@ -3,13 +3,15 @@
 // lanes are this node's workers, so only jobs that ran on this node are drawn.
 
 import { STATES, h, badge, fmtMs, fmtClock, parseTime, cmdText, jobTitle, stateLabel } from './util.js';
-import { model, isLocal } from './model.js';
+import { model, isLocal, hasSpec } from './model.js';
 
 const FIT_GAP_MS = 10000;
 const MIN_SPAN_MS = 1000;
 const MAX_SPAN_MS = 600000;
-const MAX_BARS_PER_LANE = 400;
+const MAX_BARS_PER_LANE = 150; // each bar costs style and layout at every render while a burst flies
 const MANY_LANES = 6; // above this, lanes get compact
+const SPEC_AFTER_MS = 500; // a lane's job known only from compact events is read once it has run this long
+const STRIPES_AFTER_MS = 1000; // a running bar's stripes move once it has run this long
 
 const STEPS_S = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
@@ -23,7 +25,7 @@ let windowMode = 'fit';
 export function initTimeline(container, tooltipEl, legendEl, options) {
   root = container;
   tooltip = tooltipEl;
-  opts = options; // {onOpen(id), needJob(id)}
+  opts = options; // {onOpen(id), needJob(id): a promise, settled once the job was read}
   for (const s of STATES) legendEl.append(h('span', { class: 'legend-item' }, h('i', { class: `sw s-${s}` }), stateLabel(s)));
   root.addEventListener('mouseover', (e) => {
     const bar = e.target.closest('.bar');
@@ -111,10 +113,10 @@ function renderLaneLabel(l, w, now) {
     return;
   }
   const j = model.jobs.get(w.job_id);
-  if (!j) opts.needJob(w.job_id);
   const since = parseTime(w.job_started_at) ?? (j && parseTime(j.started_at));
   l.job.dataset.jobId = String(w.job_id);
   const el = since ? Math.max(0, now - since) : null;
+  if (!j || (!hasSpec(j) && el >= SPEC_AFTER_MS)) opts.needJob(w.job_id);
   const elapsed = el === null ? '…' : el < 60000 ? `${(el / 1000).toFixed(1)} s` : fmtMs(el);
   l.job.textContent = `#${w.job_id} ${j ? jobTitle(j) : ''} · ${elapsed}`;
 }
@@ -135,12 +137,19 @@ function renderBars(l, jobs, t0, t1, now) {
     }
     const left = ((Math.max(s, t0) - t0) / (t1 - t0)) * 100;
     const width = ((Math.min(e, t1) - Math.max(s, t0)) / (t1 - t0)) * 100;
-    bar.className = `bar s-${j.state}`;
-    bar.dataset.state = j.state;
-    bar.dataset.worker = String(j.worker);
     bar.style.left = `${left}%`;
     bar.style.width = `calc(${width}% - 2px)`;
-    bar.setAttribute('aria-label', `Job ${j.id} ${jobTitle(j)}, ${stateLabel(j.state)}, ${fmtMs(e - s)}`);
+    // Class, data and label only when they change (a running bar's label has its elapsed time): each write
+    // invalidates the bar's style.
+    const label = `Job ${j.id} ${jobTitle(j)}, ${stateLabel(j.state)}, ${fmtMs(e - s)}`;
+    if (bar.dataset.state !== j.state) {
+      bar.className = `bar s-${j.state}`;
+      bar.dataset.state = j.state;
+      bar.dataset.worker = String(j.worker);
+    }
+    if (bar.getAttribute('aria-label') !== label) bar.setAttribute('aria-label', label);
+    // Stripes move only on jobs that run a while: a burst of short ones would repaint the lanes every frame.
+    bar.classList.toggle('long', j.state === 'running' && now - s >= STRIPES_AFTER_MS);
   }
   for (const [id, bar] of l.bars) {
     if (!seen.has(id)) { bar.remove(); l.bars.delete(id); }
@@ -168,8 +177,17 @@ export function renderTimeline() {
 }
 
 function showTip(bar, e) {
-  const j = model.jobs.get(Number(bar.dataset.jobId));
+  const id = Number(bar.dataset.jobId);
+  const j = model.jobs.get(id);
   if (!j) return;
+  // Known only from compact events: read it, then show it again if the tip is still on this bar.
+  if (!hasSpec(j)) {
+    opts.needJob(id).then(() => {
+      const again = model.jobs.get(id);
+      if (again && hasSpec(again) && !tooltip.hidden && tooltip.dataset.jobId === String(id)) showTip(bar, e);
+    });
+  }
+  tooltip.dataset.jobId = String(id);
   const now = Date.now();
   const run = j.run_ms ?? (j.started_at ? now - parseTime(j.started_at) : null);
   tooltip.replaceChildren(

@@ -21,7 +21,14 @@ static void stream_free(void *cls) { events_stream_close(cls); }
 void api_events(struct http_req *req, struct http_resp *r)
 {
 	int64_t max = req->app->cfg->max_event_streams;
-	struct events_stream *s = events_stream_open(http_req_header(req, "Last-Event-ID"), max);
+	const char *full = http_query(req, "full");
+
+	if (full != NULL && strcmp(full, "true") != 0 && strcmp(full, "false") != 0) {
+		http_error(r, 400, "invalid_request", "full", "full must be true or false");
+		return;
+	}
+	struct events_stream *s = events_stream_open(http_req_header(req, "Last-Event-ID"), max,
+	    full != NULL && strcmp(full, "true") == 0);
 
 	if (s == NULL && errno == EBUSY) {
 		http_error(r, 503, "unavailable", NULL,
@@ -34,7 +41,8 @@ void api_events(struct http_req *req, struct http_resp *r)
 		http_internal(r, "out of memory");
 		return;
 	}
-	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
+	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EVENTS_BLOCK, stream_read, s,
+	    stream_free);
 	if (r->custom == NULL) {
 		events_stream_close(s);
 		http_internal(r, "cannot create the event stream");

@@ -129,8 +129,7 @@ void dispatch_free(struct dispatch *d)
 	free(d->reports);
 	free(d->claims);
 	queues_free(&d->queues);
-	for (size_t i = 0; i < d->n_events; i++)
-		free(d->events[i]);
+	dispatch_drop_events(d, 0);
 	free(d->events);
 	free(d->cancels);
 	pthread_mutex_destroy(&d->mu);

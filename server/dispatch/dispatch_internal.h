@@ -15,6 +15,7 @@
 #include <pthread.h>
 
 #include "dispatch.h"
+#include "events.h"
 #include "queues.h"
 #include "cluster/cluster.h"
 #include "common/log.h"
@@ -72,7 +73,7 @@ struct dispatch {
 	size_t n_reports, cap_reports;
 	struct claim *claims;
 	size_t n_claims, cap_claims;
-	char **events;           /* job JSON per change this turn, for /v1/events */
+	struct job_event *events; /* per change this turn, for /v1/events */
 	size_t n_events, cap_events;
 	int64_t *cancels;        /* running jobs to send CANCEL after commit */
 	size_t n_cancels, cap_cancels;
@@ -100,7 +101,8 @@ struct turn {
 			(d)->field[(d)->n_##field++] = (value);                       \
 	} while (0)
 
-/* Renders job id for /v1/events after the commit (only while someone listens). */
+/* Renders job id for /v1/events after the commit (only while someone
+ * listens; its full JSON only while a stream asked for it). */
 void dispatch_note_change(struct dispatch *d, int64_t id);
 void dispatch_move_state(struct turn *t, enum job_state from, enum job_state to);
 void dispatch_runnable(struct dispatch *d);

@@ -31,10 +31,13 @@ void dispatch_note_change(struct dispatch *d, int64_t id)
 
 	if (!events_have_listeners() || store_job_get(d->store, id, &job, err) != 1)
 		return;
-	char *json = render_job(&job);
+	struct job_event ev = { .compact = render_job_event(&job),
+		.full = events_want_full() ? render_job(&job) : NULL };
 	job_free(&job);
-	if (json != NULL)
-		PUSH(d, events, json);
+	if (ev.compact != NULL)
+		PUSH(d, events, ev);
+	else
+		free(ev.full);
 }
 
 /* Something may be claimable now: look again, and tell the other nodes. */
@@ -103,7 +106,7 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 void dispatch_drop_events(struct dispatch *d, size_t keep)
 {
 	while (d->n_events > keep)
-		free(d->events[--d->n_events]);
+		job_event_free(&d->events[--d->n_events]);
 }
 
 /* Queued jobs may wait: this node's counts say so, or, in a cluster, other

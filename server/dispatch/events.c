@@ -14,20 +14,21 @@
 
 #include "common/clock.h"
 
-#define STREAM_BLOCK 65536
 
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	char *ring[EVENTS_RING];
+	struct job_event ring[EVENTS_RING];
 	uint64_t next_seq;        /* seq of the next event; ring[seq % EVENTS_RING] */
 	int64_t run_id;           /* tells event ids of this server run apart */
 	int listeners;
+	int full_listeners;       /* of listeners, those that asked for full JSON */
 	bool closed;
 } hub = { .mu = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1 };
 
 struct events_stream {
 	uint64_t want;            /* next seq to send */
+	bool full;                /* full job JSON where the event has it */
 	bool resync;              /* tell the client it missed events */
 	char *pending;            /* formatted, not yet handed to MHD */
 	size_t pending_len, pending_off;
@@ -46,12 +47,21 @@ void events_init(void)
 
 bool events_have_listeners(void) { return __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED) > 0; }
 
-void events_publish(char *json)
+bool events_want_full(void) { return __atomic_load_n(&hub.full_listeners, __ATOMIC_RELAXED) > 0; }
+
+void job_event_free(struct job_event *ev)
+{
+	free(ev->compact);
+	free(ev->full);
+	*ev = (struct job_event){ 0 };
+}
+
+void events_publish(struct job_event ev)
 {
 	pthread_mutex_lock(&hub.mu);
-	char **slot = &hub.ring[hub.next_seq % EVENTS_RING];
-	free(*slot);
-	*slot = json;
+	struct job_event *slot = &hub.ring[hub.next_seq % EVENTS_RING];
+	job_event_free(slot);
+	*slot = ev;
 	hub.next_seq++;
 	pthread_cond_broadcast(&hub.cond);
 	pthread_mutex_unlock(&hub.mu);
@@ -67,11 +77,16 @@ void events_close(void)
 
 void events_free(void)
 {
-	for (int i = 0; i < EVENTS_RING; i++) {
-		free(hub.ring[i]);
-		hub.ring[i] = NULL;
-	}
+	for (int i = 0; i < EVENTS_RING; i++)
+		job_event_free(&hub.ring[i]);
 	pthread_cond_destroy(&hub.cond);
+}
+
+/* The text stream s sends for event seq q. */
+static const char *event_text(const struct events_stream *s, uint64_t q)
+{
+	const struct job_event *ev = &hub.ring[q % EVENTS_RING];
+	return s->full && ev->full != NULL ? ev->full : ev->compact;
 }
 
 static uint64_t oldest_kept(void)
@@ -90,6 +105,21 @@ static bool fill(struct events_stream *s)
 	while (!hub.closed && s->want >= hub.next_seq && !s->resync)
 		if (pthread_cond_timedwait(&hub.cond, &hub.mu, &until) == ETIMEDOUT)
 			break;
+	/* A burst goes out in few, large writes: once an event is due, gather
+	 * more for up to EVENTS_COALESCE_MS. Each write costs the client a
+	 * wakeup (a browser a task per chunk), and what a watcher shows is
+	 * drawn a few times a second anyway. */
+	if (s->want < hub.next_seq && !s->resync) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += EVENTS_COALESCE_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!hub.closed && hub.next_seq - s->want < EVENTS_COALESCE_N)
+			if (pthread_cond_timedwait(&hub.cond, &hub.mu, &until) == ETIMEDOUT)
+				break;
+	}
 	if (hub.closed)
 		return false;
 	if (s->want < oldest_kept()) {
@@ -97,8 +127,8 @@ static bool fill(struct events_stream *s)
 		s->resync = true;
 	}
 	size_t cap = 256;
-	for (uint64_t q = s->want; q < hub.next_seq && cap < STREAM_BLOCK; q++)
-		cap += strlen(hub.ring[q % EVENTS_RING]) + 64;
+	for (uint64_t q = s->want; q < hub.next_seq && cap < EVENTS_BLOCK; q++)
+		cap += strlen(event_text(s, q)) + 64;
 	if ((s->pending = malloc(cap)) == NULL)
 		return false;
 	size_t len = 0;
@@ -106,7 +136,7 @@ static bool fill(struct events_stream *s)
 		len += (size_t)snprintf(s->pending, cap, "event: resync\ndata: {}\n\n");
 	s->resync = false;
 	for (; s->want < hub.next_seq && len + 64 < cap; s->want++) {
-		const char *j = hub.ring[s->want % EVENTS_RING];
+		const char *j = event_text(s, s->want);
 		if (len + strlen(j) + 64 > cap)
 			break;
 		len += (size_t)snprintf(s->pending + len, cap - len,
@@ -143,6 +173,8 @@ ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max)
 void events_stream_close(struct events_stream *s)
 {
 	__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
+	if (s->full)
+		__atomic_sub_fetch(&hub.full_listeners, 1, __ATOMIC_RELAXED);
 	free(s->pending);
 	free(s);
 }
@@ -180,7 +212,7 @@ static bool listener_add(int64_t max)
 	return true;
 }
 
-struct events_stream *events_stream_open(const char *last_id, int64_t max)
+struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full)
 {
 	if (!listener_add(max)) {
 		errno = EBUSY;
@@ -192,6 +224,9 @@ struct events_stream *events_stream_open(const char *last_id, int64_t max)
 		errno = ENOMEM;
 		return NULL;
 	}
+	s->full = full;
+	if (full)
+		__atomic_add_fetch(&hub.full_listeners, 1, __ATOMIC_RELAXED);
 	start_point(s, last_id);
 	/* A first comment so the client sees the stream open at once. */
 	s->pending = strdup(": jobd events\nretry: 1000\n\n");

@@ -1,6 +1,9 @@
 /*
- * events.h — GET /v1/events: Server-Sent Events, one `job` event with the
- * job's JSON on every state change, `: ping` comments every 15 s.
+ * events.h — GET /v1/events: Server-Sent Events, one `job` event on every
+ * state change, `: ping` comments every 15 s. The event is compact by
+ * default (the fields that change: id, state, times, attempts, result,
+ * batch, queue, node); a stream opened with ?full=true gets the whole job
+ * JSON instead, rendered only while such a stream is open.
  *
  * The dispatcher publishes into a fixed ring of the last EVENTS_RING events
  * and never waits for a client. Each stream reads the ring at its own pace;
@@ -22,21 +25,40 @@
 #define EVENTS_RING 4096
 #define EVENTS_PING_S 15
 #define EVENTS_RETRY_AFTER_S 10
+/* A stream sends what is due after gathering for up to this long, or as
+ * soon as this many events wait. */
+#define EVENTS_COALESCE_MS 50
+#define EVENTS_COALESCE_N 128
+/* Bytes handed to HTTP per read: a gathered burst in one chunk. */
+#define EVENTS_BLOCK 65536
 
 void events_init(void);
-/* Cheap check so the dispatcher renders events only while someone listens. */
+/* One change of a job: its compact JSON, and its full JSON when a stream
+ * wants it (events_want_full), else NULL. */
+struct job_event {
+	char *compact;
+	char *full;
+};
+
+void job_event_free(struct job_event *ev);
+
+/* Cheap checks so the dispatcher renders events only while someone listens,
+ * and full ones only while a ?full=true stream does. */
 bool events_have_listeners(void);
-/* Takes ownership of json (one job object). Never blocks on clients. */
-void events_publish(char *json);
+bool events_want_full(void);
+/* Takes ownership of both strings. Never blocks on clients. */
+void events_publish(struct job_event ev);
 /* Ends every stream (shutdown). */
 void events_close(void);
 void events_free(void);
 
 /* One client's stream (api_events.c serves it). Opening takes one of max
  * places: NULL with errno EBUSY when all are taken, ENOMEM without memory.
- * last_id: the client's Last-Event-ID, or NULL. */
+ * last_id: the client's Last-Event-ID, or NULL. full: send each event's
+ * full JSON (events published before the stream opened may have only the
+ * compact one, which is sent then). */
 struct events_stream;
-struct events_stream *events_stream_open(const char *last_id, int64_t max);
+struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full);
 /* Up to max bytes of the stream's text, waiting up to EVENTS_PING_S for an
  * event (a ping then); -1 when the stream has ended (server stopping). */
 ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max);

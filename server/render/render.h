@@ -27,6 +27,8 @@ struct schedule;
 
 cJSON *render_job_object(const struct job *job);
 char *render_job(const struct job *job);
+/* The compact job object of a /v1/events `job` event (render_event.c). */
+char *render_job_event(const struct job *job);
 char *render_job_list(const struct job *jobs, int n, const char *next_url);
 char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids);
 /* {"batches": [batch, ...], "next": next_url or null}: each batch as render_batch

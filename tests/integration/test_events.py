@@ -10,6 +10,11 @@ from base import JobdTestCase
 from harness import FINAL
 
 EVENT_ID = re.compile(r"^(\d+)\.(\d+)$")
+# What a compact `job` event carries (the default; ?full=true: the whole job).
+COMPACT_KEYS = {
+    "id", "state", "batch_id", "queue", "attempts", "max_attempts", "worker", "pid",
+    "exit_code", "signal", "error", "cancel_requested", "created_at", "started_at",
+    "finished_at", "next_attempt_at", "queue_ms", "run_ms", "node_id"}
 
 
 class Stream:
@@ -107,9 +112,7 @@ class TestEvents(JobdTestCase):
         self.run_watched({"command": ["true"]}, s)
         self.assertEqual(s.retry, "1000")
 
-    def test_a_job_goes_queued_running_succeeded_in_order_with_its_json(self):
-        s = self.stream()
-        job, evs = self.run_watched({"command": ["true"], "name": "ev-order"}, s)
+    def assert_in_order(self, evs):
         states = [job_of(ev)["state"] for ev in evs]
         collapsed = [x for i, x in enumerate(states)
                      if not (x == "running" and i and states[i - 1] == "running")]
@@ -117,11 +120,42 @@ class TestEvents(JobdTestCase):
         self.assertLessEqual(states.count("running"), 2, states)
         for ev in evs:
             self.assertEqual(ev["event"], "job")
+
+    def test_a_job_goes_queued_running_succeeded_in_order_with_compact_json(self):
+        s = self.stream()
+        job, evs = self.run_watched({"command": ["true"], "name": "ev-order"}, s)
+        self.assert_in_order(evs)
+        for ev in evs:
+            self.assertEqual(set(job_of(ev)), COMPACT_KEYS)
+        full = self.jobd.job(job["id"])
+        self.assertEqual(job_of(evs[-1]), {k: full[k] for k in COMPACT_KEYS})
+
+    def test_full_true_sends_the_whole_job_json_and_only_true_or_false_is_taken(self):
+        s = self.stream(query="?full=true")
+        job, evs = self.run_watched({"command": ["true"], "name": "ev-full"}, s)
+        self.assert_in_order(evs)
+        for ev in evs:
             data = job_of(ev)
-            self.assertEqual((data["name"], data["command"]), ("ev-order", ["true"]))
-            for key in ("created_at", "attempts", "exit_code", "batch_id"):
-                self.assertIn(key, data)
+            self.assertEqual((data["name"], data["command"]), ("ev-full", ["true"]))
         self.assertEqual(job_of(evs[-1]), self.jobd.job(job["id"]))
+        compact = self.stream(query="?full=false")
+        _, evs = self.run_watched({"command": ["true"]}, compact)
+        self.assertEqual(set(job_of(evs[-1])), COMPACT_KEYS)
+        bad = self.stream(query="?full=yes")
+        self.assertEqual(bad.status, 400)
+        self.assertEqual(json.loads(bad.resp.read())["error"]["field"], "full")
+
+    def test_a_failure_reads_the_same_compact_and_full(self):
+        """Exit code, error text (quotes, backslash, tab escaped) and times
+        as GET shows them."""
+        s = self.stream()
+        for spec in ({"command": "exit 3"}, {"command": ['/no/such "x"\\\té']}):
+            job, evs = self.run_watched(spec, s)
+            got = job_of(evs[-1])
+            full = self.jobd.job(job["id"])
+            self.assertEqual(got["state"], "failed")
+            self.assertEqual(got, {k: full[k] for k in COMPACT_KEYS})
+        self.assertIn('"x"', got["error"])
 
     def test_event_ids_are_run_dot_seq_and_increase(self):
         s = self.stream()
