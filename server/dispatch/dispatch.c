@@ -14,6 +14,7 @@
 
 #include "dispatch_internal.h"
 #include "dispatch_retention.h"
+#include "events.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "store/store_jobs.h"
@@ -143,21 +144,20 @@ bool dispatch_accepting(const struct dispatch *d)
 	return __atomic_load_n(&d->accepting, __ATOMIC_ACQUIRE);
 }
 
-void dispatch_submit(struct dispatch *d, struct cmd *c)
+/* Queues c for the next turn; false (CMD_UNAVAILABLE) once closed. */
+static bool enqueue(struct dispatch *d, struct cmd *c)
 {
 	uint64_t one = 1;
 
 	c->done = false;
 	c->retried = false;
-	pthread_cond_init(&c->done_cv, NULL);
 	c->next = NULL;
 	c->err[0] = '\0';
 	pthread_mutex_lock(&d->mu);
 	if (d->closed) {
 		pthread_mutex_unlock(&d->mu);
-		pthread_cond_destroy(&c->done_cv);
 		c->status = CMD_UNAVAILABLE;
-		return;
+		return false;
 	}
 	if (d->cmd_tail)
 		d->cmd_tail->next = c;
@@ -167,11 +167,48 @@ void dispatch_submit(struct dispatch *d, struct cmd *c)
 	pthread_mutex_unlock(&d->mu);
 	if (write(d->cmd_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_warn("dispatch: eventfd write");
-	pthread_mutex_lock(&d->mu);
-	while (!c->done)
-		pthread_cond_wait(&c->done_cv, &d->mu);
-	pthread_mutex_unlock(&d->mu);
+	return true;
+}
+
+void dispatch_submit(struct dispatch *d, struct cmd *c)
+{
+	c->done_fn = NULL;
+	pthread_cond_init(&c->done_cv, NULL);
+	if (enqueue(d, c)) {
+		pthread_mutex_lock(&d->mu);
+		while (!c->done)
+			pthread_cond_wait(&c->done_cv, &d->mu);
+		pthread_mutex_unlock(&d->mu);
+	}
 	pthread_cond_destroy(&c->done_cv);
+}
+
+void dispatch_submit_async(struct dispatch *d, struct cmd *c, void (*done_fn)(void *arg),
+    void *arg)
+{
+	c->done_fn = done_fn;
+	c->done_arg = arg;
+	if (!enqueue(d, c))
+		done_fn(arg);
+}
+
+void dispatch_cmd_done(struct cmd *c, struct cmd **notify)
+{
+	c->done = true;
+	if (c->done_fn == NULL) {
+		pthread_cond_signal(&c->done_cv); /* c may be gone once mu is released */
+		return;
+	}
+	c->next = *notify;
+	*notify = c;
+}
+
+void dispatch_cmds_notify(struct cmd *notify)
+{
+	for (struct cmd *c = notify, *next; c != NULL; c = next) {
+		next = c->next; /* c is the submitter's again once called back */
+		c->done_fn(c->done_arg);
+	}
 }
 
 void dispatch_stats(struct dispatch *d, struct stats_info *s)
@@ -199,15 +236,18 @@ int dispatch_workers(struct dispatch *d, struct worker_info *out, int max)
 /* Answers every command still waiting with CMD_UNAVAILABLE, and refuses new ones. */
 static void close_commands(struct dispatch *d)
 {
+	struct cmd *notify = NULL;
+
 	pthread_mutex_lock(&d->mu);
 	d->closed = true;
-	for (struct cmd *c = d->cmd_head; c != NULL; c = c->next) {
+	for (struct cmd *c = d->cmd_head, *next; c != NULL; c = next) {
+		next = c->next;
 		c->status = CMD_UNAVAILABLE;
-		c->done = true;
-		pthread_cond_signal(&c->done_cv);
+		dispatch_cmd_done(c, &notify);
 	}
 	d->cmd_head = d->cmd_tail = NULL;
 	pthread_mutex_unlock(&d->mu);
+	dispatch_cmds_notify(notify);
 }
 
 static void begin_shutdown(struct dispatch *d)
@@ -250,6 +290,9 @@ static int poll_timeout_ms(struct dispatch *d)
 	int64_t retention = dispatch_retention_due(d);
 	if (retention && (next == 0 || retention < next))
 		next = retention;
+	int64_t ping = events_ping_due(); /* the event streams' pings: no thread of their own */
+	if (ping && (next == 0 || ping < next))
+		next = ping;
 	if (d->wake_wall) {
 		/* The earliest delayed job: a wall-clock time, slept in monotonic time. */
 		int64_t wake = now + (d->wake_wall - clock_wall_us());
@@ -321,6 +364,7 @@ int dispatch_run(struct dispatch *d)
 			dispatch_turn(d);
 		dispatch_cluster_readable(d);
 		dispatch_retention_run(d); /* one short transaction at most, then round again */
+		events_ping();
 	}
 	finish_shutdown(d);
 	return 0;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/clock.h"
 
@@ -18,12 +17,14 @@
 
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t cond;
 	char *ring[EVENTS_RING];
 	uint64_t next_seq;        /* seq of the next event; ring[seq % EVENTS_RING] */
 	int64_t run_id;           /* tells event ids of this server run apart */
 	int listeners;
 	bool closed;
+	/* Parked streams, oldest first: each parks with "now", so the list
+	 * stays sorted by ping deadline and the head is the next one due. */
+	struct events_stream *parked_head, *parked_tail;
 } hub = { .mu = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1 };
 
 struct events_stream {
@@ -31,20 +32,60 @@ struct events_stream {
 	bool resync;              /* tell the client it missed events */
 	char *pending;            /* formatted, not yet handed to MHD */
 	size_t pending_len, pending_off;
+	struct events_waker waker;
+	struct events_stream *prev, *next; /* in the parked list */
+	bool parked;
+	bool ping_due;            /* woken by the ping timer: send one */
+	int64_t parked_us;        /* monotonic */
 };
 
 void events_init(void)
 {
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&hub.cond, &a);
-	pthread_condattr_destroy(&a);
 	hub.run_id = clock_wall_us() / 1000;
 }
 
 bool events_have_listeners(void) { return __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED) > 0; }
+
+/* Called with hub.mu held. */
+static void park(struct events_stream *s)
+{
+	s->parked = true;
+	s->parked_us = clock_mono_us();
+	s->next = NULL;
+	s->prev = hub.parked_tail;
+	if (hub.parked_tail != NULL)
+		hub.parked_tail->next = s;
+	else
+		hub.parked_head = s;
+	hub.parked_tail = s;
+	s->waker.park(s->waker.arg);
+}
+
+/* Called with hub.mu held; the stream's reader runs again once woken. */
+static void unpark(struct events_stream *s)
+{
+	if (!s->parked)
+		return;
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		hub.parked_head = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	else
+		hub.parked_tail = s->prev;
+	s->prev = s->next = NULL;
+	s->parked = false;
+}
+
+static void wake_all(void)
+{
+	while (hub.parked_head != NULL) {
+		struct events_stream *s = hub.parked_head;
+		unpark(s);
+		s->waker.wake(s->waker.arg);
+	}
+}
 
 void events_publish(char *json)
 {
@@ -53,7 +94,30 @@ void events_publish(char *json)
 	free(*slot);
 	*slot = json;
 	hub.next_seq++;
-	pthread_cond_broadcast(&hub.cond);
+	wake_all();
+	pthread_mutex_unlock(&hub.mu);
+}
+
+int64_t events_ping_due(void)
+{
+	pthread_mutex_lock(&hub.mu);
+	int64_t due = hub.parked_head ? hub.parked_head->parked_us + EVENTS_PING_S * 1000000LL : 0;
+	pthread_mutex_unlock(&hub.mu);
+	return due;
+}
+
+void events_ping(void)
+{
+	int64_t now = clock_mono_us();
+
+	pthread_mutex_lock(&hub.mu);
+	while (hub.parked_head != NULL &&
+	       hub.parked_head->parked_us + EVENTS_PING_S * 1000000LL <= now) {
+		struct events_stream *s = hub.parked_head;
+		unpark(s);
+		s->ping_due = true;
+		s->waker.wake(s->waker.arg);
+	}
 	pthread_mutex_unlock(&hub.mu);
 }
 
@@ -61,7 +125,7 @@ void events_close(void)
 {
 	pthread_mutex_lock(&hub.mu);
 	hub.closed = true;
-	pthread_cond_broadcast(&hub.cond);
+	wake_all();
 	pthread_mutex_unlock(&hub.mu);
 }
 
@@ -71,7 +135,6 @@ void events_free(void)
 		free(hub.ring[i]);
 		hub.ring[i] = NULL;
 	}
-	pthread_cond_destroy(&hub.cond);
 }
 
 static uint64_t oldest_kept(void)
@@ -79,19 +142,20 @@ static uint64_t oldest_kept(void)
 	return hub.next_seq > EVENTS_RING ? hub.next_seq - EVENTS_RING + 1 : 1;
 }
 
-/* Formats what is due into s->pending; waits up to the ping interval.
- * Called with hub.mu held. Returns false when the stream must end. */
-static bool fill(struct events_stream *s)
+/* Formats what is due into s->pending, a ping when it is time for one;
+ * with nothing to send, parks the stream. Called with hub.mu held.
+ * 1 filled, 0 parked, -1 the stream must end. */
+static int fill(struct events_stream *s)
 {
-	struct timespec until;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += EVENTS_PING_S;
-	while (!hub.closed && s->want >= hub.next_seq && !s->resync)
-		if (pthread_cond_timedwait(&hub.cond, &hub.mu, &until) == ETIMEDOUT)
-			break;
-	if (hub.closed)
-		return false;
+	if (s->want >= hub.next_seq && !s->resync) {
+		if (hub.closed)
+			return -1;
+		if (!s->ping_due) {
+			park(s);
+			return 0;
+		}
+	}
+	s->ping_due = false;
 	if (s->want < oldest_kept()) {
 		s->want = oldest_kept();
 		s->resync = true;
@@ -100,7 +164,7 @@ static bool fill(struct events_stream *s)
 	for (uint64_t q = s->want; q < hub.next_seq && cap < STREAM_BLOCK; q++)
 		cap += strlen(hub.ring[q % EVENTS_RING]) + 64;
 	if ((s->pending = malloc(cap)) == NULL)
-		return false;
+		return -1;
 	size_t len = 0;
 	if (s->resync)
 		len += (size_t)snprintf(s->pending, cap, "event: resync\ndata: {}\n\n");
@@ -116,17 +180,17 @@ static bool fill(struct events_stream *s)
 		len = (size_t)snprintf(s->pending, cap, ": ping\n\n");
 	s->pending_len = len;
 	s->pending_off = 0;
-	return true;
+	return 1;
 }
 
 ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max)
 {
 	if (s->pending == NULL) {
 		pthread_mutex_lock(&hub.mu);
-		bool ok = fill(s);
+		int rc = fill(s);
 		pthread_mutex_unlock(&hub.mu);
-		if (!ok)
-			return -1;
+		if (rc <= 0)
+			return rc;
 	}
 	size_t n = s->pending_len - s->pending_off;
 	if (n > max)
@@ -142,6 +206,9 @@ ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max)
 
 void events_stream_close(struct events_stream *s)
 {
+	pthread_mutex_lock(&hub.mu);
+	unpark(s);
+	pthread_mutex_unlock(&hub.mu);
 	__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
 	free(s->pending);
 	free(s);
@@ -167,8 +234,8 @@ static void start_point(struct events_stream *s, const char *last_id)
 }
 
 /* Takes one of the --max-event-streams places; false when none is free.
- * A stream holds its connection's thread until the client leaves, so
- * without a cap streams could take every connection. */
+ * A stream holds its connection (and a file descriptor) until the client
+ * leaves, so without a cap streams could take every connection. */
 static bool listener_add(int64_t max)
 {
 	int n = __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED);
@@ -180,7 +247,8 @@ static bool listener_add(int64_t max)
 	return true;
 }
 
-struct events_stream *events_stream_open(const char *last_id, int64_t max)
+struct events_stream *events_stream_open(const char *last_id, int64_t max,
+    const struct events_waker *w)
 {
 	if (!listener_add(max)) {
 		errno = EBUSY;
@@ -192,6 +260,7 @@ struct events_stream *events_stream_open(const char *last_id, int64_t max)
 		errno = ENOMEM;
 		return NULL;
 	}
+	s->waker = *w;
 	start_point(s, last_id);
 	/* A first comment so the client sees the stream open at once. */
 	s->pending = strdup(": jobd events\nretry: 1000\n\n");

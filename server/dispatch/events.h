@@ -11,6 +11,13 @@
  * processing. Event ids are "<run>.<seq>"; Last-Event-ID is honoured.
  * At most --max-event-streams streams run at once; one more gets 503
  * `unavailable` with Retry-After (the dashboard polls meanwhile).
+ *
+ * No stream holds a thread: reading never waits. A stream with nothing to
+ * send is parked (its waker's park, so HTTP suspends the connection) and
+ * woken (wake: resumed) by the next publish, by its ping being due (the
+ * dispatcher's loop calls events_ping) or by events_close. Park and wake
+ * both run under the hub's lock, so a publish between "nothing to send"
+ * and the park cannot be missed.
  */
 #ifndef JOBD_EVENTS_H
 #define JOBD_EVENTS_H
@@ -28,17 +35,32 @@ void events_init(void);
 bool events_have_listeners(void);
 /* Takes ownership of json (one job object). Never blocks on clients. */
 void events_publish(char *json);
-/* Ends every stream (shutdown). */
+/* When the oldest parked stream's ping is due (monotonic µs), 0 if none;
+ * events_ping wakes the streams whose ping is due. */
+int64_t events_ping_due(void);
+void events_ping(void);
+/* Streams send what was published before this, then end (shutdown). */
 void events_close(void);
 void events_free(void);
+
+/* How a stream's reader is put to sleep and woken: both called with the
+ * hub's lock held, from the reader's thread (park) or any thread (wake);
+ * neither may call back into events_*. */
+struct events_waker {
+	void (*park)(void *arg);
+	void (*wake)(void *arg);
+	void *arg;
+};
 
 /* One client's stream (api_events.c serves it). Opening takes one of max
  * places: NULL with errno EBUSY when all are taken, ENOMEM without memory.
  * last_id: the client's Last-Event-ID, or NULL. */
 struct events_stream;
-struct events_stream *events_stream_open(const char *last_id, int64_t max);
-/* Up to max bytes of the stream's text, waiting up to EVENTS_PING_S for an
- * event (a ping then); -1 when the stream has ended (server stopping). */
+struct events_stream *events_stream_open(const char *last_id, int64_t max,
+    const struct events_waker *w);
+/* Up to max bytes of the stream's text; 0 when there is nothing to send
+ * yet (the stream was parked: read again once woken); -1 when the stream
+ * has ended (server stopping, everything published sent). */
 ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max);
 void events_stream_close(struct events_stream *s);
 

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/utf8.h"
 #include "common/vec.h"
+#include "config/cpus.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/metrics.h"
 #include "render/render.h"
@@ -27,7 +28,7 @@
 /* Idle time allowed while a body or a response is under way; waiting for
  * headers is bounded by --header-timeout (http_conns.h). */
 #define HTTP_CONNECTION_TIMEOUT_S 30
-/* Virtual size per connection thread; only touched pages cost memory.
+/* Virtual size per pool thread; only touched pages cost memory.
  * Deep JSON (cJSON's nesting limit) is the deepest recursion a handler makes. */
 #define HTTP_THREAD_STACK (512 * 1024)
 /* The same libmicrohttpd message (a refused connection, say) is logged at
@@ -53,7 +54,43 @@ struct conn_state {
 	const struct http_route *route;
 	int64_t id;
 	char name[HTTP_NAME_MAX];
+	/* A command handed to the dispatcher (http_cmd_submit): the handler's
+	 * state, kept until the request ends; waiting while suspended, resumed
+	 * on the handler's second call. */
+	void *cmd_state;
+	void (*cmd_free)(void *state);
+	bool waiting, resumed;
 };
+
+void *http_cmd_state(struct http_req *req, size_t size, void (*free_fn)(void *state))
+{
+	struct conn_state *cs = req->priv;
+
+	if (cs->cmd_state != NULL || (cs->cmd_state = calloc(1, size)) == NULL)
+		return NULL;
+	cs->cmd_free = free_fn;
+	return cs->cmd_state;
+}
+
+static void resume(void *conn) { MHD_resume_connection(conn); }
+
+void http_cmd_submit(struct http_req *req, struct cmd *c)
+{
+	struct conn_state *cs = req->priv;
+
+	cs->waiting = true;
+	/* Suspended before the hand-over: the dispatcher may be done (and
+	 * resume it) before this returns, which libmicrohttpd keeps for its
+	 * next turn; a resume before the suspension would be lost. */
+	MHD_suspend_connection(req->conn);
+	dispatch_submit_async(req->app->dispatch, c, resume, req->conn);
+}
+
+void *http_cmd_result(const struct http_req *req)
+{
+	const struct conn_state *cs = req->priv;
+	return cs->resumed ? cs->cmd_state : NULL;
+}
 
 void http_json(struct http_resp *r, unsigned status, char *json)
 {
@@ -239,9 +276,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		static_serve(app->cfg->web_dir, url, &r);
 	} else {
 		struct http_req req = { .app = app, .conn = conn, .method = method, .path = url,
-			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len };
+			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len,
+			.priv = cs };
 		memcpy(req.name, cs->name, sizeof(req.name));
+		cs->resumed = cs->waiting;
+		cs->waiting = false;
 		cs->route->handler(&req, &r);
+		if (cs->waiting)
+			return MHD_YES; /* suspended: called again once the dispatcher is done */
 	}
 	return send_resp(app, conn, &r, method, url, cs->route);
 }
@@ -254,6 +296,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	http_conns_request_done(s->conns, conn);
 	if (cs != NULL) {
+		if (cs->cmd_state != NULL && cs->cmd_free != NULL)
+			cs->cmd_free(cs->cmd_state);
+		free(cs->cmd_state);
 		free(cs->body);
 		free(cs);
 		*con_cls = NULL;
@@ -301,8 +346,13 @@ int http_start(struct http_server **out, struct app *app, char *err)
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	/* An event loop per core (epoll), not a thread per connection: idle
+	 * connections, event streams and commands waiting for the dispatcher
+	 * (suspended) hold no thread. */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+	const char *cpus_source;
+	unsigned threads = (unsigned)cpus_usable(&cpus_source);
 
 	if (s == NULL) {
 		err_set(err, "calloc: out of memory");
@@ -326,7 +376,10 @@ int http_start(struct http_server **out, struct app *app, char *err)
 		return -1;
 	}
 	/* The per-address limit is what keeps one client from taking every
-	 * connection (and so every thread); 0 in libmicrohttpd means none too. */
+	 * connection; 0 in libmicrohttpd means none too. libmicrohttpd shares
+	 * the overall limit out among the pool's threads. Handlers that read
+	 * the store run on the pool thread: short reads that block only the
+	 * connections of that one loop, for the time of one query. */
 	s->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg->listen_port, NULL, NULL,
 	    on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -335,6 +388,7 @@ int http_start(struct http_server **out, struct app *app, char *err)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections_per_ip,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_THREAD_STACK, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		err_set(err, "cannot listen on %s:%d (address in use, or not ours?)",
