@@ -61,7 +61,7 @@ SERVER_SRC += \
 	server/dispatch/dispatch_turn.c server/dispatch/events.c server/dispatch/metrics.c
 # the libmicrohttpd front: guard, connection bounds, static files
 SERVER_SRC += \
-	server/http/http.c server/http/http_conns.c server/http/http_guard.c server/http/http_route.c server/http/static.c
+	server/http/http.c server/http/http_cmd.c server/http/http_conns.c server/http/http_guard.c server/http/http_route.c server/http/static.c
 # one file per resource, and the route table
 SERVER_SRC += \
 	server/api/api_batches.c server/api/api_common.c server/api/api_events.c \

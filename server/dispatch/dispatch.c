@@ -32,6 +32,16 @@ void dispatch_signal(int sig)
 	errno = saved;
 }
 
+/* Wakes the loop (from any thread): a command, or a stream's ping to time. */
+static void wake(void *arg)
+{
+	struct dispatch *d = arg;
+	uint64_t one = 1;
+
+	if (write(d->cmd_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("dispatch: eventfd write");
+}
+
 static void on_started(void *ctx, int slot, int64_t job_id, int pid, int64_t started_us)
 {
 	struct report r = { .type = REPORT_STARTED, .slot = slot, .job_id = job_id, .pid = pid,
@@ -108,6 +118,7 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 		goto fail;
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
+	events_set_kick(wake, d);
 	*out = d;
 	return 0;
 fail:
@@ -121,6 +132,8 @@ void dispatch_free(struct dispatch *d)
 		return;
 	if (d->pool != NULL)
 		pool_stop(d->pool, POOL_STOP_WAIT_MS);
+	if (d->cmd_fd >= 0)
+		events_set_kick(NULL, NULL);
 	dispatch_retention_close(d);
 	dispatch_cluster_free(d); /* when open failed; dispatch_cluster_close otherwise */
 	store_close(d->store);
@@ -147,8 +160,6 @@ bool dispatch_accepting(const struct dispatch *d)
 /* Queues c for the next turn; false (CMD_UNAVAILABLE) once closed. */
 static bool enqueue(struct dispatch *d, struct cmd *c)
 {
-	uint64_t one = 1;
-
 	c->done = false;
 	c->retried = false;
 	c->next = NULL;
@@ -165,8 +176,7 @@ static bool enqueue(struct dispatch *d, struct cmd *c)
 		d->cmd_head = c;
 	d->cmd_tail = c;
 	pthread_mutex_unlock(&d->mu);
-	if (write(d->cmd_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("dispatch: eventfd write");
+	wake(d);
 	return true;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/clock.h"
 
@@ -17,6 +18,7 @@
 
 static struct {
 	pthread_mutex_t mu;
+	pthread_cond_t ended;     /* CLOCK_MONOTONIC: a stream ended after the close */
 	char *ring[EVENTS_RING];
 	uint64_t next_seq;        /* seq of the next event; ring[seq % EVENTS_RING] */
 	int64_t run_id;           /* tells event ids of this server run apart */
@@ -25,6 +27,9 @@ static struct {
 	/* Parked streams, oldest first: each parks with "now", so the list
 	 * stays sorted by ping deadline and the head is the next one due. */
 	struct events_stream *parked_head, *parked_tail;
+	void (*kick)(void *arg);
+	void *kick_arg;
+	bool timer_armed;         /* the loop's sleep is bounded by a ping deadline */
 } hub = { .mu = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1 };
 
 struct events_stream {
@@ -41,6 +46,12 @@ struct events_stream {
 
 void events_init(void)
 {
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&hub.ended, &a);
+	pthread_condattr_destroy(&a);
 	hub.run_id = clock_wall_us() / 1000;
 }
 
@@ -59,6 +70,10 @@ static void park(struct events_stream *s)
 		hub.parked_head = s;
 	hub.parked_tail = s;
 	s->waker.park(s->waker.arg);
+	if (!hub.timer_armed && hub.kick != NULL) {
+		hub.timer_armed = true;
+		hub.kick(hub.kick_arg);
+	}
 }
 
 /* Called with hub.mu held; the stream's reader runs again once woken. */
@@ -98,9 +113,19 @@ void events_publish(char *json)
 	pthread_mutex_unlock(&hub.mu);
 }
 
+void events_set_kick(void (*kick)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&hub.mu);
+	hub.kick = kick;
+	hub.kick_arg = arg;
+	hub.timer_armed = false;
+	pthread_mutex_unlock(&hub.mu);
+}
+
 int64_t events_ping_due(void)
 {
 	pthread_mutex_lock(&hub.mu);
+	hub.timer_armed = hub.parked_head != NULL;
 	int64_t due = hub.parked_head ? hub.parked_head->parked_us + EVENTS_PING_S * 1000000LL : 0;
 	pthread_mutex_unlock(&hub.mu);
 	return due;
@@ -129,12 +154,25 @@ void events_close(void)
 	pthread_mutex_unlock(&hub.mu);
 }
 
+void events_drain(void)
+{
+	int64_t due = clock_mono_us() + EVENTS_DRAIN_MS * 1000LL;
+	struct timespec ts = { .tv_sec = due / 1000000, .tv_nsec = (long)(due % 1000000) * 1000 };
+
+	pthread_mutex_lock(&hub.mu);
+	while (__atomic_load_n(&hub.listeners, __ATOMIC_RELAXED) > 0)
+		if (pthread_cond_timedwait(&hub.ended, &hub.mu, &ts) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&hub.mu);
+}
+
 void events_free(void)
 {
 	for (int i = 0; i < EVENTS_RING; i++) {
 		free(hub.ring[i]);
 		hub.ring[i] = NULL;
 	}
+	pthread_cond_destroy(&hub.ended);
 }
 
 static uint64_t oldest_kept(void)
@@ -208,8 +246,9 @@ void events_stream_close(struct events_stream *s)
 {
 	pthread_mutex_lock(&hub.mu);
 	unpark(s);
+	if (__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED) == 0 && hub.closed)
+		pthread_cond_broadcast(&hub.ended);
 	pthread_mutex_unlock(&hub.mu);
-	__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
 	free(s->pending);
 	free(s);
 }

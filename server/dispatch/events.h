@@ -29,18 +29,27 @@
 #define EVENTS_RING 4096
 #define EVENTS_PING_S 15
 #define EVENTS_RETRY_AFTER_S 10
+#define EVENTS_DRAIN_MS 2000
 
 void events_init(void);
 /* Cheap check so the dispatcher renders events only while someone listens. */
 bool events_have_listeners(void);
 /* Takes ownership of json (one job object). Never blocks on clients. */
 void events_publish(char *json);
-/* When the oldest parked stream's ping is due (monotonic µs), 0 if none;
- * events_ping wakes the streams whose ping is due. */
+/* The ping timer lives in the dispatcher's loop: events_ping_due says when
+ * the oldest parked stream's ping is due (monotonic µs, 0 if none) and
+ * events_ping wakes the streams whose ping is due. When a stream parks
+ * while the loop sleeps without a ping deadline, kick(arg) is called (with
+ * the hub's lock held: it must only wake the loop). */
+void events_set_kick(void (*kick)(void *arg), void *arg);
 int64_t events_ping_due(void);
 void events_ping(void);
 /* Streams send what was published before this, then end (shutdown). */
 void events_close(void);
+/* After events_close: waits until every stream has ended (its client has
+ * been sent the rest), at most EVENTS_DRAIN_MS, so that stopping HTTP does
+ * not cut what was published last. */
+void events_drain(void);
 void events_free(void);
 
 /* How a stream's reader is put to sleep and woken: both called with the

@@ -3,6 +3,7 @@
  * (see http.h).
  */
 #include "http.h"
+#include "http_cmd.h"
 #include "http_conns.h"
 #include "http_guard.h"
 #include "http_route.h"
@@ -54,43 +55,8 @@ struct conn_state {
 	const struct http_route *route;
 	int64_t id;
 	char name[HTTP_NAME_MAX];
-	/* A command handed to the dispatcher (http_cmd_submit): the handler's
-	 * state, kept until the request ends; waiting while suspended, resumed
-	 * on the handler's second call. */
-	void *cmd_state;
-	void (*cmd_free)(void *state);
-	bool waiting, resumed;
+	struct http_cmd *cmd;     /* a command handed to the dispatcher (http_cmd.h) */
 };
-
-void *http_cmd_state(struct http_req *req, size_t size, void (*free_fn)(void *state))
-{
-	struct conn_state *cs = req->priv;
-
-	if (cs->cmd_state != NULL || (cs->cmd_state = calloc(1, size)) == NULL)
-		return NULL;
-	cs->cmd_free = free_fn;
-	return cs->cmd_state;
-}
-
-static void resume(void *conn) { MHD_resume_connection(conn); }
-
-void http_cmd_submit(struct http_req *req, struct cmd *c)
-{
-	struct conn_state *cs = req->priv;
-
-	cs->waiting = true;
-	/* Suspended before the hand-over: the dispatcher may be done (and
-	 * resume it) before this returns, which libmicrohttpd keeps for its
-	 * next turn; a resume before the suspension would be lost. */
-	MHD_suspend_connection(req->conn);
-	dispatch_submit_async(req->app->dispatch, c, resume, req->conn);
-}
-
-void *http_cmd_result(const struct http_req *req)
-{
-	const struct conn_state *cs = req->priv;
-	return cs->resumed ? cs->cmd_state : NULL;
-}
 
 void http_json(struct http_resp *r, unsigned status, char *json)
 {
@@ -277,13 +243,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else {
 		struct http_req req = { .app = app, .conn = conn, .method = method, .path = url,
 			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len,
-			.priv = cs };
+			.cmd = &cs->cmd };
 		memcpy(req.name, cs->name, sizeof(req.name));
-		cs->resumed = cs->waiting;
-		cs->waiting = false;
+		if (http_cmd_pending(cs->cmd, conn))
+			return MHD_YES; /* suspended until the dispatcher is done */
 		cs->route->handler(&req, &r);
-		if (cs->waiting)
-			return MHD_YES; /* suspended: called again once the dispatcher is done */
+		if (http_cmd_handed_over(cs->cmd))
+			return MHD_YES; /* called again on libmicrohttpd's next round */
 	}
 	return send_resp(app, conn, &r, method, url, cs->route);
 }
@@ -296,9 +262,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	http_conns_request_done(s->conns, conn);
 	if (cs != NULL) {
-		if (cs->cmd_state != NULL && cs->cmd_free != NULL)
-			cs->cmd_free(cs->cmd_state);
-		free(cs->cmd_state);
+		http_cmd_release(cs->cmd);
 		free(cs->body);
 		free(cs);
 		*con_cls = NULL;

@@ -30,6 +30,7 @@ struct dispatch;
 struct store_pool;
 
 struct http_route;
+struct http_cmd;
 
 struct app {
 	const struct config *cfg;
@@ -50,7 +51,7 @@ struct http_req {
 	char name[HTTP_NAME_MAX]; /* the {name} segment ("" if too long) */
 	const char *body;
 	size_t body_len;
-	void *priv;               /* http.c's state of this request */
+	struct http_cmd **cmd;    /* the request's command, if any (http_cmd.h) */
 };
 
 #define HTTP_MAX_HEADERS 4
