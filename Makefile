@@ -123,6 +123,7 @@ UNIT_WRAP_test_run_fds := -Wl,--wrap=close_range
 UNIT_WRAP_test_orphans := -Wl,--wrap=opendir
 UNIT_WRAP_test_vec := -Wl,--wrap=realloc
 UNIT_WRAP_test_seam_commit := -Wl,--wrap=sqlite3_exec
+UNIT_WRAP_test_dispatch_async := -Wl,--wrap=sqlite3_exec
 UNIT_WRAP_test_seam_worker := -Wl,--wrap=fork,--wrap=vfork,--wrap=sendmsg,--wrap=write
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobd.a
