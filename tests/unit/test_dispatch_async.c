@@ -13,7 +13,6 @@
 #include "testutil_loop.h"
 #include "testutil_store.h"
 
-#include <sqlite3.h>
 
 #define WAITING 10
 
@@ -21,11 +20,6 @@ static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
 static bool hold, held;
 static int commits;
-
-int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-    void *arg, char **errmsg);
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-    void *arg, char **errmsg);
 
 int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
     void *arg, char **errmsg)
@@ -93,12 +87,10 @@ static void submit_async(struct loop *l, struct cmd *c, struct job_spec *spec, c
 static void test_async_commands_of_many_callers_share_one_commit(void **state)
 {
 	struct store_fixture *f = *state;
-	struct loop *l = calloc(1, sizeof(*l));
+	struct loop *l = tu_loop_new(f->dir);
 	struct job_spec first_spec, specs[WAITING];
 	struct cmd first, cmds[WAITING];
 
-	assert_non_null(l);
-	tu_loop_start(l, f->dir);
 	pthread_mutex_lock(&hold_mu);
 	hold = true;
 	pthread_mutex_unlock(&hold_mu);
@@ -142,12 +134,10 @@ static void test_async_commands_of_many_callers_share_one_commit(void **state)
 static void test_an_async_command_after_the_dispatcher_closed_is_refused_at_once(void **state)
 {
 	struct store_fixture *f = *state;
-	struct loop *l = calloc(1, sizeof(*l));
+	struct loop *l = tu_loop_new(f->dir);
 	struct job_spec spec;
 	struct cmd c;
 
-	assert_non_null(l);
-	tu_loop_start(l, f->dir);
 	tu_loop_halt(l);
 	submit_async(l, &c, &spec, "late");
 	assert_int_equal(calls.n, 1); /* before dispatch_submit_async returned */

@@ -14,15 +14,9 @@
 #include "testutil_loop.h"
 #include "testutil_store.h"
 
-#include <sqlite3.h>
 
 static int commit_failures;
 static int commits_refused;
-
-int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-    void *arg, char **errmsg);
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-    void *arg, char **errmsg);
 
 int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
     void *arg, char **errmsg)
@@ -93,12 +87,10 @@ static void submit(struct loop *l, struct cmd *c, struct job_spec *spec)
 static void test_a_submit_whose_commit_fails_is_not_acknowledged_nor_stored(void **state)
 {
 	struct store_fixture *f = *state;
-	struct loop *l = calloc(1, sizeof(*l));
+	struct loop *l = tu_loop_new(f->dir);
 	struct job_spec spec;
 	struct cmd c;
 
-	assert_non_null(l);
-	tu_loop_start(l, f->dir);
 	commit_failures = 1;
 	submit(l, &c, &spec);
 	assert_int_equal(commits_refused, 1);

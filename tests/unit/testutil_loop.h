@@ -3,7 +3,7 @@
  * tests that hand it commands (test_seam_commit.c, test_dispatch_async.c):
  * a fresh SQLite file in the test's directory, one worker slot whose
  * worker exits at once (no job needs to run to commit a submit), and a
- * job spec to submit.
+ * job spec to submit; and the sqlite3_exec seam's declarations.
  */
 #ifndef JOBD_TESTUTIL_LOOP_H
 #define JOBD_TESTUTIL_LOOP_H
@@ -12,12 +12,21 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <cjson/cJSON.h>
 
 #include "config/config.h"
 #include "dispatch/dispatch.h"
 #include "spec/spec.h"
+
+/* The COMMIT seam of the tests linked with -Wl,--wrap=sqlite3_exec (see
+ * the Makefile's UNIT_WRAP_*): each defines the wrapper, which sees every
+ * statement the dispatcher runs and calls the real one. */
+int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+    void *arg, char **errmsg);
+int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+    void *arg, char **errmsg);
 
 struct loop {
 	struct config cfg;
@@ -65,6 +74,16 @@ static inline void tu_loop_start(struct loop *l, const char *dir)
 	pthread_mutex_unlock(&l->mu);
 	if (l->opened < 0)
 		fail_msg("dispatch_open: %s", l->err);
+}
+
+/* A started loop in dir, to stop with tu_loop_stop and free(). */
+static inline struct loop *tu_loop_new(const char *dir)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+
+	assert_non_null(l);
+	tu_loop_start(l, dir);
+	return l;
 }
 
 /* SIGTERM: the loop drains and returns (the dispatcher is closed, not freed). */
