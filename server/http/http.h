@@ -99,9 +99,10 @@ void http_internal(struct http_resp *r, const char *err);
  * (http_cmd_state: NULL without memory; free_fn(state), if given, then
  * free(state) when the request ends), fills the struct cmd in it and hands
  * that over with http_cmd_submit, then returns without an answer. The
- * connection is suspended until the dispatcher has committed or refused
- * the command; then the handler is called again with the same request, and
- * http_cmd_result gives it the state back (NULL on a first call). */
+ * connection waits (suspended, see http_cmd.h) until the dispatcher has
+ * committed or refused the command; then the handler is called again with
+ * the same request, and http_cmd_result gives it the state back with the
+ * command's outcome (NULL on a first call). */
 struct cmd;
 void *http_cmd_state(struct http_req *req, size_t size, void (*free_fn)(void *state));
 void http_cmd_submit(struct http_req *req, struct cmd *c);
