@@ -65,7 +65,8 @@ SERVER_SRC += \
 	server/cluster/fence.c server/cluster/node.c server/cluster/output.c
 # the libmicrohttpd front: guard, connection bounds, static files
 SERVER_SRC += \
-	server/http/http.c server/http/http_conns.c server/http/http_guard.c server/http/http_trim.c server/http/http_route.c server/http/static.c
+	server/http/http.c server/http/http_cmd.c server/http/http_conns.c server/http/http_guard.c \
+	server/http/http_route.c server/http/http_trim.c server/http/static.c
 # one file per resource, and the route table
 SERVER_SRC += \
 	server/api/api_batches.c server/api/api_common.c server/api/api_events.c \
@@ -133,6 +134,7 @@ UNIT_WRAP_test_vec := -Wl,--wrap=realloc
 # The COMMIT seam (testutil_commit.h).
 UNIT_SEAM_COMMIT := -Wl,--wrap=sqlite3_exec
 UNIT_WRAP_test_seam_commit := $(UNIT_SEAM_COMMIT)
+UNIT_WRAP_test_dispatch_async := -Wl,--wrap=sqlite3_exec
 # A dispatcher with a fake pool and clock over a real store (testutil_dispatch.h).
 UNIT_FAKE_POOL := -Wl,--wrap=pool_start,--wrap=pool_stop,--wrap=pool_size,--wrap=pool_pollfds \
 	-Wl,--wrap=pool_handle,--wrap=pool_reap,--wrap=pool_tick,--wrap=pool_next_timer \

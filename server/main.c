@@ -205,6 +205,7 @@ int main(int argc, char **argv)
 
 	dispatch_run(d);
 	events_close();
+	events_drain();
 	http_stop(http);
 	events_free();
 	store_pool_free(app.readers);

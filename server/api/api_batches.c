@@ -40,34 +40,57 @@ static void render_batch_by_id(struct http_req *req, struct http_resp *r, int64_
 	free(ids);
 }
 
+/* A batch across the dispatcher's turn: the command, its specs and name. */
+struct batch_state {
+	struct cmd c;
+	char *name;
+};
+
+static void batch_state_free(void *state)
+{
+	struct batch_state *s = state;
+	for (size_t i = 0; i < s->c.submit.n_specs; i++)
+		job_spec_free(&s->c.submit.specs[i]);
+	free(s->c.submit.specs);
+	free(s->name);
+	api_cmd_free(&s->c);
+}
+
+/* The answer to a batch command: the new batch with its job ids. */
+static void render_new_batch(struct http_req *req, struct http_resp *r, const struct cmd *c)
+{
+	if (api_cmd_failed(c, r))
+		return;
+	render_batch_by_id(req, r, c->batch_id, c->status == CMD_EXISTING ? 200 : 201, true);
+	http_header(r, "Location", "/v1/batches/%lld", (long long)c->batch_id);
+}
+
 void api_batch_submit(struct http_req *req, struct http_resp *r)
 {
 	struct spec_limits lim = api_limits(req);
 	struct spec_error e;
-	struct cmd c = { .type = CMD_BATCH };
-	char *name = NULL;
-	cJSON *root = api_body_json(req, r);
+	struct batch_state *s = http_cmd_result(req);
 
-	if (root == NULL)
+	if (s != NULL) {
+		render_new_batch(req, r, &s->c);
 		return;
-	int ok = spec_batch(root, &lim, &name, &c.submit.specs, &c.submit.n_specs, &e);
+	}
+	cJSON *root = api_body_json(req, r);
+	if (root == NULL || (s = api_cmd_state(req, r, sizeof(*s), batch_state_free)) == NULL) {
+		cJSON_Delete(root);
+		return;
+	}
+	s->c.type = CMD_BATCH;
+	int ok = spec_batch(root, &lim, &s->name, &s->c.submit.specs, &s->c.submit.n_specs, &e);
 	cJSON_Delete(root);
 	if (ok < 0) {
 		api_spec_error(r, &e);
 		return;
 	}
-	if (api_idem_key(req, r, &c.submit.idem_key) == 0) {
-		c.submit.batch_name = name;
-		dispatch_submit(req->app->dispatch, &c);
-		if (!api_cmd_failed(&c, r)) {
-			render_batch_by_id(req, r, c.batch_id, c.status == CMD_EXISTING ? 200 : 201, true);
-			http_header(r, "Location", "/v1/batches/%lld", (long long)c.batch_id);
-		}
+	if (api_idem_key(req, r, &s->c.submit.idem_key) == 0) {
+		s->c.submit.batch_name = s->name;
+		http_cmd_submit(req, &s->c);
 	}
-	for (size_t i = 0; i < c.submit.n_specs; i++)
-		job_spec_free(&c.submit.specs[i]);
-	free(c.submit.specs);
-	free(name);
 }
 
 /* POST /v1/batches/{id}/rerun?state=failed,timed_out (the default): a new
@@ -76,17 +99,16 @@ void api_batch_rerun(struct http_req *req, struct http_resp *r)
 {
 	struct cmd c = { .type = CMD_RERUN_BATCH, .rerun_batch = { .batch_id = req->id,
 		.state_mask = (1u << JOB_FAILED) | (1u << JOB_TIMED_OUT) } };
+	const struct cmd *done = http_cmd_result(req);
 	const char *states = http_query(req, "state");
 
-	if (states != NULL && api_parse_states(states, &c.rerun_batch.state_mask) < 0) {
+	if (done != NULL) {
+		render_new_batch(req, r, done);
+	} else if (states != NULL && api_parse_states(states, &c.rerun_batch.state_mask) < 0) {
 		http_error(r, 400, "invalid_request", "state",
 		    "state must list final states, comma-separated (e.g. failed,timed_out)");
-		return;
-	}
-	dispatch_submit(req->app->dispatch, &c);
-	if (!api_cmd_failed(&c, r)) {
-		render_batch_by_id(req, r, c.batch_id, 201, true);
-		http_header(r, "Location", "/v1/batches/%lld", (long long)c.batch_id);
+	} else {
+		api_cmd_submit(req, r, &c);
 	}
 }
 

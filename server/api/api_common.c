@@ -57,6 +57,32 @@ int api_idem_key(const struct http_req *req, struct http_resp *r, const char **k
 	return 0;
 }
 
+void api_cmd_free(void *state)
+{
+	struct cmd *c = state;
+	job_free(&c->job);
+}
+
+void *api_cmd_state(struct http_req *req, struct http_resp *r, size_t size,
+    void (*free_fn)(void *state))
+{
+	void *state = http_cmd_state(req, size, free_fn ? free_fn : api_cmd_free);
+
+	if (state == NULL)
+		http_internal(r, "out of memory");
+	return state;
+}
+
+void api_cmd_submit(struct http_req *req, struct http_resp *r, const struct cmd *c)
+{
+	struct cmd *mine = api_cmd_state(req, r, sizeof(*mine), NULL);
+
+	if (mine != NULL) {
+		*mine = *c;
+		http_cmd_submit(req, mine);
+	}
+}
+
 int api_cmd_failed(const struct cmd *c, struct http_resp *r)
 {
 	switch (c->status) {

@@ -25,6 +25,15 @@ cJSON *api_body_json(const struct http_req *req, struct http_resp *r);
 void api_spec_error(struct http_resp *r, const struct spec_error *e);
 /* 0 with *key (NULL if absent), or -1 with a 400 in r. */
 int api_idem_key(const struct http_req *req, struct http_resp *r, const char **key);
+/* The request's state for a command (http_cmd_state), with a 500 in r
+ * when there is no memory. States begin with their struct cmd: free_fn
+ * NULL frees the job a command returns, else free_fn must (api_cmd_free). */
+void *api_cmd_state(struct http_req *req, struct http_resp *r, size_t size,
+    void (*free_fn)(void *state));
+void api_cmd_free(void *state);
+/* Hands a command that needs nothing but itself to the dispatcher
+ * (http_cmd_submit); on the handler's second call http_cmd_result is it. */
+void api_cmd_submit(struct http_req *req, struct http_resp *r, const struct cmd *c);
 /* Sets r for every status but CMD_OK/CMD_EXISTING; returns 1 if it did. */
 int api_cmd_failed(const struct cmd *c, struct http_resp *r);
 struct store *api_reader(const struct http_req *req, struct http_resp *r);

@@ -1,6 +1,8 @@
 /*
  * api_events.c — GET /v1/events: hands an event stream (events.h) to
- * libmicrohttpd as a chunked text/event-stream response.
+ * libmicrohttpd as a chunked text/event-stream response. A stream with
+ * nothing to send suspends its connection, so it holds no thread; the hub
+ * resumes it (events_waker).
  */
 #include "api.h"
 
@@ -9,11 +11,16 @@
 
 #include "dispatch/events.h"
 
+/* Called by the hub with its lock held, from within stream_read: the only
+ * place libmicrohttpd allows a suspension of a streaming response. */
+static void park(void *conn) { MHD_suspend_connection(conn); }
+static void wake(void *conn) { MHD_resume_connection(conn); }
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void)pos;
 	ssize_t n = events_stream_read(cls, buf, max);
-	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
+	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n; /* 0: parked, read again when woken */
 }
 
 static void stream_free(void *cls) { events_stream_close(cls); }
@@ -27,8 +34,9 @@ void api_events(struct http_req *req, struct http_resp *r)
 		http_error(r, 400, "invalid_request", "full", "full must be true or false");
 		return;
 	}
+	struct events_waker w = { .park = park, .wake = wake, .arg = req->conn };
 	struct events_stream *s = events_stream_open(http_req_header(req, "Last-Event-ID"), max,
-	    full != NULL && strcmp(full, "true") == 0);
+	    full != NULL && strcmp(full, "true") == 0, &w);
 
 	if (s == NULL && errno == EBUSY) {
 		http_error(r, 503, "unavailable", NULL,

@@ -12,14 +12,35 @@
 #include "render/render.h"
 #include "store/store_jobs.h"
 
+/* A submit across the dispatcher's turn: the command and its spec. */
+struct submit_state {
+	struct cmd c;
+	struct job_spec spec;
+};
+
+static void submit_state_free(void *state)
+{
+	struct submit_state *s = state;
+	job_spec_free(&s->spec);
+	api_cmd_free(&s->c);
+}
+
 void api_job_submit(struct http_req *req, struct http_resp *r)
 {
 	struct spec_limits lim = api_limits(req);
 	struct spec_error e;
 	struct job_spec spec;
-	struct cmd c = { .type = CMD_SUBMIT };
-	cJSON *root = api_body_json(req, r);
+	const char *key;
+	struct submit_state *s = http_cmd_result(req);
 
+	if (s != NULL) {
+		if (api_cmd_failed(&s->c, r))
+			return;
+		http_json(r, s->c.status == CMD_EXISTING ? 200 : 201, render_job(&s->c.job));
+		http_header(r, "Location", "/v1/jobs/%lld", (long long)s->c.job.id);
+		return;
+	}
+	cJSON *root = api_body_json(req, r);
 	if (root == NULL)
 		return;
 	int ok = spec_job(root, &lim, "", &spec, &e);
@@ -28,19 +49,15 @@ void api_job_submit(struct http_req *req, struct http_resp *r)
 		api_spec_error(r, &e);
 		return;
 	}
-	if (api_idem_key(req, r, &c.submit.idem_key) < 0) {
+	if (api_idem_key(req, r, &key) < 0 ||
+	    (s = api_cmd_state(req, r, sizeof(*s), submit_state_free)) == NULL) {
 		job_spec_free(&spec);
 		return;
 	}
-	c.submit.specs = &spec;
-	c.submit.n_specs = 1;
-	dispatch_submit(req->app->dispatch, &c);
-	job_spec_free(&spec);
-	if (api_cmd_failed(&c, r))
-		return;
-	http_json(r, c.status == CMD_EXISTING ? 200 : 201, render_job(&c.job));
-	http_header(r, "Location", "/v1/jobs/%lld", (long long)c.job.id);
-	job_free(&c.job);
+	s->spec = spec;
+	s->c = (struct cmd){ .type = CMD_SUBMIT,
+		.submit = { .specs = &s->spec, .n_specs = 1, .idem_key = key } };
+	http_cmd_submit(req, &s->c);
 }
 
 void api_job_get(struct http_req *req, struct http_resp *r)
@@ -55,24 +72,24 @@ void api_job_get(struct http_req *req, struct http_resp *r)
 
 void api_job_rerun(struct http_req *req, struct http_resp *r)
 {
-	struct cmd c = { .type = CMD_RERUN, .target = { .job_id = req->id } };
+	struct cmd *c = http_cmd_result(req);
 
-	dispatch_submit(req->app->dispatch, &c);
-	if (!api_cmd_failed(&c, r)) {
-		http_json(r, 201, render_job(&c.job));
-		http_header(r, "Location", "/v1/jobs/%lld", (long long)c.job.id);
+	if (c == NULL) {
+		api_cmd_submit(req, r, &(struct cmd){ .type = CMD_RERUN, .target = { .job_id = req->id } });
+	} else if (!api_cmd_failed(c, r)) {
+		http_json(r, 201, render_job(&c->job));
+		http_header(r, "Location", "/v1/jobs/%lld", (long long)c->job.id);
 	}
-	job_free(&c.job);
 }
 
 void api_job_cancel(struct http_req *req, struct http_resp *r)
 {
-	struct cmd c = { .type = CMD_CANCEL, .target = { .job_id = req->id } };
+	struct cmd *c = http_cmd_result(req);
 
-	dispatch_submit(req->app->dispatch, &c);
-	if (!api_cmd_failed(&c, r))
-		http_json(r, 200, render_job(&c.job));
-	job_free(&c.job);
+	if (c == NULL)
+		api_cmd_submit(req, r, &(struct cmd){ .type = CMD_CANCEL, .target = { .job_id = req->id } });
+	else if (!api_cmd_failed(c, r))
+		http_json(r, 200, render_job(&c->job));
 }
 
 /* Query parameters of the list: each checked, unknown ones refused. */

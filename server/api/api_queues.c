@@ -102,33 +102,44 @@ static int parse_changes(const cJSON *root, struct cmd *c, struct http_resp *r)
 	return 0;
 }
 
+/* A queue change across the dispatcher's turn: the command and the queue. */
+struct queue_state {
+	struct cmd c;
+	struct queue_info q;
+};
+
 void api_queue_put(struct http_req *req, struct http_resp *r)
 {
-	struct queue_info q = { 0 };
-	struct cmd c = { .type = CMD_QUEUE_SET,
-		.queue_set = { .queue = &q, .concurrency = -1, .paused = -1 } };
+	struct queue_state *s = http_cmd_result(req);
 
+	if (s != NULL) {
+		if (api_cmd_failed(&s->c, r))
+			return;
+		char err[ERR_LEN];
+		struct store *st = api_reader(req, r);
+		if (st == NULL)
+			return;
+		int rc = store_queue_get(st, s->q.name, true, &s->q, err);
+		api_reader_done(req, st);
+		if (rc < 0)
+			http_internal(r, err);
+		else
+			http_json(r, 200, render_queue(&s->q));
+		return;
+	}
 	if (!name_ok(req, r))
 		return;
 	cJSON *root = api_body_json(req, r);
-	if (root == NULL)
+	if (root == NULL || (s = api_cmd_state(req, r, sizeof(*s), NULL)) == NULL) {
+		cJSON_Delete(root);
 		return;
-	int ok = parse_changes(root, &c, r);
+	}
+	s->c = (struct cmd){ .type = CMD_QUEUE_SET,
+		.queue_set = { .queue = &s->q, .concurrency = -1, .paused = -1 } };
+	int ok = parse_changes(root, &s->c, r);
 	cJSON_Delete(root);
 	if (ok < 0)
 		return;
-	snprintf(q.name, sizeof(q.name), "%.64s", req->name); /* name_ok: at most 64 */
-	dispatch_submit(req->app->dispatch, &c);
-	if (api_cmd_failed(&c, r))
-		return;
-	char err[ERR_LEN];
-	struct store *st = api_reader(req, r);
-	if (st == NULL)
-		return;
-	int rc = store_queue_get(st, q.name, true, &q, err);
-	api_reader_done(req, st);
-	if (rc < 0)
-		http_internal(r, err);
-	else
-		http_json(r, 200, render_queue(&q));
+	snprintf(s->q.name, sizeof(s->q.name), "%.64s", req->name); /* name_ok: at most 64 */
+	http_cmd_submit(req, &s->c);
 }

@@ -12,28 +12,55 @@
 #include "render/render.h"
 #include "store/store_schedules.h"
 
+/* A schedule command across the dispatcher's turn: the command and the
+ * schedule it reads (CREATE) and fills. */
+struct schedule_state {
+	struct cmd c;
+	struct schedule s;
+};
+
+static void schedule_state_free(void *state)
+{
+	struct schedule_state *s = state;
+	schedule_free(&s->s);
+	api_cmd_free(&s->c);
+}
+
+/* The request's state for a command of type on schedule id; NULL with a 500. */
+static struct schedule_state *schedule_state(struct http_req *req, struct http_resp *r,
+    enum cmd_type type, int64_t id)
+{
+	struct schedule_state *s = api_cmd_state(req, r, sizeof(*s), schedule_state_free);
+
+	if (s != NULL)
+		s->c = (struct cmd){ .type = type, .sched = { .schedule = &s->s, .id = id } };
+	return s;
+}
+
 void api_schedule_create(struct http_req *req, struct http_resp *r)
 {
 	struct spec_limits lim = api_limits(req);
 	struct spec_error e;
-	struct schedule s;
-	cJSON *root = api_body_json(req, r);
+	struct schedule_state *s = http_cmd_result(req);
 
-	if (root == NULL)
+	if (s != NULL) {
+		if (!api_cmd_failed(&s->c, r)) {
+			http_json(r, 201, render_schedule(&s->s));
+			http_header(r, "Location", "/v1/schedules/%lld", (long long)s->s.id);
+		}
 		return;
-	int ok = spec_schedule(root, &lim, &s, &e);
+	}
+	cJSON *root = api_body_json(req, r);
+	if (root == NULL || (s = schedule_state(req, r, CMD_SCHEDULE_CREATE, 0)) == NULL) {
+		cJSON_Delete(root);
+		return;
+	}
+	int ok = spec_schedule(root, &lim, &s->s, &e);
 	cJSON_Delete(root);
-	if (ok < 0) {
+	if (ok < 0)
 		api_spec_error(r, &e);
-		return;
-	}
-	struct cmd c = { .type = CMD_SCHEDULE_CREATE, .sched = { .schedule = &s } };
-	dispatch_submit(req->app->dispatch, &c);
-	if (!api_cmd_failed(&c, r)) {
-		http_json(r, 201, render_schedule(&s));
-		http_header(r, "Location", "/v1/schedules/%lld", (long long)s.id);
-	}
-	schedule_free(&s);
+	else
+		http_cmd_submit(req, &s->c);
 }
 
 void api_schedule_list(struct http_req *req, struct http_resp *r)
@@ -79,17 +106,17 @@ void api_schedule_get(struct http_req *req, struct http_resp *r)
 
 static void change(struct http_req *req, struct http_resp *r, enum cmd_type type)
 {
-	struct schedule s = { 0 };
-	struct cmd c = { .type = type, .sched = { .schedule = &s, .id = req->id } };
+	struct schedule_state *s = http_cmd_result(req);
 
-	dispatch_submit(req->app->dispatch, &c);
-	if (!api_cmd_failed(&c, r)) {
+	if (s == NULL) {
+		if ((s = schedule_state(req, r, type, req->id)) != NULL)
+			http_cmd_submit(req, &s->c);
+	} else if (!api_cmd_failed(&s->c, r)) {
 		if (type == CMD_SCHEDULE_DELETE)
 			http_json(r, 200, render_deleted("schedule", req->id));
 		else
-			http_json(r, 200, render_schedule(&s));
+			http_json(r, 200, render_schedule(&s->s));
 	}
-	schedule_free(&s);
 }
 
 void api_schedule_pause(struct http_req *req, struct http_resp *r)

@@ -22,7 +22,7 @@
 
 /* A century: far beyond any sensible retention, and safe in µs arithmetic. */
 #define CONFIG_MAX_RETAIN_DAYS 36500
-/* Each HTTP connection is a thread and a descriptor (see http.h). */
+/* Each HTTP connection is a descriptor and its buffers (see http.h). */
 #define CONFIG_MAX_CONNECTIONS 1000000
 /* --max-event-streams' default, and at most half of --max-connections. */
 #define CONFIG_EVENT_STREAMS 256

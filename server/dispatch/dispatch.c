@@ -14,6 +14,7 @@
 
 #include "dispatch_internal.h"
 #include "dispatch_retention.h"
+#include "events.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "store/store_jobs.h"
@@ -29,6 +30,16 @@ void dispatch_signal(int sig)
 	ssize_t n = write(signal_pipe[1], &c, 1); /* full: a wake-up is pending anyway */
 	(void)n;
 	errno = saved;
+}
+
+/* Wakes the loop (from any thread): a command, or a stream's ping to time. */
+static void wake(void *arg)
+{
+	struct dispatch *d = arg;
+	uint64_t one = 1;
+
+	if (write(d->cmd_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("dispatch: eventfd write");
 }
 
 static void on_started(void *ctx, int slot, int64_t job_id, int pid, int64_t started_us)
@@ -107,6 +118,7 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 		goto fail;
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
+	events_set_kick(wake, d);
 	*out = d;
 	return 0;
 fail:
@@ -120,6 +132,8 @@ void dispatch_free(struct dispatch *d)
 		return;
 	if (d->pool != NULL)
 		pool_stop(d->pool, POOL_STOP_WAIT_MS);
+	if (d->cmd_fd >= 0)
+		events_set_kick(NULL, NULL);
 	dispatch_retention_close(d);
 	cluster_free(d->cluster); /* when open failed; cluster_close otherwise */
 	d->cluster = NULL;
@@ -145,13 +159,11 @@ bool dispatch_accepting(const struct dispatch *d)
 	return __atomic_load_n(&d->accepting, __ATOMIC_ACQUIRE);
 }
 
-void dispatch_enqueue(struct dispatch *d, struct cmd *c)
+/* Queues c for the next turn; false (CMD_UNAVAILABLE, done) once closed. */
+static bool enqueue(struct dispatch *d, struct cmd *c)
 {
-	uint64_t one = 1;
-
 	c->done = false;
 	c->retried = false;
-	pthread_cond_init(&c->done_cv, NULL);
 	c->next = NULL;
 	c->err[0] = '\0';
 	pthread_mutex_lock(&d->mu);
@@ -159,7 +171,7 @@ void dispatch_enqueue(struct dispatch *d, struct cmd *c)
 		c->status = CMD_UNAVAILABLE;
 		c->done = true;
 		pthread_mutex_unlock(&d->mu);
-		return;
+		return false;
 	}
 	if (d->cmd_tail)
 		d->cmd_tail->next = c;
@@ -167,8 +179,15 @@ void dispatch_enqueue(struct dispatch *d, struct cmd *c)
 		d->cmd_head = c;
 	d->cmd_tail = c;
 	pthread_mutex_unlock(&d->mu);
-	if (write(d->cmd_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("dispatch: eventfd write");
+	wake(d);
+	return true;
+}
+
+void dispatch_enqueue(struct dispatch *d, struct cmd *c)
+{
+	c->done_fn = NULL;
+	pthread_cond_init(&c->done_cv, NULL);
+	enqueue(d, c);
 }
 
 void dispatch_wait(struct dispatch *d, struct cmd *c)
@@ -184,6 +203,34 @@ void dispatch_submit(struct dispatch *d, struct cmd *c)
 {
 	dispatch_enqueue(d, c);
 	dispatch_wait(d, c);
+}
+
+void dispatch_submit_async(struct dispatch *d, struct cmd *c, void (*done_fn)(void *arg),
+    void *arg)
+{
+	c->done_fn = done_fn;
+	c->done_arg = arg;
+	if (!enqueue(d, c))
+		done_fn(arg);
+}
+
+void dispatch_cmd_done(struct cmd *c, struct cmd **notify)
+{
+	c->done = true;
+	if (c->done_fn == NULL) {
+		pthread_cond_signal(&c->done_cv); /* c may be gone once mu is released */
+		return;
+	}
+	c->next = *notify;
+	*notify = c;
+}
+
+void dispatch_cmds_notify(struct cmd *notify)
+{
+	for (struct cmd *c = notify, *next; c != NULL; c = next) {
+		next = c->next; /* c is the submitter's again once called back */
+		c->done_fn(c->done_arg);
+	}
 }
 
 void dispatch_stats(struct dispatch *d, struct stats_info *s)
@@ -211,15 +258,18 @@ int dispatch_workers(struct dispatch *d, struct worker_info *out, int max)
 /* Answers every command still waiting with CMD_UNAVAILABLE, and refuses new ones. */
 static void close_commands(struct dispatch *d)
 {
+	struct cmd *notify = NULL;
+
 	pthread_mutex_lock(&d->mu);
 	d->closed = true;
-	for (struct cmd *c = d->cmd_head; c != NULL; c = c->next) {
+	for (struct cmd *c = d->cmd_head, *next; c != NULL; c = next) {
+		next = c->next;
 		c->status = CMD_UNAVAILABLE;
-		c->done = true;
-		pthread_cond_signal(&c->done_cv);
+		dispatch_cmd_done(c, &notify);
 	}
 	d->cmd_head = d->cmd_tail = NULL;
 	pthread_mutex_unlock(&d->mu);
+	dispatch_cmds_notify(notify);
 }
 
 static void begin_shutdown(struct dispatch *d)
@@ -262,6 +312,9 @@ static int poll_timeout_ms(struct dispatch *d)
 	int64_t retention = dispatch_retention_due(d);
 	if (retention && (next == 0 || retention < next))
 		next = retention;
+	int64_t ping = events_ping_due(); /* the event streams' pings: no thread of their own */
+	if (ping && (next == 0 || ping < next))
+		next = ping;
 	if (d->wake_wall) {
 		/* The earliest delayed job: a wall-clock time, slept in monotonic time. */
 		int64_t wake = now + (d->wake_wall - clock_wall_us());
@@ -334,6 +387,7 @@ int dispatch_run(struct dispatch *d)
 			dispatch_turn(d);
 		cluster_readable(d->cluster, d->pool);
 		dispatch_retention_run(d); /* one short transaction at most, then round again */
+		events_ping();
 	}
 	finish_shutdown(d);
 	return 0;

@@ -1,7 +1,7 @@
 /*
  * dispatch.h — the server's heart: one thread that owns the writer
  * connection and the worker pool. HTTP threads hand it commands (submit,
- * batch, cancel) and block until it answers; it folds every command, worker
+ * batch, cancel) and either block until it answers or are called back; it folds every command, worker
  * report and dispatch decision of one loop turn into ONE transaction (group
  * commit), and only after that commit answers the clients and sends RUNs.
  * So a 201 is never sent before the job is durable, and a job is marked
@@ -98,6 +98,8 @@ struct cmd {
 	bool done;
 	bool retried;            /* once, after another node's Idempotency-Key won */
 	pthread_cond_t done_cv;  /* only this command's thread is woken */
+	void (*done_fn)(void *arg); /* dispatch_submit_async: called once when done */
+	void *done_arg;
 };
 
 struct dispatch;
@@ -120,6 +122,16 @@ void dispatch_submit(struct dispatch *d, struct cmd *c);
  * is answered, and must follow every enqueue (it frees what enqueue set up). */
 void dispatch_enqueue(struct dispatch *d, struct cmd *c);
 void dispatch_wait(struct dispatch *d, struct cmd *c);
+/* From any thread, without blocking: done_fn(arg) is called exactly once
+ * when the command has been committed or refused — on the dispatcher's
+ * thread after its turn's COMMIT (so it must be cheap and must not call
+ * back into the dispatcher), or on the caller's own thread before this
+ * returns when the dispatcher has closed. Until then c (and what it points
+ * to) stays the caller's to keep and the dispatcher's to fill; the caller
+ * reads the outcome only after done_fn. Commands of many callers still go
+ * into one transaction. */
+void dispatch_submit_async(struct dispatch *d, struct cmd *c, void (*done_fn)(void *arg),
+    void *arg);
 bool dispatch_accepting(const struct dispatch *d);
 void dispatch_stats(struct dispatch *d, struct stats_info *s);
 int dispatch_workers(struct dispatch *d, struct worker_info *out, int max);

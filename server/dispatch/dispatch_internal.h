@@ -174,6 +174,13 @@ int dispatch_side_begin(struct dispatch *d, struct turn *t);
 int dispatch_side_commit(struct dispatch *d, struct turn *t);
 void dispatch_side_abort(struct dispatch *d);
 
+/* Commands finished (dispatch.c), called with d->mu held: c is marked done
+ * and its blocked submitter woken, or, submitted async, pushed on *notify.
+ * After unlocking d->mu, dispatch_cmds_notify runs their callbacks, which
+ * take the HTTP library's locks and so never run under d->mu. */
+void dispatch_cmd_done(struct cmd *c, struct cmd **notify);
+void dispatch_cmds_notify(struct cmd *notify);
+
 void dispatch_add_report(struct dispatch *d, const struct report *r);
 /* One transaction: reports, commands, claims; then answers and RUNs. */
 void dispatch_turn(struct dispatch *d);

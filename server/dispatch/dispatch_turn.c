@@ -159,6 +159,8 @@ static struct cmd *take_commands(struct dispatch *d, struct turn *t)
 
 static void answer(struct dispatch *d, struct cmd *cmds, const struct turn *t, bool committed)
 {
+	struct cmd *notify = NULL;
+
 	pthread_mutex_lock(&d->mu);
 	if (committed) {
 		memcpy(d->counts, t->counts, sizeof(d->counts));
@@ -173,10 +175,10 @@ static void answer(struct dispatch *d, struct cmd *cmds, const struct turn *t, b
 			/* Rolled back: no job to show, and no caller frees one on failure. */
 			job_free(&c->job);
 		}
-		c->done = true;
-		pthread_cond_signal(&c->done_cv);
+		dispatch_cmd_done(c, &notify);
 	}
 	pthread_mutex_unlock(&d->mu);
+	dispatch_cmds_notify(notify);
 }
 
 static void publish_events(struct dispatch *d)

@@ -14,16 +14,22 @@
 
 #include "common/clock.h"
 
-
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t cond;
+	pthread_cond_t ended;     /* CLOCK_MONOTONIC: a stream ended after the close */
 	struct job_event ring[EVENTS_RING];
 	uint64_t next_seq;        /* seq of the next event; ring[seq % EVENTS_RING] */
 	int64_t run_id;           /* tells event ids of this server run apart */
 	int listeners;
 	int full_listeners;       /* of listeners, those that asked for full JSON */
 	bool closed;
+	/* Parked streams, oldest first: each parks with "now", so the list
+	 * stays sorted by ping deadline and the head is the next one due. */
+	struct events_stream *parked_head, *parked_tail;
+	void (*kick)(void *arg);
+	void *kick_arg;
+	bool timer_armed;         /* the loop's sleep is bounded by a ping deadline */
+	int64_t flush_at;         /* monotonic µs: wake the parked streams (0: none due) */
 } hub = { .mu = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1 };
 
 struct events_stream {
@@ -32,6 +38,11 @@ struct events_stream {
 	bool resync;              /* tell the client it missed events */
 	char *pending;            /* formatted, not yet handed to MHD */
 	size_t pending_len, pending_off;
+	struct events_waker waker;
+	struct events_stream *prev, *next; /* in the parked list */
+	bool parked;
+	bool ping_due;            /* woken by the ping timer: send one */
+	int64_t parked_us;        /* monotonic */
 };
 
 void events_init(void)
@@ -40,7 +51,7 @@ void events_init(void)
 
 	pthread_condattr_init(&a);
 	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&hub.cond, &a);
+	pthread_cond_init(&hub.ended, &a);
 	pthread_condattr_destroy(&a);
 	hub.run_id = clock_wall_us() / 1000;
 }
@@ -56,6 +67,57 @@ void job_event_free(struct job_event *ev)
 	*ev = (struct job_event){ 0 };
 }
 
+/* Called with hub.mu held. */
+static void park(struct events_stream *s)
+{
+	s->parked = true;
+	s->parked_us = clock_mono_us();
+	s->next = NULL;
+	s->prev = hub.parked_tail;
+	if (hub.parked_tail != NULL)
+		hub.parked_tail->next = s;
+	else
+		hub.parked_head = s;
+	hub.parked_tail = s;
+	s->waker.park(s->waker.arg);
+	if (!hub.timer_armed && hub.kick != NULL) {
+		hub.timer_armed = true;
+		hub.kick(hub.kick_arg);
+	}
+}
+
+/* Called with hub.mu held; the stream's reader runs again once woken. */
+static void unpark(struct events_stream *s)
+{
+	if (!s->parked)
+		return;
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		hub.parked_head = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	else
+		hub.parked_tail = s->prev;
+	s->prev = s->next = NULL;
+	s->parked = false;
+}
+
+static void wake_all(void)
+{
+	hub.flush_at = 0;
+	while (hub.parked_head != NULL) {
+		struct events_stream *s = hub.parked_head;
+		unpark(s);
+		s->waker.wake(s->waker.arg);
+	}
+}
+
+/* A burst goes out in few, large writes: parked streams are woken
+ * EVENTS_COALESCE_MS after the first event they have not seen (by the
+ * dispatcher's loop, as for pings), or at once when EVENTS_COALESCE_N wait.
+ * Each write costs the client a wakeup (a browser a task per chunk), and
+ * what a watcher shows is drawn a few times a second anyway. */
 void events_publish(struct job_event ev)
 {
 	pthread_mutex_lock(&hub.mu);
@@ -63,7 +125,52 @@ void events_publish(struct job_event ev)
 	job_event_free(slot);
 	*slot = ev;
 	hub.next_seq++;
-	pthread_cond_broadcast(&hub.cond);
+	if (hub.parked_head == NULL) {
+		/* nobody waits */
+	} else if (hub.kick == NULL || hub.next_seq - hub.parked_head->want >= EVENTS_COALESCE_N) {
+		wake_all();
+	} else if (hub.flush_at == 0) {
+		hub.flush_at = clock_mono_us() + EVENTS_COALESCE_MS * 1000LL;
+		hub.timer_armed = true;
+		hub.kick(hub.kick_arg);
+	}
+	pthread_mutex_unlock(&hub.mu);
+}
+
+void events_set_kick(void (*kick)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&hub.mu);
+	hub.kick = kick;
+	hub.kick_arg = arg;
+	hub.timer_armed = false;
+	pthread_mutex_unlock(&hub.mu);
+}
+
+int64_t events_ping_due(void)
+{
+	pthread_mutex_lock(&hub.mu);
+	hub.timer_armed = hub.parked_head != NULL;
+	int64_t due = hub.parked_head ? hub.parked_head->parked_us + EVENTS_PING_S * 1000000LL : 0;
+	if (hub.flush_at != 0 && (due == 0 || hub.flush_at < due))
+		due = hub.flush_at;
+	pthread_mutex_unlock(&hub.mu);
+	return due;
+}
+
+void events_ping(void)
+{
+	int64_t now = clock_mono_us();
+
+	pthread_mutex_lock(&hub.mu);
+	if (hub.flush_at != 0 && hub.flush_at <= now)
+		wake_all();
+	while (hub.parked_head != NULL &&
+	       hub.parked_head->parked_us + EVENTS_PING_S * 1000000LL <= now) {
+		struct events_stream *s = hub.parked_head;
+		unpark(s);
+		s->ping_due = true;
+		s->waker.wake(s->waker.arg);
+	}
 	pthread_mutex_unlock(&hub.mu);
 }
 
@@ -71,7 +178,19 @@ void events_close(void)
 {
 	pthread_mutex_lock(&hub.mu);
 	hub.closed = true;
-	pthread_cond_broadcast(&hub.cond);
+	wake_all();
+	pthread_mutex_unlock(&hub.mu);
+}
+
+void events_drain(void)
+{
+	int64_t due = clock_mono_us() + EVENTS_DRAIN_MS * 1000LL;
+	struct timespec ts = { .tv_sec = due / 1000000, .tv_nsec = (long)(due % 1000000) * 1000 };
+
+	pthread_mutex_lock(&hub.mu);
+	while (__atomic_load_n(&hub.listeners, __ATOMIC_RELAXED) > 0)
+		if (pthread_cond_timedwait(&hub.ended, &hub.mu, &ts) == ETIMEDOUT)
+			break;
 	pthread_mutex_unlock(&hub.mu);
 }
 
@@ -79,7 +198,7 @@ void events_free(void)
 {
 	for (int i = 0; i < EVENTS_RING; i++)
 		job_event_free(&hub.ring[i]);
-	pthread_cond_destroy(&hub.cond);
+	pthread_cond_destroy(&hub.ended);
 }
 
 /* The text stream s sends for event seq q. */
@@ -94,34 +213,20 @@ static uint64_t oldest_kept(void)
 	return hub.next_seq > EVENTS_RING ? hub.next_seq - EVENTS_RING + 1 : 1;
 }
 
-/* Formats what is due into s->pending; waits up to the ping interval.
- * Called with hub.mu held. Returns false when the stream must end. */
-static bool fill(struct events_stream *s)
+/* Formats what is due into s->pending, a ping when it is time for one;
+ * with nothing to send, parks the stream. Called with hub.mu held.
+ * 1 filled, 0 parked, -1 the stream must end. */
+static int fill(struct events_stream *s)
 {
-	struct timespec until;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += EVENTS_PING_S;
-	while (!hub.closed && s->want >= hub.next_seq && !s->resync)
-		if (pthread_cond_timedwait(&hub.cond, &hub.mu, &until) == ETIMEDOUT)
-			break;
-	/* A burst goes out in few, large writes: once an event is due, gather
-	 * more for up to EVENTS_COALESCE_MS. Each write costs the client a
-	 * wakeup (a browser a task per chunk), and what a watcher shows is
-	 * drawn a few times a second anyway. */
-	if (s->want < hub.next_seq && !s->resync) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += EVENTS_COALESCE_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
+	if (s->want >= hub.next_seq && !s->resync) {
+		if (hub.closed)
+			return -1;
+		if (!s->ping_due) {
+			park(s);
+			return 0;
 		}
-		while (!hub.closed && hub.next_seq - s->want < EVENTS_COALESCE_N)
-			if (pthread_cond_timedwait(&hub.cond, &hub.mu, &until) == ETIMEDOUT)
-				break;
 	}
-	if (hub.closed)
-		return false;
+	s->ping_due = false;
 	if (s->want < oldest_kept()) {
 		s->want = oldest_kept();
 		s->resync = true;
@@ -130,7 +235,7 @@ static bool fill(struct events_stream *s)
 	for (uint64_t q = s->want; q < hub.next_seq && cap < EVENTS_BLOCK; q++)
 		cap += strlen(event_text(s, q)) + 64;
 	if ((s->pending = malloc(cap)) == NULL)
-		return false;
+		return -1;
 	size_t len = 0;
 	if (s->resync)
 		len += (size_t)snprintf(s->pending, cap, "event: resync\ndata: {}\n\n");
@@ -146,17 +251,17 @@ static bool fill(struct events_stream *s)
 		len = (size_t)snprintf(s->pending, cap, ": ping\n\n");
 	s->pending_len = len;
 	s->pending_off = 0;
-	return true;
+	return 1;
 }
 
 ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max)
 {
 	if (s->pending == NULL) {
 		pthread_mutex_lock(&hub.mu);
-		bool ok = fill(s);
+		int rc = fill(s);
 		pthread_mutex_unlock(&hub.mu);
-		if (!ok)
-			return -1;
+		if (rc <= 0)
+			return rc;
 	}
 	size_t n = s->pending_len - s->pending_off;
 	if (n > max)
@@ -172,9 +277,13 @@ ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max)
 
 void events_stream_close(struct events_stream *s)
 {
-	__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&hub.mu);
+	unpark(s);
 	if (s->full)
 		__atomic_sub_fetch(&hub.full_listeners, 1, __ATOMIC_RELAXED);
+	if (__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED) == 0 && hub.closed)
+		pthread_cond_broadcast(&hub.ended);
+	pthread_mutex_unlock(&hub.mu);
 	free(s->pending);
 	free(s);
 }
@@ -199,8 +308,8 @@ static void start_point(struct events_stream *s, const char *last_id)
 }
 
 /* Takes one of the --max-event-streams places; false when none is free.
- * A stream holds its connection's thread until the client leaves, so
- * without a cap streams could take every connection. */
+ * A stream holds its connection (and a file descriptor) until the client
+ * leaves, so without a cap streams could take every connection. */
 static bool listener_add(int64_t max)
 {
 	int n = __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED);
@@ -212,7 +321,8 @@ static bool listener_add(int64_t max)
 	return true;
 }
 
-struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full)
+struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full,
+    const struct events_waker *w)
 {
 	if (!listener_add(max)) {
 		errno = EBUSY;
@@ -224,6 +334,7 @@ struct events_stream *events_stream_open(const char *last_id, int64_t max, bool 
 		errno = ENOMEM;
 		return NULL;
 	}
+	s->waker = *w;
 	s->full = full;
 	if (full)
 		__atomic_add_fetch(&hub.full_listeners, 1, __ATOMIC_RELAXED);

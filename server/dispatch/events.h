@@ -14,6 +14,15 @@
  * processing. Event ids are "<run>.<seq>"; Last-Event-ID is honoured.
  * At most --max-event-streams streams run at once; one more gets 503
  * `unavailable` with Retry-After (the dashboard polls meanwhile).
+ *
+ * No stream holds a thread: reading never waits. A stream with nothing to
+ * send is parked (its waker's park, so HTTP suspends the connection) and
+ * woken (wake: resumed) by the next publish, by its ping being due (the
+ * dispatcher's loop calls events_ping) or by events_close. Park and wake
+ * both run under the hub's lock, so a publish between "nothing to send"
+ * and the park cannot be missed. A burst is gathered: parked streams are
+ * woken EVENTS_COALESCE_MS after the first event they have not seen, or at
+ * once when EVENTS_COALESCE_N wait.
  */
 #ifndef JOBD_EVENTS_H
 #define JOBD_EVENTS_H
@@ -25,8 +34,7 @@
 #define EVENTS_RING 4096
 #define EVENTS_PING_S 15
 #define EVENTS_RETRY_AFTER_S 10
-/* A stream sends what is due after gathering for up to this long, or as
- * soon as this many events wait. */
+#define EVENTS_DRAIN_MS 2000
 #define EVENTS_COALESCE_MS 50
 #define EVENTS_COALESCE_N 128
 /* Bytes handed to HTTP per read: a gathered burst in one chunk. */
@@ -48,9 +56,31 @@ bool events_have_listeners(void);
 bool events_want_full(void);
 /* Takes ownership of both strings. Never blocks on clients. */
 void events_publish(struct job_event ev);
-/* Ends every stream (shutdown). */
+/* The ping timer lives in the dispatcher's loop: events_ping_due says when
+ * the oldest parked stream's ping is due (monotonic µs, 0 if none) and
+ * events_ping wakes the streams whose ping is due (and, EVENTS_COALESCE_MS
+ * after a publish, those with events to send). When a stream parks
+ * while the loop sleeps without a ping deadline, kick(arg) is called (with
+ * the hub's lock held: it must only wake the loop). */
+void events_set_kick(void (*kick)(void *arg), void *arg);
+int64_t events_ping_due(void);
+void events_ping(void);
+/* Streams send what was published before this, then end (shutdown). */
 void events_close(void);
+/* After events_close: waits until every stream has ended (its client has
+ * been sent the rest), at most EVENTS_DRAIN_MS, so that stopping HTTP does
+ * not cut what was published last. */
+void events_drain(void);
 void events_free(void);
+
+/* How a stream's reader is put to sleep and woken: both called with the
+ * hub's lock held, from the reader's thread (park) or any thread (wake);
+ * neither may call back into events_*. */
+struct events_waker {
+	void (*park)(void *arg);
+	void (*wake)(void *arg);
+	void *arg;
+};
 
 /* One client's stream (api_events.c serves it). Opening takes one of max
  * places: NULL with errno EBUSY when all are taken, ENOMEM without memory.
@@ -58,9 +88,11 @@ void events_free(void);
  * full JSON (events published before the stream opened may have only the
  * compact one, which is sent then). */
 struct events_stream;
-struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full);
-/* Up to max bytes of the stream's text, waiting up to EVENTS_PING_S for an
- * event (a ping then); -1 when the stream has ended (server stopping). */
+struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full,
+    const struct events_waker *w);
+/* Up to max bytes of the stream's text; 0 when there is nothing to send
+ * yet (the stream was parked: read again once woken); -1 when the stream
+ * has ended (server stopping, everything published sent). */
 ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max);
 void events_stream_close(struct events_stream *s);
 

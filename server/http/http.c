@@ -3,6 +3,7 @@
  * (see http.h).
  */
 #include "http.h"
+#include "http_cmd.h"
 #include "http_conns.h"
 #include "http_guard.h"
 #include "http_route.h"
@@ -21,6 +22,7 @@
 #include "common/log.h"
 #include "common/utf8.h"
 #include "common/vec.h"
+#include "config/cpus.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/metrics.h"
 #include "render/render.h"
@@ -28,7 +30,7 @@
 /* Idle time allowed while a body or a response is under way; waiting for
  * headers is bounded by --header-timeout (http_conns.h). */
 #define HTTP_CONNECTION_TIMEOUT_S 30
-/* Virtual size per connection thread; only touched pages cost memory.
+/* Virtual size per pool thread; only touched pages cost memory.
  * Deep JSON (cJSON's nesting limit) is the deepest recursion a handler makes. */
 #define HTTP_THREAD_STACK (512 * 1024)
 /* The same libmicrohttpd message (a refused connection, say) is logged at
@@ -54,6 +56,7 @@ struct conn_state {
 	const struct http_route *route;
 	int64_t id;
 	char name[HTTP_NAME_MAX];
+	struct http_cmd *cmd;     /* a command handed to the dispatcher (http_cmd.h) */
 };
 
 void http_json(struct http_resp *r, unsigned status, char *json)
@@ -241,9 +244,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		static_serve(app->cfg->web_dir, url, &r);
 	} else {
 		struct http_req req = { .app = app, .conn = conn, .method = method, .path = url,
-			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len };
+			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len,
+			.cmd = &cs->cmd };
 		memcpy(req.name, cs->name, sizeof(req.name));
+		if (http_cmd_pending(cs->cmd, conn))
+			return MHD_YES; /* suspended until the dispatcher is done */
 		cs->route->handler(&req, &r);
+		if (http_cmd_handed_over(cs->cmd))
+			return MHD_YES; /* called again on libmicrohttpd's next round */
 	}
 	return send_resp(app, conn, &r, method, url, cs->route);
 }
@@ -256,6 +264,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	http_conns_request_done(s->conns, conn);
 	if (cs != NULL) {
+		http_cmd_release(cs->cmd);
 		free(cs->body);
 		free(cs);
 		*con_cls = NULL;
@@ -304,8 +313,13 @@ int http_start(struct http_server **out, struct app *app, char *err)
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	/* An event loop per core (epoll), not a thread per connection: idle
+	 * connections, event streams and commands waiting for the dispatcher
+	 * (suspended) hold no thread. */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+	const char *cpus_source;
+	unsigned threads = (unsigned)cpus_usable(&cpus_source);
 
 	if (s == NULL) {
 		err_set(err, "calloc: out of memory");
@@ -334,7 +348,10 @@ int http_start(struct http_server **out, struct app *app, char *err)
 		return -1;
 	}
 	/* The per-address limit is what keeps one client from taking every
-	 * connection (and so every thread); 0 in libmicrohttpd means none too. */
+	 * connection; 0 in libmicrohttpd means none too. libmicrohttpd shares
+	 * the overall limit out among the pool's threads. Handlers that read
+	 * the store run on the pool thread: short reads that block only the
+	 * connections of that one loop, for the time of one query. */
 	s->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg->listen_port, NULL, NULL,
 	    on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -343,6 +360,7 @@ int http_start(struct http_server **out, struct app *app, char *err)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections_per_ip,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_THREAD_STACK, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		err_set(err, "cannot listen on %s:%d (address in use, or not ours?)",

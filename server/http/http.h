@@ -1,14 +1,17 @@
 /*
- * http.h — the HTTP front: a libmicrohttpd daemon (one thread per
- * connection, so a handler may block on the dispatcher), request bodies
- * accumulated up to --max-body, bearer-token auth, the route table, and the
- * JSON error shape of API.md. Handlers live in api_*.c and static.c; they
- * fill a struct http_resp and never touch libmicrohttpd themselves, except
- * streaming ones (events) that supply their own MHD response.
+ * http.h — the HTTP front: a libmicrohttpd daemon (an epoll loop per
+ * core, no thread per connection), request bodies accumulated up to
+ * --max-body, bearer-token auth, the route table, and the JSON error shape
+ * of API.md. Handlers live in api_*.c and static.c; they fill a struct
+ * http_resp and never touch libmicrohttpd themselves, except streaming ones
+ * (events) that supply their own MHD response and suspend it while idle.
  *
- * Threads are bounded with the connections: --max-connections in all,
- * --max-connections-per-ip from one address (both libmicrohttpd's), and a
- * request-header deadline (http_conns.h) so slow clients cannot hold them.
+ * A handler runs on a loop thread shared by many connections, so it must
+ * not wait: commands go to the dispatcher with http_cmd_submit (the
+ * connection is suspended meanwhile); reads of the store are short.
+ * Connections are bounded: --max-connections in all, --max-connections-per-ip
+ * from one address (both libmicrohttpd's), and a request-header deadline
+ * (http_conns.h) so slow clients cannot hold them.
  */
 #ifndef JOBD_HTTP_H
 #define JOBD_HTTP_H
@@ -27,6 +30,7 @@ struct dispatch;
 struct store_pool;
 
 struct http_route;
+struct http_cmd;
 
 struct app {
 	const struct config *cfg;
@@ -47,6 +51,7 @@ struct http_req {
 	char name[HTTP_NAME_MAX]; /* the {name} segment ("" if too long) */
 	const char *body;
 	size_t body_len;
+	struct http_cmd **cmd;    /* the request's command, if any (http_cmd.h) */
 };
 
 #define HTTP_MAX_HEADERS 4
@@ -88,6 +93,20 @@ const char *http_query(const struct http_req *req, const char *key);
 const char *http_req_header(const struct http_req *req, const char *name);
 /* Storage failures: 500 with the cause. */
 void http_internal(struct http_resp *r, const char *err);
+
+/* Commands without a blocked thread. On its first call a handler that needs
+ * the dispatcher takes a zeroed state of size bytes for the request
+ * (http_cmd_state: NULL without memory; free_fn(state), if given, then
+ * free(state) when the request ends), fills the struct cmd in it and hands
+ * that over with http_cmd_submit, then returns without an answer. The
+ * connection waits (suspended, see http_cmd.h) until the dispatcher has
+ * committed or refused the command; then the handler is called again with
+ * the same request, and http_cmd_result gives it the state back with the
+ * command's outcome (NULL on a first call). */
+struct cmd;
+void *http_cmd_state(struct http_req *req, size_t size, void (*free_fn)(void *state));
+void http_cmd_submit(struct http_req *req, struct cmd *c);
+void *http_cmd_result(const struct http_req *req);
 
 /* The route table (routes.c). */
 

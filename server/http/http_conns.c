@@ -88,7 +88,7 @@ static void *watchdog(void *arg)
 			pthread_cond_timedwait(&c->cond, &c->mu, &ts);
 			continue;
 		}
-		/* The connection's thread sees EOF and closes it; the fd is still
+		/* The connection's event loop sees EOF and closes it; the fd is still
 		 * ours to touch because NOTIFY_CLOSED (which takes mu) comes first. */
 		if (shutdown(e->fd, SHUT_RDWR) < 0 && errno != ENOTCONN)
 			log_warn("http: shutdown of a connection past the header deadline (fd %d)", e->fd);

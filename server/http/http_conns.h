@@ -4,11 +4,11 @@
  * being accepted, or of its previous response, is closed.
  *
  * libmicrohttpd's own timeout counts idle time, so a client sending one
- * byte every few seconds (slowloris) keeps a connection and its thread
- * forever. Here every connection that waits for headers sits in one FIFO
- * (all share the same N, so the oldest is always first); a watchdog thread
- * sleeps until the first deadline and shuts the socket down, which makes
- * the connection's own thread see EOF and close it the ordinary way.
+ * byte every few seconds (slowloris) keeps a connection forever. Here every
+ * connection that waits for headers sits in one FIFO (all share the same
+ * N, so the oldest is always first); a watchdog thread sleeps until the
+ * first deadline and shuts the socket down, which makes the event loop
+ * that owns the connection see EOF and close it the ordinary way.
  * Nothing else is touched from the watchdog: libmicrohttpd reports a
  * connection closed (MHD_CONNECTION_NOTIFY_CLOSED, which removes it from
  * the FIFO under the same lock) before it closes the socket, so the watchdog

@@ -7,9 +7,9 @@
  * few MB of cJSON nodes and specs, so every large request paid again for
  * the page faults (zeroed pages) of memory the one before had just given
  * back: 13 % of the server's time in a batch ingest. Here the threshold is
- * raised, and one thread trims (malloc_trim) once no request has been in
- * flight for HTTP_TRIM_IDLE_MS — so an idle server's memory is what it was,
- * and a busy one keeps what it is using.
+ * raised, and one thread trims (malloc_trim) once no request has begun or
+ * ended for HTTP_TRIM_IDLE_MS — so an idle server's memory is what it was
+ * (event streams may stay open), and a busy one keeps what it is using.
  */
 #include "http_trim.h"
 
@@ -25,25 +25,25 @@
 #include "common/err.h"
 #include "common/log.h"
 
-/* Requests touch only the atomics, and the lock when the last one in
- * flight ends (the thread may be waiting for that). */
+/* Requests touch only the atomics, and the lock on the first request
+ * after a trim (the thread may be waiting for one). Activity, not requests
+ * in flight, is what counts: an open event stream is a request that lasts. */
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	pthread_t thread;
 	bool running, stopping;
-	atomic_long in_flight;
-	atomic_bool dirty;          /* requests ran since the last trim */
-	_Atomic int64_t idle_since; /* monotonic µs when in_flight fell to 0 */
+	atomic_bool dirty;          /* requests came since the last trim */
+	_Atomic int64_t last_us;    /* monotonic µs of the last request's start or end */
 } trim = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
-/* Waits until the heap has been used and then idle for HTTP_TRIM_IDLE_MS. */
+/* Waits until requests came and then none for HTTP_TRIM_IDLE_MS. */
 static bool wait_idle(void)
 {
 	while (!trim.stopping) {
-		int64_t due = trim.idle_since + (int64_t)HTTP_TRIM_IDLE_MS * 1000;
+		int64_t due = atomic_load(&trim.last_us) + (int64_t)HTTP_TRIM_IDLE_MS * 1000;
 
-		if (!trim.dirty || trim.in_flight > 0) {
+		if (!atomic_load(&trim.dirty)) {
 			pthread_cond_wait(&trim.cv, &trim.mu);
 		} else if (clock_mono_us() >= due) {
 			return true;
@@ -109,19 +109,18 @@ void http_trim_stop(void)
 	trim.running = false;
 }
 
-void http_trim_enter(void)
+/* A request began or ended. */
+static void touch(void)
 {
-	atomic_fetch_add(&trim.in_flight, 1);
-	atomic_store(&trim.dirty, true);
-}
-
-void http_trim_leave(void)
-{
-	if (atomic_fetch_sub(&trim.in_flight, 1) != 1)
+	atomic_store(&trim.last_us, clock_mono_us());
+	if (atomic_exchange(&trim.dirty, true))
 		return;
-	atomic_store(&trim.idle_since, clock_mono_us());
 	pthread_mutex_lock(&trim.mu);
 	if (trim.running)
 		pthread_cond_signal(&trim.cv);
 	pthread_mutex_unlock(&trim.mu);
 }
+
+void http_trim_enter(void) { touch(); }
+
+void http_trim_leave(void) { touch(); }

@@ -5,7 +5,7 @@
 #ifndef JOBD_HTTP_TRIM_H
 #define JOBD_HTTP_TRIM_H
 
-/* Idle this long (no request in flight) before the heap is trimmed. */
+/* Idle this long (no request begun or ended) before the heap is trimmed. */
 #define HTTP_TRIM_IDLE_MS 500
 /* Freed memory glibc may keep at the heap's top meanwhile. */
 #define HTTP_TRIM_THRESHOLD (64 * 1024 * 1024)

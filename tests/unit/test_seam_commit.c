@@ -6,14 +6,9 @@
  *
  * The COMMIT seam is testutil_commit.h's (a link-time wrap of sqlite3_exec).
  */
+#include "testutil_loop.h"
 #include "testutil_store.h"
 #include "testutil_commit.h"
-
-#include <pthread.h>
-
-#include "config/config.h"
-#include "dispatch/dispatch.h"
-#include "spec/spec.h"
 
 static int reset(void **state)
 {
@@ -60,72 +55,9 @@ static void test_a_failed_commit_names_it_and_loses_only_the_uncommitted(void **
 	job_free(&j);
 }
 
-struct loop {
-	struct config cfg;
-	struct dispatch *d;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int opened; /* 1 open, -1 failed */
-	char err[ERR_LEN];
-};
-
-/* dispatch_open must run on the thread that runs the loop. */
-static void *loop_main(void *arg)
-{
-	struct loop *l = arg;
-	int rc = dispatch_open(&l->d, &l->cfg, l->err);
-
-	pthread_mutex_lock(&l->mu);
-	l->opened = rc == 0 ? 1 : -1;
-	pthread_cond_signal(&l->cv);
-	pthread_mutex_unlock(&l->mu);
-	if (rc == 0)
-		dispatch_run(l->d);
-	return NULL;
-}
-
-static void loop_start(struct loop *l, const char *dir)
-{
-	char db[TU_PATH_MAX], out[TU_PATH_MAX];
-	char *argv[] = { (char *)"jobd", (char *)"--db", db, (char *)"--output-dir", out,
-		(char *)"--workers", (char *)"1", (char *)"--log-level", (char *)"warn", NULL };
-
-	tu_join(db, sizeof(db), dir, "loop.db");
-	tu_join(out, sizeof(out), dir, "output");
-	if (config_load(&l->cfg, 9, argv, l->err) != 0)
-		fail_msg("config_load: %s", l->err);
-	/* No worker is needed to commit a submit: one that exits at once. */
-	snprintf(l->cfg.self_exe, sizeof(l->cfg.self_exe), "/bin/false");
-	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv, NULL);
-	assert_int_equal(pthread_create(&l->thread, NULL, loop_main, l), 0);
-	pthread_mutex_lock(&l->mu);
-	while (l->opened == 0)
-		pthread_cond_wait(&l->cv, &l->mu);
-	pthread_mutex_unlock(&l->mu);
-	if (l->opened < 0)
-		fail_msg("dispatch_open: %s", l->err);
-}
-
-static void loop_stop(struct loop *l)
-{
-	dispatch_signal(SIGTERM);
-	pthread_join(l->thread, NULL);
-	dispatch_free(l->d);
-	pthread_cond_destroy(&l->cv);
-	pthread_mutex_destroy(&l->mu);
-}
-
 static void submit(struct loop *l, struct cmd *c, struct job_spec *spec)
 {
-	struct spec_limits lim = spec_limits_of(&l->cfg);
-	struct spec_error e;
-	cJSON *root = cJSON_Parse("{\"command\":[\"true\"],\"name\":\"seam\"}");
-
-	assert_non_null(root);
-	assert_int_equal(spec_job(root, &lim, "", spec, &e), 0);
-	cJSON_Delete(root);
+	tu_loop_spec(l, spec, "seam");
 	*c = (struct cmd){ .type = CMD_SUBMIT, .submit = { .specs = spec, .n_specs = 1 } };
 	dispatch_submit(l->d, c);
 	job_spec_free(spec);
@@ -134,12 +66,10 @@ static void submit(struct loop *l, struct cmd *c, struct job_spec *spec)
 static void test_a_submit_whose_commit_fails_is_not_acknowledged_nor_stored(void **state)
 {
 	struct store_fixture *f = *state;
-	struct loop *l = calloc(1, sizeof(*l));
+	struct loop *l = tu_loop_new(f->dir);
 	struct job_spec spec;
 	struct cmd c;
 
-	assert_non_null(l);
-	loop_start(l, f->dir);
 	commit_failures = 1;
 	submit(l, &c, &spec);
 	assert_int_equal(commits_refused, 1);
@@ -154,7 +84,7 @@ static void test_a_submit_whose_commit_fails_is_not_acknowledged_nor_stored(void
 	int64_t acked = c.job.id;
 	assert_true(acked > 0);
 	job_free(&c.job);
-	loop_stop(l);
+	tu_loop_stop(l);
 
 	struct store *st;
 	char db[TU_PATH_MAX];
