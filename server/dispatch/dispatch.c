@@ -27,7 +27,8 @@ void dispatch_signal(int sig)
 {
 	int saved = errno;
 	unsigned char c = (unsigned char)sig;
-	ssize_t n = write(signal_pipe[1], &c, 1); /* full: a wake-up is pending anyway */
+	/* full: a wake-up is pending anyway; -1 after dispatch_free */
+	ssize_t n = write(__atomic_load_n(&signal_pipe[1], __ATOMIC_SEQ_CST), &c, 1);
 	(void)n;
 	errno = saved;
 }
@@ -140,6 +141,12 @@ void dispatch_free(struct dispatch *d)
 	store_close(d->store);
 	if (d->cmd_fd >= 0)
 		close(d->cmd_fd);
+	/* The handler writes to whatever signal_pipe[1] says: -1 first. */
+	for (int i = 1; i >= 0; i--) {
+		int fd = __atomic_exchange_n(&signal_pipe[i], -1, __ATOMIC_SEQ_CST);
+		if (fd >= 0)
+			close(fd);
+	}
 	free(d->reports);
 	free(d->claims);
 	queues_free(&d->queues);
