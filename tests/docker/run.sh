@@ -139,6 +139,7 @@ main() {
 	[ -n "${job:-}" ] || die "POST /v1/batches failed"
 	check "the batch finishes, every job succeeded" wait_for 60 api_batch_succeeded "$batch"
 	check "jobs run as the unprivileged user" api_job_stdout_is_not "$job" 0
+	check "the command line works in the container (jobd show)" cli_shows_job "$job"
 
 	check "restart policy is unless-stopped" restart_policy_is unless-stopped
 
@@ -174,6 +175,11 @@ image_is_unprivileged() {
 	[ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ]
 }
 image_is_lean() { docker run --rm --network=none --entrypoint bash "$1" -c '! command -v curl && ! command -v gcc' >/dev/null; }
+# The container's environment carries JOBD_TOKEN; the client reads it. The
+# test's containers share the host's network, on the test's port.
+cli_shows_job() {
+	docker exec -e JOBD_URL="$API_BASE" "$(container)" jobd show --json "$1" | jq -e ".id == $1" >/dev/null
+}
 image_mb() { docker image inspect -f '{{.Size}}' "$1" | awk '{ printf "%.1f", $1 / 1e6 }'; }
 restart_policy_is() {
 	[ "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$(container)")" = "$1" ]
