@@ -40,7 +40,7 @@ void api_events(struct http_req *req, struct http_resp *r)
 
 	if (s == NULL && errno == EBUSY) {
 		http_error(r, 503, "unavailable", NULL,
-		    "too many event streams (%lld, --max-event-streams); poll the API, or try again later",
+		    "too many event streams and output followers (%lld, --max-event-streams); poll the API, or try again later",
 		    (long long)max);
 		http_header(r, "Retry-After", "%d", EVENTS_RETRY_AFTER_S);
 		return;

@@ -177,7 +177,7 @@ void api_follow(struct http_req *req, struct http_resp *r, enum capture_stream w
 	if ((fl->f = follow_open(max, &w)) == NULL) {
 		if (errno == EBUSY) {
 			http_error(r, 503, "unavailable", NULL,
-			    "too many output followers (%lld, --max-event-streams); poll without follow, or try again later",
+			    "too many event streams and output followers (%lld, --max-event-streams); poll with ?offset=N, or try again later",
 			    (long long)max);
 			http_header(r, "Retry-After", "%d", EVENTS_RETRY_AFTER_S);
 		} else {

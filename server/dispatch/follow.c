@@ -45,7 +45,7 @@ static void wake_all(void)
 struct follow *follow_open(int64_t max, const struct events_waker *w)
 {
 	pthread_mutex_lock(&hub.mu);
-	bool room = hub.open < max;
+	bool room = hub.open + events_stream_count() < max;
 	if (room)
 		hub.open++;
 	pthread_mutex_unlock(&hub.mu);

@@ -9,8 +9,8 @@
  * the database grows on another node. What a follower reads is api_output.c's;
  * this is only the parking and the count.
  *
- * At most max followers at once (--max-event-streams, counted apart from
- * the event streams); one more is refused with EBUSY (503 + Retry-After).
+ * Followers and event streams together are at most max (--max-event-streams:
+ * each holds a connection); one more is refused with EBUSY (503 + Retry-After).
  */
 #ifndef JOBD_FOLLOW_H
 #define JOBD_FOLLOW_H
@@ -24,7 +24,8 @@
 
 struct follow;
 
-/* NULL with errno EBUSY when max followers are open, ENOMEM without memory. */
+/* NULL with errno EBUSY when max followers and event streams are open,
+ * ENOMEM without memory. */
 struct follow *follow_open(int64_t max, const struct events_waker *w);
 /* From the follower's reader, when it has nothing to send: parks it until
  * the next tick or poke. false (not parked) once follow_close_all ran: the

@@ -123,3 +123,20 @@ class TestFollowLimit(JobdTestCase):
         # The places are given back when a follower ends.
         self.jobd.wait_until("a follower is let in again",
                              lambda: self.jobd.request("GET", path)[0] == 200)
+
+class TestFollowShare(JobdTestCase):
+    SERVER_FLAGS = ["--workers", "1", "--max-event-streams", "2"]
+
+    def test_followers_and_event_streams_share_the_places(self):
+        job = self.jobd.submit({"command": "echo hi; sleep 30"})
+        path = "/v1/jobs/%d/stdout?follow=true" % job["id"]
+        events = http.client.HTTPConnection("127.0.0.1", self.jobd.port, timeout=20)
+        events.request("GET", "/v1/events")
+        self.assertEqual(events.getresponse().status, 200)
+        held = Follower(self.jobd.port, path)
+        held.read_until(b"hi\n")
+        self.assertEqual(self.jobd.request("GET", path)[0], 503)
+        self.assertEqual(self.jobd.request("GET", "/v1/events")[0], 503)
+        self.jobd.cancel(job["id"])
+        self.assertEqual(held.read_to_end(), b"hi\n")
+        events.close()
