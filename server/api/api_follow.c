@@ -186,15 +186,5 @@ void api_follow(struct http_req *req, struct http_resp *r, enum capture_stream w
 		free(fl);
 		return;
 	}
-	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EVENTS_BLOCK, follow_read,
-	    fl, follow_free);
-	if (r->custom == NULL) {
-		follow_free(fl);
-		http_internal(r, "cannot create the output stream");
-		return;
-	}
-	r->status = 200;
-	MHD_add_response_header(r->custom, "Content-Type", "text/plain; charset=utf-8");
-	MHD_add_response_header(r->custom, "Cache-Control", "no-store");
-	MHD_add_response_header(r->custom, "X-Accel-Buffering", "no");
+	http_stream(r, "text/plain; charset=utf-8", EVENTS_BLOCK, follow_read, fl, follow_free);
 }
