@@ -71,6 +71,15 @@ class TestFollow(JobdTestCase):
         self.open_gate(0)
         self.assertEqual(f.read_to_end(), b"line0\nend\n")
 
+    def test_many_writes_arrive_in_order_up_to_the_cap(self):
+        # 3,000 numbered lines (past the 100,000-byte cap) written while followed.
+        job = self.jobd.submit({"command": "seq -w 1 3000 | sed 's/$/ abcdefghijklmnopqrstuvwxyz/' "
+                                           "| while read l; do echo \"$l\"; done"})
+        body = self.follow(job["id"]).read_to_end()
+        whole = b"".join(b"%04d abcdefghijklmnopqrstuvwxyz\n" % i for i in range(1, 3001))
+        self.assertEqual(body, whole[:100000])
+        self.assertEqual(self.jobd.wait_for(job["id"])["stdout_bytes"], len(whole))
+
     def test_a_finished_job_sends_what_there_is_and_ends(self):
         job = self.run_job({"command": "printf 0123456789"})
         self.assertEqual(self.follow(job["id"]).read_to_end(), b"0123456789")
