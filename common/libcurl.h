@@ -30,7 +30,10 @@
 #define LIBCURL_FUNCS(X)                                                                 \
 	X(curl_global_init) X(curl_easy_init) X(curl_easy_setopt) X(curl_easy_perform)    \
 	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_strerror)                    \
-	X(curl_slist_append) X(curl_slist_free_all)
+	X(curl_slist_append) X(curl_slist_free_all) X(curl_multi_init)                    \
+	X(curl_multi_add_handle) X(curl_multi_remove_handle) X(curl_multi_perform)         \
+	X(curl_multi_poll) X(curl_multi_info_read) X(curl_multi_cleanup)                   \
+	X(curl_multi_strerror)
 
 struct libcurl_funcs {
 #define LIBCURL_MEMBER(name) __typeof__(&name) name;
@@ -56,6 +59,14 @@ int libcurl_load(char *err);
 #define curl_easy_strerror libcurl.curl_easy_strerror
 #define curl_slist_append libcurl.curl_slist_append
 #define curl_slist_free_all libcurl.curl_slist_free_all
+#define curl_multi_init libcurl.curl_multi_init
+#define curl_multi_add_handle libcurl.curl_multi_add_handle
+#define curl_multi_remove_handle libcurl.curl_multi_remove_handle
+#define curl_multi_perform libcurl.curl_multi_perform
+#define curl_multi_poll libcurl.curl_multi_poll
+#define curl_multi_info_read libcurl.curl_multi_info_read
+#define curl_multi_cleanup libcurl.curl_multi_cleanup
+#define curl_multi_strerror libcurl.curl_multi_strerror
 #endif
 
 #endif

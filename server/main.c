@@ -25,6 +25,7 @@
 #include "config/token_file.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/events.h"
+#include "dispatch/follow.h"
 #include "dispatch/metrics.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -205,6 +206,7 @@ int main(int argc, char **argv)
 
 	dispatch_run(d);
 	events_close();
+	follow_close_all();
 	events_drain();
 	http_stop(http);
 	events_free();

@@ -29,14 +29,14 @@ export function setToken(t) {
   } catch { /* storage disabled: the token lives for this page only */ }
 }
 
-async function request(path, { method = 'GET', body, text = false } = {}) {
+async function request(path, { method = 'GET', body, text = false, signal } = {}) {
   const headers = { Accept: text ? 'text/plain' : 'application/json' };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', signal });
   } catch (err) {
     reachableHook(false);
     throw new ApiError(0, { error: { code: 'network', message: `jobd unreachable (${err.message})` } });
@@ -49,6 +49,7 @@ async function request(path, { method = 'GET', body, text = false } = {}) {
     try { data = await res.json(); } catch { /* non-JSON error body */ }
     throw new ApiError(res.status, data);
   }
+  if (text === 'stream') return res;
   if (text) return { text: await res.text(), truncated: res.headers.get('X-Jobd-Truncated') === 'true' };
   return res.json();
 }
@@ -59,6 +60,18 @@ export const api = {
   put: (path, body) => request(path, { method: 'PUT', body }),
   del: (path) => request(path, { method: 'DELETE' }),
   text: (path) => request(path, { text: true }),
+  // A streamed text answer (?follow=true): onText(piece) as each arrives; resolves when the server ends it.
+  stream: async (path, onText, signal) => {
+    const res = await request(path, { text: 'stream', signal });
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const piece = dec.decode(value, { stream: true });
+      if (piece) onText(piece);
+    }
+  },
 };
 
 // EventSource cannot send headers, so the token travels as a query parameter (accepted on /v1/events only).

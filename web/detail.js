@@ -1,4 +1,5 @@
-// Job detail drawer: every field of one job, stdout/stderr (re-read while it runs), cancel and rerun buttons,
+// Job detail drawer: every field of one job, stdout/stderr (followed live through ?follow=true while it runs, read
+// once when it is final, re-read only when the server declines to stream), cancel and rerun buttons,
 // when a delayed or retrying job will start, the jobs it waits for (after), the job it reruns, its queue, the
 // resource limits it runs under, the schedule that made it and, on a cluster, the node that ran it.
 
@@ -10,7 +11,7 @@ const REFRESH_MS = 1000;
 const TIME_FIELDS = new Set(['created_at', 'started_at', 'finished_at', 'next_attempt_at', 'run_at']);
 let dlg;
 let opts;
-let current = null; // {id, job, timer, outputsFinal, ui}
+let current = null; // {id, job, timer, outputsFinal, follow: AbortController while following, followFailed, ui}
 let returnFocus = null;
 
 export function initDetail(dialog, options) {
@@ -25,7 +26,7 @@ export function openJob(id) {
   if (current && current.id === id && dlg.open) return;
   stop();
   returnFocus = document.activeElement;
-  current = { id, job: null, timer: null, outputsFinal: false, ui: build(id) };
+  current = { id, job: null, timer: null, outputsFinal: false, follow: null, followFailed: false, ui: build(id) };
   dlg.replaceChildren(current.ui.root);
   if (!dlg.open) dlg.show();
   current.ui.close.focus();
@@ -41,8 +42,33 @@ export function closeDetail() {
 }
 
 function stop() {
-  if (current) clearTimeout(current.timer);
+  if (current) {
+    clearTimeout(current.timer);
+    if (current.follow) current.follow.abort();
+  }
   current = null;
+}
+
+// Both streams through GET …?follow=true from their start: the server sends the bytes as the job writes them and
+// ends the streams once it is final. Then one refresh reads the job and its output as kept (the truncation note).
+// A server that declines (503 with too many followers) leaves it to the re-reads.
+function startFollow(cur) {
+  const ctl = new AbortController();
+  cur.follow = ctl;
+  const one = (name, pre, note) => {
+    pre.textContent = '';
+    pre.classList.add('empty');
+    note.textContent = '';
+    return api.stream(`/v1/jobs/${cur.id}/${name}?follow=true`, (piece) => appendOut(pre, piece), ctl.signal);
+  };
+  Promise.all([one('stdout', cur.ui.stdout, cur.ui.outNote), one('stderr', cur.ui.stderr, cur.ui.errNote)])
+    .catch(() => { cur.followFailed = true; ctl.abort(); })
+    .finally(() => {
+      if (current !== cur || cur.follow !== ctl) return;
+      cur.follow = null;
+      clearTimeout(cur.timer);
+      refresh(cur);
+    });
 }
 
 // A new /v1/workers read may name the open job's node: redraw its control line (only if that changed).
@@ -109,7 +135,9 @@ async function refresh(cur) {
       showPurged(cur.ui.stdout, cur.ui.outNote, job.stdout_bytes);
       showPurged(cur.ui.stderr, cur.ui.errNote, job.stderr_bytes);
       cur.outputsFinal = true;
-    } else if (!cur.outputsFinal) {
+    } else if (!cur.outputsFinal && !FINAL.has(job.state) && !cur.followFailed) {
+      if (!cur.follow) startFollow(cur);
+    } else if (!cur.outputsFinal && !cur.follow) {
       const final = FINAL.has(job.state);
       const [o, e] = await Promise.all([api.text(`/v1/jobs/${cur.id}/stdout`), api.text(`/v1/jobs/${cur.id}/stderr`)]);
       if (current !== cur) return;
@@ -139,6 +167,13 @@ function showOut(pre, note, { text, truncated }) {
   if (pre.textContent !== text) pre.textContent = text;
   pre.classList.toggle('empty', text === '');
   note.textContent = truncated ? '(truncated at the output limit)' : '';
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+function appendOut(pre, piece) {
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  pre.append(piece);
+  pre.classList.remove('empty');
   if (atBottom) pre.scrollTop = pre.scrollHeight;
 }
 

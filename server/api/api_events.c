@@ -40,7 +40,7 @@ void api_events(struct http_req *req, struct http_resp *r)
 
 	if (s == NULL && errno == EBUSY) {
 		http_error(r, 503, "unavailable", NULL,
-		    "too many event streams (%lld, --max-event-streams); poll the API, or try again later",
+		    "too many event streams and output followers (%lld, --max-event-streams); poll the API, or try again later",
 		    (long long)max);
 		http_header(r, "Retry-After", "%d", EVENTS_RETRY_AFTER_S);
 		return;
@@ -49,15 +49,5 @@ void api_events(struct http_req *req, struct http_resp *r)
 		http_internal(r, "out of memory");
 		return;
 	}
-	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EVENTS_BLOCK, stream_read, s,
-	    stream_free);
-	if (r->custom == NULL) {
-		events_stream_close(s);
-		http_internal(r, "cannot create the event stream");
-		return;
-	}
-	r->status = 200;
-	MHD_add_response_header(r->custom, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r->custom, "Cache-Control", "no-store");
-	MHD_add_response_header(r->custom, "X-Accel-Buffering", "no");
+	http_stream(r, "text/event-stream", EVENTS_BLOCK, stream_read, s, stream_free);
 }

@@ -9,9 +9,9 @@
  * the job replaced by anything but a regular file (a FIFO, a symlink) is
  * never opened for reading: 409 conflict, at once.
  *
- * ?offset=N answers the bytes from N on (none when N is at or past the end):
- * a follower (jobd logs -f) polls with the count it already has, so each
- * poll carries only what is new.
+ * ?offset=N answers the bytes from N on (none when N is at or past the end).
+ * ?follow=true hands the request to api_follow.c once these checks passed:
+ * a stream of the bytes as the job writes them, ended when it is final.
  */
 #include "api.h"
 
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "api_common.h"
+#include "api_follow.h"
 #include "common/capture.h"
 #include "store/store_jobs.h"
 #include "store/store_nodes.h"
@@ -57,6 +58,18 @@ static int output_offset(const struct http_req *req, struct http_resp *r, int64_
 	if (v == NULL || api_parse_int(v, 0, INT64_MAX, off) == 0)
 		return 0;
 	http_error(r, 400, "invalid_request", "offset", "offset must be an integer >= 0");
+	return -1;
+}
+
+/* ?follow=true|false into *follow: 0, or -1 with a 400 naming it in r. */
+static int output_follow(const struct http_req *req, struct http_resp *r, bool *follow)
+{
+	const char *v = http_query(req, "follow");
+
+	*follow = v != NULL && strcmp(v, "true") == 0;
+	if (v == NULL || *follow || strcmp(v, "false") == 0)
+		return 0;
+	http_error(r, 400, "invalid_request", "follow", "follow must be true or false");
 	return -1;
 }
 
@@ -107,12 +120,19 @@ static void serve_stream(struct http_req *req, struct http_resp *r, enum capture
 	char err[ERR_LEN], path[CAPTURE_PATH_MAX];
 	struct job job;
 	int64_t off;
+	bool follow;
 
-	if (output_offset(req, r, &off) < 0 || !api_load_job(req, r, &job))
+	if (output_offset(req, r, &off) < 0 || output_follow(req, r, &follow) < 0 ||
+	    !api_load_job(req, r, &job))
 		return;
 	int64_t total = which == CAPTURE_STDOUT ? job.stdout_bytes : job.stderr_bytes;
 	int64_t node = job.node_id, self = dispatch_node_id(req->app->dispatch);
 	job_free(&job);
+	if (follow) {
+		if (!output_gone(req, r))
+			api_follow(req, r, which, node, off);
+		return;
+	}
 	if (node != 0 && node != self) {
 		serve_from_db(req, r, which, total, off);
 		return;

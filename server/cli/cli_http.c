@@ -142,20 +142,22 @@ void cli_http_close(struct cli_http *c)
 	free(c);
 }
 
-/* The one line for a request that got no answer. */
-static void unreachable(struct cli_http *c, CURLcode rc, char *err)
+/* The one line for a request (on handle h, its error buffer curl_err)
+ * that got no answer. */
+static void unreachable(const struct cli_http *c, CURL *h, const char *curl_err, CURLcode rc,
+    char *err)
 {
 	long os_errno = 0;
 
 	/* No errno known (the getinfo failed too): curl's own words below. */
-	if (curl_easy_getinfo(c->h, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
+	if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
 		os_errno = 0;
 	if (rc == CURLE_COULDNT_CONNECT && os_errno != 0)
 		err_set(err, "cannot reach jobd at %s: %s — is it running?", c->base,
 		    strerror((int)os_errno));
 	else
 		err_set(err, "cannot reach jobd at %s: %s", c->base,
-		    c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc));
+		    curl_err[0] ? curl_err : curl_easy_strerror(rc));
 }
 
 /* The options of one request; post is the method of a request with a body
@@ -201,7 +203,7 @@ int cli_http_do(struct cli_http *c, const char *method, const char *path, const 
 		if (rc == CURLE_WRITE_ERROR && b.err[0])
 			err_set(err, "%s", b.err);
 		else
-			unreachable(c, rc, err);
+			unreachable(c, c->h, c->curl_err, rc, err);
 		free(b.p);
 		return -1;
 	}
@@ -271,5 +273,111 @@ int cli_call(struct cli_http *c, const char *method, const char *path, const cha
 		rc = CLI_EXIT_SOFTWARE;
 	}
 	cli_resp_free(&r);
+	return rc;
+}
+
+/* One GET of cli_http_stream: its own handle, so that the streams run at once. */
+struct stream {
+	CURL *h;
+	const struct cli_sink *sink;
+	long *status;
+	CURLcode result;
+	struct body_buf b; /* a non-2xx answer's body, dropped */
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+static size_t on_stream(char *data, size_t size, size_t n, void *arg)
+{
+	struct stream *s = arg;
+	size_t len = size * n;
+
+	if (curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, s->status) != CURLE_OK ||
+	    *s->status < 200 || *s->status >= 300)
+		return on_body(data, size, n, &s->b);
+	return s->sink->write(s->sink->arg, data, len, s->b.err) < 0 ? 0 : len;
+}
+
+static CURLcode stream_prepare(struct cli_http *c, struct stream *s, const char *path)
+{
+	char url[URL_MAX * 2];
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "%s%s", c->base, path);
+	if ((s->h = curl_easy_init()) == NULL)
+		return CURLE_OUT_OF_MEMORY;
+	/* No total timeout: a stream lasts as long as its job. */
+	if ((rc = curl_easy_setopt(s->h, CURLOPT_URL, url)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, c->get_headers)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(s->h, CURLOPT_ERRORBUFFER, s->curl_err)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(s->h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_stream)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s)) != CURLE_OK)
+		return rc;
+	return CURLE_OK;
+}
+
+/* Runs the added streams to their ends; 0, or -1 with err. */
+static int stream_run(CURLM *m, struct stream *s, int n, char *err)
+{
+	int running = 1, left;
+	CURLMcode mc = CURLM_OK;
+	CURLMsg *msg;
+
+	while (running > 0 && mc == CURLM_OK) {
+		mc = curl_multi_perform(m, &running);
+		if (mc == CURLM_OK && running > 0)
+			mc = curl_multi_poll(m, NULL, 0, 1000, NULL);
+	}
+	if (mc != CURLM_OK) {
+		err_set(err, "curl_multi_perform: %s", curl_multi_strerror(mc));
+		return -1;
+	}
+	while ((msg = curl_multi_info_read(m, &left)) != NULL)
+		for (int i = 0; i < n; i++)
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == s[i].h)
+				s[i].result = msg->data.result;
+	return 0;
+}
+
+int cli_http_stream(struct cli_http *c, int n, const char *const paths[],
+    const struct cli_sink sinks[], long status[], char *err)
+{
+	struct stream s[CLI_STREAMS_MAX] = { 0 };
+	CURLM *m = n <= CLI_STREAMS_MAX ? curl_multi_init() : NULL;
+	int rc = 0;
+
+	if (m == NULL) {
+		err_set(err, "curl_multi_init: out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		s[i] = (struct stream){ .sink = &sinks[i], .status = &status[i] };
+		status[i] = 0;
+		CURLcode e = stream_prepare(c, &s[i], paths[i]);
+		CURLMcode me = e == CURLE_OK ? curl_multi_add_handle(m, s[i].h) : CURLM_OK;
+		if (e != CURLE_OK)
+			err_set(err, "curl_easy_setopt: %s", curl_easy_strerror(e));
+		else if (me != CURLM_OK)
+			err_set(err, "curl_multi_add_handle: %s", curl_multi_strerror(me));
+		rc = e != CURLE_OK || me != CURLM_OK ? -1 : 0;
+	}
+	if (rc == 0)
+		rc = stream_run(m, s, n, err);
+	for (int i = 0; i < n; i++) {
+		if (rc == 0 && s[i].result != CURLE_OK) {
+			if (s[i].result == CURLE_WRITE_ERROR && s[i].b.err[0])
+				err_set(err, "%s", s[i].b.err);
+			else
+				unreachable(c, s[i].h, s[i].curl_err, s[i].result, err);
+			rc = -1;
+		}
+		if (s[i].h != NULL) {
+			curl_multi_remove_handle(m, s[i].h);
+			curl_easy_cleanup(s[i].h);
+		}
+		free(s[i].b.p);
+	}
+	curl_multi_cleanup(m);
 	return rc;
 }

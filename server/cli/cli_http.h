@@ -53,4 +53,21 @@ int cli_call(struct cli_http *c, const char *method, const char *path, const cha
  * status with err as for cli_call. */
 int cli_get_text(struct cli_http *c, const char *path, struct cli_resp *r, char *err);
 
+/* Where cli_http_stream hands a 2xx body, piece by piece as it comes:
+ * write(arg, buf, len, err) returns 0, or -1 with err (the stream stops). */
+struct cli_sink {
+	int (*write)(void *arg, const char *buf, size_t len, char *err);
+	void *arg;
+};
+
+#define CLI_STREAMS_MAX 2
+
+/* GETs of paths[0..n) at once (n <= CLI_STREAMS_MAX), each lasting as long
+ * as the server streams it (GET …/stdout?follow=true); a 2xx body goes to
+ * sinks[i] as it arrives, another's is dropped. status[i]: the answer's
+ * status (0 when none came). 0, or -1 with err when a stream got no answer,
+ * broke off, or a sink failed. */
+int cli_http_stream(struct cli_http *c, int n, const char *const paths[],
+    const struct cli_sink sinks[], long status[], char *err);
+
 #endif

@@ -114,31 +114,76 @@ struct follower {
 	int64_t offset[2]; /* bytes of stdout, stderr written so far */
 };
 
-/* One round: whatever each stream has beyond what was written. *got counts
- * the new bytes. The one place that polls; a streamed follow replaces it. */
+static const char *const stream_names[2] = { "stdout", "stderr" };
+
+/* One round of polling: whatever each stream has beyond what was written.
+ * *got counts the new bytes. */
 static int follow_round(struct cli_http *c, struct follower *f, size_t *got, char *err)
 {
-	static const char *const names[2] = { "stdout", "stderr" };
-
 	for (int s = 0; s < 2; s++) {
 		if (!(f->streams & (1u << s)))
 			continue;
-		int rc = copy_from(c, f->id, names[s], s + 1, NULL, &f->offset[s], got, err);
+		int rc = copy_from(c, f->id, stream_names[s], s + 1, NULL, &f->offset[s], got, err);
 		if (rc != CLI_EXIT_OK)
 			return rc;
 	}
 	return CLI_EXIT_OK;
 }
 
+struct sink_arg {
+	int fd;
+	int64_t *offset;
+};
+
+static int sink_write(void *arg, const char *buf, size_t len, char *err)
+{
+	struct sink_arg *a = arg;
+
+	if (write_all(a->fd, buf, len, err) < 0)
+		return -1;
+	*a->offset += (int64_t)len;
+	return 0;
+}
+
+/* The streams as the server sends them (?follow=true), at once, until the
+ * job is final. A server that declines (400 from one without follow, 503
+ * with too many followers) leaves it to the polling after it, from the
+ * offsets reached. 0, or an exit status with err. */
+static int follow_streamed(struct cli_http *c, struct follower *f, char *err)
+{
+	char paths[CLI_STREAMS_MAX][CLI_PATH_MAX];
+	const char *p[CLI_STREAMS_MAX];
+	struct sink_arg args[CLI_STREAMS_MAX];
+	struct cli_sink sinks[CLI_STREAMS_MAX];
+	long status[CLI_STREAMS_MAX];
+	int n = 0;
+
+	for (int s = 0; s < 2; s++) {
+		if (!(f->streams & (1u << s)))
+			continue;
+		snprintf(paths[n], sizeof(paths[n]), "/v1/jobs/%lld/%s?follow=true&offset=%lld",
+		    (long long)f->id, stream_names[s], (long long)f->offset[s]);
+		p[n] = paths[n];
+		args[n] = (struct sink_arg){ .fd = s + 1, .offset = &f->offset[s] };
+		sinks[n] = (struct cli_sink){ .write = sink_write, .arg = &args[n] };
+		n++;
+	}
+	return cli_http_stream(c, n, p, sinks, status, err) < 0 ? CLI_EXIT_UNREACHABLE : CLI_EXIT_OK;
+}
+
 int cli_follow_job(struct cli_http *c, int64_t id, unsigned streams, cJSON **job, char *err)
 {
 	struct follower f = { .id = id, .streams = streams };
 	int ms = CLI_POLL_FIRST_MS;
+	int rc = follow_streamed(c, &f, err);
 
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	/* Streamed to the end, the job is final: one round finds nothing more. */
 	for (;;) {
 		/* The state first: once it is final every byte is in the files,
 		 * so the round after it drains them all. */
-		int rc = get_job(c, id, job, err);
+		rc = get_job(c, id, job, err);
 		if (rc != CLI_EXIT_OK)
 			return rc;
 		bool final = cli_job_final(*job);

@@ -3,10 +3,10 @@
  * API with a short backoff (a poll finds nothing new → the next one comes
  * later, up to half a second; something new → at once again).
  *
- * Following reads GET /v1/jobs/{id}/stdout?offset=N (and stderr) from the
- * count already written, until the job is final, then drains what is left.
- * The polling lives in follow_round() alone: a streamed
- * `?follow=true` answer would replace that one function.
+ * Following streams GET /v1/jobs/{id}/stdout?follow=true (and stderr, both
+ * at once) until the server ends them (the job is final); then, and in place
+ * of streams a server declines, it polls GET …?offset=N from the count
+ * already written until the job is final, and drains what is left.
  */
 #ifndef JOBD_CLI_WAIT_H
 #define JOBD_CLI_WAIT_H

@@ -195,7 +195,7 @@ static const struct option_def options[] = {
 	    "seconds a connection has to send a request's headers"),
 	/* 0 until config_load resolves it from --max-connections. */
 	O_INT("--max-event-streams", "JOBD_MAX_EVENT_STREAMS", max_event_streams, 1, CONFIG_BIG,
-	    "a positive integer", NULL, "concurrent GET /v1/events streams before 503",
+	    "a positive integer", NULL, "concurrent GET /v1/events streams and output followers before 503",
 	    XSTR(CONFIG_EVENT_STREAMS) ", at most half of the connections"),
 	O_POS("--max-queues", "JOBD_MAX_QUEUES", max_queues, "1000",
 	    "most named queues; a job or PUT making one more is refused"),

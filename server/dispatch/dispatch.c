@@ -15,6 +15,7 @@
 #include "dispatch_internal.h"
 #include "dispatch_retention.h"
 #include "events.h"
+#include "follow.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "store/store_jobs.h"
@@ -120,6 +121,7 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
 	events_set_kick(wake, d);
+	follow_set_kick(wake, d);
 	*out = d;
 	return 0;
 fail:
@@ -133,8 +135,10 @@ void dispatch_free(struct dispatch *d)
 		return;
 	if (d->pool != NULL)
 		pool_stop(d->pool, POOL_STOP_WAIT_MS);
-	if (d->cmd_fd >= 0)
+	if (d->cmd_fd >= 0) {
 		events_set_kick(NULL, NULL);
+		follow_set_kick(NULL, NULL);
+	}
 	dispatch_retention_close(d);
 	cluster_free(d->cluster); /* when open failed; cluster_close otherwise */
 	d->cluster = NULL;
@@ -322,6 +326,9 @@ static int poll_timeout_ms(struct dispatch *d)
 	int64_t ping = events_ping_due(); /* the event streams' pings: no thread of their own */
 	if (ping && (next == 0 || ping < next))
 		next = ping;
+	int64_t recheck = follow_due(); /* output followers look again: no thread of their own */
+	if (recheck && (next == 0 || recheck < next))
+		next = recheck;
 	if (d->wake_wall) {
 		/* The earliest delayed job: a wall-clock time, slept in monotonic time. */
 		int64_t wake = now + (d->wake_wall - clock_wall_us());
@@ -395,6 +402,7 @@ int dispatch_run(struct dispatch *d)
 		cluster_readable(d->cluster, d->pool);
 		dispatch_retention_run(d); /* one short transaction at most, then round again */
 		events_ping();
+		follow_tick();
 	}
 	finish_shutdown(d);
 	return 0;

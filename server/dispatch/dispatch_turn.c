@@ -10,6 +10,7 @@
 #include "dispatch_internal.h"
 #include "dispatch_retention.h"
 #include "events.h"
+#include "follow.h"
 #include "metrics.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -206,6 +207,7 @@ static void after_commit(struct dispatch *d)
 	for (size_t i = 0; i < d->n_cancels; i++)
 		pool_cancel(d->pool, d->cancels[i]);
 	publish_events(d);
+	follow_poke(); /* a job may have ended: its followers look again */
 }
 
 static void forget_claims(struct dispatch *d)

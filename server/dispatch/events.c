@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "follow.h"
 
 static struct {
 	pthread_mutex_t mu;
@@ -307,14 +308,17 @@ static void start_point(struct events_stream *s, const char *last_id)
 	pthread_mutex_unlock(&hub.mu);
 }
 
-/* Takes one of the --max-event-streams places; false when none is free.
- * A stream holds its connection (and a file descriptor) until the client
- * leaves, so without a cap streams could take every connection. */
+int events_stream_count(void) { return __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED); }
+
+/* Takes one of the --max-event-streams places, which output followers
+ * (follow.h) share; false when none is free. A stream holds its connection
+ * (and a file descriptor) until the client leaves, so without a cap
+ * streams could take every connection. */
 static bool listener_add(int64_t max)
 {
 	int n = __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED);
 	do {
-		if (n >= max)
+		if (n + follow_count() >= max)
 			return false;
 	} while (!__atomic_compare_exchange_n(&hub.listeners, &n, n + 1, true, __ATOMIC_RELAXED,
 	    __ATOMIC_RELAXED));

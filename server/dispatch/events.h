@@ -12,7 +12,8 @@
  * `event: resync` and carries on from the oldest event kept, so memory per
  * client stays constant and a slow or dead client never slows job
  * processing. Event ids are "<run>.<seq>"; Last-Event-ID is honoured.
- * At most --max-event-streams streams run at once; one more gets 503
+ * At most --max-event-streams streams (and output followers, follow.h)
+ * run at once; one more gets 503
  * `unavailable` with Retry-After (the dashboard polls meanwhile).
  *
  * No stream holds a thread: reading never waits. A stream with nothing to
@@ -95,5 +96,7 @@ struct events_stream *events_stream_open(const char *last_id, int64_t max, bool 
  * has ended (server stopping, everything published sent). */
 ssize_t events_stream_read(struct events_stream *s, char *buf, size_t max);
 void events_stream_close(struct events_stream *s);
+/* Event streams open now (they share --max-event-streams with followers). */
+int events_stream_count(void);
 
 #endif

@@ -91,6 +91,21 @@ void http_internal(struct http_resp *r, const char *err)
 	http_error(r, 500, "internal", NULL, "storage error: %s", err);
 }
 
+void http_stream(struct http_resp *r, const char *content_type, size_t block,
+    MHD_ContentReaderCallback read, void *cls, MHD_ContentReaderFreeCallback free_fn)
+{
+	r->custom = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block, read, cls, free_fn);
+	if (r->custom == NULL) {
+		free_fn(cls);
+		http_internal(r, "MHD_create_response_from_callback: cannot create the stream");
+		return;
+	}
+	r->status = 200;
+	MHD_add_response_header(r->custom, "Content-Type", content_type);
+	MHD_add_response_header(r->custom, "Cache-Control", "no-store");
+	MHD_add_response_header(r->custom, "X-Accel-Buffering", "no");
+}
+
 void http_header(struct http_resp *r, const char *name, const char *fmt, ...)
 {
 	va_list ap;

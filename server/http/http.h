@@ -93,6 +93,12 @@ const char *http_query(const struct http_req *req, const char *key);
 const char *http_req_header(const struct http_req *req, const char *name);
 /* Storage failures: 500 with the cause. */
 void http_internal(struct http_resp *r, const char *err);
+/* A streamed answer of unknown length (chunked, never buffered by a proxy):
+ * read(cls, …) gives its bytes in pieces of up to block, 0 when it parked
+ * the connection; free_fn(cls) once it ended. Without memory a 500 in r
+ * (free_fn(cls) already called). */
+void http_stream(struct http_resp *r, const char *content_type, size_t block,
+    MHD_ContentReaderCallback read, void *cls, MHD_ContentReaderFreeCallback free_fn);
 
 /* Commands without a blocked thread. On its first call a handler that needs
  * the dispatcher takes a zeroed state of size bytes for the request

@@ -17,6 +17,7 @@
 # ends with "N passed, M failed"; exit status 1 on any failure.
 import collections
 import glob
+import http.client
 import itertools
 import json
 import os
@@ -455,6 +456,29 @@ class TestOutputAndDatabase(ClusterCase):
         finished_by.kill9()
         self.assertEqual(survivor.output(done), "out")
         self.assertEqual(survivor.output(done, "stderr"), "err")
+
+    def test_a_job_running_on_another_node_is_followed_from_the_database_copy(self):
+        a, b = self.cluster(2, "--workers", "1", "--lease", LEASE)
+        gate = self.path("gate")
+        jid = a.submit({"command": ["sh", "-c", "echo first; while [ ! -e '%s' ]; do "
+                                    "sleep 0.02; done; echo second" % gate]})["id"]
+        owner = self.runs_on((a, b), jid)
+        other = b if owner is a else a
+        conn = http.client.HTTPConnection("127.0.0.1", other.port, timeout=20)
+        conn.request("GET", "/v1/jobs/%d/stdout?follow=true" % jid)
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        got = b""
+        while b"first\n" not in got:
+            piece = resp.read1(65536)
+            self.assertTrue(piece, "the stream ended early: %r" % got)
+            got += piece
+        self.assertEqual(other.job(jid)["state"], "running")
+        open(gate, "w").close()
+        got += resp.read()
+        conn.close()
+        self.assertEqual(got, b"first\nsecond\n")
+        self.assertEqual(other.job(jid)["state"], "succeeded")
 
     def test_a_database_restart_loses_no_job_and_the_node_carries_on(self):
         srv = self.node("solo", "--workers", "1", "--lease", "30")

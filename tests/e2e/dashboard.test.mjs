@@ -1,6 +1,9 @@
 // Browser tests of the dashboard against a real jobd (2 workers): batch on two lanes + speedup, stdout, cancel, paging.
 
 import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { dashboardSession } from './lib/session.mjs';
 import { until } from './lib/jobd.mjs';
@@ -75,6 +78,30 @@ test('stdout is shown live while the job runs', { timeout: 30000 }, () =>
     assert.equal(await page.getAttribute(tid('detail-state'), 'data-state'), 'running');
     await waitText(page, tid('detail-stderr'), 'second-line');
     await page.waitForSelector(`${tid('detail-state')}[data-state="succeeded"]`);
+    await page.click(tid('detail-close'));
+  }));
+
+test('the job view follows output through ?follow=true while the job runs, without re-reading it', { timeout: 30000 }, () =>
+  withShot(page, 'follow-stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobd-e2e-follow-'));
+    const gate = join(dir, 'go');
+    const urls = [];
+    const onReq = (r) => urls.push(new URL(r.url()).pathname + new URL(r.url()).search);
+    page.on('request', onReq);
+    try {
+      await submitForm(page, { command: `echo live-one; while [ ! -e ${gate} ]; do sleep 0.02; done; echo live-two`, copies: 1 });
+      await waitText(page, tid('detail-stdout'), 'live-one');
+      assert.equal(await page.getAttribute(tid('detail-state'), 'data-state'), 'running');
+      assert.ok(urls.some((u) => /\/stdout\?follow=true$/.test(u)), `followed: ${urls.join(' ')}`);
+      assert.ok(!urls.some((u) => /\/stdout$/.test(u)), `no re-read while running: ${urls.join(' ')}`);
+      writeFileSync(gate, '');
+      await waitText(page, tid('detail-stdout'), 'live-two');
+      await page.waitForSelector(`${tid('detail-state')}[data-state="succeeded"]`);
+      assert.equal((await page.textContent(tid('detail-stdout'))).trim(), 'live-one\nlive-two');
+    } finally {
+      page.off('request', onReq);
+      rmSync(dir, { recursive: true, force: true });
+    }
     await page.click(tid('detail-close'));
   }));
 

@@ -2,6 +2,7 @@
 # help`) against the real server: every command, every exit status of
 # README's table, batches with and without {}, --tag, --json, and following
 # a job's output while it is written.
+import http.client
 import json
 import os
 import signal
@@ -207,6 +208,45 @@ class TestCliFollow(CliTestCase):
             self.assertEqual(self.jobd.job(job_id)["state"], "running")
             open(gate, "w").close()
             out, _ = p.communicate(timeout=CLI_TIMEOUT)
+        self.assertEqual((p.returncode, out), (0, "two\n"))
+
+
+class TestCliFollowStreamed(CliTestCase):
+    # One follower place (--max-event-streams 1): the CLI's logs -f takes
+    # it (a streamed ?follow=true, no polling), and polls when it is taken.
+    SERVER_FLAGS = ["--workers", "2", "--max-event-streams", "1"]
+
+    def gated(self, d):
+        gate = os.path.join(d, "go")
+        job_id = self.run_id("--sh", "echo one; while [ ! -e %s ]; do sleep 0.02; done; "
+                             "echo two" % gate)
+        return job_id, gate
+
+    def test_logs_follow_streams_through_follow_true(self):
+        with tempfile.TemporaryDirectory() as d:
+            job_id, gate = self.gated(d)
+            p = self.popen("logs", "-f", str(job_id))
+            self.assertEqual(p.stdout.readline(), "one\n")
+            path = "/v1/jobs/%d/stdout?follow=true" % job_id
+            st, hd, _ = self.jobd.request("GET", path)
+            self.assertEqual(st, 503, "the CLI holds the only follower place")
+            open(gate, "w").close()
+            out, _ = p.communicate(timeout=CLI_TIMEOUT)
+        self.assertEqual((p.returncode, out), (0, "two\n"))
+
+    def test_logs_follow_polls_when_the_server_declines_the_stream(self):
+        with tempfile.TemporaryDirectory() as d:
+            job_id, gate = self.gated(d)
+            conn = http.client.HTTPConnection("127.0.0.1", self.jobd.port, timeout=20)
+            conn.request("GET", "/v1/jobs/%d/stderr?follow=true" % job_id)
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200)
+            p = self.popen("logs", "-f", str(job_id))
+            self.assertEqual(p.stdout.readline(), "one\n")
+            open(gate, "w").close()
+            out, _ = p.communicate(timeout=CLI_TIMEOUT)
+            resp.read()
+            conn.close()
         self.assertEqual((p.returncode, out), (0, "two\n"))
 
 
