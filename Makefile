@@ -59,14 +59,15 @@ SERVER_SRC += \
 	server/dispatch/dispatch.c server/dispatch/dispatch_cmds.c server/dispatch/dispatch_end.c \
 	server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
 	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
-	server/dispatch/dispatch_turn.c server/dispatch/events.c server/dispatch/follow.c server/dispatch/metrics.c
+	server/dispatch/dispatch_submit.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
+	server/dispatch/follow.c server/dispatch/metrics.c
 # a node of a cluster on one PostgreSQL database: heartbeat, fences, output copies
 SERVER_SRC += \
 	server/cluster/fence.c server/cluster/node.c server/cluster/output.c
 # the libmicrohttpd front: guard, connection bounds, static files
 SERVER_SRC += \
 	server/http/http.c server/http/http_cmd.c server/http/http_conns.c server/http/http_guard.c \
-	server/http/http_route.c server/http/http_trim.c server/http/static.c
+	server/http/http_log.c server/http/http_route.c server/http/http_trim.c server/http/static.c
 # one file per resource, and the route table
 SERVER_SRC += \
 	server/api/api_batches.c server/api/api_common.c server/api/api_events.c server/api/api_follow.c \

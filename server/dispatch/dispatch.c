@@ -34,8 +34,7 @@ void dispatch_signal(int sig)
 	errno = saved;
 }
 
-/* Wakes the loop (from any thread): a command, or a stream's ping to time. */
-static void wake(void *arg)
+void dispatch_wake(void *arg)
 {
 	struct dispatch *d = arg;
 	uint64_t one = 1;
@@ -120,8 +119,8 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 		goto fail;
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
-	events_set_kick(wake, d);
-	follow_set_kick(wake, d);
+	events_set_kick(dispatch_wake, d);
+	follow_set_kick(dispatch_wake, d);
 	*out = d;
 	return 0;
 fail:
@@ -170,80 +169,6 @@ bool dispatch_accepting(const struct dispatch *d)
 	return __atomic_load_n(&d->accepting, __ATOMIC_ACQUIRE);
 }
 
-/* Queues c for the next turn; false (CMD_UNAVAILABLE, done) once closed. */
-static bool enqueue(struct dispatch *d, struct cmd *c)
-{
-	c->done = false;
-	c->retried = false;
-	c->next = NULL;
-	c->err[0] = '\0';
-	pthread_mutex_lock(&d->mu);
-	if (d->closed) {
-		c->status = CMD_UNAVAILABLE;
-		c->done = true;
-		pthread_mutex_unlock(&d->mu);
-		return false;
-	}
-	if (d->cmd_tail)
-		d->cmd_tail->next = c;
-	else
-		d->cmd_head = c;
-	d->cmd_tail = c;
-	pthread_mutex_unlock(&d->mu);
-	wake(d);
-	return true;
-}
-
-void dispatch_enqueue(struct dispatch *d, struct cmd *c)
-{
-	c->done_fn = NULL;
-	pthread_cond_init(&c->done_cv, NULL);
-	enqueue(d, c);
-}
-
-void dispatch_wait(struct dispatch *d, struct cmd *c)
-{
-	pthread_mutex_lock(&d->mu);
-	while (!c->done)
-		pthread_cond_wait(&c->done_cv, &d->mu);
-	pthread_mutex_unlock(&d->mu);
-	pthread_cond_destroy(&c->done_cv);
-}
-
-void dispatch_submit(struct dispatch *d, struct cmd *c)
-{
-	dispatch_enqueue(d, c);
-	dispatch_wait(d, c);
-}
-
-void dispatch_submit_async(struct dispatch *d, struct cmd *c, void (*done_fn)(void *arg),
-    void *arg)
-{
-	c->done_fn = done_fn;
-	c->done_arg = arg;
-	if (!enqueue(d, c))
-		done_fn(arg);
-}
-
-void dispatch_cmd_done(struct cmd *c, struct cmd **notify)
-{
-	c->done = true;
-	if (c->done_fn == NULL) {
-		pthread_cond_signal(&c->done_cv); /* c may be gone once mu is released */
-		return;
-	}
-	c->next = *notify;
-	*notify = c;
-}
-
-void dispatch_cmds_notify(struct cmd *notify)
-{
-	for (struct cmd *c = notify, *next; c != NULL; c = next) {
-		next = c->next; /* c is the submitter's again once called back */
-		c->done_fn(c->done_arg);
-	}
-}
-
 void dispatch_stats(struct dispatch *d, struct stats_info *s)
 {
 	struct worker_info w[CONFIG_MAX_WORKERS];
@@ -264,23 +189,6 @@ void dispatch_stats(struct dispatch *d, struct stats_info *s)
 int dispatch_workers(struct dispatch *d, struct worker_info *out, int max)
 {
 	return pool_snapshot(d->pool, out, max);
-}
-
-/* Answers every command still waiting with CMD_UNAVAILABLE, and refuses new ones. */
-static void close_commands(struct dispatch *d)
-{
-	struct cmd *notify = NULL;
-
-	pthread_mutex_lock(&d->mu);
-	d->closed = true;
-	for (struct cmd *c = d->cmd_head, *next; c != NULL; c = next) {
-		next = c->next;
-		c->status = CMD_UNAVAILABLE;
-		dispatch_cmd_done(c, &notify);
-	}
-	d->cmd_head = d->cmd_tail = NULL;
-	pthread_mutex_unlock(&d->mu);
-	dispatch_cmds_notify(notify);
 }
 
 static void begin_shutdown(struct dispatch *d)
@@ -349,7 +257,7 @@ static void finish_shutdown(struct dispatch *d)
 	struct turn t;
 	int requeued = 0, failed = 0;
 
-	close_commands(d);
+	dispatch_close_commands(d);
 	dispatch_turn(d); /* record what the workers reported last */
 	pool_stop(d->pool, POOL_STOP_WAIT_MS);
 	d->pool = NULL;

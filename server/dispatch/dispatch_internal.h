@@ -179,6 +179,11 @@ void dispatch_side_abort(struct dispatch *d);
  * After unlocking d->mu, dispatch_cmds_notify runs their callbacks, which
  * take the HTTP library's locks and so never run under d->mu. */
 void dispatch_cmd_done(struct cmd *c, struct cmd **notify);
+/* Answers every command still waiting with CMD_UNAVAILABLE and refuses new
+ * ones (dispatch_submit.c). */
+void dispatch_close_commands(struct dispatch *d);
+/* Wakes the loop from any thread (its eventfd): a command, a stream's ping. */
+void dispatch_wake(void *arg);
 void dispatch_cmds_notify(struct cmd *notify);
 
 void dispatch_add_report(struct dispatch *d, const struct report *r);

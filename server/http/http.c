@@ -6,6 +6,7 @@
 #include "http_cmd.h"
 #include "http_conns.h"
 #include "http_guard.h"
+#include "http_log.h"
 #include "http_route.h"
 #include "http_trim.h"
 
@@ -33,9 +34,6 @@
 /* Virtual size per pool thread; only touched pages cost memory.
  * Deep JSON (cJSON's nesting limit) is the deepest recursion a handler makes. */
 #define HTTP_THREAD_STACK (512 * 1024)
-/* The same libmicrohttpd message (a refused connection, say) is logged at
- * most once per this many seconds, with a count of the ones left out. */
-#define HTTP_LOG_REPEAT_S 10
 /* On every response: no page may frame the dashboard and trick a click on
  * Cancel or Rerun; the dashboard loads only its own files and talks only to
  * its own origin (fetch, EventSource), and has no inline script or style. */
@@ -287,41 +285,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
-/* An attacker refused a thousand times a second must not flood the log:
- * the same message again within HTTP_LOG_REPEAT_S seconds is only counted,
- * and the count is said before the next line that is logged. */
-__attribute__((format(printf, 2, 0)))
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static char last[512];
-	static int64_t last_us;
-	static long repeats;
-	char msg[512];
-	(void)cls;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	size_t l = strlen(msg);
-	while (l > 0 && msg[l - 1] == '\n')
-		msg[--l] = '\0';
-	int64_t now = clock_mono_us();
-	pthread_mutex_lock(&mu);
-	if (strcmp(msg, last) == 0 && now - last_us < HTTP_LOG_REPEAT_S * 1000000LL) {
-		repeats++;
-		pthread_mutex_unlock(&mu);
-		return;
-	}
-	char prev[sizeof(last)];
-	long repeated = repeats;
-	memcpy(prev, last, sizeof(prev));
-	memcpy(last, msg, sizeof(last));
-	last_us = now;
-	repeats = 0;
-	pthread_mutex_unlock(&mu);
-	if (repeated > 0)
-		log_warnx("http: %s (%ld more times)", prev, repeated);
-	log_warnx("http: %s", msg);
-}
-
 int http_start(struct http_server **out, struct app *app, char *err)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -368,7 +331,7 @@ int http_start(struct http_server **out, struct app *app, char *err)
 	 * the store run on the pool thread: short reads that block only the
 	 * connections of that one loop, for the time of one query. */
 	s->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg->listen_port, NULL, NULL,
-	    on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    on_request, s, MHD_OPTION_EXTERNAL_LOGGER, http_log_mhd, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, s->conns,
