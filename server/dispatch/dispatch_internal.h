@@ -1,7 +1,8 @@
 /*
  * dispatch_internal.h — shared by the dispatcher's own files only: dispatch.c
  * (the loop), dispatch_turn.c (one group-committed transaction),
- * dispatch_cmds.c (the client commands inside it), dispatch_end.c (the one
+ * dispatch_cmds.c (the client commands inside it), dispatch_submit.c (how
+ * commands arrive and are answered), dispatch_end.c (the one
  * owner of an attempt's end), dispatch_queues.c, dispatch_schedules.c,
  * dispatch_retention.c and dispatch_host.c (what the cluster node may ask
  * of the dispatcher): the dispatcher's state and the turn's helpers. No
