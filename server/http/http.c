@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "static.h"
 #include "common/clock.h"
@@ -164,6 +165,26 @@ static enum MHD_Result send_resp(const struct app *app, struct MHD_Connection *c
 	return ret;
 }
 
+static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind,
+    const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, "Content-Length") == 0)
+		++*(int *)cls;
+	return MHD_YES;
+}
+
+/* Two Content-Length headers are how requests are smuggled past a proxy
+ * (RFC 9112 6.3); libmicrohttpd takes the first and would wait for a body
+ * that never comes. Refused before any body is read. */
+static bool one_content_length(struct MHD_Connection *conn)
+{
+	int n = 0;
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, &n);
+	return n <= 1;
+}
+
 /* Checks that need no body: route, auth, content type, limits, shutdown. */
 static void precheck(struct app *app, struct MHD_Connection *conn, const char *method,
     const char *path, struct conn_state *cs, struct http_resp *r)
@@ -200,6 +221,11 @@ static void precheck(struct app *app, struct MHD_Connection *conn, const char *m
 		return;
 	}
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl != NULL && !one_content_length(conn)) {
+		http_error(r, 400, "invalid_request", "Content-Length",
+		    "more than one Content-Length header");
+		return;
+	}
 	if (cl != NULL && strtoll(cl, NULL, 10) > app->cfg->max_body) {
 		http_error(r, 413, "too_large", NULL, "the body exceeds %lld bytes",
 		    (long long)app->cfg->max_body);

@@ -197,12 +197,26 @@ void http_conns_headers_done(struct http_conns *c, struct MHD_Connection *conn)
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* The peer has half-closed and sent nothing more: EOF is all that is left. */
+static bool peer_done(int fd)
+{
+	char b;
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 void http_conns_request_done(struct http_conns *c, struct MHD_Connection *conn)
 {
 	struct conn_entry *e = entry_of(conn);
 
 	if (e == NULL)
 		return;
+	/* SHUT_RD wakes the connection's event loop, which reads the EOF and
+	 * closes it; the response already handed to the kernel still goes out. */
+	if (peer_done(e->fd)) {
+		if (shutdown(e->fd, SHUT_RD) < 0 && errno != ENOTCONN)
+			log_warn("http: shutdown of a connection its client had closed (fd %d)", e->fd);
+		return;
+	}
 	pthread_mutex_lock(&c->mu);
 	enqueue(c, e);
 	pthread_mutex_unlock(&c->mu);

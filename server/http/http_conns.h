@@ -40,7 +40,11 @@ void http_conns_notify(void *c, struct MHD_Connection *conn, void **socket_conte
     enum MHD_ConnectionNotificationCode toe);
 /* The headers of a request are in (first call of the access handler). */
 void http_conns_headers_done(struct http_conns *c, struct MHD_Connection *conn);
-/* A request is over; the next one's headers are due within the deadline. */
+/* A request is over; the next one's headers are due within the deadline.
+ * A client that has already closed its side (its FIN came in with the
+ * request) is closed now: libmicrohttpd's edge-triggered epoll loop stops
+ * reading after a short read, so it would notice that EOF only at the
+ * deadline. Costs one recv(MSG_PEEK) per request. */
 void http_conns_request_done(struct http_conns *c, struct MHD_Connection *conn);
 
 #endif

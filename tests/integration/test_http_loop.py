@@ -22,6 +22,7 @@ STREAMS = 40       # GET /v1/events streams held open
 # per core: far fewer than one per connection (IDLE + STREAMS).
 THREADS_MAX = 4 + (os.cpu_count() or 1)
 PING_WAIT_S = 25   # the server pings a quiet stream every 15 s
+EOF_WAIT_S = 15    # a half-closed client's connection closes long before 30 s
 
 
 def threads(pid):
@@ -188,6 +189,39 @@ class TestHttpLoop(JobdTestCase):
             s.sendall(request_bytes("GET", "/healthz"))
             self.assertEqual(read_response(s, deadline)[0], 200)
         self.assertLessEqual(threads(pid), THREADS_MAX)
+
+    def closed_after_answer(self, data):
+        """Sends data, closes our side at once (the FIN comes with the
+        request), and returns the status of the answer once the server has
+        closed the connection: well before libmicrohttpd's 30 s idle timeout
+        and the class's 300 s header deadline, which are what would close a
+        connection whose EOF the event loop missed."""
+        s = socket.create_connection(("127.0.0.1", self.jobd.port), timeout=10)
+        self.addCleanup(s.close)
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + EOF_WAIT_S
+        status, _ = read_response(s, deadline)
+        with self.assertRaisesRegex(AssertionError, "connection closed by the server"):
+            while True:  # read to EOF; "no answer in time" if it stays open
+                recv_until(s, deadline)
+        return status
+
+    def test_a_client_that_closes_its_side_is_answered_then_closed(self):
+        self.assertEqual(self.closed_after_answer(request_bytes("GET", "/healthz")), 200)
+        self.assertEqual(self.closed_after_answer(request_bytes("GET", "/v1/nope")), 404)
+        self.assertEqual(self.closed_after_answer(
+            request_bytes("POST", "/v1/jobs", {"command": ["true"]})), 201)
+
+    def test_two_content_lengths_are_refused_before_the_body(self):
+        body = b'{"command": ["true"]}'
+        data = (b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 40\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body)) + body
+        before = self.jobd.submit({"command": ["true"]})["id"]
+        self.assertEqual(self.closed_after_answer(data), 400)
+        after = self.jobd.submit({"command": ["true"]})["id"]
+        self.assertEqual(after, before + 1, "the refused request made a job")
 
     def test_a_quiet_stream_gets_pings_then_events(self):
         s = self.open_streams(1)[0]
