@@ -57,9 +57,10 @@ run_suite unit-asan with_rc bash tests/unit/run.sh build/asan/tests/test_*
 run_suite pg-sql with_rc bash tests/pg/check-sql-tables.sh
 # The integration suite runs once per backend: on SQLite under ASan + UBSan
 # (the same source; every other suite below runs the release build on
-# SQLite), on PostgreSQL with the release build.
-run_suite integration-asan with_rc env JOBD_BIN="$PWD/build/asan/jobd" bash tests/integration/run.sh
-run_suite integration-pg with_rc env JOBD_BIN="$PWD/build/jobd" bash tests/integration/run-pg.sh
+# SQLite), on PostgreSQL with the release build. Three test files at a time
+# (tests/integration/runner.py): their time is mostly waiting, not a core.
+run_suite integration-asan with_rc env JOBD_TEST_JOBS=3 JOBD_BIN="$PWD/build/asan/jobd" bash tests/integration/run.sh
+run_suite integration-pg with_rc env JOBD_TEST_JOBS=3 JOBD_BIN="$PWD/build/jobd" bash tests/integration/run-pg.sh
 run_suite cluster with_rc env JOBD_BIN="$PWD/build/jobd" bash tests/cluster/run.sh
 for s in e2e chaos hostile install; do
 	[ -f "tests/$s/run.sh" ] && run_suite "$s" with_rc env JOBD_BIN="$PWD/build/jobd" bash "tests/$s/run.sh"

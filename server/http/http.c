@@ -256,7 +256,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if ((cs = calloc(1, sizeof(*cs))) == NULL)
 			return MHD_NO;
 		*con_cls = cs;
-		http_trim_enter();
+		http_trim_activity();
 		precheck(app, conn, method, url, cs, &r);
 		if (r.body != NULL)
 			return send_resp(app, conn, &r, method, url, cs->route); /* before reading any body */
@@ -307,7 +307,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(cs->body);
 		free(cs);
 		*con_cls = NULL;
-		http_trim_leave();
+		http_trim_activity();
 	}
 }
 

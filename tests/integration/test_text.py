@@ -131,7 +131,9 @@ class TestText(JobdTestCase):
         resp = self.jobd.request("POST", "/v1/jobs", raw=body)
         took = time.monotonic() - t0
         refused(self, resp, "env")
-        self.assertLess(took, 1.0, "40,000 env names took %.2f s to refuse" % took)
+        # A quadratic duplicate check takes tens of seconds here (more under
+        # ASan); the bound is far above a linear one's on a loaded machine.
+        self.assertLess(took, 5.0, "40,000 env names took %.2f s to refuse" % took)
 
     def test_a_duplicate_env_name_among_1024_is_named(self):
         names = ['"V%d": ""' % i for i in range(1023)] + ['"V5": "again"']
