@@ -340,11 +340,11 @@ class Jobd:
     def submit(self, spec, headers=None):
         return self.expect(201, "POST", "/v1/jobs", body=spec, headers=headers)[0]
 
-    def submit_batch(self, jobs, name=None):
+    def submit_batch(self, jobs, name=None, timeout=15):
         body = {"jobs": jobs}
         if name is not None:
             body["name"] = name
-        return self.expect(201, "POST", "/v1/batches", body=body)[0]
+        return self.expect(201, "POST", "/v1/batches", body=body, timeout=timeout)[0]
 
     def job(self, job_id):
         return self.expect(200, "GET", "/v1/jobs/%d" % job_id)[0]

@@ -143,8 +143,8 @@ class TestRetainFinished(JobdTestCase):
                           "--log-level", "info")
         # One failure cancels the 4,999 jobs that wait on it, in one turn.
         specs = [{"command": "exit 1"}] + [{"command": ["true"], "after_index": [0]}] * (n - 1)
-        batch = srv.submit_batch(specs)
-        srv.wait_batch(batch["id"], timeout=30)
+        batch = srv.submit_batch(specs, timeout=60)  # 5,000 rows: slow on a loaded machine
+        srv.wait_batch(batch["id"], timeout=60)
         answered, errors, stop = [], [], threading.Event()
 
         def submit_steadily():
