@@ -16,8 +16,11 @@
 -- the table (https://www.sqlite.org/lang_altertable.html#otheralter): make
 -- jobs_new with every column as before (same names, types, defaults and
 -- order), copy the rows (ids kept), drop jobs, rename, and make its indexes
--- again as 001–006 left them. No trigger or view refers to jobs; jobd
--- never enables foreign keys, so the drop checks none.
+-- again as 001–006 left them. No trigger or view refers to jobs. Foreign
+-- keys are off while migrations run (store_sqlite.c turns them on after):
+-- deferring them would not do, since dropping jobs leaves jobs_new's rows
+-- counted as pointing at deleted parents. The copy keeps every id, so every
+-- reference (batch_id, rerun_of) holds after the rename as before.
 
 CREATE TABLE jobs_new (
   id               INTEGER PRIMARY KEY,       -- increasing in submission order

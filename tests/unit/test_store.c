@@ -203,6 +203,7 @@ static void test_upgrade_to_unique_keeps_rows_and_idempotency(void **state)
 		    " (7, 'keyed', 4, '[\"true\"]', 'succeeded', 5, 1, 1, 'k7', 9, 0),"
 		    " (8, 'plain', NULL, 'echo', 'queued', 5, 2, 2, NULL, NULL, NULL),"
 		    " (9, 'plain2', NULL, 'echo', 'queued', 5, 3, 3, NULL, NULL, NULL)");
+	exec_ok(db, "UPDATE jobs SET rerun_of = 7 WHERE id = 9");
 	sqlite3_close(db);
 
 	if (store_open(&f->st, f->db, STORE_WRITER, f->err) != 0)
@@ -215,7 +216,9 @@ static void test_upgrade_to_unique_keeps_rows_and_idempotency(void **state)
 	assert_null(j.unique_key);
 	job_free(&j);
 	assert_int_equal(tu_state_of(f, 8), JOB_QUEUED);
-	assert_int_equal(tu_state_of(f, 9), JOB_QUEUED);
+	tu_get_job(f, 9, &j);
+	assert_int_equal(j.rerun_of, 7);
+	job_free(&j);
 	assert_int_equal(store_job_find_idem(f->st, "k7", &id, f->err), 1);
 	assert_int_equal(id, 7);
 	struct job_spec spec = { .command = "\"echo\"", .timeout_s = 1, .max_attempts = 1 };
