@@ -1,7 +1,8 @@
 # Unique jobs (unique_key, unique_while): while a job holds its key, a submit
 # with the same key makes nothing and answers 200 with that job and the
 # header X-Jobd-Unique: existing; once the job leaves its unique_while states
-# the key is free again. A batch with a held key is refused whole (409).
+# the key is free again. A batch with a held key is refused whole (409); a
+# rerun answers a live holder; a schedule's firing makes no job meanwhile.
 # Enforced by the database's jobs_unique index, so racing submits make one job.
 import threading
 
@@ -135,3 +136,19 @@ class TestUnique(JobdTestCase):
             self.assertError(self.post(spec), 400, "invalid_request", field)
         ok = self.jobd.submit({"command": ["true"], "unique_key": "Az09_.:/@=+-" + "x" * 188})
         self.jobd.wait_for(ok["id"])
+
+    def test_a_schedule_firing_while_its_key_is_held_makes_no_job(self):
+        s = self.jobd.expect(201, "POST", "/v1/schedules", body={
+            "cron": "* * * * * *", "overlap": "allow",
+            "job": {"command": SLEEP, "unique_key": "cron-u"}})[0]
+        self.addCleanup(self.jobd.request, "DELETE", "/v1/schedules/%d" % s["id"])
+
+        def get():
+            return self.jobd.expect(200, "GET", "/v1/schedules/%d" % s["id"])[0]
+        self.jobd.wait_until("a firing refused by the held key",
+                             lambda: get()["skipped"] >= 1, 8)
+        self.assertIn('unique_key "cron-u" is held by job', get()["last_error"])
+        self.jobd.expect(200, "DELETE", "/v1/schedules/%d" % s["id"])
+        jobs = self.jobd.expect(200, "GET", "/v1/jobs?schedule_id=%d" % s["id"])[0]["jobs"]
+        self.assertEqual(len(jobs), 1, jobs)
+        self.jobd.cancel(jobs[0]["id"])
