@@ -12,6 +12,8 @@ one line of key=value pairs per subcommand for the shell to pick apart.
                                 waits for one delayed "anchor" job (after), so
                                 every chain stays blocked (N + 1 jobs in all)
                        held     queue "held", paused first (PUT /v1/queues/held)
+                       unique   delayed as above, each with its own unique_key
+                                (all held in jobs_unique while they wait)
                      -> seconds (all batches, client side), batch_max_s
     latency N        N times: POST one `true`, wait for its final event on
                      /v1/events -> median_ms (POST -> final seen), p90_ms,
@@ -35,9 +37,12 @@ HELD = "held"
 POLL_S = 0.01                   # small against a batch's ~1-2 s, light on 2 cores
 
 
-def seed_specs(kind, n, anchor):
+def seed_specs(kind, n, anchor, first):
     if kind == "delayed":
         return [{"command": ["true"], "delay_s": DELAY_S}] * n
+    if kind == "unique":
+        return [{"command": ["true"], "delay_s": DELAY_S, "unique_key": "wait-%d" % (first + i)}
+                for i in range(n)]
     if kind == "held":
         return [{"command": ["true"], "queue": HELD}] * n
     return [{"command": ["true"], "after": [anchor]}] + \
@@ -46,7 +51,7 @@ def seed_specs(kind, n, anchor):
 
 def cmd_seed(j, kind, n):
     n, anchor, times = int(n), None, []
-    if kind not in ("delayed", "chains", "held"):
+    if kind not in ("delayed", "chains", "held", "unique"):
         sys.exit(f"waiting: unknown kind {kind}")
     t0 = time.monotonic()
     if kind == "chains":
@@ -54,7 +59,7 @@ def cmd_seed(j, kind, n):
     elif kind == "held":
         j.call("PUT", f"/v1/queues/{HELD}", {"paused": True})
     for done in range(0, n, BATCH):
-        body = {"name": f"wait-{kind}", "jobs": seed_specs(kind, min(BATCH, n - done), anchor)}
+        body = {"name": f"wait-{kind}", "jobs": seed_specs(kind, min(BATCH, n - done), anchor, done)}
         tb = time.monotonic()
         j.call("POST", "/v1/batches", body)
         times.append(time.monotonic() - tb)

@@ -50,6 +50,53 @@ bool job_transition_allowed(enum job_state from, enum job_state to)
 	       (next_states[from] & TO(to)) != 0;
 }
 
+int job_state_list_parse(const char *list, unsigned *mask)
+{
+	*mask = 0;
+	for (const char *p = list; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+		int i = 0;
+		while (i < JOB_STATE_COUNT && !(strlen(state_names[i]) == n &&
+						    strncmp(p, state_names[i], n) == 0))
+			i++;
+		if (i == JOB_STATE_COUNT)
+			return -1;
+		*mask |= 1u << i;
+		p += n + (p[n] == ',');
+	}
+	return *mask ? 0 : -1;
+}
+
+int job_state_list_format(unsigned mask, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	for (int i = 0; i < JOB_STATE_COUNT; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		size_t name = strlen(state_names[i]), need = (len > 0) + name;
+		if (len + need < cap) {
+			if (len > 0)
+				buf[len] = ',';
+			memcpy(buf + len + (len > 0), state_names[i], name + 1);
+		}
+		len += need;
+	}
+	return (int)len;
+}
+
+bool job_unique_while_valid(unsigned mask)
+{
+	if (!(mask & TO(JOB_QUEUED)) || (mask >> JOB_STATE_COUNT) != 0)
+		return false;
+	for (int from = 0; from < JOB_STATE_COUNT; from++)
+		if (!(mask & TO(from)) && (next_states[from] & mask) != 0)
+			return false;
+	return true;
+}
+
 enum job_state job_next_state(const struct job *job, const struct run_result *r)
 {
 	enum job_state final;
@@ -86,6 +133,7 @@ void job_spec_free(struct job_spec *spec)
 	free(spec->after);
 	free(spec->after_index);
 	free(spec->queue);
+	free(spec->unique_key);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -99,5 +147,6 @@ void job_free(struct job *job)
 	free(job->error);
 	free(job->after);
 	free(job->queue);
+	free(job->unique_key);
 	memset(job, 0, sizeof(*job));
 }

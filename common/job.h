@@ -34,6 +34,9 @@ enum run_status {
 };
 
 #define JOB_QUEUE_NAME_MAX 64   /* bytes of a queue name */
+#define JOB_UNIQUE_KEY_MAX 200  /* bytes of a unique_key */
+/* unique_while when a spec gives a unique_key without it. */
+#define JOB_UNIQUE_WHILE_DEFAULT ((1u << JOB_QUEUED) | (1u << JOB_RUNNING))
 
 /* Per-job resource limits (spec field `limits`); 0 means no limit.
  * memory_mb and processes are enforced by a per-job cgroup (covering
@@ -68,6 +71,8 @@ struct job_spec {
 	char *queue;            /* NULL: "default" */
 	struct job_limits limits;
 	int64_t schedule_id;    /* 0: not created by a schedule */
+	char *unique_key;       /* NULL: not unique */
+	unsigned unique_while;  /* states (1 << s) in which the job holds unique_key */
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -106,6 +111,8 @@ struct job {
 	int64_t schedule_id;    /* 0: none */
 	bool output_purged;     /* --max-output-disk deleted its output files */
 	int64_t node_id;        /* cluster node of the last attempt; 0: none (SQLite) */
+	char *unique_key;       /* NULL: not unique */
+	unsigned unique_while;  /* states (1 << s) in which it holds unique_key; 0 without */
 };
 
 /* What the worker measured for one attempt. */
@@ -124,6 +131,17 @@ const char *job_state_name(enum job_state s);
 int job_state_parse(const char *name, enum job_state *out); /* 0 or -1 */
 bool job_state_is_final(enum job_state s);
 bool job_transition_allowed(enum job_state from, enum job_state to);
+/* "queued,running" ↔ (1 << JOB_QUEUED) | (1 << JOB_RUNNING), in state order.
+ * parse: 0, or -1 for an unknown name or an empty list. format: the length
+ * it wanted (as snprintf). */
+#define JOB_STATE_LIST_MAX 64   /* bytes of the longest list, every state, and its NUL */
+int job_state_list_parse(const char *list, unsigned *mask);
+int job_state_list_format(unsigned mask, char *buf, size_t cap);
+/* Whether a job may hold its unique_key in exactly the states of mask: the
+ * set must hold queued (a job is inserted queued) and no move of the
+ * transition table may enter it from outside, since that move could not be
+ * refused (running → queued puts running in with queued). */
+bool job_unique_while_valid(unsigned mask);
 
 /* The state an attempt's result leads to, retries included. */
 enum job_state job_next_state(const struct job *job, const struct run_result *r);

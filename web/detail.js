@@ -225,18 +225,22 @@ const LIMIT_TEXT = {
   memory_mb: (v) => `memory ${v} MiB`, cpu_s: (v) => `CPU ${v} s`, open_files: (v) => `${v} open files`, processes: (v) => `${v} processes`,
 };
 
-// "queue batch · limits memory 256 MiB, 64 open files · made by schedule #3 · node n2": limits only when set, the
-// node only on a cluster (node_id is null on SQLite; named from the last nodes list, else "#id"); redrawn only
-// when it changed, so the schedule button keeps focus while the job runs.
+// "queue batch · limits memory 256 MiB, 64 open files · unique sync (while queued, running) · made by schedule #3
+// · node n2": limits and the unique key only when set, the node only on a cluster (node_id is null on SQLite;
+// named from the last nodes list, else "#id"); redrawn only when it changed, so the schedule button keeps focus
+// while the job runs.
 function renderControl(p, job) {
   const node = job.node_id == null ? null : nodeName(job.node_id) ?? `#${job.node_id}`;
-  const key = JSON.stringify([job.queue, job.limits, job.schedule_id, node]);
+  const key = JSON.stringify([job.queue, job.limits, job.unique_key, job.unique_while, job.schedule_id, node]);
   if (p.jobdKey === key) return;
   p.jobdKey = key;
   const limits = Object.entries(job.limits || {}).filter(([k, v]) => v != null && LIMIT_TEXT[k]);
   p.replaceChildren(...['queue ', h('span', { class: 'tag', dataset: { testid: 'detail-queue' } }, job.queue ?? 'default'),
     limits.length ? [' · limits ', h('span', { dataset: { testid: 'detail-limits' } },
       limits.map(([k, v]) => LIMIT_TEXT[k](v)).join(', '))] : null,
+    job.unique_key != null ? [' · unique ', h('span', {
+      class: 'tag', dataset: { testid: 'detail-unique' }, title: 'another submit with this key answers this job meanwhile',
+    }, job.unique_key), ` (while ${(job.unique_while || []).join(', ')})`] : null,
     job.schedule_id != null ? [' · made by ', h('button', {
       type: 'button', class: 'link', dataset: { testid: 'detail-schedule' },
       'aria-label': `Show schedule ${job.schedule_id}, which made this job`, onclick: () => opts.onOpenSchedule(job.schedule_id),

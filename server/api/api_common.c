@@ -97,7 +97,7 @@ int api_cmd_failed(const struct cmd *c, struct http_resp *r)
 		return 1;
 	case CMD_CONFLICT:
 		if (c->err[0])
-			http_error(r, 409, "conflict", NULL, "%s", c->err);
+			http_error(r, 409, "conflict", c->field[0] ? c->field : NULL, "%s", c->err);
 		else
 			http_error(r, 409, "conflict", NULL, "job %lld already finished (%s)",
 			    (long long)c->target.job_id, job_state_name(c->job.state));

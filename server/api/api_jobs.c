@@ -25,6 +25,17 @@ static void submit_state_free(void *state)
 	api_cmd_free(&s->c);
 }
 
+/* The answer to a submit or rerun: 201 and the new job, or 200 and the job
+ * found by its Idempotency-Key, or holding its unique_key (which the
+ * X-Jobd-Unique header tells apart). */
+static void api_job_created(struct http_resp *r, const struct cmd *c)
+{
+	http_json(r, c->status == CMD_EXISTING ? 200 : 201, render_job(&c->job));
+	http_header(r, "Location", "/v1/jobs/%lld", (long long)c->job.id);
+	if (c->unique_existing)
+		http_header(r, "X-Jobd-Unique", "existing");
+}
+
 void api_job_submit(struct http_req *req, struct http_resp *r)
 {
 	struct spec_limits lim = api_limits(req);
@@ -34,10 +45,8 @@ void api_job_submit(struct http_req *req, struct http_resp *r)
 	struct submit_state *s = http_cmd_result(req);
 
 	if (s != NULL) {
-		if (api_cmd_failed(&s->c, r))
-			return;
-		http_json(r, s->c.status == CMD_EXISTING ? 200 : 201, render_job(&s->c.job));
-		http_header(r, "Location", "/v1/jobs/%lld", (long long)s->c.job.id);
+		if (!api_cmd_failed(&s->c, r))
+			api_job_created(r, &s->c);
 		return;
 	}
 	cJSON *root = api_body_json(req, r);
@@ -77,8 +86,7 @@ void api_job_rerun(struct http_req *req, struct http_resp *r)
 	if (c == NULL) {
 		api_cmd_submit(req, r, &(struct cmd){ .type = CMD_RERUN, .target = { .job_id = req->id } });
 	} else if (!api_cmd_failed(c, r)) {
-		http_json(r, 201, render_job(&c->job));
-		http_header(r, "Location", "/v1/jobs/%lld", (long long)c->job.id);
+		api_job_created(r, c);
 	}
 }
 

@@ -22,7 +22,8 @@
 
 /* X(name, function, options, takes CMD ARG…, arguments, what it does) */
 #define CLI_COMMANDS(X)                                                                         \
-	X("run", cli_cmd_run, COMMON | SPEC | O(OPT_WAIT) | O(OPT_FOLLOW), true,                  \
+	X("run", cli_cmd_run, COMMON | SPEC | O(OPT_UNIQUE_KEY) | O(OPT_UNIQUE_WHILE) |           \
+	    O(OPT_WAIT) | O(OPT_FOLLOW), true,                                                      \
 	    "[options] -- CMD [ARG…]",                                                        \
 	    "submit one job and print its id; --wait blocks until it is final, --follow streams "  \
 	    "its output; both exit with the job's status")                                          \

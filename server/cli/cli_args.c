@@ -58,6 +58,7 @@ static const char *spec_field(enum cli_opt id, int *kind)
 	switch (id) {
 	case OPT_NAME: return "name";
 	case OPT_QUEUE: return "queue";
+	case OPT_UNIQUE_KEY: return "unique_key";
 	case OPT_CWD: return "cwd";
 	case OPT_TIMEOUT: *kind = 1; return "timeout_s";
 	case OPT_DELAY: *kind = 1; return "delay_s";
@@ -117,6 +118,24 @@ static int set_spec(struct cli_args *a, enum cli_opt id, const char *v, char *er
 			cJSON_Delete(n);
 			err_set(err, "cJSON: out of memory");
 			return -1;
+		}
+		return 0;
+	}
+	if (id == OPT_UNIQUE_WHILE) {
+		cJSON *list = member(a->spec, "unique_while", true, err);
+		if (list == NULL)
+			return -1;
+		for (const char *p = v; *p != '\0';) {
+			size_t n = strcspn(p, ",");
+			char state[ERR_LEN];
+			snprintf(state, sizeof(state), "%.*s", (int)n, p);
+			cJSON *item = cJSON_CreateString(state);
+			if (item == NULL || !cJSON_AddItemToArray(list, item)) {
+				cJSON_Delete(item);
+				err_set(err, "cJSON: out of memory");
+				return -1;
+			}
+			p += n + (p[n] == ',');
 		}
 		return 0;
 	}

@@ -32,6 +32,10 @@
 	X(OPT_ENV, "env", 0, "K=V", "add K=V to the job's environment (repeatable)")              \
 	X(OPT_CWD, "cwd", 0, "DIR", "the job's working directory (absolute)")                     \
 	X(OPT_IDEM, "idempotency-key", 0, "KEY", "a repeat with the same KEY submits nothing new") \
+	X(OPT_UNIQUE_KEY, "unique-key", 0, "KEY", "while a job with KEY is queued or running, "      \
+	    "print its id and submit nothing")                                                     \
+	X(OPT_UNIQUE_WHILE, "unique-while", 0, "S[,S…]", "the states in which the job holds its "   \
+	    "--unique-key (queued,running and any final ones)")                                     \
 	X(OPT_WAIT, "wait", 'w', NULL, "wait until the job is final; exit with its status")       \
 	X(OPT_FOLLOW, "follow", 'f', NULL, "stream the output as it is written")                  \
 	X(OPT_TAG, "tag", 0, NULL, "prefix each output line with its input line and a tab")       \

@@ -39,9 +39,10 @@ enum cmd_type {
 
 enum cmd_status {
 	CMD_OK,
-	CMD_EXISTING,    /* idempotency key seen before: the original is returned */
+	CMD_EXISTING,    /* idempotency key seen before: the original is returned; or
+			  * unique_key held (unique_existing): the holder is */
 	CMD_NOT_FOUND,
-	CMD_CONFLICT,    /* cancel of a finished job */
+	CMD_CONFLICT,    /* cancel of a finished job; a batch job's unique_key held (err, field) */
 	CMD_FULL,        /* --max-queued reached */
 	CMD_UNAVAILABLE, /* shutting down */
 	CMD_INVALID,     /* the request names what is not there (after: [id]); field, err */
@@ -90,9 +91,10 @@ struct cmd {
 	/* out */
 	enum cmd_status status;
 	char err[ERR_LEN];
-	char field[160];         /* CMD_INVALID: the field at fault, e.g. jobs[3].after */
+	char field[160];         /* CMD_INVALID, CMD_CONFLICT: the field at fault, e.g. jobs[3].after */
 	struct job job;          /* SUBMIT and CANCEL: the job after the command */
 	int64_t batch_id;        /* BATCH, RERUN_BATCH: the new batch */
+	bool unique_existing;    /* SUBMIT, RERUN: job is the holder of the spec's unique_key */
 	/* private to dispatch.c */
 	struct cmd *next;
 	bool done;

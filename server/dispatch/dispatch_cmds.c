@@ -88,6 +88,35 @@ static enum cmd_status add_deps(struct dispatch *d, struct turn *t, struct cmd *
 	return st;
 }
 
+/* CMD_OK when no job holds spec's unique_key (checked before each insert,
+ * so a batch's own earlier jobs count). Else a single job answers the
+ * holder (CMD_EXISTING, c->unique_existing), and a batch is refused whole
+ * (CMD_CONFLICT naming jobs[i].unique_key): its jobs belong together, and
+ * a job of another batch cannot stand in for one of them. */
+static enum cmd_status unique_check(struct dispatch *d, struct turn *t, struct cmd *c,
+    const struct job_spec *spec, size_t i)
+{
+	int64_t id;
+	int r = store_job_find_unique(d->store, spec->unique_key, &id, t->err);
+
+	if (r <= 0)
+		return r < 0 ? CMD_FAILED : CMD_OK;
+	if (store_job_get(d->store, id, &c->job, t->err) != 1)
+		return CMD_FAILED;
+	if (is_batch(c))
+		snprintf(c->field, sizeof(c->field), "jobs[%zu].unique_key", i);
+	else
+		snprintf(c->field, sizeof(c->field), "unique_key");
+	snprintf(c->err, sizeof(c->err), "%s \"%s\" is held by job %lld (%s)", c->field,
+	    spec->unique_key, (long long)id, job_state_name(c->job.state));
+	if (is_batch(c)) {
+		job_free(&c->job);
+		return CMD_CONFLICT;
+	}
+	c->unique_existing = true;
+	return CMD_EXISTING;
+}
+
 /* Inserts the jobs of s for c (a submit, a batch, or a rerun's jobs, then
  * rerun_of the batch they rerun, 0 if none). */
 static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd *c,
@@ -144,6 +173,10 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 	enum cmd_status st = CMD_FAILED;
 	for (size_t i = 0; i < s->n_specs; i++) {
 		const char *key = is_batch(c) ? NULL : s->idem_key;
+		if (s->specs[i].unique_key != NULL &&
+		    (st = unique_check(d, t, c, &s->specs[i], i)) != CMD_OK)
+			goto out;
+		st = CMD_FAILED;
 		if (store_job_insert(d->store, &s->specs[i], is_batch(c) ? c->batch_id : 0,
 			key, t->now, &ids[i], t->err) < 0)
 			goto out;
@@ -291,6 +324,15 @@ static enum cmd_status run_command(struct dispatch *d, struct turn *t, struct cm
 	return CMD_FAILED;
 }
 
+/* Whether s carries a key another node's insert may have taken first. */
+static bool has_key(const struct cmd_submit *s)
+{
+	for (size_t i = 0; s->idem_key == NULL && i < s->n_specs; i++)
+		if (s->specs[i].unique_key != NULL)
+			return true;
+	return s->idem_key != NULL;
+}
+
 /* Each command in its own savepoint: one failing spares the others. */
 void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 {
@@ -308,7 +350,8 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 		int queues = d->queues.n;
 		memcpy(before, t->counts, sizeof(before));
 		c->status = run_command(d, t, c);
-		if (c->status == CMD_FAILED || c->status == CMD_FULL || c->status == CMD_INVALID) {
+		if (c->status == CMD_FAILED || c->status == CMD_FULL || c->status == CMD_INVALID ||
+		    c->status == CMD_CONFLICT) {
 			store_rollback_to_savepoint(d->store);
 			memcpy(t->counts, before, sizeof(before));
 			t->submitted = submitted;
@@ -319,9 +362,10 @@ void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 			 * slot runs their jobs yet: claims come after the commands). */
 			queues_truncate(&d->queues, queues);
 			/* In a cluster another node may have stored the same
-			 * Idempotency-Key a moment before: now it is there to find. */
+			 * Idempotency-Key or unique_key a moment before: now it is
+			 * there to find. */
 			if (c->status == CMD_FAILED && (c->type == CMD_SUBMIT || c->type == CMD_BATCH) &&
-			    c->submit.idem_key != NULL && cluster_shared(d->cluster) && !c->retried) {
+			    has_key(&c->submit) && cluster_shared(d->cluster) && !c->retried) {
 				c->retried = true;
 				dispatch_apply_command(d, t, c);
 				return;

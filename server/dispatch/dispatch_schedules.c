@@ -57,13 +57,12 @@ static int64_t submit_job(struct dispatch *d, struct turn *t, const struct sched
 	struct cmd c = { .type = CMD_SUBMIT, .submit = { .specs = &spec, .n_specs = 1 } };
 	dispatch_apply_command(d, t, &c);
 	job_spec_free(&spec);
+	int64_t id = c.status == CMD_OK ? c.job.id : 0;
+	job_free(&c.job); /* also the holder of its unique_key (CMD_EXISTING) */
 	if (c.status != CMD_OK) {
 		const char *why = c.err[0] ? c.err : c.status == CMD_FULL ? "the queue is full" : "refused";
 		snprintf(msg, cap, "could not submit its job: %.*s", (int)utf8_cut(why, 200), why);
-		return 0;
 	}
-	int64_t id = c.job.id;
-	job_free(&c.job);
 	return id;
 }
 

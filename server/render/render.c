@@ -112,6 +112,12 @@ cJSON *render_job_object(const struct job *j)
 	render_add_int(o, "schedule_id", j->schedule_id, 0);
 	cJSON_AddBoolToObject(o, "output_purged", j->output_purged);
 	render_add_int(o, "node_id", j->node_id, 0);
+	render_add_str(o, "unique_key", j->unique_key);
+	cJSON *held = j->unique_key ? cJSON_AddArrayToObject(o, "unique_while")
+				   : cJSON_AddNullToObject(o, "unique_while");
+	for (int s = 0; j->unique_key && held != NULL && s < JOB_STATE_COUNT; s++)
+		if (j->unique_while & (1u << s))
+			cJSON_AddItemToArray(held, cJSON_CreateString(job_state_name((enum job_state)s)));
 	return o;
 }
 

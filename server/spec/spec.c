@@ -210,7 +210,8 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 
 static const char *const job_fields[] = {
 	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts",
-	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", "queue", "limits", NULL,
+	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", "queue", "limits",
+	"unique_key", "unique_while", NULL,
 };
 
 #define SPEC_MAX_DELAY_S (366.0 * 86400)
@@ -298,6 +299,7 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 	    get_int(obj, "max_attempts", 1, 10, 1, &out->max_attempts, prefix, e) < 0 ||
 	    get_start(obj, out, prefix, e) < 0 || spec_queue_get(obj, prefix, out, e) < 0 ||
 	    spec_job_limits_get(obj, lim, prefix, out, e) < 0 ||
+	    spec_unique_get(obj, prefix, out, e) < 0 ||
 	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {

@@ -63,6 +63,11 @@ int spec_queue_get(const cJSON *obj, const char *prefix, struct job_spec *out,
     struct spec_error *e);
 int spec_job_limits_get(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
     struct job_spec *out, struct spec_error *e);
+/* unique_key (1 to JOB_UNIQUE_KEY_MAX bytes of [A-Za-z0-9_.:/@=+-]) and
+ * unique_while (states, default queued and running; job_unique_while_valid)
+ * of obj into out (spec_control.c). */
+int spec_unique_get(const cJSON *obj, const char *prefix, struct job_spec *out,
+    struct spec_error *e);
 /* 1 if name is a valid queue name. */
 int spec_queue_name_valid(const char *name);
 

@@ -1,7 +1,8 @@
 /*
  * spec_control.c — the job-control fields of a spec that say where and how
- * hard a job may run: `queue` (which named queue holds it) and `limits`
- * (per-job resource limits, each bounded by the server's maxima).
+ * hard a job may run: `queue` (which named queue holds it), `limits`
+ * (per-job resource limits, each bounded by the server's maxima), and
+ * `unique_key` with `unique_while` (at most one such job at a time).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,17 +16,23 @@ struct spec_limits spec_limits_of(const struct config *cfg)
 		.max_timeout_s = cfg->max_timeout_s, .max = cfg->max_limits, .job_dir = cfg->job_dir };
 }
 
-int spec_queue_name_valid(const char *name)
+/* 1 if name has 1 to max bytes, each a letter, a digit or one of extra. */
+static int name_valid(const char *name, size_t max, const char *extra)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > SPEC_MAX_QUEUE_NAME)
+	if (n == 0 || n > max)
 		return 0;
 	for (const char *p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || strchr("_.:-", *p) != NULL))
+			(*p >= '0' && *p <= '9') || strchr(extra, *p) != NULL))
 			return 0;
 	return 1;
+}
+
+int spec_queue_name_valid(const char *name)
+{
+	return name_valid(name, SPEC_MAX_QUEUE_NAME, "_.:-");
 }
 
 int spec_queue_get(const cJSON *obj, const char *prefix, struct job_spec *out,
@@ -90,5 +97,52 @@ int spec_job_limits_get(const cJSON *obj, const struct spec_limits *lim, const c
 	    get_limit(v, "open_files", lim->max.open_files, &out->limits.open_files, prefix, e) < 0 ||
 	    get_limit(v, "processes", lim->max.processes, &out->limits.processes, prefix, e) < 0)
 		return -1;
+	return 0;
+}
+
+#define UNIQUE_KEY_CHARS "_.:/@=+-"
+
+static int get_unique_while(const cJSON *v, const char *prefix, struct job_spec *out,
+    struct spec_error *e)
+{
+	const cJSON *item;
+
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+		return spec_fail(e, prefix, "unique_while", "unique_while must be a non-empty array "
+		    "of job states");
+	out->unique_while = 0;
+	cJSON_ArrayForEach(item, v) {
+		enum job_state st;
+		if (!cJSON_IsString(item) || job_state_parse(item->valuestring, &st) < 0)
+			return spec_fail(e, prefix, "unique_while", "unique_while: each entry must be "
+			    "a job state: queued, running, succeeded, failed, timed_out or canceled");
+		out->unique_while |= 1u << st;
+	}
+	if (!job_unique_while_valid(out->unique_while))
+		return spec_fail(e, prefix, "unique_while", "unique_while must include queued and "
+		    "running (a job is submitted queued, and a retry moves it from running back "
+		    "to queued); add any of the final states");
+	return 0;
+}
+
+int spec_unique_get(const cJSON *obj, const char *prefix, struct job_spec *out,
+    struct spec_error *e)
+{
+	const cJSON *key = spec_field(obj, "unique_key"), *held = spec_field(obj, "unique_while");
+
+	if (key == NULL) {
+		if (held != NULL)
+			return spec_fail(e, prefix, "unique_while", "unique_while needs a unique_key");
+		return 0;
+	}
+	if (!cJSON_IsString(key) || !name_valid(key->valuestring, JOB_UNIQUE_KEY_MAX,
+					 UNIQUE_KEY_CHARS))
+		return spec_fail(e, prefix, "unique_key", "unique_key must be 1 to %d letters, "
+		    "digits or any of '%s'", JOB_UNIQUE_KEY_MAX, UNIQUE_KEY_CHARS);
+	out->unique_while = JOB_UNIQUE_WHILE_DEFAULT;
+	if (held != NULL && get_unique_while(held, prefix, out, e) < 0)
+		return -1;
+	if ((out->unique_key = strdup(key->valuestring)) == NULL)
+		return spec_fail(e, prefix, "unique_key", "out of memory");
 	return 0;
 }

@@ -16,6 +16,7 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
     const char *idem_key, int64_t now_us, int64_t *id, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_JOB_INSERT);
+	char held[JOB_STATE_LIST_MAX]; /* bound until the step: SQLite keeps the pointer */
 
 	store_bind_text(s, 1, spec->name);
 	store_bind_i64_or_null(s, 2, batch_id, 0);
@@ -39,6 +40,11 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 	store_bind_i64_or_null(s, 18, spec->limits.open_files, 0);
 	store_bind_i64_or_null(s, 19, spec->limits.processes, 0);
 	store_bind_i64_or_null(s, 20, spec->schedule_id, 0);
+	if (spec->unique_key != NULL) {
+		job_state_list_format(spec->unique_while, held, sizeof(held));
+		store_bind_text(s, 21, spec->unique_key);
+		store_bind_text(s, 22, held);
+	}
 	return store_step_returning_id(st, s, id, "INSERT job", err);
 }
 
@@ -47,6 +53,13 @@ int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *er
 	struct store_stmt *s = store_stmt(st, STMT_JOB_BY_IDEM);
 	store_bind_text(s, 1, key);
 	return store_step_id(st, s, id, "SELECT job by idempotency key", err);
+}
+
+int store_job_find_unique(struct store *st, const char *key, int64_t *id, char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_JOB_BY_UNIQUE);
+	store_bind_text(s, 1, key);
+	return store_step_id(st, s, id, "SELECT job holding a unique key", err);
 }
 
 int store_job_get(struct store *st, int64_t id, struct job *job, char *err)
@@ -196,6 +209,8 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	spec->rerun_of = job->id;
 	spec->queue = job->queue ? strdup(job->queue) : NULL;
 	spec->limits = job->limits;
+	spec->unique_key = job->unique_key ? strdup(job->unique_key) : NULL;
+	spec->unique_while = job->unique_while;
 	struct store_stmt *s = store_stmt(st, STMT_JOB_STDIN);
 	store_bind_i64(s, 1, id);
 	size_t len = 0;
@@ -210,6 +225,7 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	}
 	store_reset(s);
 	if (spec->command == NULL || spec->env == NULL ||
+	    (job->unique_key != NULL && spec->unique_key == NULL) ||
 	    (spec->stdin_len > 0 && spec->stdin_data == NULL)) {
 		err_set(err, "out of memory copying job %lld", (long long)id);
 		job_spec_free(spec);

@@ -37,6 +37,9 @@ struct job_list_filter {
 int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
     const char *idem_key, int64_t now_us, int64_t *id, char *err);
 int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *err);
+/* The job holding unique_key key now (in one of its unique_while states):
+ * 1 and *id, 0 if none, -1. */
+int store_job_find_unique(struct store *st, const char *key, int64_t *id, char *err);
 int store_job_get(struct store *st, int64_t id, struct job *job, char *err);
 
 /* Marks queued job id running on slot and loads it into *job, stdin

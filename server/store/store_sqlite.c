@@ -71,7 +71,11 @@ static int sq_schema_version(struct store *st, int *version, char *err)
 	return 0;
 }
 
-/* Each pending migration and its user_version in one transaction. */
+/* Each pending migration and its user_version in one transaction, before
+ * foreign keys are turned on: a migration that rebuilds a table (the 12
+ * steps of SQLite's ALTER TABLE page, 008_unique.sql) drops one that others
+ * and its own copy refer to, and foreign_keys cannot change inside a
+ * transaction. */
 static int migrate(struct store *st, char *err)
 {
 	int have;
@@ -187,8 +191,8 @@ static int sq_open(struct store *st, const char *path, enum store_mode mode, cha
 	if (mode == STORE_WRITER &&
 	    (sq_exec(st, "PRAGMA temp_store = MEMORY", err) < 0 ||
 		sq_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
-		sq_exec(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
-		sq_exec(st, "PRAGMA foreign_keys = ON", err) < 0 || migrate(st, err) < 0))
+		sq_exec(st, "PRAGMA synchronous = NORMAL", err) < 0 || migrate(st, err) < 0 ||
+		sq_exec(st, "PRAGMA foreign_keys = ON", err) < 0))
 		return -1;
 	return prepare_all(st, c, mode, err);
 }

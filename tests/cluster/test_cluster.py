@@ -9,7 +9,8 @@
 # a kill -9'd node's jobs reclaimed after its lease (retried, or failed naming
 # the node) and the node shown dead; a node restarted under the same name
 # reclaiming its own jobs at once and nobody else's; cancel through another
-# node; queue concurrency limits across nodes; delayed jobs and schedules
+# node; queue concurrency limits across nodes; two nodes racing one unique_key
+# making one job; delayed jobs and schedules
 # firing once cluster-wide; output readable on every node, while a job runs
 # and after its node died; a database restart losing nothing.
 #
@@ -26,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -388,6 +390,30 @@ class TestAcrossNodes(ClusterCase):
         by_start = sorted(jobs, key=lambda j: j["started_at"])
         for j1, j2 in zip(by_start, by_start[1:]):
             self.assertGreaterEqual(j2["started_at"], j1["finished_at"], (j1, j2))
+
+    def test_two_nodes_racing_one_unique_key_make_one_job(self):
+        nodes = self.cluster(2, "--workers", "1", "--lease", LEASE)
+        for rnd in range(5):
+            key = "race-%d" % rnd
+            go = threading.Barrier(8)
+            results = [None] * 8
+
+            def post(i):
+                go.wait(10)
+                results[i] = nodes[i % 2].request("POST", "/v1/jobs", body={
+                    "command": ["sleep", "30"], "delay_s": 3600, "unique_key": key})
+            threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            statuses = sorted(r[0] for r in results)
+            self.assertEqual(statuses, [200] * 7 + [201], results)
+            self.assertEqual(len({r[2]["id"] for r in results}), 1, results)
+            self.assertTrue(all(r[1].get("X-Jobd-Unique") == "existing"
+                                for r in results if r[0] == 200), results)
+            held = [j for j in self.list_jobs(nodes[0], "state=queued") if j["unique_key"] == key]
+            self.assertEqual(len(held), 1, held)
 
     def test_delayed_job_runs_once(self):
         nodes = self.cluster(3, "--workers", "2", "--lease", LEASE)

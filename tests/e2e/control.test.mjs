@@ -1,7 +1,8 @@
 // Browser tests of queues, schedules and per-job limits on the dashboard: a queue limited to 1 from the Queues panel
 // runs its jobs one at a time, a paused one holds its job until resumed; a per-second cron schedule made from the
 // Schedules panel fires, opens its last job, stops when paused and goes when deleted; the server's cron error shows
-// beside the cron field; a job's queue and limits from the submit form show in its detail view. Real jobd, 2 workers.
+// beside the cron field; a job's queue and limits from the submit form show in its detail view, and a unique job's
+// key. Real jobd, 2 workers.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -239,6 +240,16 @@ test('a job submitted with a queue and limits shows them in its detail view and 
     assert.match(await page.textContent(tid('submit-msg')), /limits\.memory_mb/);
     assert.equal(await page.getAttribute(tid('submit-limit-memory'), 'aria-invalid'), 'true');
     for (const f of ['submit-queue', 'submit-limit-memory', 'submit-limit-files']) await page.fill(tid(f), '');
+  }));
+
+test('a unique job shows its key and states in its detail view', { timeout: 30000 }, () =>
+  withShot(page, 'unique', async () => {
+    const job = await jobd.api.post('/v1/jobs', { command: 'true', unique_key: 'nightly:sync', unique_while: ['queued', 'running', 'succeeded'] });
+    await page.click(`${tid('job-row')}[data-job-id="${job.id}"]`);
+    await waitText(page, '#detail-title', `Job #${job.id}`);
+    await waitText(page, tid('detail-unique'), 'nightly:sync');
+    assert.match(await page.textContent(tid('detail-control')), /unique nightly:sync \(while queued, running, succeeded\)/);
+    await closeDetail();
   }));
 
 test('the queues and schedules panels fit 1280 px and 390 px screens', { timeout: 30000 }, () =>

@@ -79,6 +79,21 @@ class TestCliRun(CliTestCase):
         b = self.run_id("--idempotency-key", "cli-k1", "--", "true")
         self.assertEqual(a, b)
 
+    def test_unique_key_prints_the_holder_while_it_is_live(self):
+        a = self.run_id("--unique-key", "cli-u1", "--", "sleep", "60")
+        self.addCleanup(self.jobd.cancel, a)
+        b = self.run_id("--unique-key", "cli-u1", "--", "true")
+        self.assertEqual(a, b)
+        c = self.run_id("--unique-key", "cli-u2", "--unique-while", "queued,running,succeeded",
+                        "--", "true")
+        job = self.jobd.wait_for(c, "succeeded")
+        self.assertEqual((job["unique_key"], job["unique_while"]),
+                         ("cli-u2", ["queued", "running", "succeeded"]))
+        self.assertEqual(self.run_id("--unique-key", "cli-u2", "--", "true"), c)
+        r = self.cli("run", "--unique-key", "cli-u3", "--unique-while", "running", "--", "true")
+        self.assertExit(r, EXIT_REFUSED)
+        self.assertIn("unique_while", r.stderr)
+
     def test_run_json_prints_the_job(self):
         r = self.cli("run", "--json", "--", "true")
         self.assertExit(r, 0)

@@ -147,6 +147,45 @@ static void test_free_releases_strings_and_clears_the_struct(void **state)
 	job_free(&job);
 }
 
+static void test_state_lists_format_in_state_order_and_parse_back(void **state)
+{
+	char buf[JOB_STATE_LIST_MAX];
+	unsigned all = (1u << JOB_STATE_COUNT) - 1, mask;
+	(void)state;
+
+	assert_int_equal(job_state_list_parse("succeeded,queued,running", &mask), 0);
+	assert_int_equal(mask, JOB_UNIQUE_WHILE_DEFAULT | (1u << JOB_SUCCEEDED));
+	job_state_list_format(mask, buf, sizeof(buf));
+	assert_string_equal(buf, "queued,running,succeeded");
+	assert_true(job_state_list_format(all, buf, sizeof(buf)) < JOB_STATE_LIST_MAX);
+	assert_int_equal(job_state_list_parse(buf, &mask), 0);
+	assert_int_equal(mask, all);
+	assert_int_equal(job_state_list_format(all, buf, 8), (int)strlen(
+	    "queued,running,succeeded,failed,timed_out,canceled"));
+	assert_int_equal(job_state_list_parse("queued,sleeping", &mask), -1);
+	assert_int_equal(job_state_list_parse("queue", &mask), -1);
+	assert_int_equal(job_state_list_parse("", &mask), -1);
+}
+
+static void test_unique_while_needs_queued_and_running_and_any_final_states(void **state)
+{
+	unsigned base = JOB_UNIQUE_WHILE_DEFAULT;
+	(void)state;
+
+	assert_true(job_unique_while_valid(base));
+	for (int s = JOB_SUCCEEDED; s < JOB_STATE_COUNT; s++)
+		assert_true(job_unique_while_valid(base | (1u << s)));
+	assert_true(job_unique_while_valid((1u << JOB_STATE_COUNT) - 1));
+	/* A retry (running → queued) would enter {queued} from outside. */
+	assert_false(job_unique_while_valid(1u << JOB_QUEUED));
+	/* A job is inserted queued. */
+	assert_false(job_unique_while_valid(1u << JOB_RUNNING));
+	/* running → succeeded would enter the set from outside. */
+	assert_false(job_unique_while_valid((1u << JOB_QUEUED) | (1u << JOB_SUCCEEDED)));
+	assert_false(job_unique_while_valid(0));
+	assert_false(job_unique_while_valid(base | (1u << JOB_STATE_COUNT)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +200,8 @@ int main(void)
 		cmocka_unit_test(test_cancel_request_racing_a_clean_exit_leaves_it_succeeded),
 		cmocka_unit_test(test_unknown_run_status_counts_as_a_failure),
 		cmocka_unit_test(test_free_releases_strings_and_clears_the_struct),
+		cmocka_unit_test(test_state_lists_format_in_state_order_and_parse_back),
+		cmocka_unit_test(test_unique_while_needs_queued_and_running_and_any_final_states),
 	};
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * test_spec_control.c — server/spec/spec_control.c and server/spec/spec_schedule.c:
- * a spec's `queue` and `limits` (shape, names, the server's maxima), and the
+ * a spec's `queue`, `limits` (shape, names, the server's maxima) and
+ * `unique_key` with `unique_while`, and the
  * body of POST /v1/schedules (cron, timezone, choices, the job it submits).
  */
 #include "testutil.h"
@@ -183,11 +184,54 @@ static void test_schedule_rejections_name_the_field(void **state)
 				 "{\"command\": \"x\"}}", "paused", "true or false");
 }
 
+static void test_unique_key_defaults_to_queued_and_running_and_takes_final_states(void **state)
+{
+	struct spec_error e;
+	struct job_spec spec;
+	(void)state;
+
+	assert_int_equal(job_from("{\"command\": \"x\"}", &spec, &e), 0);
+	assert_null(spec.unique_key);
+	assert_int_equal(spec.unique_while, 0);
+	job_spec_free(&spec);
+	assert_int_equal(job_from("{\"command\": \"x\", \"unique_key\": \"a/b:c@d=e+f-g_h.i\"}",
+	    &spec, &e), 0);
+	assert_string_equal(spec.unique_key, "a/b:c@d=e+f-g_h.i");
+	assert_int_equal(spec.unique_while, JOB_UNIQUE_WHILE_DEFAULT);
+	job_spec_free(&spec);
+	assert_int_equal(job_from("{\"command\": \"x\", \"unique_key\": \"k\", \"unique_while\":"
+	    " [\"canceled\", \"running\", \"queued\", \"failed\"]}", &spec, &e), 0);
+	assert_int_equal(spec.unique_while,
+	    JOB_UNIQUE_WHILE_DEFAULT | (1u << JOB_CANCELED) | (1u << JOB_FAILED));
+	job_spec_free(&spec);
+}
+
+static void test_unique_fields_out_of_shape_are_refused_naming_the_field(void **state)
+{
+	char body[300];
+	(void)state;
+
+	assert_job_rejected("{\"command\": \"x\", \"unique_key\": \"a,b\"}", "unique_key", "letters");
+	assert_job_rejected("{\"command\": \"x\", \"unique_key\": \"\"}", "unique_key", "1 to 200");
+	snprintf(body, sizeof(body), "{\"command\": \"x\", \"unique_key\": \"%0201d\"}", 0);
+	assert_job_rejected(body, "unique_key", "1 to 200");
+	assert_job_rejected("{\"command\": \"x\", \"unique_while\": [\"queued\", \"running\"]}",
+	    "unique_while", "needs a unique_key");
+	assert_job_rejected("{\"command\": \"x\", \"unique_key\": \"k\", \"unique_while\": []}",
+	    "unique_while", "non-empty array");
+	assert_job_rejected("{\"command\": \"x\", \"unique_key\": \"k\", \"unique_while\": [1]}",
+	    "unique_while", "a job state");
+	assert_job_rejected("{\"command\": \"x\", \"unique_key\": \"k\", \"unique_while\":"
+	    " [\"queued\", \"succeeded\"]}", "unique_while", "must include queued and running");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_defaults_to_none_and_is_kept_when_given),
 		cmocka_unit_test(test_queue_names_outside_the_alphabet_or_too_long_are_refused),
+		cmocka_unit_test(test_unique_key_defaults_to_queued_and_running_and_takes_final_states),
+		cmocka_unit_test(test_unique_fields_out_of_shape_are_refused_naming_the_field),
 		cmocka_unit_test(test_limits_are_read_and_absent_ones_stay_zero),
 		cmocka_unit_test(test_limits_over_the_servers_maximum_name_the_limit),
 		cmocka_unit_test(test_batch_specs_name_their_index_in_limit_errors),

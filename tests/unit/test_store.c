@@ -168,6 +168,95 @@ static void test_pool_failure_to_open_frees_the_slot(void **state)
 	assert_null(store_pool_acquire(pool, f->err));
 	store_pool_free(pool);
 }
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+/* A database made by the jobd before 008_unique.sql (the UNIQUE column
+ * constraint on idempotency_key, rebuilt away by 008) upgrades keeping
+ * every row, and idempotency keys stay unique. */
+static void test_upgrade_to_unique_keeps_rows_and_idempotency(void **state)
+{
+	struct store_fixture *f = *state;
+	sqlite3 *db;
+	int64_t id;
+	struct job j;
+
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(unlink(f->db), 0);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	for (int i = 0; i < store_migrations_sqlite_count && store_migrations_sqlite[i].version < 8;
+	     i++) {
+		char pragma[64];
+		exec_ok(db, store_migrations_sqlite[i].sql);
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    store_migrations_sqlite[i].version);
+		exec_ok(db, pragma);
+	}
+	exec_ok(db, "INSERT INTO batches (id, name, total, created_at) VALUES (4, 'b', 1, 1)");
+	exec_ok(db, "INSERT INTO jobs (id, name, batch_id, command, state, timeout_s, created_at,"
+		    " queued_at, idempotency_key, finished_at, exit_code) VALUES"
+		    " (7, 'keyed', 4, '[\"true\"]', 'succeeded', 5, 1, 1, 'k7', 9, 0),"
+		    " (8, 'plain', NULL, 'echo', 'queued', 5, 2, 2, NULL, NULL, NULL),"
+		    " (9, 'plain2', NULL, 'echo', 'queued', 5, 3, 3, NULL, NULL, NULL)");
+	exec_ok(db, "UPDATE jobs SET rerun_of = 7 WHERE id = 9");
+	sqlite3_close(db);
+
+	if (store_open(&f->st, f->db, STORE_WRITER, f->err) != 0)
+		fail_msg("upgrade: %s", f->err);
+	tu_get_job(f, 7, &j);
+	assert_string_equal(j.name, "keyed");
+	assert_int_equal(j.batch_id, 4);
+	assert_int_equal(j.state, JOB_SUCCEEDED);
+	assert_int_equal(j.exit_code, 0);
+	assert_null(j.unique_key);
+	job_free(&j);
+	assert_int_equal(tu_state_of(f, 8), JOB_QUEUED);
+	tu_get_job(f, 9, &j);
+	assert_int_equal(j.rerun_of, 7);
+	job_free(&j);
+	assert_int_equal(store_job_find_idem(f->st, "k7", &id, f->err), 1);
+	assert_int_equal(id, 7);
+	struct job_spec spec = { .command = "\"echo\"", .timeout_s = 1, .max_attempts = 1 };
+	assert_int_equal(store_job_insert(f->st, &spec, 0, "k7", T0, &id, f->err), -1);
+	assert_int_equal(store_job_insert(f->st, &spec, 0, NULL, T0, &id, f->err), 0);
+	assert_int_equal(id, 10); /* ids go on after the rows kept */
+}
+
+/* jobs_unique: one holder per key while it is in its unique_while states. */
+static void test_unique_key_is_held_by_one_job_in_its_states(void **state)
+{
+	struct store_fixture *f = *state;
+	struct job_spec spec = { .command = "\"echo\"", .timeout_s = 1, .max_attempts = 1,
+		.unique_key = "k", .unique_while = JOB_UNIQUE_WHILE_DEFAULT };
+	int64_t a, b, id = 0;
+
+	assert_int_equal(store_job_find_unique(f->st, "k", &id, f->err), 0);
+	assert_int_equal(store_job_insert(f->st, &spec, 0, NULL, T0, &a, f->err), 0);
+	assert_int_equal(store_job_find_unique(f->st, "k", &id, f->err), 1);
+	assert_int_equal(id, a);
+	assert_int_equal(store_job_insert(f->st, &spec, 0, NULL, T0, &b, f->err), -1);
+	assert_int_equal(tu_claim(f, T0), a);
+	assert_int_equal(store_job_insert(f->st, &spec, 0, NULL, T0, &b, f->err), -1);
+	tu_finish(f, a, JOB_SUCCEEDED, T0, T0 + 1);
+	assert_int_equal(store_job_find_unique(f->st, "k", &id, f->err), 0);
+	spec.unique_while |= 1u << JOB_SUCCEEDED;
+	assert_int_equal(store_job_insert(f->st, &spec, 0, NULL, T0, &b, f->err), 0);
+	assert_int_equal(tu_claim(f, T0), b);
+	tu_finish(f, b, JOB_SUCCEEDED, T0, T0 + 2);
+	assert_int_equal(store_job_find_unique(f->st, "k", &id, f->err), 1);
+	assert_int_equal(id, b);
+	struct job j;
+	tu_get_job(f, b, &j);
+	assert_string_equal(j.unique_key, "k");
+	assert_int_equal(j.unique_while, spec.unique_while);
+	job_free(&j);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_store_setup, tu_store_teardown)
 
 int main(void)
@@ -182,6 +271,8 @@ int main(void)
 		T(test_pool_reuses_released_readers_that_see_commits),
 		T(test_pool_acquire_waits_for_a_release_when_full),
 		T(test_pool_failure_to_open_frees_the_slot),
+		T(test_upgrade_to_unique_keeps_rows_and_idempotency),
+		T(test_unique_key_is_held_by_one_job_in_its_states),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
