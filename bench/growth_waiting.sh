@@ -1,7 +1,8 @@
 # growth_waiting.sh — row 5 of issue 5, continued ("dispatch stays O(log n) or
 # better as the queue grows"), sourced by bench/run.sh: how fast jobd runs
 # runnable work while $WAIT_N jobs that may NOT run yet wait in its queue —
-# delayed ones, ones blocked in dependency chains, ones in a paused queue.
+# delayed ones, ones blocked in dependency chains, ones in a paused queue,
+# ones in a queue whose rate window is used up.
 #
 # Why it should stay flat. To claim a job the dispatcher seeks the head of
 # each open queue in jobs_ready, a partial index on (queue, priority DESC, id)
@@ -9,7 +10,9 @@
 # (migrations/sqlite/004_queues_limits_schedules.sql; the query is STMT_QUEUE_HEAD
 # in server/store/store_stmts.def, pinned with INDEXED BY). A delayed job has wait_until
 # set and a job waiting for a dependency has blocked > 0, so neither is in
-# that index at all; a paused queue is skipped without a seek. A claim is
+# that index at all; a paused queue is skipped without a seek, and so is a
+# rate-limited queue whose window is used up (the dispatcher's mirror keeps
+# until when, and asks the store again only then: queues.h). A claim is
 # thus one B-tree seek in an index of the runnable jobs plus a fetch of the
 # row by id: O(log n) in the table, and nothing at all per waiting job. The
 # waiting jobs are only ever touched when their time comes: the earliest
@@ -25,6 +28,8 @@
 #   chains   $WAIT_N in chains of 10,000: spec i after_index [i-1], spec 0
 #            after one delayed anchor job (+1 job), so nothing becomes runnable
 #   held     $WAIT_N in queue "held", paused before the batches
+#   rated    $WAIT_N in queue "rated", limited to 1 start a day before the
+#            batches and that start used by one job run first (+1 job)
 #   all      all three on one server (3 × $WAIT_N + 1 waiting)
 # The servers then run side by side (pool $CORES each) and are measured in
 # turns for $REPS rounds — medians of per-round medians, as in growth.sh — so
@@ -38,7 +43,7 @@
 
 WAIT_LAT=50
 WAIT_BATCH=2000
-WAIT_STATES="base delayed chains held all"
+WAIT_STATES="base delayed chains held rated all"
 declare -A WAIT_SEED
 
 # wctl ADDR ARGS... — bench/waiting.py against the server at ADDR
@@ -52,6 +57,7 @@ wait_tool() {
 	delayed) echo "jobd + $n delayed" ;;
 	chains) echo "jobd + $n in dependency chains" ;;
 	held) echo "jobd + $n in a paused queue" ;;
+	rated) echo "jobd + $n in a rate-limited queue" ;;
 	all) echo "jobd + all three ($(size_label $((3 * WAIT_N))) waiting)" ;;
 	esac
 }
@@ -84,6 +90,7 @@ wait_check() {
 	delayed) wctl "$a" check default "$WAIT_N" ;;
 	chains) wctl "$a" check default $((WAIT_N + 1)) ;;
 	held) wctl "$a" check held "$WAIT_N" ;;
+	rated) wctl "$a" check rated "$WAIT_N" ;;
 	all) wctl "$a" check default $((2 * WAIT_N + 1)) && wctl "$a" check held "$WAIT_N" ;;
 	esac >>"$B/peers.log"
 }
@@ -133,4 +140,6 @@ phase_growth_waiting() {
 	row wait_seed_chains "$w" "$n in chains (after_index i-1)" "${WAIT_SEED[chains]}" s \
 		vs:wait_seed_delayed
 	row wait_seed_held "$w" "$n into a paused queue" "${WAIT_SEED[held]}" s vs:wait_seed_delayed
+	row wait_seed_rated "$w" "$n into a rate-limited queue" "${WAIT_SEED[rated]}" s \
+		vs:wait_seed_delayed
 }

@@ -12,6 +12,9 @@ one line of key=value pairs per subcommand for the shell to pick apart.
                                 waits for one delayed "anchor" job (after), so
                                 every chain stays blocked (N + 1 jobs in all)
                        held     queue "held", paused first (PUT /v1/queues/held)
+                       rated    queue "rated", limited first to 1 start a day
+                                (PUT /v1/queues/rated {"rate": ...}) and its
+                                one start used by a job run to its end
                      -> seconds (all batches, client side), batch_max_s
     latency N        N times: POST one `true`, wait for its final event on
                      /v1/events -> median_ms (POST -> final seen), p90_ms,
@@ -32,27 +35,33 @@ from jobdctl import FINAL, Jobd, wait_until
 BATCH = 10000                   # the API's largest batch
 DELAY_S = 30000000              # ~347 days: within the 366-day limit
 HELD = "held"
+RATED = "rated"
 POLL_S = 0.01                   # small against a batch's ~1-2 s, light on 2 cores
 
 
 def seed_specs(kind, n, anchor):
     if kind == "delayed":
         return [{"command": ["true"], "delay_s": DELAY_S}] * n
-    if kind == "held":
-        return [{"command": ["true"], "queue": HELD}] * n
+    if kind in ("held", "rated"):
+        return [{"command": ["true"], "queue": HELD if kind == "held" else RATED}] * n
     return [{"command": ["true"], "after": [anchor]}] + \
         [{"command": ["true"], "after_index": [i - 1]} for i in range(1, n)]
 
 
 def cmd_seed(j, kind, n):
     n, anchor, times = int(n), None, []
-    if kind not in ("delayed", "chains", "held"):
+    if kind not in ("delayed", "chains", "held", "rated"):
         sys.exit(f"waiting: unknown kind {kind}")
     t0 = time.monotonic()
     if kind == "chains":
         anchor = j.call("POST", "/v1/jobs", {"command": ["true"], "delay_s": DELAY_S})["id"]
     elif kind == "held":
         j.call("PUT", f"/v1/queues/{HELD}", {"paused": True})
+    elif kind == "rated":
+        j.call("PUT", f"/v1/queues/{RATED}", {"rate": {"limit": 1, "period_s": 86400}})
+        used = j.call("POST", "/v1/jobs", {"command": ["true"], "queue": RATED})["id"]
+        wait_until(lambda: j.call("GET", f"/v1/jobs/{used}")["state"] in FINAL, POLL_S,
+                   f"job {used}")
     for done in range(0, n, BATCH):
         body = {"name": f"wait-{kind}", "jobs": seed_specs(kind, min(BATCH, n - done), anchor)}
         tb = time.monotonic()
