@@ -399,12 +399,12 @@ class TestAcrossNodes(ClusterCase):
         jobs = [nodes[0].wait_for(i, FINAL, timeout=30) for i in ids]
         for j in jobs:
             self.assertEqual(j["state"], "succeeded", j)
-        # started_at is the worker's clock a few ms after the claim the
-        # window counts (tests/integration/test_rate.py: START_LAG_S).
+        # The window counts claims, started_at is the worker's clock a little
+        # later (tests/integration/test_rate.py: START_LAG_S).
         starts = sorted(datetime.strptime(j["started_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
                         .replace(tzinfo=timezone.utc).timestamp() for j in jobs)
         for a, b in zip(starts, starts[3:]):
-            self.assertGreaterEqual(b - a, 2 - 0.25, "4 starts in one 2 s window: %r" % starts)
+            self.assertGreaterEqual(b - a, 2 - 0.5, "4 starts in one 2 s window: %r" % starts)
 
     def test_delayed_job_runs_once(self):
         nodes = self.cluster(3, "--workers", "2", "--lease", LEASE)

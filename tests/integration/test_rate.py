@@ -10,9 +10,11 @@ from datetime import datetime, timezone
 from base import JobdTestCase
 from harness import FINAL
 
-# started_at is the worker's clock when the job began, a few ms after the
-# claim the window counts: two jobs' lags differ by that much at most.
-START_LAG_S = 0.25
+# The window counts claims; started_at is the worker's clock when the job
+# began, after the claim's commit and the RUN message: on a loaded machine
+# two jobs' lags may differ by a few hundred ms. Without the limit, 4
+# workers start all 9 `true` jobs within that.
+START_LAG_S = 0.5
 
 
 def parse(ts):
@@ -42,9 +44,9 @@ class TestRate(JobdTestCase):
             gap = starts[i + 3] - starts[i]
             # 4 starts within 2 s would break the limit ...
             self.assertGreaterEqual(gap, 2 - START_LAG_S, "4 starts in one window: %r" % starts)
-            # ... and the 4th waits for the window to free, not much longer:
-            # the dispatcher's timer, not a poll, starts it (3 windows in all).
-            self.assertLess(gap, 2 + 1.5, "started long after the window freed: %r" % starts)
+            # ... and the 4th waits for the window to free, not a window more:
+            # the dispatcher's timer starts it (about 3 windows in all).
+            self.assertLess(gap, 2 * 2, "started long after the window freed: %r" % starts)
         q = self.queue("metered")
         self.assertLessEqual(q["rate_used"], 3, q)
 
