@@ -179,14 +179,20 @@ static void test_queues_named_after_a_mark_are_forgotten_by_truncate(void **stat
 
 #define SEC 1000000
 
+/* A job in queue "metered", limited to limit starts per period_s, loaded. */
+static void metered_job(struct queues_fixture *f, int limit, int period_s)
+{
+	add_job(f, "metered", 0);
+	set_rate(f, "metered", limit, period_s);
+	load(f);
+}
+
 static void test_a_rate_window_allows_limit_starts_then_waits_for_the_oldest_to_leave(void **state)
 {
 	struct queues_fixture *f = *state;
 	int64_t wake;
 
-	add_job(f, "metered", 0);
-	set_rate(f, "metered", 2, 10);
-	load(f);
+	metered_job(f, 2, 10);
 	assert_int_not_equal(start_at(f, T0, &wake), 0);
 	assert_int_equal(wake, 0);
 	assert_int_not_equal(start_at(f, T0 + 4 * SEC, &wake), 0);
@@ -207,9 +213,7 @@ static void test_a_used_up_window_is_not_asked_again_until_it_has_room(void **st
 	struct queues_fixture *f = *state;
 	int64_t wake;
 
-	add_job(f, "metered", 0);
-	set_rate(f, "metered", 1, 10);
-	load(f);
+	metered_job(f, 1, 10);
 	assert_int_not_equal(start_at(f, T0, &wake), 0);
 	uint64_t delayed = metrics_counters.rate_delayed;
 	assert_int_equal(start_at(f, T0 + SEC, &wake), 0);
@@ -245,9 +249,7 @@ static void test_loading_the_settings_again_forgets_a_used_up_window(void **stat
 	struct queues_fixture *f = *state;
 	int64_t wake;
 
-	add_job(f, "metered", 0);
-	set_rate(f, "metered", 1, 60);
-	load(f);
+	metered_job(f, 1, 60);
 	assert_int_not_equal(start_at(f, T0, &wake), 0);
 	assert_int_equal(start_at(f, T0 + SEC, &wake), 0);
 	set_rate(f, "metered", 0, 0); /* rate: null, as a PUT or another node sets it */
