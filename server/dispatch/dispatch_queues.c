@@ -220,7 +220,7 @@ int queues_pick(struct queues *qs, struct store *st, struct cluster *c, int64_t 
 int queues_started(const struct queues *qs, int qi, struct store *st, int64_t now, char *err)
 {
 	const struct queue_info *q = &qs->list[qi];
-	return q->rate_limit > 0 ? store_queue_rate_start(st, q->name, period_us(q), now, err) : 0;
+	return q->rate_limit > 0 ? store_queue_rate_start(st, q->name, q->rate_limit, now, err) : 0;
 }
 
 bool queues_rate_due(struct queues *qs, int64_t now)

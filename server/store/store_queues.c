@@ -183,16 +183,16 @@ int store_queue_rate_full(struct store *st, const char *name, int limit, int64_t
 	return *next_us != 0;
 }
 
-int store_queue_rate_start(struct store *st, const char *name, int64_t period_us,
-    int64_t now_us, char *err)
+int store_queue_rate_start(struct store *st, const char *name, int limit, int64_t now_us,
+    char *err)
 {
-	struct store_stmt *s = store_stmt(st, STMT_QUEUE_STARTS_PRUNE);
-	store_bind_text(s, 1, name);
-	store_bind_i64(s, 2, now_us - period_us);
-	if (store_step_done(st, s, "DELETE queue starts", err) < 0)
-		return -1;
-	s = store_stmt(st, STMT_QUEUE_START_ADD);
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_START_ADD);
 	store_bind_text(s, 1, name);
 	store_bind_i64(s, 2, now_us);
-	return store_step_done(st, s, "INSERT queue start", err);
+	if (store_step_done(st, s, "INSERT queue start", err) < 0)
+		return -1;
+	s = store_stmt(st, STMT_QUEUE_STARTS_PRUNE);
+	store_bind_text(s, 1, name);
+	store_bind_i64(s, 2, limit);
+	return store_step_done(st, s, "DELETE queue starts", err);
 }

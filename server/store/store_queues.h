@@ -46,12 +46,12 @@ int store_queue_head(struct store *st, const char *name, int64_t *id, int *prior
 /* Sliding window of a rate-limited queue: at most limit starts in any
  * period_us. 1 when a start at now would exceed it, with *next_us the first
  * time one may (the limit-th most recent start + period_us); 0 when there
- * is room; -1 error. O(log n + limit). */
+ * is room; -1 error. O(log n). */
 int store_queue_rate_full(struct store *st, const char *name, int limit, int64_t period_us,
     int64_t now_us, int64_t *next_us, char *err);
-/* Records a start at now_us in the queue's window and forgets the starts
- * that left it (older than period_us). */
-int store_queue_rate_start(struct store *st, const char *name, int64_t period_us,
-    int64_t now_us, char *err);
+/* Records a start at now_us in the queue's window and forgets those
+ * before the newest limit (they cannot matter any more). */
+int store_queue_rate_start(struct store *st, const char *name, int limit, int64_t now_us,
+    char *err);
 
 #endif
