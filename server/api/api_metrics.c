@@ -142,7 +142,7 @@ static void put_queues(struct out *o, struct http_req *req)
 		if (qs[i].rate_limit > 0)
 			put(o, "jobd_queue_rate_used{queue=\"%s\"} %lld\n", qs[i].name,
 			    (long long)qs[i].rate_used);
-	put(o, "# HELP jobd_queue_rate_delayed_total Claims a used-up rate window held back.\n"
+	put(o, "# HELP jobd_queue_rate_delayed_total Times a queue's rate window was found used up.\n"
 	       "# TYPE jobd_queue_rate_delayed_total counter\njobd_queue_rate_delayed_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&metrics_counters.rate_delayed, __ATOMIC_RELAXED));
 	free(qs);
