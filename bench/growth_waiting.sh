@@ -1,7 +1,8 @@
 # growth_waiting.sh — row 5 of issue 5, continued ("dispatch stays O(log n) or
 # better as the queue grows"), sourced by bench/run.sh: how fast jobd runs
 # runnable work while $WAIT_N jobs that may NOT run yet wait in its queue —
-# delayed ones, ones blocked in dependency chains, ones in a paused queue.
+# delayed ones, ones blocked in dependency chains, ones in a paused queue,
+# ones in a queue whose rate window is used up.
 #
 # Why it should stay flat. To claim a job the dispatcher seeks the head of
 # each open queue in jobs_ready, a partial index on (queue, priority DESC, id)
@@ -9,7 +10,9 @@
 # (migrations/sqlite/004_queues_limits_schedules.sql; the query is STMT_QUEUE_HEAD
 # in server/store/store_stmts.def, pinned with INDEXED BY). A delayed job has wait_until
 # set and a job waiting for a dependency has blocked > 0, so neither is in
-# that index at all; a paused queue is skipped without a seek. A claim is
+# that index at all; a paused queue is skipped without a seek, and so is a
+# rate-limited queue whose window is used up (the dispatcher's mirror keeps
+# until when, and asks the store again only then: queues.h). A claim is
 # thus one B-tree seek in an index of the runnable jobs plus a fetch of the
 # row by id: O(log n) in the table, and nothing at all per waiting job. The
 # waiting jobs are only ever touched when their time comes: the earliest
@@ -28,6 +31,8 @@
 #   unique   $WAIT_N delayed as above, each with its own unique_key: all of
 #            them held in jobs_unique (a partial unique index), which the
 #            probe jobs (no key) never touch (issue 18 item 1)
+#   rated    $WAIT_N in queue "rated", limited to 1 start a day before the
+#            batches and that start used by one job run first (+1 job)
 #   all      all three on one server (3 × $WAIT_N + 1 waiting)
 # The servers then run side by side (pool $CORES each) and are measured in
 # turns for $REPS rounds — medians of per-round medians, as in growth.sh — so
@@ -41,7 +46,7 @@
 
 WAIT_LAT=50
 WAIT_BATCH=2000
-WAIT_STATES="base delayed chains held unique all"
+WAIT_STATES="base delayed chains held unique rated all"
 declare -A WAIT_SEED
 
 # wctl ADDR ARGS... — bench/waiting.py against the server at ADDR
@@ -56,6 +61,7 @@ wait_tool() {
 	chains) echo "jobd + $n in dependency chains" ;;
 	held) echo "jobd + $n in a paused queue" ;;
 	unique) echo "jobd + $n unique-keyed, delayed" ;;
+	rated) echo "jobd + $n in a rate-limited queue" ;;
 	all) echo "jobd + all three ($(size_label $((3 * WAIT_N))) waiting)" ;;
 	esac
 }
@@ -88,6 +94,7 @@ wait_check() {
 	delayed | unique) wctl "$a" check default "$WAIT_N" ;;
 	chains) wctl "$a" check default $((WAIT_N + 1)) ;;
 	held) wctl "$a" check held "$WAIT_N" ;;
+	rated) wctl "$a" check rated "$WAIT_N" ;;
 	all) wctl "$a" check default $((2 * WAIT_N + 1)) && wctl "$a" check held "$WAIT_N" ;;
 	esac >>"$B/peers.log"
 }
@@ -138,5 +145,7 @@ phase_growth_waiting() {
 		vs:wait_seed_delayed
 	row wait_seed_held "$w" "$n into a paused queue" "${WAIT_SEED[held]}" s vs:wait_seed_delayed
 	row wait_seed_unique "$w" "$n × delay_s, each a unique_key" "${WAIT_SEED[unique]}" s \
+		vs:wait_seed_delayed
+	row wait_seed_rated "$w" "$n into a rate-limited queue" "${WAIT_SEED[rated]}" s \
 		vs:wait_seed_delayed
 }

@@ -14,6 +14,9 @@ one line of key=value pairs per subcommand for the shell to pick apart.
                        held     queue "held", paused first (PUT /v1/queues/held)
                        unique   delayed as above, each with its own unique_key
                                 (all held in jobs_unique while they wait)
+                       rated    queue "rated", limited first to 1 start a day
+                                (PUT /v1/queues/rated {"rate": ...}) and its
+                                one start used by a job run to its end
                      -> seconds (all batches, client side), batch_max_s
     latency N        N times: POST one `true`, wait for its final event on
                      /v1/events -> median_ms (POST -> final seen), p90_ms,
@@ -34,6 +37,7 @@ from jobdctl import FINAL, Jobd, wait_until
 BATCH = 10000                   # the API's largest batch
 DELAY_S = 30000000              # ~347 days: within the 366-day limit
 HELD = "held"
+RATED = "rated"
 POLL_S = 0.01                   # small against a batch's ~1-2 s, light on 2 cores
 
 
@@ -43,21 +47,26 @@ def seed_specs(kind, n, anchor, first):
     if kind == "unique":
         return [{"command": ["true"], "delay_s": DELAY_S, "unique_key": "wait-%d" % (first + i)}
                 for i in range(n)]
-    if kind == "held":
-        return [{"command": ["true"], "queue": HELD}] * n
+    if kind in ("held", "rated"):
+        return [{"command": ["true"], "queue": HELD if kind == "held" else RATED}] * n
     return [{"command": ["true"], "after": [anchor]}] + \
         [{"command": ["true"], "after_index": [i - 1]} for i in range(1, n)]
 
 
 def cmd_seed(j, kind, n):
     n, anchor, times = int(n), None, []
-    if kind not in ("delayed", "chains", "held", "unique"):
+    if kind not in ("delayed", "chains", "held", "unique", "rated"):
         sys.exit(f"waiting: unknown kind {kind}")
     t0 = time.monotonic()
     if kind == "chains":
         anchor = j.call("POST", "/v1/jobs", {"command": ["true"], "delay_s": DELAY_S})["id"]
     elif kind == "held":
         j.call("PUT", f"/v1/queues/{HELD}", {"paused": True})
+    elif kind == "rated":
+        j.call("PUT", f"/v1/queues/{RATED}", {"rate": {"limit": 1, "period_s": 86400}})
+        used = j.call("POST", "/v1/jobs", {"command": ["true"], "queue": RATED})["id"]
+        wait_until(lambda: j.call("GET", f"/v1/jobs/{used}")["state"] in FINAL, POLL_S,
+                   f"job {used}")
     for done in range(0, n, BATCH):
         body = {"name": f"wait-{kind}", "jobs": seed_specs(kind, min(BATCH, n - done), anchor, done)}
         tb = time.monotonic()

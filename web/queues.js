@@ -1,5 +1,5 @@
-// Queues panel: each named queue with its queued and running counts, its concurrency limit ("no limit") and whether
-// it is paused; per queue, pause/resume and set or clear the limit, plus a form that adds a queue — all through
+// Queues panel: each named queue with its queued and running counts, its concurrency limit ("no limit"), its rate
+// limit with the window's use (set through the API only) and whether it is paused; per queue, pause/resume and set or clear the limit, plus a form that adds a queue — all through
 // PUT /v1/queues/{name}, server errors shown in the queue's own message line. app.js re-reads it on every tick;
 // rows are kept per queue (never rebuilt) so a half-typed limit and keyboard focus survive the refresh.
 // Also keeps the <datalist> of queue names that the submit and schedule forms offer.
@@ -43,6 +43,7 @@ function create(name) {
   ui.queued = h('strong', { dataset: { testid: 'queue-queued' } });
   ui.running = h('strong', { dataset: { testid: 'queue-running' } });
   ui.limit = h('span', { dataset: { testid: 'queue-limit' } });
+  ui.rate = h('span', { dataset: { testid: 'queue-rate' } });
   ui.pause = h('button', { type: 'button', dataset: { testid: 'queue-pause' }, onclick: () => togglePause(ui) });
   ui.input = h('input', {
     type: 'number', min: '1', max: '10000', step: '1', inputmode: 'numeric', placeholder: 'none',
@@ -57,7 +58,7 @@ function create(name) {
   ui.msg = h('p', { class: 'form-msg', role: 'alert', dataset: { testid: 'queue-msg' } });
   ui.root = h('li', { class: 'queue', dataset: { testid: 'queue-row', queue: name } },
     h('div', { class: 'queue-head' }, h('strong', { class: 'queue-name' }, name), ui.paused,
-      h('span', { class: 'queue-stats muted' }, 'queued ', ui.queued, ' · running ', ui.running, ' · ', ui.limit)),
+      h('span', { class: 'queue-stats muted' }, 'queued ', ui.queued, ' · running ', ui.running, ' · ', ui.limit, ui.rate)),
     h('form', { class: 'queue-controls', novalidate: true, onsubmit: (e) => { e.preventDefault(); setLimit(ui); } },
       ui.pause, h('label', { class: 'inline' }, 'Limit', ui.input), ui.set, ui.clear),
     ui.msg);
@@ -74,12 +75,20 @@ function update(ui, q) {
   setText(ui.queued, String(q.queued));
   setText(ui.running, String(q.running));
   setText(ui.limit, q.concurrency == null ? 'no limit' : `limit ${q.concurrency}`);
+  setText(ui.rate, rateText(q));
   setText(ui.pause, q.paused ? 'Resume' : 'Pause');
   ui.pause.setAttribute('aria-label', `${q.paused ? 'Resume' : 'Pause'} queue ${q.name}`);
   ui.pause.title = q.paused ? 'Let its queued jobs run again' : 'Keep its queued jobs waiting; running ones finish';
   ui.clear.disabled = q.concurrency == null;
   if (!ui.dirty && document.activeElement !== ui.input) ui.input.value = q.concurrency ?? '';
   return ui;
+}
+
+// " · rate 3 per 2 s, 3 used, next at 12:00:04" — a used-up window says when it frees.
+function rateText(q) {
+  if (!q.rate) return '';
+  const next = q.rate_next_at ? `, next at ${new Date(q.rate_next_at).toLocaleTimeString()}` : '';
+  return ` · rate ${q.rate.limit} per ${q.rate.period_s} s, ${q.rate_used} used${next}`;
 }
 
 function say(p, text, ok) {

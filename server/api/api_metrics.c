@@ -131,6 +131,20 @@ static void put_queues(struct out *o, struct http_req *req)
 	       "# TYPE jobd_queue_paused gauge\n");
 	for (int i = 0; i < n; i++)
 		put(o, "jobd_queue_paused{queue=\"%s\"} %d\n", qs[i].name, qs[i].paused ? 1 : 0);
+	put(o, "# HELP jobd_queue_rate_limit A rate-limited queue's starts allowed per window.\n"
+	       "# TYPE jobd_queue_rate_limit gauge\n");
+	for (int i = 0; i < n; i++)
+		if (qs[i].rate_limit > 0)
+			put(o, "jobd_queue_rate_limit{queue=\"%s\"} %d\n", qs[i].name, qs[i].rate_limit);
+	put(o, "# HELP jobd_queue_rate_used Starts in a rate-limited queue's window now.\n"
+	       "# TYPE jobd_queue_rate_used gauge\n");
+	for (int i = 0; i < n; i++)
+		if (qs[i].rate_limit > 0)
+			put(o, "jobd_queue_rate_used{queue=\"%s\"} %lld\n", qs[i].name,
+			    (long long)qs[i].rate_used);
+	put(o, "# HELP jobd_queue_rate_delayed_total Times a queue's rate window was found used up.\n"
+	       "# TYPE jobd_queue_rate_delayed_total counter\njobd_queue_rate_delayed_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&metrics_counters.rate_delayed, __ATOMIC_RELAXED));
 	free(qs);
 	put(o, "# HELP jobd_schedule_firings_total Due schedule firings, by whether they made a"
 	       " job.\n# TYPE jobd_schedule_firings_total counter\n"

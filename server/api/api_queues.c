@@ -1,6 +1,6 @@
 /*
  * api_queues.c — /v1/queues: list the named queues with their limits and
- * counts, read one, and create or change one (concurrency, paused) through
+ * counts, read one, and create or change one (concurrency, paused, rate) through
  * the dispatcher, which applies it from its next claim on.
  */
 #include "api.h"
@@ -14,6 +14,8 @@
 #include "store/store_queues.h"
 
 #define QUEUE_MAX_CONCURRENCY 10000
+#define QUEUE_MAX_RATE_LIMIT 1000000  /* as migrations/postgres/008_rate.sql checks */
+#define QUEUE_MAX_RATE_PERIOD_S 86400
 
 static bool name_ok(const struct http_req *req, struct http_resp *r)
 {
@@ -63,7 +65,54 @@ void api_queue_get(struct http_req *req, struct http_resp *r)
 		http_json(r, 200, render_queue(&q));
 }
 
-static const char *const queue_fields[] = { "concurrency", "paused", NULL };
+static const char *const queue_fields[] = { "concurrency", "paused", "rate", NULL };
+static const char *const rate_fields[] = { "limit", "period_s", NULL };
+
+/* An integer from lo to hi: its value, or -1. */
+static int int_in(const cJSON *v, int lo, int hi)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < lo ||
+	    v->valuedouble > hi)
+		return -1;
+	return (int)v->valuedouble;
+}
+
+/* rate: null (none) or {"limit": N, "period_s": S}; -1 with the 400 set. */
+static int parse_rate(const cJSON *rate, struct cmd *c, struct http_resp *r)
+{
+	struct spec_error e = { 0 };
+
+	if (cJSON_IsNull(rate)) {
+		c->queue_set.rate_limit = 0;
+		return 0;
+	}
+	if (!cJSON_IsObject(rate)) {
+		http_error(r, 400, "invalid_request", "rate",
+		    "rate must be {\"limit\": N, \"period_s\": S}, or null for no rate limit");
+		return -1;
+	}
+	if (spec_check_keys(rate, rate_fields, "rate.", &e) < 0) {
+		api_spec_error(r, &e);
+		return -1;
+	}
+	int limit = int_in(cJSON_GetObjectItemCaseSensitive(rate, "limit"), 1, QUEUE_MAX_RATE_LIMIT);
+	int period = int_in(cJSON_GetObjectItemCaseSensitive(rate, "period_s"), 1,
+	    QUEUE_MAX_RATE_PERIOD_S);
+	if (limit < 0) {
+		http_error(r, 400, "invalid_request", "rate.limit",
+		    "rate.limit must be an integer from 1 to %d (job starts per period)",
+		    QUEUE_MAX_RATE_LIMIT);
+		return -1;
+	}
+	if (period < 0) {
+		http_error(r, 400, "invalid_request", "rate.period_s",
+		    "rate.period_s must be an integer from 1 to %d (seconds)", QUEUE_MAX_RATE_PERIOD_S);
+		return -1;
+	}
+	c->queue_set.rate_limit = limit;
+	c->queue_set.rate_period_s = period;
+	return 0;
+}
 
 /* The body's changes into c: -1 with the 400 set. */
 static int parse_changes(const cJSON *root, struct cmd *c, struct http_resp *r)
@@ -80,11 +129,11 @@ static int parse_changes(const cJSON *root, struct cmd *c, struct http_resp *r)
 	}
 	const cJSON *conc = cJSON_GetObjectItemCaseSensitive(root, "concurrency");
 	const cJSON *paused = cJSON_GetObjectItemCaseSensitive(root, "paused");
+	const cJSON *rate = cJSON_GetObjectItemCaseSensitive(root, "rate");
 	if (cJSON_IsNull(conc)) {
 		c->queue_set.concurrency = 0;
 	} else if (conc != NULL) {
-		if (!cJSON_IsNumber(conc) || conc->valuedouble != floor(conc->valuedouble) ||
-		    conc->valuedouble < 1 || conc->valuedouble > QUEUE_MAX_CONCURRENCY) {
+		if (int_in(conc, 1, QUEUE_MAX_CONCURRENCY) < 0) {
 			http_error(r, 400, "invalid_request", "concurrency",
 			    "concurrency must be an integer from 1 to %d, or null for no limit",
 			    QUEUE_MAX_CONCURRENCY);
@@ -99,7 +148,7 @@ static int parse_changes(const cJSON *root, struct cmd *c, struct http_resp *r)
 		}
 		c->queue_set.paused = cJSON_IsTrue(paused);
 	}
-	return 0;
+	return rate != NULL ? parse_rate(rate, c, r) : 0;
 }
 
 /* A queue change across the dispatcher's turn: the command and the queue. */
@@ -135,7 +184,8 @@ void api_queue_put(struct http_req *req, struct http_resp *r)
 		return;
 	}
 	s->c = (struct cmd){ .type = CMD_QUEUE_SET,
-		.queue_set = { .queue = &s->q, .concurrency = -1, .paused = -1 } };
+		.queue_set = { .queue = &s->q, .concurrency = -1, .paused = -1,
+			.rate_limit = -1 } };
 	int ok = parse_changes(root, &s->c, r);
 	cJSON_Delete(root);
 	if (ok < 0)

@@ -76,6 +76,7 @@ int64_t node_due(const struct cluster *c, const struct pool *p);
 void node_tick(struct cluster *c, struct pool *p);
 int node_before_commit(struct cluster *c, bool ready, bool queues_changed,
     const int64_t *cancels, size_t n_cancels, char *err);
+int node_queue_lock(struct cluster *c, const char *queue, char *err);
 int node_queue_full(struct cluster *c, const char *queue, int concurrency, char *err);
 int fence_lock_job(struct cluster *c, int64_t job_id, char *err);
 void fence_claimed(struct cluster *c, int slot, int attempt);
@@ -126,6 +127,13 @@ static inline int cluster_queue_full(struct cluster *c, const char *queue, int c
     int running_here, char *err)
 {
 	return c ? node_queue_full(c, queue, concurrency, err) : running_here >= concurrency;
+}
+
+/* A claimer's turn at a limited queue, held to the commit: 1 (alone: always),
+ * 0 another node is claiming from it (tried again soon), -1 error. */
+static inline int cluster_queue_lock(struct cluster *c, const char *queue, char *err)
+{
+	return c ? node_queue_lock(c, queue, err) : 1;
 }
 
 /* Fences: the row lock a report is applied under; the attempt a slot was

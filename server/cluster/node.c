@@ -191,16 +191,21 @@ static void flush_running_output(struct cluster *c, struct pool *p, int64_t now)
 	}
 }
 
+int node_queue_lock(struct cluster *c, const char *queue, char *err)
+{
+	int locked = store_queue_try_lock(c->store, queue, err);
+	if (locked == 0)
+		c->claim_retry = clock_mono_us() + CLAIM_RETRY_US;
+	return locked;
+}
+
 int node_queue_full(struct cluster *c, const char *queue, int concurrency, char *err)
 {
 	int64_t running;
 
-	int locked = store_queue_try_lock(c->store, queue, err);
-	if (locked <= 0) {
-		if (locked == 0)
-			c->claim_retry = clock_mono_us() + CLAIM_RETRY_US;
+	int locked = node_queue_lock(c, queue, err);
+	if (locked <= 0)
 		return locked < 0 ? -1 : 1;
-	}
 	if (store_queue_running(c->store, queue, &running, err) < 0)
 		return -1;
 	return running >= concurrency;

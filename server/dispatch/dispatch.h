@@ -70,6 +70,8 @@ struct cmd_queue_set {       /* CMD_QUEUE_SET */
 	struct queue_info *queue; /* in the name, out the queue as set */
 	int concurrency;         /* -1 unchanged, 0 no limit, else the limit */
 	int paused;              /* -1 unchanged, 0 or 1 */
+	int rate_limit;          /* -1 unchanged, 0 no rate limit, else starts ... */
+	int rate_period_s;       /* ... per this many seconds */
 };
 
 struct cmd_schedule {        /* CMD_SCHEDULE_* */

@@ -159,7 +159,8 @@ int dispatch_queues_full(struct dispatch *d, struct turn *t);
 /* Schedules (dispatch_schedules.c). */
 int dispatch_schedules_fire(struct dispatch *d, struct turn *t); /* the due ones */
 enum cmd_status dispatch_schedule_command(struct dispatch *d, struct turn *t, struct cmd *c);
-/* wake_wall = the earliest delayed job or schedule firing (0: none). */
+/* wake_wall = the earliest delayed job, schedule firing or rate window
+ * with room again (0: none). */
 int dispatch_next_wake(struct dispatch *d, char *err);
 
 /* The cluster node (cluster/cluster.h), opened before recovery when the

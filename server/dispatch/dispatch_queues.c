@@ -2,9 +2,10 @@
  * dispatch_queues.c — named queues in the dispatcher: the mirror of their
  * settings and the slot map (struct queues, queues.h), the choice of the
  * next job to claim — the best head (priority, then FIFO) among the queues
- * that are open, not paused and under their concurrency limit, one index
- * seek per open queue, so jobs piling up in a paused or full queue never
- * slow dispatch down — and the dispatcher's queue policy: a job naming a
+ * that are open, not paused, under their concurrency limit and with room
+ * in their rate window, one index seek per open queue, so jobs piling up in
+ * a paused, full or rate-limited queue never slow dispatch down — and the
+ * dispatcher's queue policy: a job naming a
  * queue that is not there (made, or refused under --strict-queues and
  * --max-queues) and PUT /v1/queues/{name}.
  */
@@ -12,9 +13,21 @@
 #include <string.h>
 
 #include "dispatch_internal.h"
+#include "metrics.h"
 #include "common/log.h"
 #include "common/vec.h"
 #include "store/store_queues.h"
+
+/* Settings from the store into the mirror; a rate window is counted anew
+ * (the settings changed, or a turn that counted it rolled back). */
+static void queues_settings(struct queue_info *mirror, const struct queue_info *q)
+{
+	mirror->concurrency = q->concurrency;
+	mirror->paused = q->paused;
+	mirror->rate_limit = q->rate_limit;
+	mirror->rate_period_s = q->rate_period_s;
+	mirror->rate_next_us = 0;
+}
 
 int queues_load(struct queues *qs, struct store *st, int n_slots, char *err)
 {
@@ -36,10 +49,9 @@ int queues_load(struct queues *qs, struct store *st, int n_slots, char *err)
 	/* Known queues keep their index (the slot map points at them). */
 	for (int i = 0; i < n; i++) {
 		int k = queues_find(qs, list[i].name);
-		if (k >= 0) {
-			qs->list[k].concurrency = list[i].concurrency;
-			qs->list[k].paused = list[i].paused;
-		} else if (queues_add(qs, &list[i], err) < 0) {
+		if (k >= 0)
+			queues_settings(&qs->list[k], &list[i]);
+		else if (queues_add(qs, &list[i], err) < 0) {
 			free(list);
 			return -1;
 		}
@@ -136,27 +148,60 @@ static int running_in(const struct queues *qs, int qi)
 	return n;
 }
 
-int queues_pick(const struct queues *qs, struct store *st, struct cluster *c, int64_t *id,
-    int *qi, char *err)
+static int64_t period_us(const struct queue_info *q) { return (int64_t)q->rate_period_s * 1000000; }
+
+int queues_may_start(struct queues *qs, int qi, struct store *st, struct cluster *c,
+    int64_t now, int64_t *next_us, char *err)
+{
+	struct queue_info *q = &qs->list[qi];
+
+	*next_us = 0;
+	if (q->paused)
+		return 0;
+	if (q->concurrency > 0) {
+		/* A cluster counts every node's jobs, the slot map only ours. */
+		int full = cluster_queue_full(c, q->name, q->concurrency, running_in(qs, qi), err);
+		if (full != 0)
+			return full < 0 ? -1 : 0;
+	}
+	if (q->rate_limit <= 0)
+		return 1;
+	if (q->rate_next_us > now) { /* used up when last asked: not asked again before */
+		*next_us = q->rate_next_us;
+		return 0;
+	}
+	int locked = cluster_queue_lock(c, q->name, err);
+	if (locked <= 0)
+		return locked;
+	int full = store_queue_rate_full(st, q->name, q->rate_limit, period_us(q), now,
+	    &q->rate_next_us, err);
+	if (full < 0)
+		return -1;
+	if (full) {
+		*next_us = q->rate_next_us;
+		metrics_count_rate_delayed();
+	}
+	return !full;
+}
+
+int queues_pick(struct queues *qs, struct store *st, struct cluster *c, int64_t now,
+    int64_t *id, int *qi, int64_t *wake_us, char *err)
 {
 	int best = -1, best_prio = 0;
 	int64_t best_id = 0;
 
+	*wake_us = 0;
 	for (int i = 0; i < qs->n; i++) {
-		const struct queue_info *q = &qs->list[i];
-		int64_t head;
+		int64_t head, next;
 		int prio;
-		if (q->paused)
+		int may = queues_may_start(qs, i, st, c, now, &next, err);
+		if (may < 0)
+			return -1;
+		if (next != 0 && (*wake_us == 0 || next < *wake_us))
+			*wake_us = next;
+		if (may == 0)
 			continue;
-		if (q->concurrency > 0) {
-			/* A cluster counts every node's jobs, the slot map only ours. */
-			int full = cluster_queue_full(c, q->name, q->concurrency, running_in(qs, i), err);
-			if (full < 0)
-				return -1;
-			if (full)
-				continue;
-		}
-		int r = store_queue_head(st, q->name, &head, &prio, err);
+		int r = store_queue_head(st, qs->list[i].name, &head, &prio, err);
 		if (r < 0)
 			return -1;
 		if (r == 1 && (best < 0 || prio > best_prio || (prio == best_prio && head < best_id))) {
@@ -170,6 +215,35 @@ int queues_pick(const struct queues *qs, struct store *st, struct cluster *c, in
 	*id = best_id;
 	*qi = best;
 	return 1;
+}
+
+int queues_started(const struct queues *qs, int qi, struct store *st, int64_t now, char *err)
+{
+	const struct queue_info *q = &qs->list[qi];
+	return q->rate_limit > 0 ? store_queue_rate_start(st, q->name, q->rate_limit, now, err) : 0;
+}
+
+bool queues_rate_due(struct queues *qs, int64_t now)
+{
+	bool any = false;
+	for (int i = 0; i < qs->n; i++) {
+		if (qs->list[i].rate_next_us != 0 && qs->list[i].rate_next_us <= now) {
+			qs->list[i].rate_next_us = 0;
+			any = true;
+		}
+	}
+	return any;
+}
+
+int64_t queues_rate_wake(const struct queues *qs)
+{
+	int64_t at = 0;
+	for (int i = 0; i < qs->n; i++) {
+		int64_t t = qs->list[i].rate_next_us;
+		if (t != 0 && (at == 0 || t < at))
+			at = t;
+	}
+	return at;
 }
 
 void queues_claimed(struct queues *qs, int slot, int qi)
@@ -218,17 +292,22 @@ enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struc
 		cur.concurrency = c->queue_set.concurrency;
 	if (c->queue_set.paused >= 0)
 		cur.paused = c->queue_set.paused != 0;
+	if (c->queue_set.rate_limit >= 0) {
+		cur.rate_limit = c->queue_set.rate_limit;
+		cur.rate_period_s = c->queue_set.rate_period_s;
+	}
 	if (store_queue_set(d->store, &cur, t->now, t->err) < 0)
 		return CMD_FAILED;
 	int k = queues_find(&d->queues, cur.name);
 	if (k < 0 && (k = queues_add(&d->queues, &cur, t->err)) < 0)
 		return CMD_FAILED;
-	d->queues.list[k].concurrency = cur.concurrency;
-	d->queues.list[k].paused = cur.paused;
+	queues_settings(&d->queues.list[k], &cur);
 	d->queues_changed = true; /* other nodes re-read them (cluster/node.c) */
 	dispatch_runnable(d);
-	log_info("queue %s: concurrency %s%.0d, %s", cur.name, cur.concurrency ? "" : "unlimited",
-	    cur.concurrency, cur.paused ? "paused" : "running");
+	log_info("queue %s: concurrency %s%.0d, rate %s%.0d%s%.0d%s, %s", cur.name,
+	    cur.concurrency ? "" : "unlimited", cur.concurrency, cur.rate_limit ? "" : "unlimited",
+	    cur.rate_limit, cur.rate_limit ? " per " : "", cur.rate_period_s,
+	    cur.rate_limit ? " s" : "", cur.paused ? "paused" : "running");
 	/* The answer's counts are read by the HTTP thread, not here: counting
 	 * costs every queued job, and the dispatcher must not wait on that. */
 	return store_queue_get(d->store, cur.name, false, q, t->err) == 1 ? CMD_OK : CMD_FAILED;

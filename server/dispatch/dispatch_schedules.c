@@ -31,8 +31,11 @@ int dispatch_next_wake(struct dispatch *d, char *err)
 	if (d->accepting && store_schedule_next_wake(d->store, &sched_at, err) < 0)
 		return -1;
 	d->wake_wall = jobs_at;
-	if (sched_at != 0 && (d->wake_wall == 0 || sched_at < d->wake_wall))
-		d->wake_wall = sched_at;
+	if (sched_at != 0)
+		dispatch_note_wait(d, sched_at);
+	int64_t rate_at = queues_rate_wake(&d->queues);
+	if (rate_at != 0)
+		dispatch_note_wait(d, rate_at);
 	return 0;
 }
 

@@ -124,16 +124,20 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 	while (d->accepting && !d->ready_empty && maybe_queued(d, t) &&
 	       (slot = pool_idle_slot(d->pool)) >= 0) {
 		struct claim c = { .slot = slot };
-		int64_t id;
+		int64_t id, rate_wake;
 		int qi;
-		int r = queues_pick(&d->queues, d->store, d->cluster, &id, &qi, t->err);
+		int r = queues_pick(&d->queues, d->store, d->cluster, t->now, &id, &qi, &rate_wake,
+		    t->err);
 		if (r < 0)
 			return -1;
+		if (rate_wake != 0)
+			dispatch_note_wait(d, rate_wake); /* a rate window has room then */
 		if (r == 0) {
 			d->ready_empty = true; /* waiting for their time, a dependency or room */
 			return 0;
 		}
-		if (store_job_claim(d->store, id, slot, t->now, &c.job, t->err) < 0)
+		if (store_job_claim(d->store, id, slot, t->now, &c.job, t->err) < 0 ||
+		    queues_started(&d->queues, qi, d->store, t->now, t->err) < 0)
 			return -1;
 		queues_claimed(&d->queues, slot, qi);
 		cluster_claimed(d->cluster, slot, c.job.attempts);
@@ -286,7 +290,7 @@ void dispatch_turn(struct dispatch *d)
 		int promoted = 0;
 		if (store_jobs_promote(d->store, t.now, &promoted, t.err) < 0)
 			goto fail;
-		if (promoted > 0)
+		if (promoted > 0 || queues_rate_due(&d->queues, t.now))
 			dispatch_runnable(d);
 		if (dispatch_schedules_fire(d, &t) < 0)
 			goto fail;

@@ -61,6 +61,7 @@ void metrics_set_output_disk(int64_t bytes)
 }
 
 void metrics_count_firing(bool made) { __atomic_add_fetch(&metrics_counters.firings[made], 1, __ATOMIC_RELAXED); }
+void metrics_count_rate_delayed(void) { __atomic_add_fetch(&metrics_counters.rate_delayed, 1, __ATOMIC_RELAXED); }
 
 void metrics_count_request(int route, unsigned status)
 {

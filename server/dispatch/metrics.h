@@ -4,7 +4,7 @@
  * jobs by state, submitted and finished counters, queue-wait and run-time
  * histograms, pool size and busy workers, HTTP requests by route and code,
  * retention (jobs and output purged, bytes freed, output on disk), jobs by
- * named queue, schedule firings, process start time. Counters are lock-free atomics, so recording costs
+ * named queue and their rate windows, schedule firings, process start time. Counters are lock-free atomics, so recording costs
  * the hot paths next to nothing.
  */
 #ifndef JOBD_METRICS_H
@@ -38,6 +38,7 @@ struct metrics_counters {
 	uint64_t retention_jobs, retention_batches, output_purged_jobs, freed_bytes[2];
 	int64_t output_disk_bytes;
 	uint64_t firings[2]; /* [0] made no job, [1] made one */
+	uint64_t rate_delayed; /* times a queue's rate window was found used up */
 };
 extern struct metrics_counters metrics_counters;
 
@@ -53,6 +54,8 @@ void metrics_count_output_purged(int64_t jobs, int64_t freed_bytes);
 void metrics_set_output_disk(int64_t bytes);
 /* A schedule's due firing made a job (made) or none (overlap, catch_up, error). */
 void metrics_count_firing(bool made);
+/* A rate-limited queue with jobs to start found its window used up. */
+void metrics_count_rate_delayed(void);
 /* route: index into api_routes, or -1 for static files and unknown paths. */
 void metrics_count_request(int route, unsigned status);
 

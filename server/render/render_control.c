@@ -22,6 +22,19 @@ static cJSON *queue_object(const struct queue_info *q)
 	cJSON_AddNumberToObject(o, "running", (double)q->running);
 	render_add_time(o, "created_at", q->created_us);
 	render_add_time(o, "updated_at", q->updated_us);
+	if (q->rate_limit <= 0) {
+		cJSON_AddNullToObject(o, "rate");
+		cJSON_AddNullToObject(o, "rate_used");
+		cJSON_AddNullToObject(o, "rate_next_at");
+		return o;
+	}
+	cJSON *rate = cJSON_AddObjectToObject(o, "rate");
+	if (rate != NULL) {
+		cJSON_AddNumberToObject(rate, "limit", q->rate_limit);
+		cJSON_AddNumberToObject(rate, "period_s", q->rate_period_s);
+	}
+	cJSON_AddNumberToObject(o, "rate_used", (double)q->rate_used);
+	render_add_time(o, "rate_next_at", q->rate_next_us);
 	return o;
 }
 

@@ -42,7 +42,8 @@
 #define STORE_BATCH_COLUMNS(X, SEP) \
 	X(id) SEP X(name) SEP X(total) SEP X(created_at) SEP X(rerun_of)
 #define STORE_QUEUE_COLUMNS(X, SEP) \
-	X(name) SEP X(concurrency) SEP X(paused) SEP X(created_at) SEP X(updated_at)
+	X(name) SEP X(concurrency) SEP X(paused) SEP X(created_at) SEP X(updated_at) SEP \
+	X(rate_limit) SEP X(rate_period_s)
 #define STORE_NODE_COLUMNS(X, SEP) \
 	X(id) SEP X(name) SEP X(host) SEP X(pid) SEP X(listen) SEP X(pool_size) SEP \
 	X(started_at) SEP X(heartbeat_at) SEP X(lease_until) SEP X(state) SEP X(stopped_at)

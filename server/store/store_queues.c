@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "common/clock.h"
 #include "common/vec.h"
 
 static void row_to_queue(struct store_stmt *s, struct queue_info *q)
@@ -19,6 +20,25 @@ static void row_to_queue(struct store_stmt *s, struct queue_info *q)
 	q->paused = store_col_int(s, QUEUE_COL_paused) != 0;
 	q->created_us = store_col_i64(s, QUEUE_COL_created_at, 0);
 	q->updated_us = store_col_i64(s, QUEUE_COL_updated_at, 0);
+	q->rate_limit = (int)store_col_i64(s, QUEUE_COL_rate_limit, 0);
+	q->rate_period_s = (int)store_col_i64(s, QUEUE_COL_rate_period_s, 0);
+}
+
+/* The window's use now, for readers (the dispatcher asks rate_full). */
+static int add_rate_use(struct store *st, struct queue_info *q, char *err)
+{
+	int64_t now = clock_wall_us(), period_us = (int64_t)q->rate_period_s * 1000000;
+
+	if (q->rate_limit <= 0)
+		return 0;
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_STARTS_SINCE);
+	store_bind_text(s, 1, q->name);
+	store_bind_i64(s, 2, now - period_us);
+	if (store_step_id(st, s, &q->rate_used, "SELECT queue starts", err) < 0)
+		return -1;
+	int full = store_queue_rate_full(st, q->name, q->rate_limit, period_us, now,
+	    &q->rate_next_us, err);
+	return full < 0 ? -1 : 0;
 }
 
 static int add_counts(struct store *st, struct queue_info *qs, int n, char *err)
@@ -43,6 +63,9 @@ static int add_counts(struct store *st, struct queue_info *qs, int n, char *err)
 		store_reset(s);
 		return -1;
 	}
+	for (int i = 0; i < n; i++)
+		if (add_rate_use(st, &qs[i], err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -121,6 +144,8 @@ int store_queue_set(struct store *st, const struct queue_info *q, int64_t now_us
 	store_bind_i64_or_null(s, 2, q->concurrency, 0);
 	store_bind_i64(s, 3, q->paused ? 1 : 0);
 	store_bind_i64(s, 4, now_us);
+	store_bind_i64_or_null(s, 5, q->rate_limit, 0);
+	store_bind_i64_or_null(s, 6, q->rate_limit > 0 ? q->rate_period_s : 0, 0);
 	return store_step_done(st, s, "UPSERT queue", err);
 }
 
@@ -139,4 +164,35 @@ int store_queue_head(struct store *st, const char *name, int64_t *id, int *prior
 		return 0;
 	store_err(st, err, "SELECT queue head");
 	return -1;
+}
+
+int store_queue_rate_full(struct store *st, const char *name, int limit, int64_t period_us,
+    int64_t now_us, int64_t *next_us, char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_START_NTH);
+	int64_t nth;
+
+	store_bind_text(s, 1, name);
+	store_bind_i64(s, 2, limit - 1);
+	int r = store_step_id(st, s, &nth, "SELECT queue start", err);
+	if (r < 0)
+		return -1;
+	/* Fewer than limit starts ever, or the limit-th most recent has left
+	 * the window: a start now makes at most limit in any window. */
+	*next_us = r == 1 && nth + period_us > now_us ? nth + period_us : 0;
+	return *next_us != 0;
+}
+
+int store_queue_rate_start(struct store *st, const char *name, int limit, int64_t now_us,
+    char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_QUEUE_START_ADD);
+	store_bind_text(s, 1, name);
+	store_bind_i64(s, 2, now_us);
+	if (store_step_done(st, s, "INSERT queue start", err) < 0)
+		return -1;
+	s = store_stmt(st, STMT_QUEUE_STARTS_PRUNE);
+	store_bind_text(s, 1, name);
+	store_bind_i64(s, 2, limit);
+	return store_step_done(st, s, "DELETE queue starts", err);
 }

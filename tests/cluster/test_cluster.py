@@ -9,8 +9,8 @@
 # a kill -9'd node's jobs reclaimed after its lease (retried, or failed naming
 # the node) and the node shown dead; a node restarted under the same name
 # reclaiming its own jobs at once and nobody else's; cancel through another
-# node; queue concurrency limits across nodes; two nodes racing one unique_key
-# making one job; delayed jobs and schedules
+# node; queue concurrency and rate limits across nodes; two nodes racing one
+# unique_key making one job; delayed jobs and schedules
 # firing once cluster-wide; output readable on every node, while a job runs
 # and after its node died; a database restart losing nothing.
 #
@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import unittest
+from datetime import datetime, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -414,6 +415,22 @@ class TestAcrossNodes(ClusterCase):
                                 for r in results if r[0] == 200), results)
             held = [j for j in self.list_jobs(nodes[0], "state=queued") if j["unique_key"] == key]
             self.assertEqual(len(held), 1, held)
+
+    def test_queue_rate_limit_holds_across_nodes(self):
+        nodes = self.cluster(2, "--workers", "3", "--lease", LEASE)
+        nodes[0].expect(200, "PUT", "/v1/queues/metered",
+                        body={"rate": {"limit": 3, "period_s": 2}})
+        ids = [nodes[i % 2].submit({"command": ["true"], "queue": "metered"})["id"]
+               for i in range(9)]
+        jobs = [nodes[0].wait_for(i, FINAL, timeout=30) for i in ids]
+        for j in jobs:
+            self.assertEqual(j["state"], "succeeded", j)
+        # The window counts claims, started_at is the worker's clock a little
+        # later (tests/integration/test_rate.py: START_LAG_S).
+        starts = sorted(datetime.strptime(j["started_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                        .replace(tzinfo=timezone.utc).timestamp() for j in jobs)
+        for a, b in zip(starts, starts[3:]):
+            self.assertGreaterEqual(b - a, 2 - 0.5, "4 starts in one 2 s window: %r" % starts)
 
     def test_delayed_job_runs_once(self):
         nodes = self.cluster(3, "--workers", "2", "--lease", LEASE)

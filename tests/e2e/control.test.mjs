@@ -2,7 +2,7 @@
 // runs its jobs one at a time, a paused one holds its job until resumed; a per-second cron schedule made from the
 // Schedules panel fires, opens its last job, stops when paused and goes when deleted; the server's cron error shows
 // beside the cron field; a job's queue and limits from the submit form show in its detail view, and a unique job's
-// key. Real jobd, 2 workers.
+// key; a rate-limited queue shows its window's use. Real jobd, 2 workers.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -250,6 +250,18 @@ test('a unique job shows its key and states in its detail view', { timeout: 3000
     await waitText(page, tid('detail-unique'), 'nightly:sync');
     assert.match(await page.textContent(tid('detail-control')), /unique nightly:sync \(while queued, running, succeeded\)/);
     await closeDetail();
+  }));
+
+test('a rate-limited queue shows its limit, the window\'s use and when it frees', { timeout: 30000 }, () =>
+  withShot(page, 'queue-rate', async () => {
+    assert.equal((await raw('PUT', '/v1/queues/metered', { rate: { limit: 1, period_s: 3600 } })).status, 200);
+    const job = await jobd.api.post('/v1/jobs', { command: 'true', queue: 'metered' });
+    await until(`job ${job.id} to succeed`, async () => (await jobd.api.get(`/v1/jobs/${job.id}`)).state === 'succeeded', 15000);
+    await jobd.api.post('/v1/jobs', { command: 'true', queue: 'metered' });
+    const rate = `${queueRow('metered')} ${tid('queue-rate')}`;
+    await waitText(page, rate, 'rate 1 per 3600 s, 1 used, next at');
+    assert.equal((await raw('PUT', '/v1/queues/metered', { rate: null })).status, 200);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '', rate);
   }));
 
 test('the queues and schedules panels fit 1280 px and 390 px screens', { timeout: 30000 }, () =>
