@@ -33,6 +33,8 @@ let lanes = []; // {row, label, pill, job, done, track}
 let drawn = []; // bars of the last draw: {id, slot, state, x, y, w, h} in px from the canvas's top left
 let tipId = null; // the job whose tooltip shows
 let renders = 0;
+let geo = null; // geometry(), until a size changes
+const resized = new ResizeObserver(() => { geo = null; });
 let windowMode = 'fit';
 
 export function initTimeline(container, tooltipEl, legendEl, options) {
@@ -83,20 +85,26 @@ function buildLanes(size) {
     get renders() { return renders; },
   };
   root.append(canvas);
+  resized.disconnect();
+  for (const el of [root, axis, ...lanes.map((l) => l.track)]) resized.observe(el);
+  geo = null;
 }
 
-const jobEnd = (j, now) => parseTime(j.finished_at) ?? (j.state === 'running' ? now : null);
+// A job's bar: its times parsed once per render (Date.parse of thousands of jobs was the render's main cost).
+function span(j, now) {
+  const s = parseTime(j.started_at);
+  return { j, s, e: parseTime(j.finished_at) ?? (j.state === 'running' ? now : s) };
+}
 
 // "fit recent": the latest burst of activity — jobs chained back from the newest with idle gaps under FIT_GAP_MS.
 function computeRange(placed, now) {
   if (windowMode !== 'fit') return [now - Number(windowMode) * 1000, now];
   if (!placed.length) return [now - 30000, now];
-  const spans = placed.map((j) => [parseTime(j.started_at), jobEnd(j, now) ?? parseTime(j.started_at)]);
-  spans.sort((x, y) => y[0] - x[0]);
+  const spans = [...placed].sort((x, y) => y.s - x.s);
   let end = 0;
-  for (const [, e] of spans) end = Math.max(end, e);
-  let start = spans[0][0];
-  for (const [s, e] of spans) if (e >= start - FIT_GAP_MS) start = Math.min(start, s);
+  for (const { e } of spans) end = Math.max(end, e);
+  let start = spans[0].s;
+  for (const { s, e } of spans) if (e >= start - FIT_GAP_MS) start = Math.min(start, s);
   start = Math.max(start, end - MAX_SPAN_MS);
   if (end - start < MIN_SPAN_MS) {
     const grow = (MIN_SPAN_MS - (end - start)) / 2;
@@ -119,7 +127,7 @@ function renderLaneLabel(l, w, now, shown) {
   if (l.row.getAttribute('aria-label') !== label) l.row.setAttribute('aria-label', label);
   if (!busy || w.job_id == null) {
     setText(l.job, 'waiting for work');
-    l.job.dataset.jobId = '';
+    if (l.job.dataset.jobId !== '') l.job.dataset.jobId = '';
     return;
   }
   const j = model.jobs.get(w.job_id);
@@ -131,12 +139,23 @@ function renderLaneLabel(l, w, now, shown) {
   setText(l.job, `#${w.job_id} ${j ? jobTitle(j) : ''} · ${elapsed}`);
 }
 
+// Where the axis and the tracks are, in px from the timeline's top left: measured again only after the timeline or
+// one of its parts changed size (a ResizeObserver says so), so a render reads no layout.
+function geometry() {
+  if (geo) return geo;
+  const origin = root.getBoundingClientRect();
+  const boxOf = (el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left - origin.left + el.clientLeft, y: r.top - origin.top + el.clientTop, width: el.clientWidth, height: el.clientHeight };
+  };
+  geo = { width: root.clientWidth, height: root.clientHeight, axisBox: boxOf(axis), tracks: lanes.map((l) => boxOf(l.track)) };
+  return geo;
+}
+
 // The canvas covers the whole timeline (it is transparent but for the axis, the bars and the now line): its size in
 // device pixels follows the timeline's; the tracks' boxes say where each lane's bars go.
-function fitCanvas() {
+function fitCanvas(w, hgt) {
   const dpr = window.devicePixelRatio || 1;
-  const w = root.clientWidth;
-  const hgt = root.clientHeight;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(hgt * dpr)) {
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(hgt * dpr);
@@ -176,7 +195,7 @@ function drawAxis(ctx, box, t0, t1) {
   }
 }
 
-function drawBars(ctx, slot, box, jobs, t0, t1, now) {
+function drawBars(ctx, slot, box, spans, t0, t1, now) {
   const c = stateColors();
   const inset = lanes.length > MANY_LANES ? BAR_INSET_MANY : BAR_INSET;
   const y = box.y + inset;
@@ -190,9 +209,7 @@ function drawBars(ctx, slot, box, jobs, t0, t1, now) {
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
   let shown = 0;
-  for (const j of jobs.slice(-MAX_BARS_PER_LANE)) {
-    const s = parseTime(j.started_at);
-    const e = jobEnd(j, now) ?? s;
+  for (const { j, s, e } of spans.slice(-MAX_BARS_PER_LANE)) {
     if (e < t0 || s > t1) continue;
     const x = px(Math.max(s, t0));
     const w = Math.max(MIN_BAR_PX, px(Math.min(e, t1)) - x - 2);
@@ -234,19 +251,12 @@ export function renderTimeline() {
   const now = Date.now();
   const perLane = lanes.map(() => []);
   for (const j of model.jobs.values()) {
-    if (j.started_at && j.worker != null && perLane[j.worker] && j.state !== 'queued' && isLocal(j)) perLane[j.worker].push(j);
+    if (j.started_at && j.worker != null && perLane[j.worker] && j.state !== 'queued' && isLocal(j)) perLane[j.worker].push(span(j, now));
   }
-  for (const list of perLane) list.sort((a, b) => parseTime(a.started_at) - parseTime(b.started_at));
+  for (const list of perLane) list.sort((a, b) => a.s - b.s);
   const [t0, t1] = computeRange(perLane.flat(), now);
-  // Geometry first (one layout), then the lane labels' text, then the drawing: no read after a write.
-  const origin = root.getBoundingClientRect();
-  const boxOf = (el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.left - origin.left + el.clientLeft, y: r.top - origin.top + el.clientTop, width: el.clientWidth, height: el.clientHeight };
-  };
-  const axisBox = boxOf(axis);
-  const tracks = lanes.map((l) => boxOf(l.track));
-  const ctx = fitCanvas();
+  const { axisBox, tracks } = geometry();
+  const ctx = fitCanvas(geo.width, geo.height);
   drawn = [];
   drawAxis(ctx, axisBox, t0, t1);
   const shown = lanes.map((l, i) => drawBars(ctx, i, tracks[i], perLane[i], t0, t1, now));
