@@ -255,8 +255,8 @@ export function renderTimeline() {
   }
   for (const list of perLane) list.sort((a, b) => a.s - b.s);
   const [t0, t1] = computeRange(perLane.flat(), now);
-  const { axisBox, tracks } = geometry();
-  const ctx = fitCanvas(geo.width, geo.height);
+  const { width, height, axisBox, tracks } = geometry();
+  const ctx = fitCanvas(width, height);
   drawn = [];
   drawAxis(ctx, axisBox, t0, t1);
   const shown = lanes.map((l, i) => drawBars(ctx, i, tracks[i], perLane[i], t0, t1, now));
