@@ -3,7 +3,7 @@
 // panel, and keeps polling the job lists: a node's /v1/events carries only the jobs it runs itself.
 
 import { api, onUnauthorized, onReachable } from './api.js';
-import { FINAL, throttle, startCountdowns } from './util.js';
+import { FINAL, throttle, startCountdowns, setText } from './util.js';
 import { model, upsertJob, setStats, setWorkers, clustered, isLocal } from './model.js';
 import { startLive } from './live.js';
 import { initCounts, renderCounts } from './counts.js';
@@ -66,6 +66,7 @@ function scheduleRender() {
 function setConn(mode) {
   const el = $('conn');
   const text = { live: 'live', polling: 'polling', offline: 'jobd unreachable', auth: 'token needed', connecting: 'connecting…' }[mode];
+  if (el.dataset.mode === mode) return; // read every second: only a change touches the page
   el.dataset.mode = mode;
   el.querySelector('.conn-text').textContent = text;
 }
@@ -133,7 +134,7 @@ async function onTick(full) {
     api.get('/v1/workers').then((w) => {
       setWorkers(w);
       const { size, size_source: src } = w;
-      $('pool-size').textContent = `· ${size} worker${size === 1 ? '' : 's'}${src ? ` (size from ${src})` : ''}${w.node ? ` on ${w.node.name}` : ''}`;
+      setText($('pool-size'), `· ${size} worker${size === 1 ? '' : 's'}${src ? ` (size from ${src})` : ''}${w.node ? ` on ${w.node.name}` : ''}`);
       refetchStale(w);
       detailNodesChanged();
       if (live) setConn(live.mode);

@@ -50,5 +50,6 @@ export function renderCounts() {
   const series = rateSeries().slice(-60);
   const max = Math.max(1, ...series);
   const pts = series.map((v, i) => `${(i / Math.max(1, series.length - 1)) * 100},${22 - (v / max) * 20}`);
-  spark.firstChild.setAttribute('points', pts.join(' '));
+  const points = pts.join(' ');
+  if (spark.firstChild.getAttribute('points') !== points) spark.firstChild.setAttribute('points', points);
 }

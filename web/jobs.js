@@ -1,7 +1,7 @@
 // Jobs table: newest first, state/batch filters, pagination that only follows the API's `next` links; a job outside
 // the default queue carries its queue as a tag; on a cluster the worker column names the node too.
 
-import { STATES, h, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel, jobWait, waitTag } from './util.js';
+import { STATES, h, setText, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel, jobWait, waitTag } from './util.js';
 import { api } from './api.js';
 import { nodeName } from './model.js';
 
@@ -129,8 +129,14 @@ function workerCell(j) {
   return h('td', { class: 'wide', title: `node ${node}, worker ${j.worker}`, dataset: { testid: 'job-node' } }, `${node} · ${j.worker}`);
 }
 
-function renderRows(jobs) {
-  const rows = jobs.map((j) => h('tr', { dataset: { testid: 'job-row', jobId: String(j.id), state: j.state } },
+// A row is rebuilt only when what it shows changed, and the body is touched only when its rows did: the table is
+// re-read about every 0.7 s while jobs run, and each rebuilt row costs the page style and layout.
+const rowKey = (j) => JSON.stringify([j.state, jobWait(j), j.blocked_by, j.after, j.worker, j.node_id, nodeName(j.node_id),
+  j.queue_ms, j.run_ms, j.exit_code, j.signal, j.name, j.queue, j.rerun_of]);
+let shown = new Map(); // job id -> {key, tr}
+
+function jobRow(j) {
+  return h('tr', { dataset: { testid: 'job-row', jobId: String(j.id), state: j.state } },
     h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Open job ${j.id}` }, `#${j.id}`)),
     stateCell(j),
     h('td', { class: 'cmd', title: cmdText(j.command) }, rerunLink(j),
@@ -141,12 +147,24 @@ function renderRows(jobs) {
     h('td', { class: 'num' }, fmtMs(j.queue_ms)),
     h('td', { class: 'num' }, fmtMs(j.run_ms)),
     h('td', { class: 'num' }, j.exit_code ?? (j.signal != null ? `sig ${j.signal}` : '—')),
-    h('td', { class: 'wide muted' }, fmtClock(parseTime(j.created_at)))));
-  el.body.replaceChildren(...(rows.length ? rows : [emptyRow('No jobs match.')]));
+    h('td', { class: 'wide muted' }, fmtClock(parseTime(j.created_at))));
+}
+
+function renderRows(jobs) {
+  const next = new Map();
+  for (const j of jobs) {
+    const key = rowKey(j);
+    const old = shown.get(j.id);
+    next.set(j.id, old && old.key === key ? old : { key, tr: jobRow(j) });
+  }
+  const rows = [...next.values()].map((r) => r.tr);
+  const same = rows.length > 0 && rows.length === el.body.children.length && rows.every((tr, i) => el.body.children[i] === tr);
+  if (!same) el.body.replaceChildren(...(rows.length ? rows : [emptyRow('No jobs match.')]));
+  shown = next;
   el.older.disabled = !nextUrl;
   el.newer.disabled = history.length === 0;
   el.newest.disabled = history.length === 0;
-  el.info.textContent = `page ${history.length + 1}${jobs.length ? ` · #${jobs[0].id}–#${jobs[jobs.length - 1].id}` : ''}`;
+  setText(el.info, `page ${history.length + 1}${jobs.length ? ` · #${jobs[0].id}–#${jobs[jobs.length - 1].id}` : ''}`);
   if (!loaded) {
     loaded = true;
     opts.onFirstRender();

@@ -86,7 +86,7 @@ function renderJobs(ui, n) {
 export function renderNodes() {
   const w = model.workers;
   const nodes = w && Array.isArray(w.nodes) ? w.nodes : null;
-  el.panel.hidden = !nodes;
+  if (el.panel.hidden !== !nodes) el.panel.hidden = !nodes; // each write, even of the same value, is a DOM mutation
   if (!nodes) return;
   const selfId = w.node ? w.node.id : null;
   const now = Date.now();

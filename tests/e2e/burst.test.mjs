@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startJobd } from './lib/jobd.mjs';
-import { launch, openDashboard, withShot, tid } from './lib/browser.mjs';
+import { launch, openDashboard, withShot, tid, timelineBars, barPoint } from './lib/browser.mjs';
 
 const N = 2000;
 const BURST_TIMEOUT_MS = 180000;
@@ -42,9 +42,11 @@ test(`a burst of ${N} jobs: the counts keep updating on the way and reach the fi
     const between = seen.filter((v) => v !== '0' && v !== String(N));
     assert.ok(between.length >= 3, `succeeded count seen only as ${JSON.stringify(seen)}`);
     // Bars are drawn from compact events; hovering one reads the job and shows its name.
-    const bar = page.locator(tid('timeline-bar')).last();
-    const id = Number(await bar.getAttribute('data-job-id'));
-    await bar.hover();
+    const drawn = await timelineBars(page);
+    assert.ok(drawn.length > 0, 'the timeline drew bars');
+    const { id } = drawn[drawn.length - 1];
+    const at = await barPoint(page, id);
+    await page.mouse.move(at.x, at.y);
     await page.waitForFunction((want) => {
       const tip = document.getElementById('tooltip');
       return !tip.hidden && new RegExp(`#${want}\\b.*b\\d+ — true`).test(tip.textContent);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { dashboardSession } from './lib/session.mjs';
 import { until } from './lib/jobd.mjs';
-import { submitForm, waitText, withShot, tid } from './lib/browser.mjs';
+import { submitForm, waitText, withShot, tid, waitBars, timelineBars } from './lib/browser.mjs';
 
 let jobd;
 let browser;
@@ -31,11 +31,8 @@ test('a batch of 4 sleep 1 submitted from the form runs on both lanes with speed
     const { jobs } = await jobd.api.get(`/v1/jobs?batch_id=${batchId}&limit=10`);
     assert.equal(jobs.length, 4);
     const ids = jobs.map((j) => j.id);
-    await page.waitForFunction((want) => want.every((id) => document.querySelector(
-      `[data-testid="timeline-bar"][data-job-id="${id}"][data-state="succeeded"]`)), ids);
-    const lanes = await page.$$eval('[data-testid="timeline-bar"]', (bars, want) => bars
-      .filter((b) => want.includes(Number(b.dataset.jobId)))
-      .map((b) => b.closest('[data-testid="lane"]').dataset.slot), ids);
+    await waitBars(page, ids, 'succeeded');
+    const lanes = (await timelineBars(page)).filter((b) => ids.includes(b.id)).map((b) => String(b.slot));
     assert.deepEqual([...new Set(lanes)].sort(), ['0', '1'], 'the batch ran on both worker lanes');
     assert.equal(lanes.filter((s) => s === '0').length, 2);
   }));

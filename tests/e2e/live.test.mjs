@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startJobd } from './lib/jobd.mjs';
-import { launch, openDashboard, withShot, tid } from './lib/browser.mjs';
+import { launch, openDashboard, withShot, tid, waitBars } from './lib/browser.mjs';
 
 let jobd;
 let browser;
@@ -24,7 +24,7 @@ after(async () => {
 async function seesJobFinish(page) {
   const job = await jobd.api.post('/v1/jobs', { command: 'sleep 0.3' });
   await page.waitForSelector(`${tid('job-row')}[data-job-id="${job.id}"][data-state="succeeded"]`);
-  await page.waitForSelector(`${tid('timeline-bar')}[data-job-id="${job.id}"][data-state="succeeded"]`);
+  await waitBars(page, [job.id], 'succeeded');
 }
 
 test('with the event stream (token as access_token) the page is live', { timeout: 30000 }, async () => {

@@ -1,10 +1,11 @@
-// Timeline screenshot test: 8 × sleep 1 on 2 workers give 4 pairs of side-by-side bars (artifacts/timeline.png);
-// the page also fits a 390 px phone screen.
+// Timeline tests: 8 × sleep 1 on 2 workers give 4 pairs of side-by-side bars (artifacts/timeline.png); the bars
+// are drawn on a canvas, and hovering/clicking one finds its job by hit-testing; one lane per worker; the timeline
+// redraws while jobs run, at most once per 200 ms; the page also fits a 390 px phone screen.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dashboardSession } from './lib/session.mjs';
-import { submitForm, withShot, screenshot, tid } from './lib/browser.mjs';
+import { submitForm, withShot, screenshot, tid, waitBars, timelineBars, barPoint } from './lib/browser.mjs';
 
 let jobd;
 let browser;
@@ -17,12 +18,9 @@ test('8 × sleep 1 on 2 workers: 4 pairs of side-by-side bars, saved as artifact
     await page.waitForSelector(`${tid('batch-done')}[data-done="true"]`, { timeout: 40000 });
     const { jobs } = await jobd.api.get(`/v1/jobs?batch_id=${batchId}&limit=10`);
     const ids = jobs.map((j) => j.id);
-    await page.waitForFunction((want) => want.every((id) => document.querySelector(
-      `[data-testid="timeline-bar"][data-job-id="${id}"][data-state="succeeded"]`)), ids);
-    const bars = await page.$$eval(tid('timeline-bar'), (els) => els.map((b) => {
-      const r = b.getBoundingClientRect();
-      return { slot: b.closest('[data-testid="lane"]').dataset.slot, left: r.left, right: r.right };
-    }));
+    await waitBars(page, ids, 'succeeded');
+    const bars = (await timelineBars(page)).filter((b) => ids.includes(b.id))
+      .map((b) => ({ slot: String(b.slot), left: b.x, right: b.x + b.w }));
     assert.equal(bars.length, 8);
     const lane = (s) => bars.filter((b) => b.slot === s).sort((a, b) => a.left - b.left);
     const [l0, l1] = [lane('0'), lane('1')];
@@ -39,17 +37,59 @@ test('8 × sleep 1 on 2 workers: 4 pairs of side-by-side bars, saved as artifact
     console.log(`# screenshot: ${path}`);
   }));
 
-test('hovering a bar shows its job, clicking it opens the job', { timeout: 30000 }, () =>
+// Hit-testing: the point under the mouse finds the bar drawn there, for a bar on each lane; off the bars, no tip.
+test('hovering a drawn bar shows its job, clicking it opens that job', { timeout: 30000 }, () =>
   withShot(page, 'bar-click', async () => {
-    const bar = page.locator(tid('timeline-bar')).first();
-    const id = await bar.getAttribute('data-job-id');
-    await bar.hover();
-    await page.waitForSelector('#tooltip:not([hidden])');
-    assert.match(await page.textContent('#tooltip'), new RegExp(`#${id}\\b.*sleep 1`));
-    await bar.click();
-    await page.waitForSelector(`${tid('job-detail')}[open]`);
-    await page.waitForFunction((want) => document.querySelector('#detail-title').textContent.startsWith(`Job #${want}`), id);
-    await page.click(tid('detail-close'));
+    const drawn = await timelineBars(page);
+    const picks = [drawn.find((b) => b.slot === 0), drawn.find((b) => b.slot === 1)];
+    assert.ok(picks.every(Boolean), `a bar on each lane: ${JSON.stringify(drawn)}`);
+    for (const bar of picks) {
+      const at = await barPoint(page, bar.id);
+      await page.mouse.move(at.x, at.y);
+      await page.waitForFunction((want) => {
+        const tip = document.getElementById('tooltip');
+        return !tip.hidden && tip.dataset.jobId === String(want);
+      }, bar.id);
+      assert.match(await page.textContent('#tooltip'), new RegExp(`#${bar.id}\\b.*sleep 1`));
+      await page.mouse.click(at.x, at.y);
+      await page.waitForSelector(`${tid('job-detail')}[open]`);
+      await page.waitForFunction((want) => document.querySelector('#detail-title').textContent.startsWith(`Job #${want}`), bar.id);
+      await page.click(tid('detail-close'));
+    }
+    const label = await page.locator(`${tid('lane')} .lane-label`).first().boundingBox();
+    await page.mouse.move(label.x + label.width / 2, label.y + label.height / 2);
+    await page.waitForSelector('#tooltip', { state: 'hidden' });
+  }));
+
+test('one lane per worker: the DOM lanes and the canvas lanes both match /v1/workers', { timeout: 30000 }, () =>
+  withShot(page, 'lanes', async () => {
+    const { size } = await jobd.api.get('/v1/workers');
+    assert.equal(size, 2);
+    const lanes = await page.$$eval(tid('lane'), (els) => els.map((l) => [l.dataset.slot, l.getAttribute('aria-label')]));
+    assert.deepEqual(lanes.map(([slot]) => slot), ['0', '1']);
+    for (const [slot, label] of lanes) assert.match(label, new RegExp(`^Worker ${slot}, (idle|busy), \\d+ jobs? on the timeline$`));
+    assert.equal(await page.$eval(tid('timeline-canvas'), (c) => c.jobdTimeline.lanes), size);
+    assert.ok((await timelineBars(page)).every((b) => b.slot >= 0 && b.slot < size));
+  }));
+
+// The mechanism that keeps the page live without costing the machine: while jobs run the timeline redraws (so
+// lanes and counts move), never more often than once per RENDER_MS = 200 ms however many events arrive.
+test('while jobs run the page redraws, at most every 200 ms', { timeout: 60000 }, () =>
+  withShot(page, 'renders', async () => {
+    await submitForm(page, { command: 'sleep 1', copies: 6, name: 'rate' });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="lane"][data-state="busy"]').length > 0);
+    const c = await page.evaluate(() => {
+      const tl = document.querySelector('[data-testid="timeline-canvas"]').jobdTimeline;
+      window.rateFrom = { renders: tl.renders, at: performance.now() };
+      return window.rateFrom;
+    });
+    await page.waitForFunction(() => performance.now() - window.rateFrom.at >= 1500, null, { polling: 100 });
+    const r = await page.evaluate(() => ({
+      renders: document.querySelector('[data-testid="timeline-canvas"]').jobdTimeline.renders - window.rateFrom.renders,
+      ms: performance.now() - window.rateFrom.at,
+    }));
+    assert.ok(r.renders >= 1, `no redraw in ${r.ms} ms while jobs ran (from ${c.renders})`);
+    assert.ok(r.renders <= Math.floor(r.ms / 200) + 1, `${r.renders} redraws in ${r.ms.toFixed(0)} ms: more than one per 200 ms`);
   }));
 
 test('at 390 px wide the page fits the screen and shows lanes, counts and the form', { timeout: 30000 }, () =>

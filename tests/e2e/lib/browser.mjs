@@ -52,6 +52,25 @@ export async function openDashboard(page, url) {
 
 export const tid = (id) => `[data-testid="${id}"]`;
 
+// The timeline's bars are drawn on a canvas: what it drew last (its `jobdTimeline.bars()`, the list its own
+// hit-testing uses), as {id, slot, state, x, y, w, h} in page pixels.
+export const timelineBars = (page) => page.evaluate(() => document.querySelector('[data-testid="timeline-canvas"]')?.jobdTimeline.bars() ?? []);
+
+// Wait until the timeline has drawn a bar in `state` for every job id of `ids`.
+export async function waitBars(page, ids, state, timeout = 30000) {
+  await page.waitForFunction(([want, st]) => {
+    const drawn = document.querySelector('[data-testid="timeline-canvas"]')?.jobdTimeline.bars() ?? [];
+    return want.every((id) => drawn.some((b) => b.id === id && b.state === st));
+  }, [ids, state], { timeout });
+}
+
+// The page point in the middle of a job's drawn bar (the bar may be narrow: its centre is inside it).
+export async function barPoint(page, id) {
+  const bar = (await timelineBars(page)).find((b) => b.id === id);
+  if (!bar) throw new Error(`no bar drawn for job ${id}`);
+  return { x: bar.x + bar.w / 2, y: bar.y + bar.h / 2 };
+}
+
 export async function waitText(page, selector, needle, timeout = 30000) {
   await page.waitForFunction(([sel, n]) => {
     const el = document.querySelector(sel);
