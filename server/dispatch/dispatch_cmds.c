@@ -288,7 +288,7 @@ static enum cmd_status run_command(struct dispatch *d, struct turn *t, struct cm
 		return dispatch_schedule_command(d, t, c);
 	case CMD_DRAIN:
 	case CMD_RESUME:
-		return dispatch_drain_command(d, c);
+		return dispatch_drain_command(d, t, c);
 	}
 	err_set(t->err, "unknown command type %d", (int)c->type);
 	return CMD_FAILED;

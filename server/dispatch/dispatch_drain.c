@@ -10,13 +10,15 @@
  * before that turn's claims, so once a client has its 200 nothing new
  * starts here. HTTP threads only read the flag (dispatch_draining). Every
  * change, and the moment a draining node has nothing left running, is a
- * `node` event on /v1/events, so the dashboard updates live.
+ * `node` event on /v1/events, so the dashboard updates live. On a cluster
+ * the node's row says it too (nodes.draining, in the same transaction).
  */
 #include "dispatch_internal.h"
 
 #include "events.h"
 #include "common/log.h"
 #include "render/render.h"
+#include "store/store_nodes.h"
 
 bool dispatch_draining(const struct dispatch *d)
 {
@@ -41,12 +43,16 @@ void dispatch_drain_open(struct dispatch *d)
 			 "until POST /v1/resume");
 }
 
-enum cmd_status dispatch_drain_command(struct dispatch *d, struct cmd *c)
+enum cmd_status dispatch_drain_command(struct dispatch *d, struct turn *t, struct cmd *c)
 {
 	bool on = c->type == CMD_DRAIN;
 
 	if (d->draining == on)
 		return CMD_OK; /* idempotent: no event, nothing changes */
+	/* A cluster's other nodes show it in /v1/workers (their nodes list). */
+	if (d->cluster != NULL &&
+	    store_node_set_draining(d->store, dispatch_node_id(d), on, t->err) < 0)
+		return CMD_FAILED;
 	__atomic_store_n(&d->draining, on, __ATOMIC_RELEASE);
 	if (!on)
 		dispatch_runnable(d); /* what waited may start now */

@@ -164,7 +164,7 @@ int dispatch_queues_full(struct dispatch *d, struct turn *t);
  * state is kept (and a drained node's going idle announced), after a
  * rollback the committed state comes back. */
 void dispatch_drain_open(struct dispatch *d);
-enum cmd_status dispatch_drain_command(struct dispatch *d, struct cmd *c);
+enum cmd_status dispatch_drain_command(struct dispatch *d, struct turn *t, struct cmd *c);
 void dispatch_drain_committed(struct dispatch *d);
 void dispatch_drain_rolled_back(struct dispatch *d);
 

@@ -45,7 +45,7 @@
 	X(name) SEP X(concurrency) SEP X(paused) SEP X(created_at) SEP X(updated_at)
 #define STORE_NODE_COLUMNS(X, SEP) \
 	X(id) SEP X(name) SEP X(host) SEP X(pid) SEP X(listen) SEP X(pool_size) SEP \
-	X(started_at) SEP X(heartbeat_at) SEP X(lease_until) SEP X(state) SEP X(stopped_at)
+	X(started_at) SEP X(heartbeat_at) SEP X(lease_until) SEP X(state) SEP X(stopped_at) SEP X(draining)
 
 #define STORE_COL_NAME(c) #c
 #define STORE_COMMA ,

@@ -10,7 +10,8 @@
 # the node) and the node shown dead; a node restarted under the same name
 # reclaiming its own jobs at once and nobody else's; cancel through another
 # node; queue concurrency limits across nodes; delayed jobs and schedules
-# firing once cluster-wide; output readable on every node, while a job runs
+# firing once cluster-wide; a draining node's submissions run on the other
+# (its drain shown to every node); output readable on every node, while a job runs
 # and after its node died; a database restart losing nothing.
 #
 #   python3 tests/cluster/test_cluster.py [TestClass[.test_name] ...]
@@ -388,6 +389,21 @@ class TestAcrossNodes(ClusterCase):
         by_start = sorted(jobs, key=lambda j: j["started_at"])
         for j1, j2 in zip(by_start, by_start[1:]):
             self.assertGreaterEqual(j2["started_at"], j1["finished_at"], (j1, j2))
+
+    def test_a_draining_node_starts_nothing_and_the_other_runs_its_submissions(self):
+        a, b = self.cluster(2, "--workers", "2", "--lease", LEASE)
+        a.expect(200, "POST", "/v1/drain")
+        self.assertTrue(self.cluster_node(b, a.node_name)["draining"])
+        self.assertFalse(self.cluster_node(a, b.node_name)["draining"])
+        ids = [a.submit({"command": ["true"]})["id"] for _ in range(6)]
+        jobs = [a.wait_for(i, FINAL, timeout=20) for i in ids]
+        b_id = self.node_id(b)
+        for j in jobs:
+            self.assertEqual((j["state"], j["node_id"]), ("succeeded", b_id), j)
+        st = a.stats()
+        self.assertEqual((st["draining"], st["idle"]), (True, True), st)
+        a.expect(200, "POST", "/v1/resume")
+        self.assertFalse(self.cluster_node(b, a.node_name)["draining"])
 
     def test_delayed_job_runs_once(self):
         nodes = self.cluster(3, "--workers", "2", "--lease", LEASE)
