@@ -190,6 +190,8 @@ int main(int argc, char **argv)
 		fatalx("start: %s", err);
 	make_dirs(cfg.output_dir);
 	log_token(&cfg, token_file_ensure(&cfg, err), err);
+	if (config_check_tokens(&cfg, err) < 0)
+		fatalx("config: %s", err);
 	struct app app = { .cfg = &cfg, .dispatch = d,
 		.readers = store_pool_new(cfg.db_path, READER_CONNECTIONS),
 		.routes = api_routes, .n_routes = api_routes_count };
@@ -199,9 +201,10 @@ int main(int argc, char **argv)
 	if (http_start(&http, &app, err) < 0)
 		fatalx("http: %s", err);
 	block_signals(SIG_UNBLOCK);
-	log_info("jobd listening on http://%s:%d — db %s, %d workers (%s), token %s, web %s",
+	log_info("jobd listening on http://%s:%d — db %s, %d workers (%s), token %s%s, web %s",
 	    cfg.listen_addr, http_port(http), cfg.db_label, cfg.workers, cfg.workers_source,
 	    cfg.token_generated ? "required (generated)" : cfg.token[0] ? "required" : "not required",
+	    cfg.read_token[0] ? " (and a read-only one)" : "",
 	    cfg.web_dir);
 
 	dispatch_run(d);

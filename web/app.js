@@ -19,6 +19,8 @@ import { initSchedules, refreshSchedules, showSchedule, addSchedule } from './sc
 import { initScheduleForm } from './schedform.js';
 import { initConfirm } from './confirm.js';
 import { initAuth, promptToken } from './auth.js';
+import { initDrain, renderDrain, applyDrain } from './drain.js';
+import { refreshAccess } from './access.js';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATE_MS = 250;
@@ -59,6 +61,7 @@ function scheduleRender() {
     renderTimeline();
     renderNodes();
     renderCounts();
+    renderDrain();
     if (model.stats) markReady('counts');
   }), Math.max(0, lastRender + RENDER_MS - performance.now()));
 }
@@ -173,6 +176,7 @@ const go = (hash) => { if (location.hash === hash) route(); else location.hash =
 
 function onTokenSaved() {
   setConn('connecting');
+  refreshAccess();
   live.restart();
   resetJobs();
   batchesChanged();
@@ -216,10 +220,12 @@ function init() {
   initScheduleForm({ form: $('schedule-form'), msg: $('schedule-msg'), zones: $('tz-names'), localZone: $('sc-local-zone'), localWrap: $('sc-local-wrap') },
     { onCreated: addSchedule });
   initAuth($('token-dialog'), $('token-button'), onTokenSaved);
+  initDrain({ button: $('drain-button'), badge: $('drain-badge') }, () => { refreshStats(); scheduleRender(); });
+  refreshAccess();
   onUnauthorized(() => { setConn('auth'); promptToken(true); });
   onReachable((ok) => { if (!ok) setConn('offline'); });
 
-  live = startLive({ onJob: onJobEvent, onTick, onMode: setConn });
+  live = startLive({ onJob: onJobEvent, onNode: applyDrain, onTick, onMode: setConn });
   window.addEventListener('hashchange', route);
   route();
   setInterval(() => { if (!document.hidden) scheduleRender(); }, ANIMATE_MS);

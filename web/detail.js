@@ -94,9 +94,9 @@ function build(id) {
     title: h('h2', { id: 'detail-title' }, `Job #${id}`),
     close: h('button', { type: 'button', class: 'ghost', dataset: { testid: 'detail-close' }, onclick: closeDetail }, 'Close'),
     state: h('span', { dataset: { testid: 'detail-state' } }, '…'),
-    cancel: h('button', { type: 'button', class: 'danger', dataset: { testid: 'detail-cancel' }, onclick: () => cancel() }, 'Cancel job'),
+    cancel: h('button', { type: 'button', class: 'danger', dataset: { testid: 'detail-cancel', mutates: '' }, onclick: () => cancel() }, 'Cancel job'),
     rerun: h('button', {
-      type: 'button', dataset: { testid: 'detail-rerun' }, hidden: true, onclick: () => rerun(),
+      type: 'button', dataset: { testid: 'detail-rerun', mutates: '' }, hidden: true, onclick: () => rerun(),
       title: 'Submit a new job with this job\'s spec',
     }, 'Rerun'),
     batch: h('button', { type: 'button', class: 'ghost', hidden: true }, 'Open batch'),

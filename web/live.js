@@ -7,8 +7,8 @@ const RETRY_MIN_MS = 3000;
 const RETRY_MAX_MS = 30000;
 
 // onJob(job): a job event from the stream (compact: the fields a change moves). onTick(full): refresh from REST; full=true when events may have been missed.
-// onMode(mode): 'live' | 'polling'.
-export function startLive({ onJob, onTick, onMode }) {
+// onMode(mode): 'live' | 'polling'. onNode(state): a `node` event, this node's drain state ({draining, idle, running}).
+export function startLive({ onJob, onNode, onTick, onMode }) {
   let es = null;
   let mode = 'polling';
   let retryMs = RETRY_MIN_MS;
@@ -39,6 +39,9 @@ export function startLive({ onJob, onTick, onMode }) {
       try { onJob(JSON.parse(ev.data)); } catch { /* ignore a malformed event */ }
     };
     src.addEventListener('job', handle);
+    src.addEventListener('node', (ev) => {
+      try { onNode(JSON.parse(ev.data)); } catch { /* ignore a malformed event */ }
+    });
     src.onmessage = handle; // tolerate a server that omits the `event: job` line
     src.onerror = () => {
       // Manage reconnects ourselves: poll meanwhile, retry the stream with backoff.

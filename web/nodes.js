@@ -1,8 +1,8 @@
 // Nodes panel, shown only on a cluster (a jobd on PostgreSQL: GET /v1/workers then has `node` and `nodes`): one card
-// per node with its state (alive / stopped / dead), host, pid and listen address, "busy/pool" count, when it last
-// heartbeat (or stopped), and the jobs its busy workers run as links to the job view; the node serving this page is
-// marked "this node". Drawn from the latest /v1/workers read (app.js re-reads it on every tick, like the Pool panel);
-// cards are kept per node id so focus on a job link survives the refresh.
+// per node with its state (alive / stopped / dead; "alive · draining" after its POST /v1/drain), host, pid and listen
+// address, "busy/pool" count, when it last heartbeat (or stopped), and the jobs its busy workers run as links to the
+// job view; the node serving this page is marked "this node". Drawn from the latest /v1/workers read (app.js re-reads
+// it on every tick, like the Pool panel); cards are kept per node id so focus on a job link survives the refresh.
 
 import { h, setText, syncChildren, parseTime, fmtMs, fmtDateTime } from './util.js';
 import { model } from './model.js';
@@ -54,7 +54,8 @@ function update(ui, n, self, now) {
   ui.self.hidden = !self;
   ui.state.className = `badge n-${state}`;
   ui.state.dataset.state = state;
-  setText(ui.state, state);
+  setText(ui.state, state === 'alive' && n.draining ? 'alive · draining' : state);
+  ui.root.dataset.draining = String(Boolean(n.draining));
   setText(ui.where, [n.host, n.pid != null ? `pid ${n.pid}` : null, n.listen].filter(Boolean).join(' · '));
   ui.where.title = `started ${fmtDateTime(n.started_at, false)}${n.lease_until ? ` · lease until ${fmtDateTime(n.lease_until)}` : ''}`;
   setText(ui.busy, `${busy}/${n.pool_size} busy`);

@@ -59,7 +59,7 @@ function create(name) {
   ui.root = h('li', { class: 'queue', dataset: { testid: 'queue-row', queue: name } },
     h('div', { class: 'queue-head' }, h('strong', { class: 'queue-name' }, name), ui.paused,
       h('span', { class: 'queue-stats muted' }, 'queued ', ui.queued, ' · running ', ui.running, ' · ', ui.limit, ui.rate)),
-    h('form', { class: 'queue-controls', novalidate: true, onsubmit: (e) => { e.preventDefault(); setLimit(ui); } },
+    h('form', { class: 'queue-controls', dataset: { mutates: '' }, novalidate: true, onsubmit: (e) => { e.preventDefault(); setLimit(ui); } },
       ui.pause, h('label', { class: 'inline' }, 'Limit', ui.input), ui.set, ui.clear),
     ui.msg);
   rows.set(name, ui);

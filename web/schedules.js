@@ -92,7 +92,7 @@ function create(id) {
   }, 'Delete');
   ui.tr = h('tr', { tabindex: '-1', dataset: { testid: 'schedule-row', scheduleId: String(id) } },
     ui.title, ui.zone, ui.next, ui.runs, ui.skipped, ui.lastJob, ui.error,
-    h('td', { class: 'actions' }, h('div', { class: 'row' }, ui.pause, ui.del)));
+    h('td', { class: 'actions' }, h('div', { class: 'row', dataset: { mutates: '' } }, ui.pause, ui.del)));
   rows.set(id, ui);
   return ui;
 }

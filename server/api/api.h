@@ -1,6 +1,7 @@
 /*
  * api.h — the handlers behind the route table (routes.c), one file per
- * resource: api_jobs.c, api_output.c, api_batches.c, api_status.c.
+ * resource: api_jobs.c, api_output.c, api_batches.c, api_status.c,
+ * api_drain.c.
  */
 #ifndef JOBD_API_H
 #define JOBD_API_H
@@ -31,6 +32,9 @@ void api_schedule_pause(struct http_req *req, struct http_resp *r);
 void api_schedule_resume(struct http_req *req, struct http_resp *r);
 void api_schedule_delete(struct http_req *req, struct http_resp *r);
 void api_openapi(struct http_req *req, struct http_resp *r);
+void api_whoami(struct http_req *req, struct http_resp *r);
+void api_drain(struct http_req *req, struct http_resp *r);  /* api_drain.c */
+void api_resume(struct http_req *req, struct http_resp *r);
 
 /* Every route of the API (routes.c): main hands it to the HTTP front. */
 extern const struct http_route api_routes[];

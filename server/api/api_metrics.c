@@ -179,6 +179,8 @@ void api_metrics(struct http_req *req, struct http_resp *r)
 		"jobd_workers %d\n", s.workers);
 	put(&o, "# HELP jobd_workers_busy Workers running a job.\n# TYPE jobd_workers_busy gauge\n"
 		"jobd_workers_busy %d\n", s.busy);
+	put(&o, "# HELP jobd_draining 1 while this node is draining (POST /v1/drain): it starts no job.\n"
+		"# TYPE jobd_draining gauge\njobd_draining %d\n", s.draining ? 1 : 0);
 	put_retention(&o, req->app->cfg->max_output_disk);
 	put_queues(&o, req);
 	put_requests(&o);

@@ -1,6 +1,7 @@
 /*
  * api_status.c — /v1/workers, /v1/stats and /healthz: figures the
- * dispatcher keeps in memory, so these never scan the jobs table. On a
+ * dispatcher keeps in memory, so these never scan the jobs table; and
+ * /v1/whoami, what the request's token may do (the dashboard asks it). On a
  * cluster node /v1/workers also reads the nodes and their busy slots.
  */
 #include "api.h"
@@ -83,6 +84,11 @@ void api_health(struct http_req *req, struct http_resp *r)
 		http_json(r, 503, render_health("stopping"));
 		http_header(r, "Retry-After", "5");
 	}
+}
+
+void api_whoami(struct http_req *req, struct http_resp *r)
+{
+	http_json(r, 200, render_access(req->read_only));
 }
 
 extern const char jobd_openapi_json[]; /* build/openapi.c, from docs/openapi.json */

@@ -30,6 +30,9 @@
 	X("POST", "/v1/schedules/{id}/resume", api_schedule_resume, false) \
 	X("GET", "/v1/workers", api_workers, false) \
 	X("GET", "/v1/stats", api_stats, false) \
+	X("POST", "/v1/drain", api_drain, false) \
+	X("POST", "/v1/resume", api_resume, false) \
+	X("GET", "/v1/whoami", api_whoami, false) \
 	X("GET", "/v1/events", api_events, false) \
 	X("GET", "/healthz", api_health, false) \
 	X("GET", "/metrics", api_metrics, false) \

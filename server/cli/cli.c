@@ -41,7 +41,11 @@
 	    "wait until every job is final; exit with the first failure's status")                 \
 	X("cancel", cli_cmd_cancel, COMMON, false, "ID…", "cancel jobs")                           \
 	X("rerun", cli_cmd_rerun, COMMON, false, "ID…", "submit finished jobs again; prints the new ids") \
-	X("stats", cli_cmd_stats, COMMON, false, "", "counts by state, workers, totals")
+	X("stats", cli_cmd_stats, COMMON, false, "", "counts by state, workers, totals")          \
+	X("drain", cli_cmd_drain, COMMON | O(OPT_WAIT), false, "[--wait]",                        \
+	    "the server starts no new job (running ones finish) until resume; --wait returns "    \
+	    "once nothing runs there")                                                               \
+	X("resume", cli_cmd_resume, COMMON, false, "", "the server starts jobs again after drain")
 
 struct command {
 	const char *name;

@@ -1,5 +1,6 @@
 /*
- * cli_cmds.c — run, ls, show, logs, wait, cancel, rerun, stats: each turns
+ * cli_cmds.c — run, ls, show, logs, wait, cancel, rerun, stats, drain,
+ * resume: each turns
  * its arguments into API requests (cli_http.h) and prints the answers
  * (cli_out.h). Commands taking several ids go through all of them and
  * return the first failure.
@@ -315,17 +316,48 @@ int cli_cmd_wait(struct cli_http *c, struct cli_args *a, char *err)
 	return rc != CLI_EXIT_OK ? rc : status;
 }
 
-int cli_cmd_stats(struct cli_http *c, struct cli_args *a, char *err)
+/* An answer's fields, or its JSON; frees it. */
+static int print_answer(const struct cli_args *a, cJSON *s)
 {
-	cJSON *s;
-	int rc = cli_call(c, "GET", "/v1/stats", NULL, &s, err);
-
-	if (rc != CLI_EXIT_OK)
-		return rc;
 	if (a->json)
 		cli_out_json(s);
 	else
 		cli_out_fields(s);
 	cJSON_Delete(s);
 	return CLI_EXIT_OK;
+}
+
+/* Calls method path and prints the answer. */
+static int call_and_print(struct cli_http *c, const struct cli_args *a, const char *method,
+    const char *path, char *err)
+{
+	cJSON *s;
+	int rc = cli_call(c, method, path, NULL, &s, err);
+
+	return rc != CLI_EXIT_OK ? rc : print_answer(a, s);
+}
+
+int cli_cmd_stats(struct cli_http *c, struct cli_args *a, char *err)
+{
+	return call_and_print(c, a, "GET", "/v1/stats", err);
+}
+
+/* POST /v1/drain is idempotent and answers whether the node is idle, so
+ * --wait repeats it until it is. */
+int cli_cmd_drain(struct cli_http *c, struct cli_args *a, char *err)
+{
+	for (int ms = CLI_POLL_FIRST_MS;; cli_backoff(&ms)) {
+		cJSON *s;
+		int rc = cli_call(c, "POST", "/v1/drain", NULL, &s, err);
+		if (rc != CLI_EXIT_OK)
+			return rc;
+		if (!a->wait || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "idle")))
+			return print_answer(a, s);
+		cJSON_Delete(s);
+	}
+}
+
+int cli_cmd_resume(struct cli_http *c, struct cli_args *a, char *err)
+{
+	return call_and_print(c, a, "POST", "/v1/resume", err);
 }

@@ -18,5 +18,7 @@ int cli_cmd_wait(struct cli_http *c, struct cli_args *a, char *err);
 int cli_cmd_cancel(struct cli_http *c, struct cli_args *a, char *err);
 int cli_cmd_rerun(struct cli_http *c, struct cli_args *a, char *err);
 int cli_cmd_stats(struct cli_http *c, struct cli_args *a, char *err);
+int cli_cmd_drain(struct cli_http *c, struct cli_args *a, char *err);
+int cli_cmd_resume(struct cli_http *c, struct cli_args *a, char *err);
 
 #endif

@@ -31,7 +31,8 @@
 static int register_node(struct cluster *c, char *err)
 {
 	struct node_reg reg = { .name = c->name, .host = c->host_name, .listen = c->listen,
-		.pid = (int)getpid(), .pool_size = c->cfg->workers, .lease_us = c->lease_us };
+		.pid = (int)getpid(), .pool_size = c->cfg->workers, .lease_us = c->lease_us,
+		.draining = c->cfg->start_drained };
 	int64_t id;
 
 	if (store_node_register(c->store, &reg, &id, err) < 0)

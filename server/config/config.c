@@ -174,6 +174,8 @@ static const struct option_def options[] = {
 	    "CPUs this process may use"),
 	O_STR("--token", "JOBD_TOKEN", token, NULL, NULL, "bearer token required on /v1",
 	    "none; made and kept in a file beyond loopback"),
+	O_STR("--read-token", "JOBD_READ_TOKEN", read_token, NULL, NULL,
+	    "bearer token that may only read: GET routes, /metrics, events", "none; needs a --token"),
 	O_STR("--allowed-host", "JOBD_ALLOWED_HOSTS", allowed_hosts, hostname_list_check, NULL,
 	    "Host names browsers may use besides localhost and IPs, a,b,*.c", "none"),
 	O_NUM("--default-timeout", "JOBD_DEFAULT_TIMEOUT", default_timeout_s, 0, "3600",
@@ -220,6 +222,8 @@ static const struct option_def options[] = {
 	    "true: jobs may only name queues made by PUT /v1/queues"),
 	O_BOOL("--cgroups", "JOBD_CGROUPS", cgroups, "true",
 	    "false: no per-job cgroups (limits by rlimits, jobs contained by the worker alone)"),
+	O_BOOL("--start-drained", "JOBD_START_DRAINED", start_drained, "false",
+	    "true: start draining, no job starts here until POST /v1/resume"),
 	O_INT("--max-memory-mb", "JOBD_MAX_MEMORY_MB", max_limits.memory_mb, 1, CONFIG_BIG,
 	    "a positive integer", NULL, "largest limits.memory_mb", "RAM"),
 	O_POS("--max-cpu-s", "JOBD_MAX_CPU_S", max_limits.cpu_s, "86400", "largest limits.cpu_s"),
@@ -395,4 +399,20 @@ int config_load(struct config *cfg, int argc, char **argv, char *err)
 		return -1;
 	}
 	return derive_paths(cfg, err);
+}
+
+int config_check_tokens(const struct config *cfg, char *err)
+{
+	if (cfg->read_token[0] == '\0')
+		return 0;
+	if (cfg->token[0] == '\0') {
+		err_set(err, "--read-token needs a --token: without one every request may "
+			     "write, so a read-only token would limit nothing");
+		return -1;
+	}
+	if (strcmp(cfg->read_token, cfg->token) == 0) {
+		err_set(err, "--read-token must differ from --token");
+		return -1;
+	}
+	return 0;
 }

@@ -37,6 +37,8 @@ struct config {
 	bool token_generated;          /* token read from or made in token_path by
 	                                  token_file.c, not given by the operator */
 	char token_path[CONFIG_PATH_MAX];
+	char read_token[512];          /* --read-token: GET routes only; "": none.
+	                                  Needs a write token (config_check_tokens) */
 	char allowed_hosts[1024];      /* --allowed-host: comma-separated names the
 	                                  browser guard accepts (hostname.h) */
 	double default_timeout_s;
@@ -60,11 +62,16 @@ struct config {
 	struct job_limits max_limits;  /* largest per-job limits a spec may ask for */
 	bool strict_queues;            /* a spec's queue must exist already */
 	bool cgroups;                  /* per-job cgroups where the machine allows */
+	bool start_drained;            /* start draining (POST /v1/resume to serve) */
 	char log_level[16];
 	char log_format[16];
 	char self_exe[CONFIG_PATH_MAX]; /* this binary, re-exec'd as workers */
 };
 
+/* After token_file_ensure: a read token needs a write token beside it
+ * (without one every request may write, so a read token would limit
+ * nothing) and must differ from it. 0, or -1 with err. */
+int config_check_tokens(const struct config *cfg, char *err);
 /* Fills cfg from defaults, then the environment, then argv. Returns 0, 1 when
  * --help was printed, or -1 with err set. */
 int config_load(struct config *cfg, int argc, char **argv, char *err);

@@ -119,6 +119,7 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 		goto fail;
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
+	dispatch_drain_open(d);
 	events_set_kick(dispatch_wake, d);
 	follow_set_kick(dispatch_wake, d);
 	*out = d;
@@ -184,6 +185,7 @@ void dispatch_stats(struct dispatch *d, struct stats_info *s)
 	s->finished_total = d->finished_total;
 	pthread_mutex_unlock(&d->mu);
 	s->uptime_s = (double)(clock_mono_us() - d->started_mono) / 1e6;
+	s->draining = dispatch_draining(d);
 }
 
 int dispatch_workers(struct dispatch *d, struct worker_info *out, int max)

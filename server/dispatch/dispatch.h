@@ -35,6 +35,8 @@ enum cmd_type {
 	CMD_SCHEDULE_PAUSE,
 	CMD_SCHEDULE_RESUME,
 	CMD_SCHEDULE_DELETE,
+	CMD_DRAIN,           /* this node claims nothing new (dispatch_drain.c) */
+	CMD_RESUME,          /* it claims again */
 };
 
 enum cmd_status {
@@ -139,6 +141,8 @@ void dispatch_submit_async(struct dispatch *d, struct cmd *c, void (*done_fn)(vo
 bool dispatch_accepting(const struct dispatch *d);
 void dispatch_stats(struct dispatch *d, struct stats_info *s);
 int dispatch_workers(struct dispatch *d, struct worker_info *out, int max);
+/* This node is draining (POST /v1/drain): it claims no job until resumed. */
+bool dispatch_draining(const struct dispatch *d);
 /* This node's id in a cluster (PostgreSQL); 0 on SQLite. */
 int64_t dispatch_node_id(struct dispatch *d);
 const struct config *dispatch_config(const struct dispatch *d);

@@ -319,6 +319,9 @@ static enum cmd_status run_command(struct dispatch *d, struct turn *t, struct cm
 	case CMD_SCHEDULE_RESUME:
 	case CMD_SCHEDULE_DELETE:
 		return dispatch_schedule_command(d, t, c);
+	case CMD_DRAIN:
+	case CMD_RESUME:
+		return dispatch_drain_command(d, t, c);
 	}
 	err_set(t->err, "unknown command type %d", (int)c->type);
 	return CMD_FAILED;

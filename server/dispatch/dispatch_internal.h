@@ -4,7 +4,7 @@
  * dispatch_cmds.c (the client commands inside it), dispatch_submit.c (how
  * commands arrive and are answered), dispatch_end.c (the one
  * owner of an attempt's end), dispatch_queues.c, dispatch_schedules.c,
- * dispatch_retention.c and dispatch_host.c (what the cluster node may ask
+ * dispatch_retention.c, dispatch_drain.c and dispatch_host.c (what the cluster node may ask
  * of the dispatcher): the dispatcher's state and the turn's helpers. No
  * file outside server/dispatch/ includes it (white-box unit tests aside);
  * the cluster (cluster/cluster.h) sees the dispatcher only through the
@@ -50,6 +50,9 @@ struct dispatch {
 	int64_t started_mono;
 	int64_t started_wall;    /* firings due before this are "missed" */
 	bool accepting;          /* atomic: read by HTTP threads */
+	bool draining;           /* atomic: claims nothing (dispatch_drain.c) */
+	bool draining_committed; /* draining as of the last commit (undo on rollback) */
+	bool idle_told;          /* the last `node` event said nothing runs here */
 	bool stopping;
 	int64_t drain_deadline;
 	int64_t retry_at;        /* after a failed commit */
@@ -155,6 +158,15 @@ void dispatch_queue_released(struct dispatch *d, int slot);
 enum cmd_status dispatch_queue_command(struct dispatch *d, struct turn *t, struct cmd *c);
 /* 1 when --max-queues queues exist (no new one may be made), 0 not, -1 error. */
 int dispatch_queues_full(struct dispatch *d, struct turn *t);
+
+/* Draining (dispatch_drain.c): set from --start-drained at open; CMD_DRAIN
+ * and CMD_RESUME in the turn, before its claims; after the commit the
+ * state is kept (and a drained node's going idle announced), after a
+ * rollback the committed state comes back. */
+void dispatch_drain_open(struct dispatch *d);
+enum cmd_status dispatch_drain_command(struct dispatch *d, struct turn *t, struct cmd *c);
+void dispatch_drain_committed(struct dispatch *d);
+void dispatch_drain_rolled_back(struct dispatch *d);
 
 /* Schedules (dispatch_schedules.c). */
 int dispatch_schedules_fire(struct dispatch *d, struct turn *t); /* the due ones */

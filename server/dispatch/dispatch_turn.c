@@ -121,7 +121,7 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 {
 	int slot;
 
-	while (d->accepting && !d->ready_empty && maybe_queued(d, t) &&
+	while (d->accepting && !d->draining && !d->ready_empty && maybe_queued(d, t) &&
 	       (slot = pool_idle_slot(d->pool)) >= 0) {
 		struct claim c = { .slot = slot };
 		int64_t id, rate_wake;
@@ -263,7 +263,7 @@ void dispatch_turn(struct dispatch *d)
 	bool only_started = true;
 	for (size_t i = 0; i < n_reports; i++)
 		only_started &= d->reports[i].type == REPORT_STARTED;
-	bool can_claim = d->accepting && !d->ready_empty && maybe_queued(d, &t) &&
+	bool can_claim = d->accepting && !d->draining && !d->ready_empty && maybe_queued(d, &t) &&
 			 pool_idle_slot(d->pool) >= 0;
 	bool due = d->wake_wall != 0 && t.now >= d->wake_wall;
 	/* A STARTED alone (the pid) can wait a moment: short jobs' DONE follows
@@ -315,6 +315,7 @@ void dispatch_turn(struct dispatch *d)
 	answer(d, cmds, &t, true);
 	dispatch_retention_committed(d, &t);
 	after_commit(d);
+	dispatch_drain_committed(d);
 	if (d->wake_dirty) {
 		if (dispatch_next_wake(d, t.err) < 0) {
 			log_warnx("dispatch: %s (looking again in 1 s)", t.err);
@@ -329,6 +330,7 @@ fail:
 	    RETRY_AFTER_FAILED_COMMIT_US / 1000, t.err);
 	store_rollback(d->store);
 	forget_claims(d);
+	dispatch_drain_rolled_back(d);
 	dispatch_drop_events(d, 0);
 	queues_truncate(&d->queues, queues_before); /* first named in this turn: rolled back too */
 	if (dispatch_queues_load(d, t.err) < 0) /* undo queue settings rolled back */

@@ -243,10 +243,12 @@ static int fill(struct events_stream *s)
 	s->resync = false;
 	for (; s->want < hub.next_seq && len + 64 < cap; s->want++) {
 		const char *j = event_text(s, s->want);
+		const char *name = hub.ring[s->want % EVENTS_RING].name;
 		if (len + strlen(j) + 64 > cap)
 			break;
 		len += (size_t)snprintf(s->pending + len, cap - len,
-		    "id: %" PRId64 ".%" PRIu64 "\nevent: job\ndata: %s\n\n", hub.run_id, s->want, j);
+		    "id: %" PRId64 ".%" PRIu64 "\nevent: %s\ndata: %s\n\n", hub.run_id, s->want,
+		    name != NULL ? name : "job", j);
 	}
 	if (len == 0)
 		len = (size_t)snprintf(s->pending, cap, ": ping\n\n");

@@ -1,6 +1,7 @@
 /*
  * events.h — GET /v1/events: Server-Sent Events, one `job` event on every
- * state change, `: ping` comments every 15 s. The event is compact by
+ * state change (a `node` event on a change of this node's drain state),
+ * `: ping` comments every 15 s. The event is compact by
  * default (the fields that change: id, state, times, attempts, result,
  * batch, queue, node); a stream opened with ?full=true gets the whole job
  * JSON instead, rendered only while such a stream is open.
@@ -43,8 +44,11 @@
 
 void events_init(void);
 /* One change of a job: its compact JSON, and its full JSON when a stream
- * wants it (events_want_full), else NULL. */
+ * wants it (events_want_full), else NULL. A change of this node's drain
+ * state (dispatch_drain.c) travels the same ring as a `node` event: name
+ * "node", compact render_drain's object, full NULL. */
 struct job_event {
+	const char *name;        /* the SSE event name, a literal; NULL: "job" */
 	char *compact;
 	char *full;
 };

@@ -2,7 +2,7 @@
  * metrics.h — what GET /metrics (api_metrics.c) exposes in the Prometheus
  * text format:
  * jobs by state, submitted and finished counters, queue-wait and run-time
- * histograms, pool size and busy workers, HTTP requests by route and code,
+ * histograms, pool size and busy workers, draining, HTTP requests by route and code,
  * retention (jobs and output purged, bytes freed, output on disk), jobs by
  * named queue and their rate windows, schedule firings, process start time. Counters are lock-free atomics, so recording costs
  * the hot paths next to nothing.

@@ -56,6 +56,7 @@ struct conn_state {
 	int64_t id;
 	char name[HTTP_NAME_MAX];
 	struct http_cmd *cmd;     /* a command handed to the dispatcher (http_cmd.h) */
+	bool read_only;           /* the request bore the --read-token */
 };
 
 void http_json(struct http_resp *r, unsigned status, char *json)
@@ -196,9 +197,17 @@ static void precheck(struct app *app, struct MHD_Connection *conn, const char *m
 		http_error(r, 403, "forbidden", NULL, "%s", why);
 		return;
 	}
-	if (!http_authorized(conn, app->cfg, path)) {
+	enum http_access access = http_authorized(conn, app->cfg, path);
+	if (access == HTTP_ACCESS_DENIED) {
 		http_error(r, 401, "unauthorized", NULL, "missing or wrong bearer token");
 		http_header(r, "WWW-Authenticate", "Bearer");
+		return;
+	}
+	/* Before the route: no mutation, known or not, gets further. */
+	cs->read_only = access == HTTP_ACCESS_READ;
+	if (cs->read_only && !http_method_reads(method)) {
+		http_error(r, 403, "forbidden", NULL,
+		    "read-only token: %s %s needs the write token (--token)", method, path);
 		return;
 	}
 	cs->route = http_route_find(app->routes, app->n_routes, method, path, &cs->id, cs->name, allow, sizeof(allow));
@@ -284,7 +293,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else {
 		struct http_req req = { .app = app, .conn = conn, .method = method, .path = url,
 			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len,
-			.cmd = &cs->cmd };
+			.cmd = &cs->cmd, .read_only = cs->read_only };
 		memcpy(req.name, cs->name, sizeof(req.name));
 		if (http_cmd_pending(cs->cmd, conn))
 			return MHD_YES; /* suspended until the dispatcher is done */

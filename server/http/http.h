@@ -52,6 +52,7 @@ struct http_req {
 	const char *body;
 	size_t body_len;
 	struct http_cmd **cmd;    /* the request's command, if any (http_cmd.h) */
+	bool read_only;           /* it bore the --read-token (only GET and HEAD get here) */
 };
 
 #define HTTP_MAX_HEADERS 4

@@ -1,6 +1,6 @@
 /*
- * http_guard.c — who may talk to jobd (see http_guard.h): the bearer token,
- * compared in constant time, and the browser guard against DNS rebinding
+ * http_guard.c — who may talk to jobd (see http_guard.h): the bearer
+ * tokens (write and read-only), compared in constant time, and the browser guard against DNS rebinding
  * and cross-site requests (Host and Origin, with hostname.c's names).
  */
 #include "http_guard.h"
@@ -27,16 +27,32 @@ static bool same_secret(const char *a, const char *b)
 	return diff == 0 && la > 0;
 }
 
-bool http_authorized(struct MHD_Connection *conn, const struct config *cfg, const char *path)
+/* What a presented secret grants. Both tokens are always compared, so the
+ * time taken says nothing about which one (if either) was close. */
+static enum http_access access_of(const char *secret, const struct config *cfg)
+{
+	bool write = same_secret(secret, cfg->token);
+	bool read = cfg->read_token[0] != '\0' && same_secret(secret, cfg->read_token);
+
+	return write ? HTTP_ACCESS_WRITE : read ? HTTP_ACCESS_READ : HTTP_ACCESS_DENIED;
+}
+
+enum http_access http_authorized(struct MHD_Connection *conn, const struct config *cfg,
+    const char *path)
 {
 	if (cfg->token[0] == '\0' || !needs_token(path))
-		return true;
+		return HTTP_ACCESS_WRITE;
 	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
-		return same_secret(h + 7, cfg->token);
+		return access_of(h + 7, cfg);
 	/* EventSource cannot send headers: the stream also takes ?access_token. */
 	const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
-	return q != NULL && strcmp(path, "/v1/events") == 0 && same_secret(q, cfg->token);
+	return q != NULL && strcmp(path, "/v1/events") == 0 ? access_of(q, cfg) : HTTP_ACCESS_DENIED;
+}
+
+bool http_method_reads(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
 /* A Host the guard accepts: one that names us whatever DNS says (localhost,
@@ -88,7 +104,7 @@ bool http_browser_allowed(struct MHD_Connection *conn, const struct config *cfg,
 		*why = "Host is not localhost, an IP address or an --allowed-host name (DNS rebinding?)";
 		return false;
 	}
-	if (origin == NULL || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+	if (origin == NULL || http_method_reads(method))
 		return true;
 	if (!allowed_origin(origin, host, cfg)) {
 		*why = "cross-origin request refused: Origin is neither the Host nor an --allowed-host name";

@@ -248,6 +248,8 @@ cJSON *render_stats_object(const struct stats_info *s)
 	cJSON_AddNumberToObject(o, "submitted_total", (double)s->submitted_total);
 	cJSON_AddNumberToObject(o, "finished_total", (double)s->finished_total);
 	cJSON_AddNumberToObject(o, "uptime_s", s->uptime_s);
+	cJSON_AddBoolToObject(o, "draining", s->draining);
+	cJSON_AddBoolToObject(o, "idle", s->busy == 0);
 	return o;
 }
 
@@ -260,6 +262,24 @@ char *render_error(const char *code, const char *message, const char *field)
 	cJSON_AddStringToObject(e, "message", message);
 	if (field != NULL && field[0] != '\0')
 		cJSON_AddStringToObject(e, "field", field);
+	return render_print_and_free(o);
+}
+
+char *render_drain(bool draining, int running)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "draining", draining);
+	cJSON_AddBoolToObject(o, "idle", running == 0);
+	cJSON_AddNumberToObject(o, "running", running);
+	return render_print_and_free(o);
+}
+
+char *render_access(bool read_only)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "access", read_only ? "read" : "write");
 	return render_print_and_free(o);
 }
 

@@ -20,6 +20,7 @@ struct stats_info {
 	int64_t counts[JOB_STATE_COUNT];
 	int64_t submitted_total, finished_total;
 	double uptime_s;
+	bool draining;           /* this node claims nothing new (POST /v1/drain) */
 };
 
 struct queue_info;
@@ -49,6 +50,11 @@ cJSON *render_stats_object(const struct stats_info *s);
  * live nodes; counts are the whole cluster's already (render_nodes.c). */
 char *render_cluster_stats(const struct stats_info *s, const struct node_info *nodes,
     int n_nodes, int n_busy);
+/* {"draining": b, "idle": b, "running": n}: this node's drain state, as
+ * POST /v1/drain and /v1/resume answer and the `node` event carries. */
+char *render_drain(bool draining, int running);
+/* {"access": "read"|"write"}: what the request's token may do (whoami). */
+char *render_access(bool read_only);
 char *render_error(const char *code, const char *message, const char *field);
 char *render_health(const char *status);
 

@@ -20,6 +20,7 @@ static cJSON *node_object(const struct node_info *x, const struct node_busy *bus
 	cJSON_AddStringToObject(o, "listen", x->listen);
 	cJSON_AddNumberToObject(o, "pool_size", x->pool_size);
 	cJSON_AddStringToObject(o, "state", x->state);
+	cJSON_AddBoolToObject(o, "draining", x->draining);
 	render_add_time(o, "started_at", x->started_us);
 	render_add_time(o, "heartbeat_at", x->heartbeat_us);
 	render_add_time(o, "lease_until", x->lease_until_us);

@@ -46,7 +46,7 @@
 	X(rate_limit) SEP X(rate_period_s)
 #define STORE_NODE_COLUMNS(X, SEP) \
 	X(id) SEP X(name) SEP X(host) SEP X(pid) SEP X(listen) SEP X(pool_size) SEP \
-	X(started_at) SEP X(heartbeat_at) SEP X(lease_until) SEP X(state) SEP X(stopped_at)
+	X(started_at) SEP X(heartbeat_at) SEP X(lease_until) SEP X(state) SEP X(stopped_at) SEP X(draining)
 
 #define STORE_COL_NAME(c) #c
 #define STORE_COMMA ,

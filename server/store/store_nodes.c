@@ -99,6 +99,7 @@ int store_node_register(struct store *st, const struct node_reg *r, int64_t *id,
 	store_bind_text(s, 4, r->listen);
 	store_bind_i64(s, 5, r->pool_size);
 	store_bind_i64(s, 6, r->lease_us);
+	store_bind_i64(s, 7, r->draining ? 1 : 0);
 	if (store_next(st, s) != STORE_ROW) {
 		store_err(st, err, "INSERT node");
 		store_reset(s);
@@ -118,6 +119,14 @@ int store_node_register(struct store *st, const struct node_reg *r, int64_t *id,
 	    " false), set_config('jobd.lease_us', '%lld', false)",
 	    (long long)*id, r->name, (long long)r->lease_us);
 	return st->drv->session(st, "node settings", sql, err);
+}
+
+int store_node_set_draining(struct store *st, int64_t id, bool draining, char *err)
+{
+	struct store_stmt *s = store_stmt(st, C_NODE_DRAIN);
+	store_bind_i64(s, 1, id);
+	store_bind_i64(s, 2, draining ? 1 : 0);
+	return store_step_done(st, s, "UPDATE node draining", err);
 }
 
 int store_node_mark(struct store *st, int64_t id, const char *state, char *err)
@@ -311,6 +320,7 @@ int store_nodes_list(struct store *st, struct node_info **nodes, int *n, struct 
 		x->lease_until_us = store_col_i64(s, NODE_COL_lease_until, 0);
 		copy_col(x->state, sizeof(x->state), s, NODE_COL_state);
 		x->stopped_us = store_col_i64(s, NODE_COL_stopped_at, 0);
+		x->draining = store_col_int(s, NODE_COL_draining) != 0;
 	}
 	if (rc != STORE_DONE)
 		goto fail;

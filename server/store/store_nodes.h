@@ -25,6 +25,7 @@ struct node_reg {
 	int pid;
 	int pool_size;
 	int64_t lease_us;
+	bool draining;    /* --start-drained */
 };
 
 /* Registers this node's new incarnation and makes its session claim for it.
@@ -32,6 +33,8 @@ struct node_reg {
  * (dispatch_recover then takes their jobs); a name that a live session
  * still holds is refused. Outside a transaction. */
 int store_node_register(struct store *st, const struct node_reg *r, int64_t *id, char *err);
+/* Node id's drain state as /v1/workers shows it (POST /v1/drain). */
+int store_node_set_draining(struct store *st, int64_t id, bool draining, char *err);
 /* "stopped" at a clean exit. */
 int store_node_mark(struct store *st, int64_t id, const char *state, char *err);
 
@@ -98,6 +101,7 @@ struct node_info {
 	int pid;
 	int pool_size;
 	int64_t started_us, heartbeat_us, lease_until_us, stopped_us;
+	bool draining;
 };
 struct node_busy {
 	int64_t node_id;

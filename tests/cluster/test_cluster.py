@@ -10,8 +10,9 @@
 # the node) and the node shown dead; a node restarted under the same name
 # reclaiming its own jobs at once and nobody else's; cancel through another
 # node; queue concurrency and rate limits across nodes; two nodes racing one
-# unique_key making one job; delayed jobs and schedules
-# firing once cluster-wide; output readable on every node, while a job runs
+# unique_key making one job; delayed jobs and schedules firing once
+# cluster-wide; a draining node's submissions run on the other (its drain
+# shown to every node); output readable on every node, while a job runs
 # and after its node died; a database restart losing nothing.
 #
 #   python3 tests/cluster/test_cluster.py [TestClass[.test_name] ...]
@@ -431,6 +432,21 @@ class TestAcrossNodes(ClusterCase):
                         .replace(tzinfo=timezone.utc).timestamp() for j in jobs)
         for a, b in zip(starts, starts[3:]):
             self.assertGreaterEqual(b - a, 2 - 0.5, "4 starts in one 2 s window: %r" % starts)
+
+    def test_a_draining_node_starts_nothing_and_the_other_runs_its_submissions(self):
+        a, b = self.cluster(2, "--workers", "2", "--lease", LEASE)
+        a.expect(200, "POST", "/v1/drain")
+        self.assertTrue(self.cluster_node(b, a.node_name)["draining"])
+        self.assertFalse(self.cluster_node(a, b.node_name)["draining"])
+        ids = [a.submit({"command": ["true"]})["id"] for _ in range(6)]
+        jobs = [a.wait_for(i, FINAL, timeout=20) for i in ids]
+        b_id = self.node_id(b)
+        for j in jobs:
+            self.assertEqual((j["state"], j["node_id"]), ("succeeded", b_id), j)
+        st = a.stats()
+        self.assertEqual((st["draining"], st["idle"]), (True, True), st)
+        a.expect(200, "POST", "/v1/resume")
+        self.assertFalse(self.cluster_node(b, a.node_name)["draining"])
 
     def test_delayed_job_runs_once(self):
         nodes = self.cluster(3, "--workers", "2", "--lease", LEASE)

@@ -371,6 +371,31 @@ static void test_cgroups_are_on_unless_turned_off(void **state)
 	assert_true(cfg->cgroups);
 }
 
+/* A read token limits nothing without a write token, and must differ from it. */
+static void test_a_read_token_needs_a_different_write_token(void **state)
+{
+	struct config *cfg = *state;
+	char err[ERR_LEN];
+
+	assert_loads(cfg, NULL);
+	assert_string_equal(cfg->read_token, "");
+	assert_false(cfg->start_drained);
+	assert_int_equal(config_check_tokens(cfg, err), 0);
+	setenv("JOBD_READ_TOKEN", "reader", 1);
+	setenv("JOBD_START_DRAINED", "true", 1);
+	assert_loads(cfg, NULL);
+	assert_string_equal(cfg->read_token, "reader");
+	assert_true(cfg->start_drained);
+	assert_int_equal(config_check_tokens(cfg, err), -1);
+	assert_non_null(strstr(err, "--read-token needs a --token"));
+	assert_loads(cfg, ARGS("--token", "reader"));
+	assert_int_equal(config_check_tokens(cfg, err), -1);
+	assert_non_null(strstr(err, "must differ"));
+	assert_loads(cfg, ARGS("--token", "writer", "--read-token", "other"));
+	assert_string_equal(cfg->read_token, "other");
+	assert_int_equal(config_check_tokens(cfg, err), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, clear_env, free_cfg)
 
 int main(void)
@@ -395,6 +420,7 @@ int main(void)
 		T(test_connection_bounds_default_to_api_md_and_have_env_twins),
 		T(test_event_streams_leave_connections_for_other_requests),
 		T(test_cgroups_are_on_unless_turned_off),
+		T(test_a_read_token_needs_a_different_write_token),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -6,8 +6,9 @@
  * then age, wait for a delayed job's time and respect a queue's limit; a
  * failed attempt is retried after its backoff and the last one fails; a
  * parent's end cancels or unblocks its dependents; a worker's death ends
- * its attempt once; a cancel is answered after the commit and sent after it. Every test checks the dispatcher's counts against a
- * recount of what was committed.
+ * its attempt once; a cancel is answered after the commit and sent after it;
+ * a draining dispatcher claims nothing until resumed. Every test checks the
+ * dispatcher's counts against a recount of what was committed.
  */
 #include "testutil_dispatch.h"
 
@@ -143,6 +144,41 @@ static void test_a_queue_at_its_concurrency_limit_waits_for_room(void **state)
 	tu_turn(f);
 	assert_int_equal(fake.n_runs, 3);
 	assert_int_equal(fake_run_at(2)->job_id, ids[0]);
+	tu_assert_counts_true(f);
+}
+
+/* CMD_DRAIN/CMD_RESUME (dispatch_drain.c): no claim while draining, not
+ * even in the drain's own turn or once a worker is free; resume claims. */
+static void test_a_draining_dispatcher_claims_nothing_until_resumed(void **state)
+{
+	struct turn_fixture *f = *state;
+	int64_t a = tu_submit(f, tu_spec("a", 0, 1));
+	struct cmd drain = { .type = CMD_DRAIN }, again = { .type = CMD_DRAIN },
+		   resume = { .type = CMD_RESUME };
+	struct job_spec specs[] = { tu_spec("b", 0, 1) };
+	int64_t b;
+
+	assert_int_equal(fake.n_runs, 1);
+	tu_enqueue(f, &drain);
+	tu_turn(f);
+	assert_int_equal(tu_answer(f, &drain), CMD_OK);
+	assert_true(dispatch_draining(f->d));
+	assert_int_equal(tu_submit_all(f, specs, 1, &b), 1);
+	assert_int_equal(fake.n_runs, 1); /* a worker is idle, yet b waits */
+	fake_done(a, 0);
+	tu_turn(f);
+	assert_int_equal(fake.n_runs, 1);
+	assert_int_equal(tu_state_of(&f->base, b), JOB_QUEUED);
+	tu_enqueue(f, &again);
+	tu_turn(f);
+	assert_int_equal(tu_answer(f, &again), CMD_OK);
+	assert_true(dispatch_draining(f->d));
+	tu_enqueue(f, &resume);
+	tu_turn(f);
+	assert_int_equal(tu_answer(f, &resume), CMD_OK);
+	assert_false(dispatch_draining(f->d));
+	assert_int_equal(fake.n_runs, 2);
+	assert_int_equal(fake_run_at(1)->job_id, b);
 	tu_assert_counts_true(f);
 }
 
@@ -322,6 +358,7 @@ int main(void)
 		T(test_claims_take_the_highest_priority_first_then_the_oldest, one_worker),
 		T(test_a_delayed_job_is_not_claimed_before_its_time, one_worker),
 		T(test_a_queue_at_its_concurrency_limit_waits_for_room, two_workers_unopened),
+		T(test_a_draining_dispatcher_claims_nothing_until_resumed, two_workers),
 		T(test_a_failed_attempt_is_retried_after_its_backoff_and_the_last_one_fails,
 		    one_worker),
 		T(test_a_failed_parent_cancels_its_dependents_and_a_succeeded_one_unblocks_them,
