@@ -68,6 +68,7 @@ struct job_spec {
 	char *queue;            /* NULL: "default" */
 	struct job_limits limits;
 	int64_t schedule_id;    /* 0: not created by a schedule */
+	char *tags;             /* canonical JSON object of strings; NULL: none */
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -106,6 +107,7 @@ struct job {
 	int64_t schedule_id;    /* 0: none */
 	bool output_purged;     /* --max-output-disk deleted its output files */
 	int64_t node_id;        /* cluster node of the last attempt; 0: none (SQLite) */
+	char *tags;             /* JSON object of strings; NULL: none */
 };
 
 /* What the worker measured for one attempt. */
