@@ -56,7 +56,7 @@ SERVER_SRC += \
 	server/spec/spec_json.c server/spec/spec_schedule.c
 # the single-writer dispatcher, events and metrics
 SERVER_SRC += \
-	server/dispatch/dispatch.c server/dispatch/dispatch_cmds.c server/dispatch/dispatch_end.c \
+	server/dispatch/dispatch.c server/dispatch/dispatch_cmds.c server/dispatch/dispatch_bulk.c server/dispatch/dispatch_end.c \
 	server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
 	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
 	server/dispatch/dispatch_submit.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
@@ -71,7 +71,7 @@ SERVER_SRC += \
 # one file per resource, and the route table
 SERVER_SRC += \
 	server/api/api_batches.c server/api/api_common.c server/api/api_events.c server/api/api_follow.c \
-	server/api/api_jobs.c server/api/api_filter.c server/api/api_metrics.c server/api/api_output.c \
+	server/api/api_jobs.c server/api/api_filter.c server/api/api_bulk.c server/api/api_metrics.c server/api/api_output.c \
 	server/api/api_queues.c server/api/api_schedules.c server/api/api_status.c \
 	server/api/routes.c
 # the command line: a client of the API, in the same binary
