@@ -76,7 +76,7 @@ SERVER_SRC += \
 	server/api/routes.c
 # the command line: a client of the API, in the same binary
 SERVER_SRC += \
-	server/cli/cli.c server/cli/cli_args.c server/cli/cli_batch.c server/cli/cli_cmds.c \
+	server/cli/cli.c server/cli/cli_args.c server/cli/cli_batch.c server/cli/cli_bulk.c server/cli/cli_cmds.c \
 	server/cli/cli_exit.c server/cli/cli_http.c server/cli/cli_out.c server/cli/cli_wait.c
 # the worker process: serve, run one job, capture, limits, cgroups
 WORKER_SRC := \
