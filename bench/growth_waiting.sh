@@ -25,6 +25,9 @@
 #   chains   $WAIT_N in chains of 10,000: spec i after_index [i-1], spec 0
 #            after one delayed anchor job (+1 job), so nothing becomes runnable
 #   held     $WAIT_N in queue "held", paused before the batches
+#   tagged   $WAIT_N × delay_s, each with 3 tags (3 × $WAIT_N rows of
+#            job_tags and its index, migration 009): tags are written once at
+#            submit and read only by filters, so a claim must not notice them
 #   all      all three on one server (3 × $WAIT_N + 1 waiting)
 # The servers then run side by side (pool $CORES each) and are measured in
 # turns for $REPS rounds — medians of per-round medians, as in growth.sh — so
@@ -38,7 +41,7 @@
 
 WAIT_LAT=50
 WAIT_BATCH=2000
-WAIT_STATES="base delayed chains held all"
+WAIT_STATES="base delayed chains held tagged all"
 declare -A WAIT_SEED
 
 # wctl ADDR ARGS... — bench/waiting.py against the server at ADDR
@@ -52,6 +55,7 @@ wait_tool() {
 	delayed) echo "jobd + $n delayed" ;;
 	chains) echo "jobd + $n in dependency chains" ;;
 	held) echo "jobd + $n in a paused queue" ;;
+	tagged) echo "jobd + $n tagged (3 tags each), delayed" ;;
 	all) echo "jobd + all three ($(size_label $((3 * WAIT_N))) waiting)" ;;
 	esac
 }
@@ -81,7 +85,7 @@ wait_prepare() {
 wait_check() {
 	local a=${FLEET_ADDR[wait_$1]}
 	case $1 in
-	delayed) wctl "$a" check default "$WAIT_N" ;;
+	delayed | tagged) wctl "$a" check default "$WAIT_N" ;;
 	chains) wctl "$a" check default $((WAIT_N + 1)) ;;
 	held) wctl "$a" check held "$WAIT_N" ;;
 	all) wctl "$a" check default $((2 * WAIT_N + 1)) && wctl "$a" check held "$WAIT_N" ;;
@@ -133,4 +137,6 @@ phase_growth_waiting() {
 	row wait_seed_chains "$w" "$n in chains (after_index i-1)" "${WAIT_SEED[chains]}" s \
 		vs:wait_seed_delayed
 	row wait_seed_held "$w" "$n into a paused queue" "${WAIT_SEED[held]}" s vs:wait_seed_delayed
+	row wait_seed_tagged "$w" "$n × delay_s, 3 tags each" "${WAIT_SEED[tagged]}" s \
+		vs:wait_seed_delayed
 }

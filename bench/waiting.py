@@ -12,6 +12,8 @@ one line of key=value pairs per subcommand for the shell to pick apart.
                                 waits for one delayed "anchor" job (after), so
                                 every chain stays blocked (N + 1 jobs in all)
                        held     queue "held", paused first (PUT /v1/queues/held)
+                       tagged   as delayed, each with 3 tags (env, team of 50,
+                                run of 1,000)
                      -> seconds (all batches, client side), batch_max_s
     latency N        N times: POST one `true`, wait for its final event on
                      /v1/events -> median_ms (POST -> final seen), p90_ms,
@@ -40,13 +42,17 @@ def seed_specs(kind, n, anchor):
         return [{"command": ["true"], "delay_s": DELAY_S}] * n
     if kind == "held":
         return [{"command": ["true"], "queue": HELD}] * n
+    if kind == "tagged":
+        return [{"command": ["true"], "delay_s": DELAY_S,
+                 "tags": {"env": "prod", "team": f"t{i % 50}", "run": f"r{i % 1000}"}}
+                for i in range(n)]
     return [{"command": ["true"], "after": [anchor]}] + \
         [{"command": ["true"], "after_index": [i - 1]} for i in range(1, n)]
 
 
 def cmd_seed(j, kind, n):
     n, anchor, times = int(n), None, []
-    if kind not in ("delayed", "chains", "held"):
+    if kind not in ("delayed", "chains", "held", "tagged"):
         sys.exit(f"waiting: unknown kind {kind}")
     t0 = time.monotonic()
     if kind == "chains":
