@@ -65,6 +65,9 @@ int spec_job_limits_get(const cJSON *obj, const struct spec_limits *lim, const c
     struct job_spec *out, struct spec_error *e);
 /* 1 if name is a valid queue name. */
 int spec_queue_name_valid(const char *name);
+/* 1 if s is 1 to max bytes of A-Z a-z 0-9 and the bytes of punct (names
+ * of queues, tag keys). */
+int spec_word_valid(const char *s, size_t max, const char *punct);
 
 #define SPEC_MAX_TAGS 16
 #define SPEC_MAX_TAG_KEY 64     /* bytes */

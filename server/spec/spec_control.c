@@ -15,17 +15,22 @@ struct spec_limits spec_limits_of(const struct config *cfg)
 		.max_timeout_s = cfg->max_timeout_s, .max = cfg->max_limits, .job_dir = cfg->job_dir };
 }
 
-int spec_queue_name_valid(const char *name)
+int spec_word_valid(const char *s, size_t max, const char *punct)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(s);
 
-	if (n == 0 || n > SPEC_MAX_QUEUE_NAME)
+	if (n == 0 || n > max)
 		return 0;
-	for (const char *p = name; *p; p++)
+	for (const char *p = s; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || strchr("_.:-", *p) != NULL))
+			(*p >= '0' && *p <= '9') || strchr(punct, *p) != NULL))
 			return 0;
 	return 1;
+}
+
+int spec_queue_name_valid(const char *name)
+{
+	return spec_word_valid(name, SPEC_MAX_QUEUE_NAME, "_.:-");
 }
 
 int spec_queue_get(const cJSON *obj, const char *prefix, struct job_spec *out,

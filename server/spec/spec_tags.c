@@ -16,15 +16,7 @@
 
 int spec_tag_key_valid(const char *key)
 {
-	size_t n = strlen(key);
-
-	if (n == 0 || n > SPEC_MAX_TAG_KEY)
-		return 0;
-	for (const char *p = key; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || strchr("_.-", *p) != NULL))
-			return 0;
-	return 1;
+	return spec_word_valid(key, SPEC_MAX_TAG_KEY, "_.-");
 }
 
 int spec_tag_value_valid(const char *value)
