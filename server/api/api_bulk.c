@@ -86,6 +86,8 @@ static int parse_filter(struct http_req *req, struct http_resp *r, struct bulk_s
 		return -1;
 	}
 	for (const cJSON *it = s->body->child; it != NULL; it = it->next) {
+		if (cJSON_IsNull(it))
+			continue; /* null: absent (API.md, strict bodies) */
 		if (strcmp(it->string, "dry_run") == 0) {
 			if (!cJSON_IsBool(it)) {
 				http_error(r, 400, "invalid_request", "dry_run", "dry_run must be a boolean");
@@ -126,7 +128,6 @@ static void bulk(struct http_req *req, struct http_resp *r, enum bulk_action act
 		s->c.type = CMD_BULK;
 		s->c.bulk.action = action;
 		s->c.bulk.filter = s->af.f;
-		s->c.bulk.filter.tags = s->af.tags;
 		http_cmd_submit(req, &s->c);
 		return;
 	}

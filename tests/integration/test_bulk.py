@@ -27,7 +27,7 @@ class TestBulk(JobdTestCase):
             self.assertError(self.jobd.request("POST", "/v1/jobs/" + action, body={}), 400,
                              "invalid_request", "filter")
             self.assertError(self.jobd.request("POST", "/v1/jobs/" + action,
-                                               body={"dry_run": False}), 400,
+                                               body={"dry_run": False, "state": None}), 400,
                              "invalid_request", "filter")
             self.assertError(self.jobd.request("POST", "/v1/jobs/" + action,
                                                body={"colour": "red"}), 400,
