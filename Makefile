@@ -38,7 +38,7 @@ SERVER_SRC += \
 # the store, its statements and its SQLite and PostgreSQL drivers
 SERVER_SRC += \
 	server/store/pq.c server/store/store.c server/store/store_batches.c server/store/store_deps.c \
-	server/store/store_jobs.c server/store/store_nodes.c server/store/store_output_db.c \
+	server/store/store_jobs.c server/store/store_list.c server/store/store_nodes.c server/store/store_output_db.c \
 	server/store/store_pg.c server/store/store_pg_conn.c server/store/store_pool.c \
 	server/store/store_queues.c server/store/store_retention.c \
 	server/store/store_row.c server/store/store_schedules.c server/store/store_sql.c \
@@ -52,12 +52,12 @@ SERVER_SRC += \
 	server/render/render_nodes.c
 # job, batch, queue and schedule specs: parsing and validation
 SERVER_SRC += \
-	server/spec/spec.c server/spec/spec_control.c server/spec/spec_deps.c \
+	server/spec/spec.c server/spec/spec_control.c server/spec/spec_tags.c server/spec/spec_deps.c \
 	server/spec/spec_json.c server/spec/spec_schedule.c
 # the single-writer dispatcher, events and metrics
 SERVER_SRC += \
-	server/dispatch/dispatch.c server/dispatch/dispatch_cmds.c server/dispatch/dispatch_drain.c \
-	server/dispatch/dispatch_end.c \
+	server/dispatch/dispatch.c server/dispatch/dispatch_bulk.c server/dispatch/dispatch_cmds.c \
+	server/dispatch/dispatch_drain.c server/dispatch/dispatch_end.c \
 	server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
 	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
 	server/dispatch/dispatch_submit.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
@@ -72,13 +72,13 @@ SERVER_SRC += \
 # one file per resource, and the route table
 SERVER_SRC += \
 	server/api/api_batches.c server/api/api_common.c server/api/api_events.c server/api/api_follow.c \
-	server/api/api_jobs.c server/api/api_metrics.c server/api/api_output.c \
+	server/api/api_jobs.c server/api/api_filter.c server/api/api_bulk.c server/api/api_metrics.c server/api/api_output.c \
 	server/api/api_queues.c server/api/api_schedules.c server/api/api_status.c \
 	server/api/api_drain.c \
 	server/api/routes.c
 # the command line: a client of the API, in the same binary
 SERVER_SRC += \
-	server/cli/cli.c server/cli/cli_args.c server/cli/cli_batch.c server/cli/cli_cmds.c \
+	server/cli/cli.c server/cli/cli_args.c server/cli/cli_batch.c server/cli/cli_bulk.c server/cli/cli_cmds.c \
 	server/cli/cli_exit.c server/cli/cli_http.c server/cli/cli_out.c server/cli/cli_wait.c
 # the worker process: serve, run one job, capture, limits, cgroups
 WORKER_SRC := \

@@ -33,6 +33,9 @@
 #            probe jobs (no key) never touch (issue 18 item 1)
 #   rated    $WAIT_N in queue "rated", limited to 1 start a day before the
 #            batches and that start used by one job run first (+1 job)
+#   tagged   $WAIT_N × delay_s, each with 3 tags (3 × $WAIT_N rows of
+#            job_tags and its index, migration 009): tags are written once at
+#            submit and read only by filters, so a claim must not notice them
 #   all      all three on one server (3 × $WAIT_N + 1 waiting)
 # The servers then run side by side (pool $CORES each) and are measured in
 # turns for $REPS rounds — medians of per-round medians, as in growth.sh — so
@@ -46,7 +49,7 @@
 
 WAIT_LAT=50
 WAIT_BATCH=2000
-WAIT_STATES="base delayed chains held unique rated all"
+WAIT_STATES="base delayed chains held unique rated tagged all"
 declare -A WAIT_SEED
 
 # wctl ADDR ARGS... — bench/waiting.py against the server at ADDR
@@ -62,6 +65,7 @@ wait_tool() {
 	held) echo "jobd + $n in a paused queue" ;;
 	unique) echo "jobd + $n unique-keyed, delayed" ;;
 	rated) echo "jobd + $n in a rate-limited queue" ;;
+	tagged) echo "jobd + $n tagged (3 tags each), delayed" ;;
 	all) echo "jobd + all three ($(size_label $((3 * WAIT_N))) waiting)" ;;
 	esac
 }
@@ -91,7 +95,7 @@ wait_prepare() {
 wait_check() {
 	local a=${FLEET_ADDR[wait_$1]}
 	case $1 in
-	delayed | unique) wctl "$a" check default "$WAIT_N" ;;
+	delayed | unique | tagged) wctl "$a" check default "$WAIT_N" ;;
 	chains) wctl "$a" check default $((WAIT_N + 1)) ;;
 	held) wctl "$a" check held "$WAIT_N" ;;
 	rated) wctl "$a" check rated "$WAIT_N" ;;
@@ -147,5 +151,7 @@ phase_growth_waiting() {
 	row wait_seed_unique "$w" "$n × delay_s, each a unique_key" "${WAIT_SEED[unique]}" s \
 		vs:wait_seed_delayed
 	row wait_seed_rated "$w" "$n into a rate-limited queue" "${WAIT_SEED[rated]}" s \
+		vs:wait_seed_delayed
+	row wait_seed_tagged "$w" "$n × delay_s, 3 tags each" "${WAIT_SEED[tagged]}" s \
 		vs:wait_seed_delayed
 }

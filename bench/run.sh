@@ -7,7 +7,7 @@
 # Default ≈ 6-8 minutes (figures are medians of 3 rounds in which jobd and
 # its peers take turns); BENCH_QUICK=1 ≈ 1.5-2 minutes (fewer jobs, shorter
 # loads; its memory row is "after 20,000 jobs", not 100,000, and its waiting
-# jobs rows have 10k waiting jobs, not 100k). growth_waiting takes ≈ 45 s of
+# jobs rows have 10k waiting jobs, not 100k). growth_waiting takes ≈ 55 s of
 # the default run, ≈ 20 s of the quick one.
 # Scratch databases and logs live in build/bench/ and are removed or
 # overwritten each run. Without build/jobd it measures the peers only.

@@ -17,6 +17,8 @@ one line of key=value pairs per subcommand for the shell to pick apart.
                        rated    queue "rated", limited first to 1 start a day
                                 (PUT /v1/queues/rated {"rate": ...}) and its
                                 one start used by a job run to its end
+                       tagged   as delayed, each with 3 tags (env, team of 50,
+                                run of 1,000)
                      -> seconds (all batches, client side), batch_max_s
     latency N        N times: POST one `true`, wait for its final event on
                      /v1/events -> median_ms (POST -> final seen), p90_ms,
@@ -49,13 +51,17 @@ def seed_specs(kind, n, anchor, first):
                 for i in range(n)]
     if kind in ("held", "rated"):
         return [{"command": ["true"], "queue": HELD if kind == "held" else RATED}] * n
+    if kind == "tagged":
+        return [{"command": ["true"], "delay_s": DELAY_S,
+                 "tags": {"env": "prod", "team": f"t{i % 50}", "run": f"r{i % 1000}"}}
+                for i in range(n)]
     return [{"command": ["true"], "after": [anchor]}] + \
         [{"command": ["true"], "after_index": [i - 1]} for i in range(1, n)]
 
 
 def cmd_seed(j, kind, n):
     n, anchor, times = int(n), None, []
-    if kind not in ("delayed", "chains", "held", "unique", "rated"):
+    if kind not in ("delayed", "chains", "held", "unique", "rated", "tagged"):
         sys.exit(f"waiting: unknown kind {kind}")
     t0 = time.monotonic()
     if kind == "chains":

@@ -134,6 +134,7 @@ void job_spec_free(struct job_spec *spec)
 	free(spec->after_index);
 	free(spec->queue);
 	free(spec->unique_key);
+	free(spec->tags);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -148,5 +149,6 @@ void job_free(struct job *job)
 	free(job->after);
 	free(job->queue);
 	free(job->unique_key);
+	free(job->tags);
 	memset(job, 0, sizeof(*job));
 }

@@ -73,6 +73,7 @@ struct job_spec {
 	int64_t schedule_id;    /* 0: not created by a schedule */
 	char *unique_key;       /* NULL: not unique */
 	unsigned unique_while;  /* states (1 << s) in which the job holds unique_key */
+	char *tags;             /* canonical JSON object of strings; NULL: none */
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -113,6 +114,7 @@ struct job {
 	int64_t node_id;        /* cluster node of the last attempt; 0: none (SQLite) */
 	char *unique_key;       /* NULL: not unique */
 	unsigned unique_while;  /* states (1 << s) in which it holds unique_key; 0 without */
+	char *tags;             /* JSON object of strings; NULL: none */
 };
 
 /* What the worker measured for one attempt. */

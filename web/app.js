@@ -18,6 +18,7 @@ import { initQueues, refreshQueues } from './queues.js';
 import { initSchedules, refreshSchedules, showSchedule, addSchedule } from './schedules.js';
 import { initScheduleForm } from './schedform.js';
 import { initConfirm } from './confirm.js';
+import { initBulk, updateBulk } from './bulk.js';
 import { initAuth, promptToken } from './auth.js';
 import { initDrain, renderDrain, applyDrain } from './drain.js';
 import { refreshAccess } from './access.js';
@@ -191,9 +192,11 @@ function init() {
   initNodes({ panel: $('nodes-panel'), list: $('nodes-list'), summary: $('nodes-summary'), status: $('nodes-status') });
   $('tl-window').addEventListener('change', (e) => { setWindow(e.target.value); scheduleRender(); });
   initJobs({
-    body: $('jobs-body'), state: $('f-state'), batch: $('f-batch'), schedule: $('f-schedule'), clear: $('f-clear'), filters: $('filters'),
+    body: $('jobs-body'), state: $('f-state'), batch: $('f-batch'), schedule: $('f-schedule'), tag: $('f-tag'), clear: $('f-clear'), filters: $('filters'),
     newest: $('pg-newest'), newer: $('pg-newer'), older: $('pg-older'), info: $('pg-info'),
-  }, { onOpen: (id) => go(`#/jobs/${id}`), onFirstRender: () => markReady('table') });
+  }, { onOpen: (id) => go(`#/jobs/${id}`), onFirstRender: () => markReady('table'), onFilter: () => updateBulk() });
+  initBulk({ cancel: $('bulk-cancel'), rerun: $('bulk-rerun'), msg: $('bulk-msg'), filters: $('filters') },
+    { onDone: () => { resetJobs(); batchesChanged(); } });
   initDetail($('detail'), {
     onClose: () => { if (location.hash.startsWith('#/jobs/')) history.replaceState(null, '', location.pathname + location.search); },
     onOpenBatch: (id) => go(`#/batches/${id}`),

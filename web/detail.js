@@ -3,7 +3,7 @@
 // when a delayed or retrying job will start, the jobs it waits for (after), the job it reruns, its queue, the
 // resource limits it runs under, the schedule that made it and, on a cluster, the node that ran it.
 
-import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText, jobWait, waitTag } from './util.js';
+import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText, jobWait, waitTag, tagsOf } from './util.js';
 import { api } from './api.js';
 import { nodeName } from './model.js';
 
@@ -226,12 +226,12 @@ const LIMIT_TEXT = {
 };
 
 // "queue batch · limits memory 256 MiB, 64 open files · unique sync (while queued, running) · made by schedule #3
-// · node n2": limits and the unique key only when set, the node only on a cluster (node_id is null on SQLite;
-// named from the last nodes list, else "#id"); redrawn only when it changed, so the schedule button keeps focus
-// while the job runs.
+// · node n2 · tags env:prod": limits, the unique key and tags only when set, the node only on a cluster (node_id is
+// null on SQLite; named from the last nodes list, else "#id"); redrawn only when it changed, so the schedule button
+// keeps focus while the job runs.
 function renderControl(p, job) {
   const node = job.node_id == null ? null : nodeName(job.node_id) ?? `#${job.node_id}`;
-  const key = JSON.stringify([job.queue, job.limits, job.unique_key, job.unique_while, job.schedule_id, node]);
+  const key = JSON.stringify([job.queue, job.limits, job.unique_key, job.unique_while, job.schedule_id, node, job.tags]);
   if (p.jobdKey === key) return;
   p.jobdKey = key;
   const limits = Object.entries(job.limits || {}).filter(([k, v]) => v != null && LIMIT_TEXT[k]);
@@ -247,7 +247,9 @@ function renderControl(p, job) {
     }, `schedule #${job.schedule_id}`)] : null,
     node != null ? [' · node ', h('span', {
       dataset: { testid: 'detail-node', nodeId: String(job.node_id) }, title: `node id ${job.node_id}, where its last attempt ran`,
-    }, node)] : null].flat().filter((c) => c != null));
+    }, node)] : null,
+    tagsOf(job).length ? [' · tags ', ...tagsOf(job).map((t) => h('span', { class: 'tag', dataset: { testid: 'detail-tag' } }, t))] : null,
+  ].flat().filter((c) => c != null));
 }
 
 // "after #12, #13 (2 unfinished)": each dependency opens its job.

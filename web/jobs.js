@@ -1,7 +1,8 @@
-// Jobs table: newest first, state/batch filters, pagination that only follows the API's `next` links; a job outside
-// the default queue carries its queue as a tag; on a cluster the worker column names the node too.
+// Jobs table: newest first, state/batch/schedule/tag filters, pagination that only follows the API's `next` links; a
+// job outside the default queue carries its queue as a tag, and its own tags follow; on a cluster the worker column
+// names the node too. jobsFilter() is the filter shown, for the bulk actions (bulk.js).
 
-import { STATES, h, setText, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel, jobWait, waitTag } from './util.js';
+import { STATES, h, setText, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel, jobWait, waitTag, tagsOf } from './util.js';
 import { api } from './api.js';
 import { nodeName } from './model.js';
 
@@ -16,14 +17,15 @@ let loaded = false;
 let again = false; // a refresh was asked for while a load ran
 
 export function initJobs(elements, options) {
-  el = elements; // {body, state, batch, schedule, clear, filters, newest, newer, older, info}
-  opts = options; // {onOpen(id), onFirstRender()}
+  el = elements; // {body, state, batch, schedule, tag, clear, filters, newest, newer, older, info}
+  opts = options; // {onOpen(id), onFirstRender(), onFilter()}
   for (const s of STATES) el.state.append(h('option', { value: s }, stateLabel(s)));
   el.state.addEventListener('change', () => reset());
   el.batch.addEventListener('change', () => { if (el.batch.value) el.schedule.value = ''; reset(); });
   el.schedule.addEventListener('change', () => { if (el.schedule.value) el.batch.value = ''; reset(); });
+  el.tag.addEventListener('change', () => reset());
   el.filters.addEventListener('submit', (e) => { e.preventDefault(); reset(); });
-  el.clear.addEventListener('click', () => setFilter({ state: '', batch: '', schedule: '' }));
+  el.clear.addEventListener('click', () => setFilter({ state: '', batch: '', schedule: '', tag: '' }));
   el.older.addEventListener('click', () => {
     if (!nextUrl) return;
     history.push(pageUrl);
@@ -40,8 +42,9 @@ export function initJobs(elements, options) {
 }
 
 // The API takes batch_id or schedule_id, not both: setting one clears the other.
-export function setFilter({ state, batch, schedule }) {
+export function setFilter({ state, batch, schedule, tag }) {
   if (state !== undefined) el.state.value = state;
+  if (tag !== undefined) el.tag.value = tag;
   if (batch !== undefined) el.batch.value = batch;
   if (schedule !== undefined) el.schedule.value = schedule;
   if (batch) el.schedule.value = '';
@@ -49,18 +52,28 @@ export function setFilter({ state, batch, schedule }) {
   reset();
 }
 
-function firstUrl() {
-  const q = new URLSearchParams({ limit: String(PAGE) });
-  if (el.state.value) q.set('state', el.state.value);
+// The filter shown, in the API's names: {state?, batch_id?, schedule_id?, tag?: ["key:value"]}.
+export function jobsFilter() {
+  const f = {};
+  if (el.state.value) f.state = el.state.value;
   const b = el.batch.value.trim();
   const sc = el.schedule.value.trim();
-  if (/^\d+$/.test(b)) q.set('batch_id', b);
-  else if (/^\d+$/.test(sc)) q.set('schedule_id', sc);
+  if (/^\d+$/.test(b)) f.batch_id = Number(b);
+  else if (/^\d+$/.test(sc)) f.schedule_id = Number(sc);
+  const t = el.tag.value.trim();
+  if (t) f.tag = [t];
+  return f;
+}
+
+function firstUrl() {
+  const q = new URLSearchParams({ limit: String(PAGE) });
+  for (const [k, v] of Object.entries(jobsFilter())) q.set(k, String(v));
   return `/v1/jobs?${q}`;
 }
 
 export function reset() {
   history = [];
+  opts.onFilter();
   return load(firstUrl());
 }
 
@@ -141,7 +154,9 @@ function jobRow(j) {
     stateCell(j),
     h('td', { class: 'cmd', title: cmdText(j.command) }, rerunLink(j),
       j.queue && j.queue !== 'default' ? h('span', { class: 'tag', title: `queue ${j.queue}`, dataset: { testid: 'job-queue' } }, j.queue) : null,
-      j.name ? h('span', { class: 'job-name' }, j.name) : null, h('code', {}, cmdText(j.command))),
+      j.name ? h('span', { class: 'job-name' }, j.name) : null,
+      tagsOf(j).map((t) => h('span', { class: 'tag', title: `tag ${t}`, dataset: { testid: 'job-tag' } }, t)),
+      h('code', {}, cmdText(j.command))),
     h('td', { class: 'wide' }, j.batch_id ?? '—'),
     workerCell(j),
     h('td', { class: 'num' }, fmtMs(j.queue_ms)),

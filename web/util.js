@@ -76,6 +76,11 @@ export function fmtDateTime(iso, withMs = true) {
 const shellQuote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
 // An argv array is shown shell-quoted; a string command is shown as written.
+// A job's tags as "key:value" strings, the form GET /v1/jobs?tag= and the bulk actions take.
+export function tagsOf(job) {
+  return Object.entries(job.tags || {}).map(([k, v]) => `${k}:${v}`);
+}
+
 export function cmdText(command) {
   if (Array.isArray(command)) return command.map(shellQuote).join(' ');
   return String(command ?? '');

@@ -14,6 +14,8 @@ void api_job_get(struct http_req *req, struct http_resp *r);
 void api_job_cancel(struct http_req *req, struct http_resp *r);
 void api_job_rerun(struct http_req *req, struct http_resp *r);
 void api_batch_rerun(struct http_req *req, struct http_resp *r);
+void api_jobs_cancel(struct http_req *req, struct http_resp *r); /* api_bulk.c */
+void api_jobs_rerun(struct http_req *req, struct http_resp *r);
 void api_job_stdout(struct http_req *req, struct http_resp *r);
 void api_job_stderr(struct http_req *req, struct http_resp *r);
 void api_batch_submit(struct http_req *req, struct http_resp *r);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_common.h"
+#include "api_filter.h"
 #include "common/log.h"
 #include "render/render.h"
 #include "store/store_jobs.h"
@@ -102,58 +103,38 @@ void api_job_cancel(struct http_req *req, struct http_resp *r)
 
 /* Query parameters of the list: each checked, unknown ones refused. */
 struct list_query {
-	struct job_list_filter f;
-	const char *state_text;
+	struct api_filter af;
 	struct http_resp *r;
 	int bad;
 };
-
-/* The filter field a positive-id query parameter sets, by its name; NULL
- * when key is none of them. */
-static int64_t *id_param(struct job_list_filter *f, const char *key)
-{
-	if (strcmp(key, "batch_id") == 0)
-		return &f->batch_id;
-	if (strcmp(key, "schedule_id") == 0)
-		return &f->schedule_id;
-	if (strcmp(key, "before_id") == 0)
-		return &f->before_id;
-	return NULL;
-}
 
 static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	struct list_query *q = cls;
-	int64_t v, *id;
+	int64_t v;
 	(void)kind;
 
 	if (q->bad)
 		return MHD_NO;
 	if (value == NULL)
 		value = "";
-	if (strcmp(key, "state") == 0) {
-		if (api_parse_states(value, &q->f.state_mask) < 0) {
-			http_error(q->r, 400, "invalid_request", "state",
-			    "state must list states from queued, running, succeeded, failed, "
-			    "timed_out, canceled, comma-separated");
-			q->bad = 1;
-		}
-		q->state_text = value;
-	} else if ((id = id_param(&q->f, key)) != NULL) {
+	int taken = api_filter_term(&q->af, key, value, q->r);
+	if (taken != 0) {
+		q->bad = taken < 0;
+	} else if (strcmp(key, "before_id") == 0) {
 		if (api_parse_int(value, 1, INT64_MAX, &v) < 0) {
 			http_error(q->r, 400, "invalid_request", key, "%s must be a positive integer", key);
 			q->bad = 1;
-		} else {
-			*id = v;
 		}
+		q->af.f.before_id = v;
 	} else if (strcmp(key, "limit") == 0) {
 		if (api_parse_int(value, 1, API_LIST_MAX_LIMIT, &v) < 0) {
 			http_error(q->r, 400, "invalid_request", "limit",
 			    "limit must be an integer from 1 to %d", API_LIST_MAX_LIMIT);
 			q->bad = 1;
 		}
-		q->f.limit = (int)v;
+		q->af.f.limit = (int)v;
 	} else {
 		http_error(q->r, 400, "invalid_request", key, "unknown query parameter \"%s\"", key);
 		q->bad = 1;
@@ -163,41 +144,29 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
 
 void api_job_list(struct http_req *req, struct http_resp *r)
 {
-	struct list_query q = { .f = { .limit = API_LIST_DEFAULT_LIMIT }, .r = r };
-	char err[ERR_LEN], next[512];
+	struct list_query q = { .af = { .f = { .limit = API_LIST_DEFAULT_LIMIT } }, .r = r };
+	char err[ERR_LEN], *next = NULL;
 	struct job *jobs;
 	int n;
 	bool more;
 
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_query_arg, &q);
-	if (q.bad)
+	if (q.bad || api_filter_check(&q.af, r) < 0)
 		return;
-	if (q.f.batch_id && q.f.schedule_id) {
-		http_error(r, 400, "invalid_request", "schedule_id",
-		    "give batch_id or schedule_id, not both");
-		return;
-	}
 	struct store *st = api_reader(req, r);
 	if (st == NULL)
 		return;
-	int rc = store_job_list(st, &q.f, &jobs, &n, &more, err);
+	int rc = store_job_list(st, &q.af.f, &jobs, &n, &more, err);
 	api_reader_done(req, st);
 	if (rc < 0) {
 		http_internal(r, err);
 		return;
 	}
-	if (more && n > 0) {
-		int len = snprintf(next, sizeof(next), "/v1/jobs?limit=%d&before_id=%lld", q.f.limit,
-		    (long long)jobs[n - 1].id);
-		if (q.state_text)
-			len += snprintf(next + len, sizeof(next) - (size_t)len, "&state=%.200s", q.state_text);
-		if (q.f.batch_id)
-			snprintf(next + len, sizeof(next) - (size_t)len, "&batch_id=%lld",
-			    (long long)q.f.batch_id);
-		else if (q.f.schedule_id)
-			snprintf(next + len, sizeof(next) - (size_t)len, "&schedule_id=%lld",
-			    (long long)q.f.schedule_id);
+	if (more && n > 0 && (next = api_filter_next_url(&q.af, q.af.f.limit, jobs[n - 1].id)) == NULL) {
+		http_internal(r, "out of memory");
+	} else {
+		http_json(r, 200, render_job_list(jobs, n, next));
 	}
-	http_json(r, 200, render_job_list(jobs, n, more && n > 0 ? next : NULL));
+	free(next);
 	store_job_list_free(jobs, n);
 }

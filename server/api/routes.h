@@ -15,6 +15,8 @@
 	X("GET", "/v1/jobs/{id}/stderr", api_job_stderr, false) \
 	X("POST", "/v1/jobs/{id}/cancel", api_job_cancel, false) \
 	X("POST", "/v1/jobs/{id}/rerun", api_job_rerun, false) \
+	X("POST", "/v1/jobs/cancel", api_jobs_cancel, true) \
+	X("POST", "/v1/jobs/rerun", api_jobs_rerun, true) \
 	X("POST", "/v1/batches", api_batch_submit, true) \
 	X("GET", "/v1/batches", api_batch_list, false) \
 	X("GET", "/v1/batches/{id}", api_batch_get, false) \

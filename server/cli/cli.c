@@ -18,7 +18,11 @@
 #define COMMON (O(OPT_SERVER) | O(OPT_JSON) | O(OPT_HELP))
 #define SPEC                                                                                  \
 	(O(OPT_SH) | O(OPT_NAME) | O(OPT_TIMEOUT) | O(OPT_PRIORITY) | O(OPT_QUEUE) | O(OPT_DELAY) | \
-	    O(OPT_ATTEMPTS) | O(OPT_BACKOFF) | O(OPT_AFTER) | O(OPT_ENV) | O(OPT_CWD) | O(OPT_IDEM))
+	    O(OPT_ATTEMPTS) | O(OPT_BACKOFF) | O(OPT_AFTER) | O(OPT_ENV) | O(OPT_CWD) | O(OPT_IDEM) | \
+	    O(OPT_JOB_TAG))
+/* The job filter of ls and of the bulk forms of cancel and rerun. */
+#define FILTER                                                                                \
+	(O(OPT_STATE) | O(OPT_BATCH) | O(OPT_QUEUE) | O(OPT_JOB_TAG) | O(OPT_NAME_PREFIX))
 
 /* X(name, function, options, takes CMD ARG…, arguments, what it does) */
 #define CLI_COMMANDS(X)                                                                         \
@@ -32,15 +36,19 @@
 	    "one job per line of stdin, as one batch: {} is replaced by the line (no {}: the "     \
 	    "line is the last argument); prints the batch id, or with --wait each job's output "   \
 	    "and the summary (makespan, total run time, speedup)")                                 \
-	X("ls", cli_cmd_ls, COMMON | O(OPT_STATE) | O(OPT_BATCH) | O(OPT_QUEUE) | O(OPT_LIMIT),   \
-	    false, "[options]", "list jobs, newest first")                                          \
+	X("ls", cli_cmd_ls, COMMON | FILTER | O(OPT_LIMIT), false, "[options]",                   \
+	    "list jobs, newest first")                                                              \
 	X("show", cli_cmd_show, COMMON, false, "ID…", "every field of jobs")                       \
 	X("logs", cli_cmd_logs, COMMON | O(OPT_FOLLOW) | O(OPT_STDERR), false, "[-f] [--stderr] ID", \
 	    "a job's output; -f follows it until the job is final")                                \
 	X("wait", cli_cmd_wait, COMMON, false, "ID…",                                             \
 	    "wait until every job is final; exit with the first failure's status")                 \
-	X("cancel", cli_cmd_cancel, COMMON, false, "ID…", "cancel jobs")                           \
-	X("rerun", cli_cmd_rerun, COMMON, false, "ID…", "submit finished jobs again; prints the new ids") \
+	X("cancel", cli_cmd_cancel, COMMON | FILTER | O(OPT_YES), false, "ID… | FILTER [--yes]",  \
+	    "cancel jobs: the ids given, or every job the filter options match (without --yes "    \
+	    "only counts them)")                                                                    \
+	X("rerun", cli_cmd_rerun, COMMON | FILTER | O(OPT_FAILED), false, "ID… | FILTER",         \
+	    "submit finished jobs again: the ids given (prints the new ids), or every finished "   \
+	    "job the filter options match, as one new batch (prints its id)")                      \
 	X("stats", cli_cmd_stats, COMMON, false, "", "counts by state, workers, totals")          \
 	X("drain", cli_cmd_drain, COMMON | O(OPT_WAIT), false, "[--wait]",                        \
 	    "the server starts no new job (running ones finish) until resume; --wait returns "    \

@@ -139,13 +139,15 @@ static int set_spec(struct cli_args *a, enum cli_opt id, const char *v, char *er
 		}
 		return 0;
 	}
-	/* OPT_ENV */
-	const char *eq = strchr(v, '=');
-	if (eq == NULL || eq == v) {
-		err_set(err, "--env %s: want NAME=VALUE", v);
+	/* OPT_ENV, OPT_JOB_TAG: NAME=VALUE into an object of the spec (a tag's
+	 * key holds neither '=' nor ':', so K:V, as the API's filter, is one too) */
+	bool is_tag = id == OPT_JOB_TAG;
+	const char *eq = is_tag ? v + strcspn(v, "=:") : strchr(v, '=');
+	if (eq == NULL || *eq == '\0' || eq == v) {
+		err_set(err, "--%s %s: want %s", opts[id].name, v, is_tag ? "KEY=VALUE" : "NAME=VALUE");
 		return -1;
 	}
-	cJSON *env = member(a->spec, "env", false, err);
+	cJSON *env = member(a->spec, is_tag ? "tags" : "env", false, err);
 	char name[ERR_LEN];
 	if (env == NULL)
 		return -1;
@@ -169,6 +171,9 @@ static int set(struct cli_args *a, enum cli_opt id, const char *v, char *err)
 	case OPT_SH: a->sh = v; return 0;
 	case OPT_IDEM: a->idempotency_key = v; return 0;
 	case OPT_STATE: a->state = v; return 0;
+	case OPT_NAME_PREFIX: a->name_prefix = v; return 0;
+	case OPT_FAILED: a->failed = true; return 0;
+	case OPT_YES: a->yes = true; return 0;
 	case OPT_BATCH: return cli_args_id(v, &a->batch_id, err);
 	case OPT_LIMIT:
 		errno = 0;

@@ -39,6 +39,11 @@
 	X(OPT_WAIT, "wait", 'w', NULL, "wait until the job is final; exit with its status")       \
 	X(OPT_FOLLOW, "follow", 'f', NULL, "stream the output as it is written")                  \
 	X(OPT_TAG, "tag", 0, NULL, "prefix each output line with its input line and a tab")       \
+	X(OPT_JOB_TAG, "tag", 0, "K=V", "a job tag (repeatable; batch: --tag=K=V); ls, cancel, "   \
+	    "rerun: only jobs tagged so (K:V too)")                                                 \
+	X(OPT_NAME_PREFIX, "name-prefix", 0, "P", "only jobs whose name starts with P")           \
+	X(OPT_FAILED, "failed", 0, NULL, "only failed and timed-out jobs")                        \
+	X(OPT_YES, "yes", 'y', NULL, "act without asking (a cancel by filter only counts without it)") \
 	X(OPT_STDERR, "stderr", 0, NULL, "standard error instead of standard output")             \
 	X(OPT_STATE, "state", 0, "S[,S…]", "only jobs in these states")                           \
 	X(OPT_BATCH, "batch", 0, "ID", "only the jobs of batch ID")                               \
@@ -62,10 +67,11 @@ enum cli_opt {
  * (the API's field names), the rest in their own fields. */
 struct cli_args {
 	const char *server;
-	bool json, help, wait, follow, tag, stderr_only;
-	const char *sh, *idempotency_key, *state, *queue;
+	bool json, help, wait, follow, tag, stderr_only, failed, yes;
+	const char *sh, *idempotency_key, *state, *queue, *name_prefix;
 	int64_t batch_id, limit;
-	cJSON *spec;   /* the spec fields given, {} at least; freed by cli_args_free */
+	cJSON *spec;   /* the spec fields given, {} at least (--tag: its "tags", also the
+			* filter of ls, cancel and rerun); freed by cli_args_free */
 	char **pos;    /* the words that are not options: ids, or CMD ARG…; freed by cli_args_free */
 	int npos;
 	bool dashdash; /* "--" came before pos */

@@ -3,7 +3,8 @@
  * resume: each turns
  * its arguments into API requests (cli_http.h) and prints the answers
  * (cli_out.h). Commands taking several ids go through all of them and
- * return the first failure.
+ * return the first failure; cancel and rerun given a filter instead act
+ * in bulk (cli_bulk.c).
  */
 #include "cli_cmds.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "cli_batch.h"
+#include "cli_bulk.h"
 #include "cli_exit.h"
 #include "cli_out.h"
 #include "cli_wait.h"
@@ -137,33 +139,42 @@ static void query_value(char *out, size_t cap, const char *v)
 	out[n] = '\0';
 }
 
+/* Paths of ls: the first page's and the next links (every filter in them). */
+#define LS_PATH_MAX 8192
+
+/* "&key=value" at path+n, value encoded; the new length. */
+static int ls_param(char *path, size_t cap, int n, const char *key, const char *v)
+{
+	char enc[LS_PATH_MAX / 4];
+
+	if (v == NULL || (size_t)n >= cap)
+		return n;
+	query_value(enc, sizeof(enc), v);
+	return n + snprintf(path + n, cap - (size_t)n, "&%s=%s", key, enc);
+}
+
 /* The first page's path for ls. */
 static void ls_path(char *path, size_t cap, const struct cli_args *a, int64_t want)
 {
-	int n = snprintf(path, cap, "/v1/jobs?limit=%lld",
-	    (long long)(a->queue != NULL || want > PAGE_MAX ? PAGE_MAX : want));
-	if (a->state != NULL) {
-		char state[CLI_PATH_MAX / 2];
-		query_value(state, sizeof(state), a->state);
-		n += snprintf(path + n, cap - (size_t)n, "&state=%s", state);
-	}
+	const cJSON *t;
+	int n = snprintf(path, cap, "/v1/jobs?limit=%lld", (long long)(want > PAGE_MAX ? PAGE_MAX : want));
+
+	n = ls_param(path, cap, n, "state", a->state);
 	if (a->batch_id > 0)
-		snprintf(path + n, cap - (size_t)n, "&batch_id=%lld", (long long)a->batch_id);
-}
-
-/* Jobs whose queue is a->queue (the API lists by state and batch; the
- * queue is filtered here, page after page). */
-static bool ls_wanted(const struct cli_args *a, const cJSON *job)
-{
-	const char *q = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(job, "queue"));
-
-	return a->queue == NULL || (q != NULL && strcmp(q, a->queue) == 0);
+		n += snprintf(path + n, cap - (size_t)n, "&batch_id=%lld", (long long)a->batch_id);
+	n = ls_param(path, cap, n, "queue", a->queue);
+	n = ls_param(path, cap, n, "name_prefix", a->name_prefix);
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(a->spec, "tags")) {
+		char kv[LS_PATH_MAX / 8];
+		snprintf(kv, sizeof(kv), "%s:%s", t->string, t->valuestring);
+		n = ls_param(path, cap, n, "tag", kv);
+	}
 }
 
 int cli_cmd_ls(struct cli_http *c, struct cli_args *a, char *err)
 {
 	int64_t want = a->limit > 0 ? a->limit : CLI_LS_LIMIT, shown = 0;
-	char path[CLI_PATH_MAX];
+	char path[LS_PATH_MAX];
 	cJSON *all = cJSON_CreateArray();
 	int rc = CLI_EXIT_OK;
 
@@ -179,7 +190,7 @@ int cli_cmd_ls(struct cli_http *c, struct cli_args *a, char *err)
 		if (first && !a->json)
 			cli_out_jobs_header();
 		cJSON_ArrayForEach(job, cJSON_GetObjectItemCaseSensitive(page, "jobs")) {
-			if (shown == want || !ls_wanted(a, job))
+			if (shown == want)
 				continue;
 			shown++;
 			if (a->json)
@@ -268,14 +279,30 @@ int cli_cmd_show(struct cli_http *c, struct cli_args *a, char *err)
 	return each_id(c, a, "GET", "", show_job, err);
 }
 
+/* Ids, or else a filter (cli_bulk.h); not both. */
+static int ids_or_filter(struct cli_http *c, struct cli_args *a, const char *action,
+    void (*show)(const struct cli_args *, const cJSON *), char *err)
+{
+	char suffix[16];
+
+	if (a->npos == 0 && cli_bulk_filtered(a))
+		return cli_bulk(c, a, action, err);
+	if (a->npos > 0 && cli_bulk_filtered(a)) {
+		err_set(err, "give job ids or filter options, not both");
+		return CLI_EXIT_USAGE;
+	}
+	snprintf(suffix, sizeof(suffix), "/%s", action);
+	return each_id(c, a, "POST", suffix, show, err);
+}
+
 int cli_cmd_cancel(struct cli_http *c, struct cli_args *a, char *err)
 {
-	return each_id(c, a, "POST", "/cancel", show_state, err);
+	return ids_or_filter(c, a, "cancel", show_state, err);
 }
 
 int cli_cmd_rerun(struct cli_http *c, struct cli_args *a, char *err)
 {
-	return each_id(c, a, "POST", "/rerun", show_id, err);
+	return ids_or_filter(c, a, "rerun", show_id, err);
 }
 
 int cli_cmd_logs(struct cli_http *c, struct cli_args *a, char *err)

@@ -21,6 +21,7 @@
 #include "common/job.h"
 #include "config/config.h"
 #include "render/render.h"
+#include "store/store_jobs.h"
 #include "store/store_queues.h"
 #include "time/schedule.h"
 
@@ -37,6 +38,7 @@ enum cmd_type {
 	CMD_SCHEDULE_DELETE,
 	CMD_DRAIN,           /* this node claims nothing new (dispatch_drain.c) */
 	CMD_RESUME,          /* it claims again */
+	CMD_BULK,
 };
 
 enum cmd_status {
@@ -81,6 +83,22 @@ struct cmd_schedule {        /* CMD_SCHEDULE_* */
 	int64_t id;              /* which (out for CREATE) */
 };
 
+/* Jobs a bulk action takes per command: each page is one savepoint of one
+ * turn, so the dispatcher serves others between pages. */
+#define DISPATCH_BULK_PAGE 1000
+
+enum bulk_action { BULK_CANCEL, BULK_RERUN };
+
+struct cmd_bulk {            /* CMD_BULK: one page of a bulk action */
+	struct job_list_filter filter; /* in: the page starts below filter.before_id */
+	enum bulk_action action;
+	bool dry_run;            /* count what it would do, change nothing */
+	int64_t matched;         /* out: the page's jobs that match */
+	int64_t changed;         /* out: of those, the ones canceled or rerun */
+	int64_t last_id;         /* out: the page's oldest job, the next page's before_id */
+	bool more;               /* out: another page follows */
+};
+
 /* A command: type says which member of the union it fills in. */
 struct cmd {
 	enum cmd_type type;
@@ -91,13 +109,15 @@ struct cmd {
 		struct cmd_rerun_batch rerun_batch;
 		struct cmd_queue_set queue_set;
 		struct cmd_schedule sched;
+		struct cmd_bulk bulk;
 	};
 	/* out */
 	enum cmd_status status;
 	char err[ERR_LEN];
 	char field[160];         /* CMD_INVALID, CMD_CONFLICT: the field at fault, e.g. jobs[3].after */
 	struct job job;          /* SUBMIT and CANCEL: the job after the command */
-	int64_t batch_id;        /* BATCH, RERUN_BATCH: the new batch */
+	int64_t batch_id;        /* BATCH, RERUN_BATCH: the new batch; BULK (rerun): in and
+				  * out, the batch of its reruns (0: none yet) */
 	bool unique_existing;    /* SUBMIT, RERUN: job is the holder of the spec's unique_key */
 	/* private to dispatch.c */
 	struct cmd *next;

@@ -46,7 +46,7 @@ int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_
 
 static bool is_batch(const struct cmd *c)
 {
-	return c->type == CMD_BATCH || c->type == CMD_RERUN_BATCH;
+	return c->type == CMD_BATCH || c->type == CMD_RERUN_BATCH || c->type == CMD_BULK;
 }
 
 /* Records the dependencies of the jobs just inserted for c (ids[i] for
@@ -162,10 +162,15 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 			return CMD_INVALID;
 		}
 	}
-	if (is_batch(c) &&
-	    store_batch_insert(d->store, s->batch_name, (int)s->n_specs, s->idem_key,
-		rerun_of, t->now, &c->batch_id, t->err) < 0)
+	/* A bulk rerun's later pages join the batch its first page made. */
+	if (c->type == CMD_BULK && c->batch_id > 0) {
+		if (store_batch_grow(d->store, c->batch_id, (int)s->n_specs, t->err) < 0)
+			return CMD_FAILED;
+	} else if (is_batch(c) &&
+		   store_batch_insert(d->store, s->batch_name, (int)s->n_specs, s->idem_key,
+		       rerun_of, t->now, &c->batch_id, t->err) < 0) {
 		return CMD_FAILED;
+	}
 	if ((ids = malloc(s->n_specs * sizeof(*ids))) == NULL) {
 		err_set(t->err, "malloc %zu job ids: out of memory", s->n_specs);
 		return CMD_FAILED;
@@ -201,7 +206,7 @@ out:
 	return st;
 }
 
-static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd *c)
+enum cmd_status dispatch_cancel_job(struct dispatch *d, struct turn *t, struct cmd *c)
 {
 	int r = store_job_get(d->store, c->target.job_id, &c->job, t->err);
 
@@ -217,7 +222,7 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 			return CMD_FAILED;
 		if (changed == 0) { /* another node claimed it since: cancel it running */
 			job_free(&c->job);
-			return cancel_one(d, t, c);
+			return dispatch_cancel_job(d, t, c);
 		}
 		dispatch_move_state(t, JOB_QUEUED, JOB_CANCELED);
 		log_info("job %lld canceled before it started", (long long)c->target.job_id);
@@ -231,7 +236,7 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 			return CMD_FAILED;
 		if (changed == 0) { /* it ended or was requeued (a node died) since */
 			job_free(&c->job);
-			return cancel_one(d, t, c);
+			return dispatch_cancel_job(d, t, c);
 		}
 		PUSH(d, cancels, c->target.job_id);
 		log_info("job %lld: cancel requested while running", (long long)c->target.job_id);
@@ -241,42 +246,28 @@ static enum cmd_status cancel_one(struct dispatch *d, struct turn *t, struct cmd
 	return store_job_get(d->store, c->target.job_id, &c->job, t->err) == 1 ? CMD_OK : CMD_FAILED;
 }
 
-/* Loads finished jobs' specs (one job, or a batch's jobs in state_mask)
- * and submits them as new jobs linked by rerun_of. */
-static enum cmd_status rerun(struct dispatch *d, struct turn *t, struct cmd *c)
+enum cmd_status dispatch_rerun_jobs(struct dispatch *d, struct turn *t, struct cmd *c,
+    const int64_t *ids, int n_ids, unsigned state_mask, int64_t batch, int *n_rerun)
 {
-	bool whole_batch = c->type == CMD_RERUN_BATCH;
-	int64_t batch = whole_batch ? c->rerun_batch.batch_id : 0, *ids = NULL;
 	struct cmd_submit s = { 0 };
-	int n_ids = 1, n = 0, r;
+	int n = 0, r;
 	enum cmd_status st = CMD_FAILED;
 
-	if (whole_batch) {
-		struct batch b;
-		if ((r = store_batch_get(d->store, batch, &b, t->err)) <= 0) {
-			snprintf(c->err, sizeof(c->err), "no batch %lld", (long long)batch);
-			return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
-		}
-		batch_free(&b);
-		if (store_batch_job_ids(d->store, batch, &ids, &n_ids, t->err) < 0)
-			return CMD_FAILED;
-	}
+	*n_rerun = 0;
 	s.specs = calloc((size_t)n_ids + 1, sizeof(*s.specs));
 	if (s.specs == NULL)
 		goto out;
 	for (int i = 0; i < n_ids; i++) {
 		struct job job;
-		int64_t id = ids ? ids[i] : c->target.job_id;
-		if ((r = store_job_load_spec(d->store, id, &job, &s.specs[n], t->err)) <= 0) {
-			snprintf(c->err, sizeof(c->err), "no job %lld", (long long)id);
+		if ((r = store_job_load_spec(d->store, ids[i], &job, &s.specs[n], t->err)) <= 0) {
+			snprintf(c->err, sizeof(c->err), "no job %lld", (long long)ids[i]);
 			st = r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
 			goto out;
 		}
-		bool take = job_state_is_final(job.state) &&
-			    (!whole_batch || (c->rerun_batch.state_mask & (1u << job.state)));
-		if (!whole_batch && !take)
+		bool take = job_state_is_final(job.state) && (state_mask & (1u << job.state));
+		if (c->type == CMD_RERUN && !take)
 			snprintf(c->err, sizeof(c->err), "job %lld is %s; only a finished job can be rerun",
-			    (long long)id, job_state_name(job.state));
+			    (long long)ids[i], job_state_name(job.state));
 		job_free(&job);
 		if (take)
 			n++;
@@ -285,17 +276,41 @@ static enum cmd_status rerun(struct dispatch *d, struct turn *t, struct cmd *c)
 	}
 	s.n_specs = (size_t)n;
 	if (n == 0) {
-		if (whole_batch)
+		if (c->type == CMD_RERUN_BATCH)
 			snprintf(c->err, sizeof(c->err), "batch %lld has no finished job in those states",
 			    (long long)batch);
 		st = CMD_CONFLICT;
 		goto out;
 	}
 	st = submit_one(d, t, c, &s, batch);
+	if (st == CMD_OK)
+		*n_rerun = n;
 out:
 	for (int i = 0; s.specs && i < n; i++)
 		job_spec_free(&s.specs[i]);
 	free(s.specs);
+	return st;
+}
+
+/* CMD_RERUN (one job) and CMD_RERUN_BATCH (a batch's jobs in state_mask). */
+static enum cmd_status rerun(struct dispatch *d, struct turn *t, struct cmd *c)
+{
+	int64_t *ids = NULL;
+	int n_ids, n;
+	struct batch b;
+	int r;
+
+	if (c->type == CMD_RERUN)
+		return dispatch_rerun_jobs(d, t, c, &c->target.job_id, 1, ~0u, 0, &n);
+	if ((r = store_batch_get(d->store, c->rerun_batch.batch_id, &b, t->err)) <= 0) {
+		snprintf(c->err, sizeof(c->err), "no batch %lld", (long long)c->rerun_batch.batch_id);
+		return r < 0 ? CMD_FAILED : CMD_NOT_FOUND;
+	}
+	batch_free(&b);
+	if (store_batch_job_ids(d->store, c->rerun_batch.batch_id, &ids, &n_ids, t->err) < 0)
+		return CMD_FAILED;
+	enum cmd_status st = dispatch_rerun_jobs(d, t, c, ids, n_ids, c->rerun_batch.state_mask,
+	    c->rerun_batch.batch_id, &n);
 	free(ids);
 	return st;
 }
@@ -308,7 +323,7 @@ static enum cmd_status run_command(struct dispatch *d, struct turn *t, struct cm
 	case CMD_BATCH:
 		return submit_one(d, t, c, &c->submit, 0);
 	case CMD_CANCEL:
-		return cancel_one(d, t, c);
+		return dispatch_cancel_job(d, t, c);
 	case CMD_RERUN:
 	case CMD_RERUN_BATCH:
 		return rerun(d, t, c);
@@ -322,6 +337,8 @@ static enum cmd_status run_command(struct dispatch *d, struct turn *t, struct cm
 	case CMD_DRAIN:
 	case CMD_RESUME:
 		return dispatch_drain_command(d, t, c);
+	case CMD_BULK:
+		return dispatch_bulk_command(d, t, c);
 	}
 	err_set(t->err, "unknown command type %d", (int)c->type);
 	return CMD_FAILED;
@@ -340,7 +357,9 @@ static bool has_key(const struct cmd_submit *s)
 void dispatch_apply_command(struct dispatch *d, struct turn *t, struct cmd *c)
 {
 	if ((c->type == CMD_SUBMIT || c->type == CMD_BATCH || c->type == CMD_RERUN ||
-		c->type == CMD_RERUN_BATCH) && !d->accepting) {
+		c->type == CMD_RERUN_BATCH ||
+		(c->type == CMD_BULK && c->bulk.action == BULK_RERUN && !c->bulk.dry_run)) &&
+	    !d->accepting) {
 		c->status = CMD_UNAVAILABLE;
 		return;
 	}

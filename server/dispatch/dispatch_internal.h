@@ -116,6 +116,17 @@ void dispatch_drop_events(struct dispatch *d, size_t keep);
 /* Job id reached the final state: unblock or cancel its dependents, in this
  * transaction, with their counts, events and log lines (dispatch_cmds.c). */
 int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_state state);
+/* c->target.job_id canceled (queued) or asked to stop (running), c->job
+ * loaded after: CMD_OK, CMD_CONFLICT when it had ended, CMD_NOT_FOUND. */
+enum cmd_status dispatch_cancel_job(struct dispatch *d, struct turn *t, struct cmd *c);
+/* The jobs of ids that are final and in state_mask submitted again, linked
+ * by rerun_of: one job for CMD_RERUN, else a batch (rerun_of batch; a
+ * bulk's c->batch_id when set). *n_rerun says how many; CMD_CONFLICT when
+ * none was. */
+enum cmd_status dispatch_rerun_jobs(struct dispatch *d, struct turn *t, struct cmd *c,
+    const int64_t *ids, int n_ids, unsigned state_mask, int64_t batch, int *n_rerun);
+/* One page of a bulk cancel or rerun (dispatch_bulk.c). */
+enum cmd_status dispatch_bulk_command(struct dispatch *d, struct turn *t, struct cmd *c);
 /* Ending attempts (dispatch_end.c), the one owner of a running job's next
  * state: every path below checks the move against job.c's table, writes
  * it, and applies backoff, dependents, counts, metrics, events and the log

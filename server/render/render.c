@@ -102,6 +102,7 @@ cJSON *render_job_object(const struct job *j)
 	/* blocked counts only while the job waits; a finished job waits for nothing. */
 	cJSON_AddNumberToObject(o, "blocked_by", j->state == JOB_QUEUED ? j->blocked : 0);
 	render_add_str(o, "queue", j->queue ? j->queue : "default");
+	render_add_raw_json(o, "tags", j->tags, "{}");
 	cJSON *lim = cJSON_AddObjectToObject(o, "limits");
 	if (lim != NULL) {
 		render_add_int(lim, "memory_mb", j->limits.memory_mb, 0);

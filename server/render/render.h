@@ -66,6 +66,10 @@ char *render_schedule(const struct schedule *s);
 char *render_schedule_list(const struct schedule *s, int n);
 /* {"deleted": "<what>", "id": id} */
 char *render_deleted(const char *what, int64_t id);
+/* A bulk action's answer: {"matched", done_key ("canceled" or "rerun"),
+ * "batch_id" (rerun: the batch of the reruns, null if none), "dry_run"}. */
+char *render_bulk(const char *done_key, int64_t matched, int64_t changed, int64_t batch_id,
+    bool dry_run);
 
 /* Building blocks shared by render*.c: null for the "unknown" value. */
 void render_add_time(cJSON *o, const char *k, int64_t us);        /* RFC 3339; <= 0: null */

@@ -5,6 +5,7 @@
 #include "render.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "store/store_queues.h"
 #include "time/schedule.h"
@@ -97,5 +98,18 @@ char *render_schedule_list(const struct schedule *s, int n)
 
 	for (int i = 0; arr != NULL && i < n; i++)
 		cJSON_AddItemToArray(arr, render_schedule_object(&s[i]));
+	return render_print_and_free(o);
+}
+
+char *render_bulk(const char *done_key, int64_t matched, int64_t changed, int64_t batch_id,
+    bool dry_run)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "matched", (double)matched);
+	cJSON_AddNumberToObject(o, done_key, (double)changed);
+	if (strcmp(done_key, "rerun") == 0)
+		render_add_int(o, "batch_id", batch_id, 0);
+	cJSON_AddBoolToObject(o, "dry_run", dry_run);
 	return render_print_and_free(o);
 }

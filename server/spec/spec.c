@@ -211,7 +211,7 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 static const char *const job_fields[] = {
 	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts",
 	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", "queue", "limits",
-	"unique_key", "unique_while", NULL,
+	"unique_key", "unique_while", "tags", NULL,
 };
 
 #define SPEC_MAX_DELAY_S (366.0 * 86400)
@@ -278,8 +278,9 @@ static int check_run_size(const struct job_spec *s, const struct spec_limits *li
 	    "its limit of %zu bytes: the job could never run", size, run_msg_max());
 }
 
-int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
-    struct job_spec *out, struct spec_error *e)
+/* spec_job, with the tags of the batch obj is in (NULL: none). */
+static int job_in(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
+    const cJSON *batch_tags, struct job_spec *out, struct spec_error *e)
 {
 	memset(out, 0, sizeof(*out));
 	memset(e, 0, sizeof(*e));
@@ -300,7 +301,8 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 	    get_start(obj, out, prefix, e) < 0 || spec_queue_get(obj, prefix, out, e) < 0 ||
 	    spec_job_limits_get(obj, lim, prefix, out, e) < 0 ||
 	    spec_unique_get(obj, prefix, out, e) < 0 ||
-	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0)
+	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0 ||
+	    spec_tags_get(obj, batch_tags, prefix, out, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
 		spec_fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);
@@ -319,7 +321,13 @@ bad:
 	return -1;
 }
 
-static const char *const batch_fields[] = { "name", "jobs", NULL };
+int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
+    struct job_spec *out, struct spec_error *e)
+{
+	return job_in(obj, lim, prefix, NULL, out, e);
+}
+
+static const char *const batch_fields[] = { "name", "jobs", "tags", NULL };
 
 int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
     struct job_spec **specs, size_t *n, struct spec_error *e)
@@ -339,6 +347,9 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 		spec_fail(e, "", "name", "name must be at most %d characters", SPEC_MAX_NAME);
 		goto bad;
 	}
+	const cJSON *tags = spec_field(root, "tags");
+	if (tags != NULL && spec_tags_check(tags, "", e) < 0)
+		goto bad;
 	jobs = spec_field(root, "jobs");
 	if (!cJSON_IsArray(jobs)) {
 		spec_fail(e, "", "jobs", "jobs must be an array of job specs");
@@ -356,7 +367,7 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 	for (const cJSON *it = jobs->child; it != NULL; it = it->next, i++) {
 		char prefix[32];
 		snprintf(prefix, sizeof(prefix), "jobs[%zu].", i);
-		if (spec_job(it, lim, prefix, &(*specs)[i], e) < 0)
+		if (job_in(it, lim, prefix, tags, &(*specs)[i], e) < 0)
 			goto bad;
 	}
 	if (spec_deps_check_batch(*specs, count, e) < 0)

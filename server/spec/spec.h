@@ -70,6 +70,23 @@ int spec_unique_get(const cJSON *obj, const char *prefix, struct job_spec *out,
     struct spec_error *e);
 /* 1 if name is a valid queue name. */
 int spec_queue_name_valid(const char *name);
+/* 1 if s is 1 to max bytes of A-Z a-z 0-9 and the bytes of punct (names
+ * of queues, tag keys). */
+int spec_word_valid(const char *s, size_t max, const char *punct);
+
+#define SPEC_MAX_TAGS 16
+#define SPEC_MAX_TAG_KEY 64     /* bytes */
+#define SPEC_MAX_TAG_VALUE 256  /* bytes */
+
+/* tags (spec_tags.c): obj's own over inherited (a batch's, already checked;
+ * NULL: none) into out->tags as canonical JSON, NULL when there are none. */
+int spec_tags_get(const cJSON *obj, const cJSON *inherited, const char *prefix,
+    struct job_spec *out, struct spec_error *e);
+/* A tags object: -1 naming tags.KEY (or tags) when it breaks a rule. */
+int spec_tags_check(const cJSON *tags, const char *prefix, struct spec_error *e);
+/* 1 if key (value) may be a tag's key (value); the filters check with these. */
+int spec_tag_key_valid(const char *key);
+int spec_tag_value_valid(const char *value);
 
 /* A POST /v1/schedules body into *out (spec_schedule.c): cron and timezone
  * checked, the job spec validated as for POST /v1/jobs and kept as

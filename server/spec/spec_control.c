@@ -16,23 +16,22 @@ struct spec_limits spec_limits_of(const struct config *cfg)
 		.max_timeout_s = cfg->max_timeout_s, .max = cfg->max_limits, .job_dir = cfg->job_dir };
 }
 
-/* 1 if name has 1 to max bytes, each a letter, a digit or one of extra. */
-static int name_valid(const char *name, size_t max, const char *extra)
+int spec_word_valid(const char *s, size_t max, const char *punct)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(s);
 
 	if (n == 0 || n > max)
 		return 0;
-	for (const char *p = name; *p; p++)
+	for (const char *p = s; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || strchr(extra, *p) != NULL))
+			(*p >= '0' && *p <= '9') || strchr(punct, *p) != NULL))
 			return 0;
 	return 1;
 }
 
-int spec_queue_name_valid(const char *name)
+int spec_queue_spec_word_valid(const char *name)
 {
-	return name_valid(name, SPEC_MAX_QUEUE_NAME, "_.:-");
+	return spec_word_valid(name, SPEC_MAX_QUEUE_NAME, "_.:-");
 }
 
 int spec_queue_get(const cJSON *obj, const char *prefix, struct job_spec *out,
@@ -42,7 +41,7 @@ int spec_queue_get(const cJSON *obj, const char *prefix, struct job_spec *out,
 
 	if (v == NULL)
 		return 0;
-	if (!cJSON_IsString(v) || !spec_queue_name_valid(v->valuestring))
+	if (!cJSON_IsString(v) || !spec_queue_spec_word_valid(v->valuestring))
 		return spec_fail(e, prefix, "queue",
 		    "queue must be a name of 1 to %d letters, digits, '_', '.', ':' or '-'",
 		    SPEC_MAX_QUEUE_NAME);
@@ -135,7 +134,7 @@ int spec_unique_get(const cJSON *obj, const char *prefix, struct job_spec *out,
 			return spec_fail(e, prefix, "unique_while", "unique_while needs a unique_key");
 		return 0;
 	}
-	if (!cJSON_IsString(key) || !name_valid(key->valuestring, JOB_UNIQUE_KEY_MAX,
+	if (!cJSON_IsString(key) || !spec_word_valid(key->valuestring, JOB_UNIQUE_KEY_MAX,
 					 UNIQUE_KEY_CHARS))
 		return spec_fail(e, prefix, "unique_key", "unique_key must be 1 to %d letters, "
 		    "digits or any of '%s'", JOB_UNIQUE_KEY_MAX, UNIQUE_KEY_CHARS);

@@ -22,6 +22,14 @@ int store_batch_insert(struct store *st, const char *name, int total, const char
 	return store_step_returning_id(st, s, id, "INSERT batch", err);
 }
 
+int store_batch_grow(struct store *st, int64_t id, int n, char *err)
+{
+	struct store_stmt *s = store_stmt(st, STMT_BATCH_GROW);
+	store_bind_i64(s, 1, id);
+	store_bind_i64(s, 2, n);
+	return store_step_done(st, s, "UPDATE batch total", err);
+}
+
 int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_BATCH_BY_IDEM);

@@ -45,7 +45,15 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 		store_bind_text(s, 21, spec->unique_key);
 		store_bind_text(s, 22, held);
 	}
-	return store_step_returning_id(st, s, id, "INSERT job", err);
+	store_bind_text(s, 23, spec->tags);
+	if (store_step_returning_id(st, s, id, "INSERT job", err) < 0)
+		return -1;
+	if (spec->tags == NULL)
+		return 0;
+	s = store_stmt(st, STMT_JOB_TAGS_INSERT);
+	store_bind_i64(s, 1, *id);
+	store_bind_text(s, 2, spec->tags);
+	return store_step_done(st, s, "INSERT job_tags", err);
 }
 
 int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *err)
@@ -211,6 +219,7 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	spec->limits = job->limits;
 	spec->unique_key = job->unique_key ? strdup(job->unique_key) : NULL;
 	spec->unique_while = job->unique_while;
+	spec->tags = job->tags ? strdup(job->tags) : NULL;
 	struct store_stmt *s = store_stmt(st, STMT_JOB_STDIN);
 	store_bind_i64(s, 1, id);
 	size_t len = 0;
@@ -224,7 +233,7 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 		}
 	}
 	store_reset(s);
-	if (spec->command == NULL || spec->env == NULL ||
+	if (spec->command == NULL || spec->env == NULL || (job->tags && spec->tags == NULL) ||
 	    (job->unique_key != NULL && spec->unique_key == NULL) ||
 	    (spec->stdin_len > 0 && spec->stdin_data == NULL)) {
 		err_set(err, "out of memory copying job %lld", (long long)id);
@@ -296,81 +305,4 @@ fail:
 	*ids = NULL;
 	*n = 0;
 	return -1;
-}
-
-static int list_one(struct store *st, enum store_stmt_id id, const struct job_list_filter *f,
-    int state, struct job **jobs, int *n, size_t *cap, char *err)
-{
-	struct store_stmt *s = store_stmt(st, id);
-	int rc;
-
-	store_bind_i64(s, 1, f->before_id > 0 ? f->before_id : INT64_MAX);
-	store_bind_i64(s, 2, f->limit + 1);
-	if (state >= 0)
-		store_bind_text(s, 3, job_state_name((enum job_state)state));
-	if (f->batch_id > 0)
-		store_bind_i64(s, 4, f->batch_id);
-	else if (f->schedule_id > 0)
-		store_bind_i64(s, 4, f->schedule_id);
-	while ((rc = store_next(st, s)) == STORE_ROW) {
-		if (VEC_RESERVE(*jobs, *cap, (size_t)*n + 1, err) < 0) {
-			store_reset(s);
-			return -1;
-		}
-		store_row_to_job(s, &(*jobs)[(*n)++]);
-	}
-	if (rc != STORE_DONE) {
-		store_err(st, err, "SELECT job list");
-		return -1;
-	}
-	return 0;
-}
-
-static int by_id_desc(const void *a, const void *b)
-{
-	int64_t x = ((const struct job *)a)->id, y = ((const struct job *)b)->id;
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* Each requested state is its own index range scan of at most limit+1 rows,
- * merged here: the cost stays flat however many rows the table holds. */
-int store_job_list(struct store *st, const struct job_list_filter *f, struct job **jobs,
-    int *n, bool *more, char *err)
-{
-	size_t cap = 0;
-
-	*jobs = NULL;
-	*n = 0;
-	enum store_stmt_id all = f->batch_id ? STMT_LIST_BATCH
-				 : f->schedule_id ? STMT_LIST_SCHEDULE : STMT_LIST_ALL;
-	enum store_stmt_id by_state = f->batch_id ? STMT_LIST_BATCH_STATE
-				      : f->schedule_id ? STMT_LIST_SCHEDULE_STATE : STMT_LIST_STATE;
-
-	if (f->state_mask == 0) {
-		if (list_one(st, all, f, -1, jobs, n, &cap, err) < 0)
-			goto fail;
-	} else {
-		for (int s = 0; s < JOB_STATE_COUNT; s++)
-			if ((f->state_mask & (1u << s)) &&
-			    list_one(st, by_state, f, s, jobs, n, &cap, err) < 0)
-				goto fail;
-		if (*n > 1)
-			qsort(*jobs, (size_t)*n, sizeof(**jobs), by_id_desc);
-	}
-	*more = *n > f->limit;
-	while (*n > f->limit)
-		job_free(&(*jobs)[--(*n)]);
-	return 0;
-fail:
-	store_job_list_free(*jobs, *n);
-	*jobs = NULL;
-	*n = 0;
-	return -1;
-}
-
-void store_job_list_free(struct job *jobs, int n)
-{
-	for (int i = 0; i < n; i++)
-		job_free(&jobs[i]);
-	free(jobs);
 }

@@ -26,10 +26,21 @@ struct batch {
 	int64_t total_run_us;
 };
 
+/* One tag a filter asks for: key = value. */
+struct job_tag {
+	const char *key;
+	const char *value;
+};
+
+/* Every term given must hold (AND). The caller keeps the strings. */
 struct job_list_filter {
 	unsigned state_mask;     /* bit (1 << state); 0 = every state */
 	int64_t batch_id;        /* 0 = any */
 	int64_t schedule_id;     /* 0 = any; not together with batch_id */
+	const char *queue;       /* NULL = any */
+	const char *name_prefix; /* NULL = any; else a non-empty prefix of name */
+	const struct job_tag *tags; /* n_tags tags the job must all have */
+	int n_tags;
 	int limit;
 	int64_t before_id;       /* 0 = from the newest */
 };
@@ -70,13 +81,18 @@ int store_job_counts(struct store *st, int64_t counts[JOB_STATE_COUNT], char *er
  * *ids malloc'd. */
 int store_jobs_running(struct store *st, int64_t **ids, int *n, char *err);
 
-/* Newest first; *more says whether another page exists. *jobs is malloc'd. */
+/* Newest first; *more says whether another page exists. *jobs is malloc'd.
+ * A filter with tags or a name prefix walks the index of its first tag (or
+ * of the prefix) and checks the other terms on each row it meets; a queue
+ * alone walks the state (or every job) newest first the same way. */
 int store_job_list(struct store *st, const struct job_list_filter *f, struct job **jobs,
     int *n, bool *more, char *err);
 void store_job_list_free(struct job *jobs, int n);
 
 int store_batch_insert(struct store *st, const char *name, int total, const char *idem_key,
     int64_t rerun_of, int64_t now_us, int64_t *id, char *err);
+/* Adds n jobs to batch id's total (a bulk rerun's batch, turn by turn). */
+int store_batch_grow(struct store *st, int64_t id, int n, char *err);
 int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *err);
 int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err);
 /* Newest first, ids below before_id (0: from the newest), at most limit,

@@ -129,6 +129,7 @@ void store_row_to_job(struct store_stmt *s, struct job *j)
 	const char *held = store_col_str(s, JOB_COL_unique_while);
 	if (j->unique_key == NULL || held == NULL || job_state_list_parse(held, &j->unique_while) < 0)
 		j->unique_while = 0;
+	j->tags = store_col_text(s, JOB_COL_tags);
 }
 
 /* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:

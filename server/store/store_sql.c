@@ -64,6 +64,7 @@ static Oid pg_type(char letter)
 	case 'f': return 701; /* double precision */
 	case 'b': return 16;  /* boolean */
 	case 'x': return 17;  /* bytea */
+	case 'j': return 3802; /* jsonb (bound as its text) */
 	default: return 0;
 	}
 }
