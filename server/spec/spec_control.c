@@ -29,7 +29,7 @@ int spec_word_valid(const char *s, size_t max, const char *punct)
 	return 1;
 }
 
-int spec_queue_spec_word_valid(const char *name)
+int spec_queue_name_valid(const char *name)
 {
 	return spec_word_valid(name, SPEC_MAX_QUEUE_NAME, "_.:-");
 }
@@ -41,7 +41,7 @@ int spec_queue_get(const cJSON *obj, const char *prefix, struct job_spec *out,
 
 	if (v == NULL)
 		return 0;
-	if (!cJSON_IsString(v) || !spec_queue_spec_word_valid(v->valuestring))
+	if (!cJSON_IsString(v) || !spec_queue_name_valid(v->valuestring))
 		return spec_fail(e, prefix, "queue",
 		    "queue must be a name of 1 to %d letters, digits, '_', '.', ':' or '-'",
 		    SPEC_MAX_QUEUE_NAME);
