@@ -25,7 +25,7 @@ LDFLAGS += $(SAN)
 
 # what server and worker share: log, errors, clocks, job states, the worker protocol, output files
 COMMON_SRC := \
-	common/capture.c common/clock.c common/dynlib.c common/job.c common/libcurl.c common/log.c \
+	common/capture.c common/clock.c common/dynlib.c common/job.c common/libcrypto.c common/libcurl.c common/log.c \
 	common/orphans.c common/proto.c common/utf8.c common/vec.c
 # flags and their environment twins
 SERVER_SRC := \
@@ -37,7 +37,7 @@ SERVER_SRC += \
 	server/time/tz_rule.c server/time/tz_tzif.c
 # the store, its statements and its SQLite and PostgreSQL drivers
 SERVER_SRC += \
-	server/store/pq.c server/store/store.c server/store/store_batches.c server/store/store_deps.c \
+	server/store/pq.c server/store/store.c server/store/store_batches.c server/store/store_deps.c server/store/store_hooks.c \
 	server/store/store_jobs.c server/store/store_nodes.c server/store/store_output_db.c \
 	server/store/store_pg.c server/store/store_pg_conn.c server/store/store_pool.c \
 	server/store/store_queues.c server/store/store_retention.c \
@@ -53,14 +53,15 @@ SERVER_SRC += \
 # job, batch, queue and schedule specs: parsing and validation
 SERVER_SRC += \
 	server/spec/spec.c server/spec/spec_control.c server/spec/spec_deps.c \
-	server/spec/spec_json.c server/spec/spec_schedule.c
+	server/spec/spec_json.c server/spec/spec_notify.c server/spec/spec_schedule.c
 # the single-writer dispatcher, events and metrics
 SERVER_SRC += \
 	server/dispatch/dispatch.c server/dispatch/dispatch_cmds.c server/dispatch/dispatch_end.c \
-	server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
+	server/dispatch/dispatch_hooks.c server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
 	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
 	server/dispatch/dispatch_submit.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
-	server/dispatch/follow.c server/dispatch/metrics.c
+	server/dispatch/follow.c server/dispatch/metrics.c server/dispatch/webhook.c \
+	server/dispatch/webhook_post.c
 # a node of a cluster on one PostgreSQL database: heartbeat, fences, output copies
 SERVER_SRC += \
 	server/cluster/fence.c server/cluster/node.c server/cluster/output.c

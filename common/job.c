@@ -86,6 +86,7 @@ void job_spec_free(struct job_spec *spec)
 	free(spec->after);
 	free(spec->after_index);
 	free(spec->queue);
+	free(spec->notify);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -99,5 +100,6 @@ void job_free(struct job *job)
 	free(job->error);
 	free(job->after);
 	free(job->queue);
+	free(job->notify);
 	memset(job, 0, sizeof(*job));
 }

@@ -68,6 +68,8 @@ struct job_spec {
 	char *queue;            /* NULL: "default" */
 	struct job_limits limits;
 	int64_t schedule_id;    /* 0: not created by a schedule */
+	char *notify;           /* canonical JSON {"url", "events"} (spec_notify.c); NULL: none */
+	bool notify_batch;      /* its batch has a notify: its end may complete the batch */
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -106,6 +108,8 @@ struct job {
 	int64_t schedule_id;    /* 0: none */
 	bool output_purged;     /* --max-output-disk deleted its output files */
 	int64_t node_id;        /* cluster node of the last attempt; 0: none (SQLite) */
+	char *notify;           /* as struct job_spec's; NULL: none */
+	bool notify_batch;      /* as struct job_spec's */
 };
 
 /* What the worker measured for one attempt. */

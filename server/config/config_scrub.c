@@ -24,7 +24,8 @@ static void stars(char *s) { memset(s, '*', strlen(s)); }
 
 static void scrub_value(const char *flag, size_t flag_len, char *value)
 {
-	if (flag_len == 7 && strncmp(flag, "--token", 7) == 0)
+	if ((flag_len == 7 && strncmp(flag, "--token", 7) == 0) ||
+	    (flag_len == 16 && strncmp(flag, "--webhook-secret", 16) == 0))
 		stars(value);
 	else if (flag_len == 4 && strncmp(flag, "--db", 4) == 0)
 		config_scrub_db(value);
@@ -58,6 +59,8 @@ void config_scrub(int argc, char **argv)
 		}
 		if (strncmp(e, "JOBD_TOKEN=", 11) == 0)
 			stars(e + 11);
+		else if (strncmp(e, "JOBD_WEBHOOK_SECRET=", 20) == 0)
+			stars(e + 20);
 		else if (strncmp(e, "JOBD_DB=", 8) == 0)
 			config_scrub_db(e + 8);
 	}

@@ -14,6 +14,7 @@
 
 #include "dispatch_internal.h"
 #include "dispatch_retention.h"
+#include "webhook.h"
 #include "events.h"
 #include "follow.h"
 #include "common/clock.h"
@@ -115,7 +116,7 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 	    dispatch_cluster_open(d, err) < 0 || recover_and_count(d, err) < 0 ||
 	    dispatch_queues_load(d, err) < 0)
 		goto fail;
-	if (dispatch_retention_open(d, err) < 0)
+	if (dispatch_retention_open(d, err) < 0 || webhook_start(&d->webhook, cfg, err) < 0)
 		goto fail;
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
@@ -138,6 +139,7 @@ void dispatch_free(struct dispatch *d)
 		events_set_kick(NULL, NULL);
 		follow_set_kick(NULL, NULL);
 	}
+	webhook_stop(d->webhook);
 	dispatch_retention_close(d);
 	cluster_free(d->cluster); /* when open failed; cluster_close otherwise */
 	d->cluster = NULL;

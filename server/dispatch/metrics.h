@@ -4,7 +4,7 @@
  * jobs by state, submitted and finished counters, queue-wait and run-time
  * histograms, pool size and busy workers, HTTP requests by route and code,
  * retention (jobs and output purged, bytes freed, output on disk), jobs by
- * named queue, schedule firings, process start time. Counters are lock-free atomics, so recording costs
+ * named queue, schedule firings, webhook deliveries, process start time. Counters are lock-free atomics, so recording costs
  * the hot paths next to nothing.
  */
 #ifndef JOBD_METRICS_H
@@ -27,6 +27,10 @@ struct metrics_histogram {
 	uint64_t sum_us;
 };
 
+/* How a webhook delivery's attempt ended (jobd_webhook_deliveries_total). */
+enum metrics_hook_result { METRICS_HOOK_DELIVERED, METRICS_HOOK_RETRIED, METRICS_HOOK_FAILED,
+	METRICS_HOOK_RESULTS };
+
 /* Every counter, written and read with relaxed atomics from any thread. */
 struct metrics_counters {
 	struct metrics_histogram queue_hist, run_hist;
@@ -38,6 +42,7 @@ struct metrics_counters {
 	uint64_t retention_jobs, retention_batches, output_purged_jobs, freed_bytes[2];
 	int64_t output_disk_bytes;
 	uint64_t firings[2]; /* [0] made no job, [1] made one */
+	uint64_t webhooks[METRICS_HOOK_RESULTS]; /* by enum metrics_hook_result */
 };
 extern struct metrics_counters metrics_counters;
 
@@ -53,6 +58,7 @@ void metrics_count_output_purged(int64_t jobs, int64_t freed_bytes);
 void metrics_set_output_disk(int64_t bytes);
 /* A schedule's due firing made a job (made) or none (overlap, catch_up, error). */
 void metrics_count_firing(bool made);
+void metrics_count_webhook(enum metrics_hook_result result);
 /* route: index into api_routes, or -1 for static files and unknown paths. */
 void metrics_count_request(int route, unsigned status);
 

@@ -210,7 +210,7 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 
 static const char *const job_fields[] = {
 	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts",
-	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", "queue", "limits", NULL,
+	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", "queue", "limits", "notify", NULL,
 };
 
 #define SPEC_MAX_DELAY_S (366.0 * 86400)
@@ -298,7 +298,8 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 	    get_int(obj, "max_attempts", 1, 10, 1, &out->max_attempts, prefix, e) < 0 ||
 	    get_start(obj, out, prefix, e) < 0 || spec_queue_get(obj, prefix, out, e) < 0 ||
 	    spec_job_limits_get(obj, lim, prefix, out, e) < 0 ||
-	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0)
+	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0 ||
+	    spec_notify_get(obj, false, prefix, &out->notify, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
 		spec_fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);
@@ -317,21 +318,23 @@ bad:
 	return -1;
 }
 
-static const char *const batch_fields[] = { "name", "jobs", NULL };
+static const char *const batch_fields[] = { "name", "notify", "jobs", NULL };
 
 int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
-    struct job_spec **specs, size_t *n, struct spec_error *e)
+    char **notify, struct job_spec **specs, size_t *n, struct spec_error *e)
 {
 	const cJSON *jobs;
 	size_t count, i = 0;
 
 	*name = NULL;
+	*notify = NULL;
 	*specs = NULL;
 	*n = 0;
 	memset(e, 0, sizeof(*e));
 	if (!cJSON_IsObject(root))
 		return spec_fail(e, "", "", "the body must be a JSON object");
-	if (spec_check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0)
+	if (spec_check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0 ||
+	    spec_notify_get(root, true, "", notify, e) < 0)
 		goto bad;
 	if (*name && spec_utf8_chars(*name) > SPEC_MAX_NAME) {
 		spec_fail(e, "", "name", "name must be at most %d characters", SPEC_MAX_NAME);
@@ -356,6 +359,7 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 		snprintf(prefix, sizeof(prefix), "jobs[%zu].", i);
 		if (spec_job(it, lim, prefix, &(*specs)[i], e) < 0)
 			goto bad;
+		(*specs)[i].notify_batch = *notify != NULL;
 	}
 	if (spec_deps_check_batch(*specs, count, e) < 0)
 		goto bad;
@@ -366,7 +370,9 @@ bad:
 		job_spec_free(&(*specs)[k]);
 	free(*specs);
 	free(*name);
+	free(*notify);
 	*specs = NULL;
 	*name = NULL;
+	*notify = NULL;
 	return -1;
 }

@@ -39,6 +39,9 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 	store_bind_i64_or_null(s, 18, spec->limits.open_files, 0);
 	store_bind_i64_or_null(s, 19, spec->limits.processes, 0);
 	store_bind_i64_or_null(s, 20, spec->schedule_id, 0);
+	store_bind_text(s, 21, spec->notify);
+	if (spec->notify_batch)
+		store_bind_i64(s, 22, 1);
 	return store_step_returning_id(st, s, id, "INSERT job", err);
 }
 

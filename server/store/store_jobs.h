@@ -72,8 +72,9 @@ int store_job_list(struct store *st, const struct job_list_filter *f, struct job
     int *n, bool *more, char *err);
 void store_job_list_free(struct job *jobs, int n);
 
+/* notify: the batch's canonical notify JSON, NULL for none. */
 int store_batch_insert(struct store *st, const char *name, int total, const char *idem_key,
-    int64_t rerun_of, int64_t now_us, int64_t *id, char *err);
+    int64_t rerun_of, const char *notify, int64_t now_us, int64_t *id, char *err);
 int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *err);
 int store_batch_get(struct store *st, int64_t id, struct batch *b, char *err);
 /* Newest first, ids below before_id (0: from the newest), at most limit,

@@ -125,6 +125,8 @@ void store_row_to_job(struct store_stmt *s, struct job *j)
 	j->schedule_id = store_col_i64(s, JOB_COL_schedule_id, 0);
 	j->output_purged = store_col_int(s, JOB_COL_output_purged) != 0;
 	j->node_id = store_col_i64(s, JOB_COL_node_id, 0);
+	j->notify = store_col_text(s, JOB_COL_notify);
+	j->notify_batch = store_col_int(s, JOB_COL_notify_batch) != 0;
 }
 
 /* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:
