@@ -49,6 +49,7 @@ SERVER_SRC += \
 # JSON of every resource
 SERVER_SRC += \
 	server/render/render.c server/render/render_control.c server/render/render_event.c \
+	server/render/render_hooks.c \
 	server/render/render_nodes.c
 # job, batch, queue and schedule specs: parsing and validation
 SERVER_SRC += \
@@ -71,7 +72,7 @@ SERVER_SRC += \
 	server/http/http_log.c server/http/http_route.c server/http/http_trim.c server/http/static.c
 # one file per resource, and the route table
 SERVER_SRC += \
-	server/api/api_batches.c server/api/api_common.c server/api/api_events.c server/api/api_follow.c \
+	server/api/api_batches.c server/api/api_common.c server/api/api_events.c server/api/api_follow.c server/api/api_hooks.c \
 	server/api/api_jobs.c server/api/api_metrics.c server/api/api_output.c \
 	server/api/api_queues.c server/api/api_schedules.c server/api/api_status.c \
 	server/api/routes.c

@@ -112,6 +112,7 @@ cJSON *render_job_object(const struct job *j)
 	render_add_int(o, "schedule_id", j->schedule_id, 0);
 	cJSON_AddBoolToObject(o, "output_purged", j->output_purged);
 	render_add_int(o, "node_id", j->node_id, 0);
+	render_add_raw_json(o, "notify", j->notify, "null");
 	return o;
 }
 
