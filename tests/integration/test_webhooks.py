@@ -8,10 +8,11 @@ import hashlib
 import hmac
 import http.server
 import json
+import sqlite3
 import threading
 
 from base import JobdTestCase
-from harness import free_port
+from harness import BACKEND, free_port
 from test_metrics import Metrics
 
 SECRET = "webhook-test-secret"
@@ -183,6 +184,38 @@ class TestWebhookDelivery(WebhookCase):
         self.assertIsNotNone(sent["makespan_ms"])
         for job_id in batch["job_ids"]:
             self.assertEqual(self.deliveries(srv, "jobs", job_id), [])
+
+
+class TestWebhookRetention(WebhookCase):
+    def rows(self, srv, where):
+        sql = ("SELECT count(*) FROM deliveries d WHERE %s" % where,
+               "SELECT count(*) FROM delivery_attempts a JOIN deliveries d"
+               " ON d.id = a.delivery_id WHERE %s" % where)
+        if BACKEND == "sqlite":
+            db = sqlite3.connect(srv.db)
+            try:
+                return tuple(db.execute(q).fetchone()[0] for q in sql)
+            finally:
+                db.close()
+        return tuple(int(srv.psql(q).strip()) for q in sql)
+
+    def test_a_purged_job_takes_its_deliveries_with_it(self):
+        rx = self.receiver()
+        srv = self.server("--retain-finished", "%.12f" % (1.0 / 86400), *FAST)
+        job = srv.submit({"command": "true", "notify": {"url": rx.url()}})
+        batch = srv.expect(201, "POST", "/v1/batches", body={
+            "notify": {"url": rx.url()}, "jobs": [{"command": "true"}]})[0]
+        self.wait_delivery(srv, "jobs", job["id"], ("delivered",))
+        self.wait_delivery(srv, "batches", batch["id"], ("delivered",))
+        self.assertEqual(self.rows(srv, "d.job_id = %d" % job["id"]), (1, 1))
+        # The newest job and batch are never purged: these come after.
+        srv.submit_batch([{"command": "true"}])
+        srv.wait_until("job %d to be purged" % job["id"],
+                       lambda: srv.request("GET", "/v1/jobs/%d" % job["id"])[0] == 404)
+        srv.wait_until("batch %d to be purged" % batch["id"], lambda: srv.request(
+            "GET", "/v1/batches/%d" % batch["id"])[0] == 404)
+        self.assertEqual(self.rows(srv, "d.job_id = %d" % job["id"]), (0, 0))
+        self.assertEqual(self.rows(srv, "d.batch_id = %d" % batch["id"]), (0, 0))
 
 
 class TestWebhookValidation(WebhookCase):
