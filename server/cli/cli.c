@@ -18,7 +18,8 @@
 #define COMMON (O(OPT_SERVER) | O(OPT_JSON) | O(OPT_HELP))
 #define SPEC                                                                                  \
 	(O(OPT_SH) | O(OPT_NAME) | O(OPT_TIMEOUT) | O(OPT_PRIORITY) | O(OPT_QUEUE) | O(OPT_DELAY) | \
-	    O(OPT_ATTEMPTS) | O(OPT_BACKOFF) | O(OPT_AFTER) | O(OPT_ENV) | O(OPT_CWD) | O(OPT_IDEM))
+	    O(OPT_ATTEMPTS) | O(OPT_BACKOFF) | O(OPT_AFTER) | O(OPT_ENV) | O(OPT_CWD) | O(OPT_IDEM) | \
+	    O(OPT_NOTIFY))
 
 /* X(name, function, options, takes CMD ARG…, arguments, what it does) */
 #define CLI_COMMANDS(X)                                                                         \

@@ -32,6 +32,7 @@
 	X(OPT_ENV, "env", 0, "K=V", "add K=V to the job's environment (repeatable)")              \
 	X(OPT_CWD, "cwd", 0, "DIR", "the job's working directory (absolute)")                     \
 	X(OPT_IDEM, "idempotency-key", 0, "KEY", "a repeat with the same KEY submits nothing new") \
+	X(OPT_NOTIFY, "notify", 0, "URL", "POST the job (run) or the batch (batch) to URL when it ends") \
 	X(OPT_WAIT, "wait", 'w', NULL, "wait until the job is final; exit with its status")       \
 	X(OPT_FOLLOW, "follow", 'f', NULL, "stream the output as it is written")                  \
 	X(OPT_TAG, "tag", 0, NULL, "prefix each output line with its input line and a tab")       \
@@ -60,6 +61,7 @@ struct cli_args {
 	const char *server;
 	bool json, help, wait, follow, tag, stderr_only;
 	const char *sh, *idempotency_key, *state, *queue;
+	const char *notify;  /* --notify: run's job spec, batch's body (cli_args_add_notify) */
 	int64_t batch_id, limit;
 	cJSON *spec;   /* the spec fields given, {} at least; freed by cli_args_free */
 	char **pos;    /* the words that are not options: ids, or CMD ARG…; freed by cli_args_free */
@@ -73,6 +75,9 @@ struct cli_args {
 int cli_args_parse(struct cli_args *a, int argc, char **argv, int first, unsigned mask,
     bool cmd_follows, char *err);
 void cli_args_free(struct cli_args *a);
+
+/* o.notify = {"url": a->notify} when --notify was given. 0, or -1 with err. */
+int cli_args_add_notify(const struct cli_args *a, cJSON *o, char *err);
 
 /* The options of mask, one a line, for a command's help. */
 void cli_args_print_options(FILE *f, unsigned mask);

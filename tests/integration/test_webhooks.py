@@ -8,11 +8,13 @@ import hashlib
 import hmac
 import http.server
 import json
+import os
 import sqlite3
+import subprocess
 import threading
 
 from base import JobdTestCase
-from harness import BACKEND, free_port
+from harness import BACKEND, BIN, free_port
 from test_metrics import Metrics
 
 SECRET = "webhook-test-secret"
@@ -216,6 +218,27 @@ class TestWebhookRetention(WebhookCase):
             "GET", "/v1/batches/%d" % batch["id"])[0] == 404)
         self.assertEqual(self.rows(srv, "d.job_id = %d" % job["id"]), (0, 0))
         self.assertEqual(self.rows(srv, "d.batch_id = %d" % batch["id"]), (0, 0))
+
+
+class TestWebhookCli(WebhookCase):
+    def cli(self, srv, *args, stdin=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JOBD_")}
+        env["JOBD_URL"] = "http://127.0.0.1:%d" % srv.port
+        r = subprocess.run([BIN] + list(args), input=stdin, capture_output=True, text=True,
+                           env=env, timeout=30)
+        self.assertEqual(r.returncode, 0, "stdout %r stderr %r" % (r.stdout, r.stderr))
+        return int(r.stdout)
+
+    def test_run_and_batch_take_notify(self):
+        rx = self.receiver()
+        srv = self.server(*FAST)
+        job_id = self.cli(srv, "run", "--notify", rx.url("/run"), "--", "true")
+        batch_id = self.cli(srv, "batch", "--notify", rx.url("/batch"), "--", "echo", "{}",
+                            stdin="a\nb\n")
+        self.wait_delivery(srv, "jobs", job_id, ("delivered",))
+        self.wait_delivery(srv, "batches", batch_id, ("delivered",))
+        got = sorted((p, h["X-Jobd-Event"]) for p, h, _ in rx.requests())
+        self.assertEqual(got, [("/batch", "batch.completed"), ("/run", "job.succeeded")])
 
 
 class TestWebhookValidation(WebhookCase):
