@@ -9,14 +9,15 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libmicrohttpd libcjson sqlite3 libpq libcurl
+PKGS    := libmicrohttpd libcjson sqlite3 libpq libcurl libcrypto
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libpq: headers only; store/pq.c loads the library when a postgres:// URL is
 # opened, so a SQLite jobd never maps it (and OpenSSL, Kerberos, LDAP with it).
-# libcurl likewise: common/libcurl.c loads it for the first HTTP request made.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libpq libcurl,$(PKGS)) 2>/dev/null)
+# libcurl likewise: common/libcurl.c loads it for the first HTTP request made,
+# and OpenSSL's libcrypto (common/libcrypto.c) for the first webhook signed.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libpq libcurl libcrypto,$(PKGS)) 2>/dev/null)
 # Includes name their folder: "common/log.h", "store/store.h" (under server/).
 INC     := -I. -Iserver
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(SAN) -MMD -MP
