@@ -13,8 +13,9 @@
  * Ownership: the dispatcher starts and stops it (dispatch.c). The thread
  * sleeps on a condition variable until the earliest next try, or until
  * webhook_wake (after a commit that added deliveries). It never forks;
- * libcurl's sockets are close-on-exec and workers are fork+exec'd with
- * everything above fd 3 closed, so nothing of it reaches a job.
+ * a worker forked meanwhile (fork + exec, safe beside threads) closes every
+ * fd above its socket first thing (worker.c), so a libcurl socket or the
+ * sender's database file never reaches a worker or a job.
  */
 #ifndef JOBD_WEBHOOK_H
 #define JOBD_WEBHOOK_H

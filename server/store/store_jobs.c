@@ -199,6 +199,8 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	spec->rerun_of = job->id;
 	spec->queue = job->queue ? strdup(job->queue) : NULL;
 	spec->limits = job->limits;
+	/* Its own webhook comes along; a batch's stays with that batch. */
+	spec->notify = job->notify ? strdup(job->notify) : NULL;
 	struct store_stmt *s = store_stmt(st, STMT_JOB_STDIN);
 	store_bind_i64(s, 1, id);
 	size_t len = 0;
@@ -212,7 +214,7 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 		}
 	}
 	store_reset(s);
-	if (spec->command == NULL || spec->env == NULL ||
+	if (spec->command == NULL || spec->env == NULL || (job->notify && spec->notify == NULL) ||
 	    (spec->stdin_len > 0 && spec->stdin_data == NULL)) {
 		err_set(err, "out of memory copying job %lld", (long long)id);
 		job_spec_free(spec);

@@ -156,6 +156,14 @@ class TestWebhookDelivery(WebhookCase):
         self.assertEqual(self.deliveries(srv, "jobs", job["id"]), [])
         self.assertEqual(rx.requests(), [])
 
+    def test_a_rerun_keeps_the_jobs_notify(self):
+        rx = self.receiver()
+        srv = self.server(*FAST)
+        job = self.run_job({"command": "true", "notify": {"url": rx.url("/again")}}, srv)
+        again = srv.expect(201, "POST", "/v1/jobs/%d/rerun" % job["id"])[0]
+        self.assertEqual(again["notify"], job["notify"])
+        self.wait_delivery(srv, "jobs", again["id"], ("delivered",))
+
     def test_canceled_jobs_notify_also_when_a_dependency_cancels_them(self):
         rx = self.receiver()
         srv = self.server(*FAST)
