@@ -19,6 +19,7 @@
 #include "follow.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "store/store_hooks.h"
 #include "store/store_jobs.h"
 
 #define POOL_STOP_WAIT_MS 3000
@@ -118,6 +119,13 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 		goto fail;
 	if (dispatch_retention_open(d, err) < 0 || webhook_start(&d->webhook, cfg, err) < 0)
 		goto fail;
+	/* Deliveries left pending by the last run (a crash, a stop). */
+	int64_t due;
+	int pending = store_hook_next_due(d->store, &due, err);
+	if (pending < 0)
+		goto fail;
+	if (pending > 0)
+		webhook_wake(d->webhook);
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
 	events_set_kick(dispatch_wake, d);

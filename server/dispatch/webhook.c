@@ -7,6 +7,12 @@
  * on PostgreSQL another node's sender skips it, and a sender killed in the
  * middle leaves it due again when the lease ends — that is how pending
  * deliveries are resumed after kill -9 (a clean stop records its attempt).
+ *
+ * Started on demand: the thread and its connection come with the first
+ * wake — a commit that wrote a delivery, or the dispatcher finding pending
+ * ones at start — so a server that never sends a webhook has neither (the
+ * idle-RSS goal). On a cluster a node's sender, once started, also takes
+ * other nodes' due deliveries (a dead node's after its lease).
  */
 #include "webhook.h"
 
@@ -147,12 +153,29 @@ static int64_t work(struct webhook *w)
 	return next;
 }
 
+/* The thread's connection, opened on its first round: 0, or the wall time
+ * to try again. */
+static int64_t open_store(struct webhook *w)
+{
+	char err[ERR_LEN];
+
+	if (w->store != NULL)
+		return 0;
+	if (store_open(&w->store, w->cfg->db_path, STORE_READER, err) == 0)
+		return 0;
+	log_warnx("webhook: %s (again in %d ms)", err, WEBHOOK_RETRY_US / 1000);
+	return clock_wall_us() + WEBHOOK_RETRY_US;
+}
+
 static void *run(void *arg)
 {
 	struct webhook *w = arg;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
-		int64_t next = work(w), wait = WEBHOOK_MAX_SLEEP_US;
+		int64_t next = open_store(w);
+		if (next == 0)
+			next = work(w);
+		int64_t wait = WEBHOOK_MAX_SLEEP_US;
 		if (next != 0) {
 			int64_t in = next - clock_wall_us();
 			wait = in < 0 ? 0 : in < wait ? in : wait;
@@ -176,8 +199,6 @@ int webhook_start(struct webhook **out, const struct config *cfg, char *err)
 {
 	struct webhook *w = calloc(1, sizeof(*w));
 	pthread_condattr_t ca;
-	sigset_t all, old;
-	int rc;
 
 	*out = NULL;
 	if (w == NULL) {
@@ -190,23 +211,26 @@ int webhook_start(struct webhook **out, const struct config *cfg, char *err)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	if (store_open(&w->store, cfg->db_path, STORE_READER, err) < 0) {
-		webhook_stop(w);
-		return -1;
-	}
+	*out = w;
+	return 0;
+}
+
+/* Under w->mu. A failure is logged and tried again at the next wake (the
+ * deliveries wait in the outbox meanwhile). */
+static void start_thread(struct webhook *w)
+{
+	sigset_t all, old;
+	int rc;
+
 	/* Signals stay with the main thread (their handlers write its pipe). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(&w->thread, NULL, run, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		err_set(err, "pthread_create webhook sender: %s", strerror(rc));
-		webhook_stop(w);
-		return -1;
-	}
-	w->started = true;
-	*out = w;
-	return 0;
+	if (rc != 0)
+		log_warnx("webhook: pthread_create of the sender: %s", strerror(rc));
+	else
+		w->started = true;
 }
 
 void webhook_wake(struct webhook *w)
@@ -214,6 +238,8 @@ void webhook_wake(struct webhook *w)
 	if (w == NULL)
 		return;
 	pthread_mutex_lock(&w->mu);
+	if (!w->started && !__atomic_load_n(&w->stop, __ATOMIC_RELAXED))
+		start_thread(w);
 	w->kicked = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
@@ -223,8 +249,10 @@ void webhook_stop(struct webhook *w)
 {
 	if (w == NULL)
 		return;
+	pthread_mutex_lock(&w->mu);
 	__atomic_store_n(&w->stop, true, __ATOMIC_RELAXED);
-	webhook_wake(w);
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 	if (w->started) {
 		int rc = pthread_join(w->thread, NULL);
 		if (rc != 0)

@@ -29,10 +29,11 @@
 
 struct webhook;
 
-/* Opens its connection to cfg->db_path and starts the thread, which first
- * resumes whatever deliveries are due. */
+/* Makes the sender; its thread and its connection to cfg->db_path come
+ * with the first webhook_wake. */
 int webhook_start(struct webhook **out, const struct config *cfg, char *err);
-/* New deliveries were committed: look now. Any thread; NULL is ignored. */
+/* Deliveries were committed (or found pending at start): look now, starting
+ * the thread the first time. The dispatcher's thread; NULL is ignored. */
 void webhook_wake(struct webhook *w);
 /* Stops the thread (an attempt in flight is aborted) and joins it. */
 void webhook_stop(struct webhook *w);
