@@ -1,6 +1,6 @@
 # Dockerfile — the jobd container image. The build stage compiles jobd with
 # the -dev packages; the runtime stage holds only the shared libraries (libpq
-# and libcurl are loaded only when used: a postgres:// URL, the command line
+# and libcurl (libcrypto for webhook signatures) are loaded only when used: a postgres:// URL, the command line
 # `docker exec <container> jobd ls`), the binary and the dashboard, runs as the unprivileged user "jobd", keeps its
 # database in the /data volume and listens on 0.0.0.0:8080 (JOBD_LISTEN).
 # Beyond loopback without JOBD_TOKEN, jobd makes a token at the first start,
@@ -13,7 +13,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         gcc libc6-dev make pkg-config \
-        libmicrohttpd-dev libcjson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev \
+        libmicrohttpd-dev libcjson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ RUN make all && make install PREFIX=/usr/local DESTDIR=/out
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libmicrohttpd12 libcjson1 libsqlite3-0 libpq5 \
-        libcurl4 \
+        libcurl4 libssl3 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
  && useradd --system --user-group --home-dir /data --shell /usr/sbin/nologin jobd \
  && mkdir /data && chown jobd:jobd /data

@@ -9,14 +9,15 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libmicrohttpd libcjson sqlite3 libpq libcurl
+PKGS    := libmicrohttpd libcjson sqlite3 libpq libcurl libcrypto
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Werror
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libpq: headers only; store/pq.c loads the library when a postgres:// URL is
 # opened, so a SQLite jobd never maps it (and OpenSSL, Kerberos, LDAP with it).
-# libcurl likewise: common/libcurl.c loads it for the first HTTP request made.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libpq libcurl,$(PKGS)) 2>/dev/null)
+# libcurl likewise: common/libcurl.c loads it for the first HTTP request made,
+# and OpenSSL's libcrypto (common/libcrypto.c) for the first webhook signed.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libpq libcurl libcrypto,$(PKGS)) 2>/dev/null)
 # Includes name their folder: "common/log.h", "store/store.h" (under server/).
 INC     := -I. -Iserver
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(SAN) -MMD -MP
@@ -25,7 +26,7 @@ LDFLAGS += $(SAN)
 
 # what server and worker share: log, errors, clocks, job states, the worker protocol, output files
 COMMON_SRC := \
-	common/capture.c common/clock.c common/dynlib.c common/job.c common/libcurl.c common/log.c \
+	common/capture.c common/clock.c common/dynlib.c common/job.c common/libcrypto.c common/libcurl.c common/log.c \
 	common/orphans.c common/proto.c common/utf8.c common/vec.c
 # flags and their environment twins
 SERVER_SRC := \
@@ -37,7 +38,7 @@ SERVER_SRC += \
 	server/time/tz_rule.c server/time/tz_tzif.c
 # the store, its statements and its SQLite and PostgreSQL drivers
 SERVER_SRC += \
-	server/store/pq.c server/store/store.c server/store/store_batches.c server/store/store_deps.c \
+	server/store/pq.c server/store/store.c server/store/store_batches.c server/store/store_deps.c server/store/store_hooks.c \
 	server/store/store_jobs.c server/store/store_list.c server/store/store_nodes.c server/store/store_output_db.c \
 	server/store/store_pg.c server/store/store_pg_conn.c server/store/store_pool.c \
 	server/store/store_queues.c server/store/store_retention.c \
@@ -49,19 +50,21 @@ SERVER_SRC += \
 # JSON of every resource
 SERVER_SRC += \
 	server/render/render.c server/render/render_control.c server/render/render_event.c \
+	server/render/render_hooks.c \
 	server/render/render_nodes.c
 # job, batch, queue and schedule specs: parsing and validation
 SERVER_SRC += \
 	server/spec/spec.c server/spec/spec_control.c server/spec/spec_tags.c server/spec/spec_deps.c \
-	server/spec/spec_json.c server/spec/spec_schedule.c
+	server/spec/spec_json.c server/spec/spec_notify.c server/spec/spec_schedule.c
 # the single-writer dispatcher, events and metrics
 SERVER_SRC += \
 	server/dispatch/dispatch.c server/dispatch/dispatch_bulk.c server/dispatch/dispatch_cmds.c \
 	server/dispatch/dispatch_drain.c server/dispatch/dispatch_end.c \
-	server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
+	server/dispatch/dispatch_hooks.c server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
 	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
 	server/dispatch/dispatch_submit.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
-	server/dispatch/follow.c server/dispatch/metrics.c
+	server/dispatch/follow.c server/dispatch/metrics.c server/dispatch/webhook.c \
+	server/dispatch/webhook_post.c
 # a node of a cluster on one PostgreSQL database: heartbeat, fences, output copies
 SERVER_SRC += \
 	server/cluster/fence.c server/cluster/node.c server/cluster/output.c
@@ -71,7 +74,7 @@ SERVER_SRC += \
 	server/http/http_log.c server/http/http_route.c server/http/http_trim.c server/http/static.c
 # one file per resource, and the route table
 SERVER_SRC += \
-	server/api/api_batches.c server/api/api_common.c server/api/api_events.c server/api/api_follow.c \
+	server/api/api_batches.c server/api/api_common.c server/api/api_events.c server/api/api_follow.c server/api/api_hooks.c \
 	server/api/api_jobs.c server/api/api_filter.c server/api/api_bulk.c server/api/api_metrics.c server/api/api_output.c \
 	server/api/api_queues.c server/api/api_schedules.c server/api/api_status.c \
 	server/api/api_drain.c \

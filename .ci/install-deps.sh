@@ -10,7 +10,7 @@
 # program that is neither here nor in the base system.
 set -eu
 
-build_pkgs="gcc make pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev"
+build_pkgs="gcc make pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev"
 # Libraries and servers the tests use that are not programs on PATH:
 # cmocka (unit tests), postgresql (the throwaway server of tests/pg/).
 test_libs="libcmocka-dev postgresql"

@@ -135,6 +135,7 @@ void job_spec_free(struct job_spec *spec)
 	free(spec->queue);
 	free(spec->unique_key);
 	free(spec->tags);
+	free(spec->notify);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -150,5 +151,6 @@ void job_free(struct job *job)
 	free(job->queue);
 	free(job->unique_key);
 	free(job->tags);
+	free(job->notify);
 	memset(job, 0, sizeof(*job));
 }

@@ -74,6 +74,8 @@ struct job_spec {
 	char *unique_key;       /* NULL: not unique */
 	unsigned unique_while;  /* states (1 << s) in which the job holds unique_key */
 	char *tags;             /* canonical JSON object of strings; NULL: none */
+	char *notify;           /* canonical JSON {"url", "events"} (spec_notify.c); NULL: none */
+	bool notify_batch;      /* its batch has a notify: its end may complete the batch */
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -115,6 +117,8 @@ struct job {
 	char *unique_key;       /* NULL: not unique */
 	unsigned unique_while;  /* states (1 << s) in which it holds unique_key; 0 without */
 	char *tags;             /* JSON object of strings; NULL: none */
+	char *notify;           /* as struct job_spec's; NULL: none */
+	bool notify_batch;      /* as struct job_spec's */
 };
 
 /* What the worker measured for one attempt. */

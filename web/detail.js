@@ -1,7 +1,8 @@
 // Job detail drawer: every field of one job, stdout/stderr (followed live through ?follow=true while it runs, read
 // once when it is final, re-read only when the server declines to stream), cancel and rerun buttons,
 // when a delayed or retrying job will start, the jobs it waits for (after), the job it reruns, its queue, the
-// resource limits it runs under, the schedule that made it and, on a cluster, the node that ran it.
+// resource limits it runs under, the schedule that made it, on a cluster the node that ran it, and with a
+// notify its webhook deliveries (each with its state and attempts, re-read while one is pending).
 
 import { FINAL, h, badge, fmtMs, fmtDateTime, cmdText, jobWait, waitTag, tagsOf } from './util.js';
 import { api } from './api.js';
@@ -113,11 +114,12 @@ function build(id) {
     stderr: h('pre', { class: 'out err', dataset: { testid: 'detail-stderr' }, tabindex: '0', 'aria-label': 'Standard error' }),
     outNote: h('span', { class: 'muted', dataset: { testid: 'detail-stdout-note' } }),
     errNote: h('span', { class: 'muted' }),
+    hooks: h('ul', { class: 'hooks', dataset: { testid: 'detail-deliveries' }, hidden: true }),
   };
   ui.root = h('div', { class: 'detail' },
     h('div', { class: 'detail-head' }, ui.title, ui.close),
     h('div', { class: 'row' }, ui.state, ui.cancel, ui.rerun, ui.batch, ui.rerunOf),
-    ui.control, ui.wait, ui.after, ui.msg, ui.error, ui.cmd, ui.summary,
+    ui.control, ui.wait, ui.after, ui.msg, ui.error, ui.cmd, ui.summary, ui.hooks,
     h('h3', {}, 'stdout ', ui.outNote), ui.stdout,
     h('h3', {}, 'stderr ', ui.errNote), ui.stderr,
     h('details', { open: true }, h('summary', {}, 'All fields'), ui.fields));
@@ -131,6 +133,7 @@ async function refresh(cur) {
     cur.job = job;
     opts.onChanged(job);
     render(cur);
+    if (job.notify && FINAL.has(job.state)) await refreshHooks(cur);
     if (job.output_purged) {
       showPurged(cur.ui.stdout, cur.ui.outNote, job.stdout_bytes);
       showPurged(cur.ui.stderr, cur.ui.errNote, job.stderr_bytes);
@@ -150,9 +153,22 @@ async function refresh(cur) {
     cur.ui.msg.textContent = err.status === 404 ? `No job #${cur.id}.` : `Could not load: ${err.message}`;
     if (err.status === 404) return;
   }
-  if (current === cur && !(cur.job && FINAL.has(cur.job.state) && cur.outputsFinal)) {
+  if (current === cur && !(cur.job && FINAL.has(cur.job.state) && cur.outputsFinal && !cur.hooksPending)) {
     cur.timer = setTimeout(() => refresh(cur), REFRESH_MS);
   }
+}
+
+// "webhook job.succeeded → https://… delivered · 3 attempts: HTTP 500, HTTP 500, HTTP 200".
+async function refreshHooks(cur) {
+  const { deliveries } = await api.get(`/v1/jobs/${cur.id}/deliveries`);
+  if (current !== cur) return;
+  cur.hooksPending = deliveries.some((d) => d.state === 'pending');
+  cur.ui.hooks.hidden = deliveries.length === 0;
+  cur.ui.hooks.replaceChildren(...deliveries.map((d) => h('li', { dataset: { state: d.state } },
+    `webhook ${d.event} → ${d.url} `, badge(d.state),
+    ` · ${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'}`,
+    d.attempts.length ? `: ${d.attempts.map((a) => (a.status ? `HTTP ${a.status}` : a.error)).join(', ')}` : '',
+    d.next_attempt_at ? ` · next at ${fmtDateTime(d.next_attempt_at)}` : '')));
 }
 
 // Retention (--max-output-disk) deleted the files; the job keeps its byte counts.

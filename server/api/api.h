@@ -37,6 +37,8 @@ void api_openapi(struct http_req *req, struct http_resp *r);
 void api_whoami(struct http_req *req, struct http_resp *r);
 void api_drain(struct http_req *req, struct http_resp *r);  /* api_drain.c */
 void api_resume(struct http_req *req, struct http_resp *r);
+void api_job_deliveries(struct http_req *req, struct http_resp *r);   /* api_hooks.c */
+void api_batch_deliveries(struct http_req *req, struct http_resp *r);
 
 /* Every route of the API (routes.c): main hands it to the HTTP front. */
 extern const struct http_route api_routes[];

@@ -44,6 +44,7 @@ static void render_batch_by_id(struct http_req *req, struct http_resp *r, int64_
 struct batch_state {
 	struct cmd c;
 	char *name;
+	char *notify;
 };
 
 static void batch_state_free(void *state)
@@ -53,6 +54,7 @@ static void batch_state_free(void *state)
 		job_spec_free(&s->c.submit.specs[i]);
 	free(s->c.submit.specs);
 	free(s->name);
+	free(s->notify);
 	api_cmd_free(&s->c);
 }
 
@@ -81,7 +83,7 @@ void api_batch_submit(struct http_req *req, struct http_resp *r)
 		return;
 	}
 	s->c.type = CMD_BATCH;
-	int ok = spec_batch(root, &lim, &s->name, &s->c.submit.specs, &s->c.submit.n_specs, &e);
+	int ok = spec_batch(root, &lim, &s->name, &s->notify, &s->c.submit.specs, &s->c.submit.n_specs, &e);
 	cJSON_Delete(root);
 	if (ok < 0) {
 		api_spec_error(r, &e);
@@ -89,6 +91,7 @@ void api_batch_submit(struct http_req *req, struct http_resp *r)
 	}
 	if (api_idem_key(req, r, &s->c.submit.idem_key) == 0) {
 		s->c.submit.batch_name = s->name;
+		s->c.submit.batch_notify = s->notify;
 		http_cmd_submit(req, &s->c);
 	}
 }

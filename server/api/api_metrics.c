@@ -152,6 +152,16 @@ static void put_queues(struct out *o, struct http_req *req)
 	       "jobd_schedule_firings_total{result=\"skipped\"} %llu\n",
 	    (unsigned long long)__atomic_load_n(&metrics_counters.firings[1], __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&metrics_counters.firings[0], __ATOMIC_RELAXED));
+	static const char *const hook_results[METRICS_HOOK_RESULTS] = {
+		[METRICS_HOOK_DELIVERED] = "delivered", [METRICS_HOOK_RETRIED] = "retried",
+		[METRICS_HOOK_FAILED] = "failed",
+	};
+	put(o, "# HELP jobd_webhook_deliveries_total Webhook delivery attempts, by outcome:"
+	       " delivered, retried (another try follows), failed (retries gave up).\n"
+	       "# TYPE jobd_webhook_deliveries_total counter\n");
+	for (int i = 0; i < METRICS_HOOK_RESULTS; i++)
+		put(o, "jobd_webhook_deliveries_total{result=\"%s\"} %llu\n", hook_results[i],
+		    (unsigned long long)__atomic_load_n(&metrics_counters.webhooks[i], __ATOMIC_RELAXED));
 }
 
 void api_metrics(struct http_req *req, struct http_resp *r)

@@ -13,6 +13,7 @@
 	X("GET", "/v1/jobs/{id}", api_job_get, false) \
 	X("GET", "/v1/jobs/{id}/stdout", api_job_stdout, false) \
 	X("GET", "/v1/jobs/{id}/stderr", api_job_stderr, false) \
+	X("GET", "/v1/jobs/{id}/deliveries", api_job_deliveries, false) \
 	X("POST", "/v1/jobs/{id}/cancel", api_job_cancel, false) \
 	X("POST", "/v1/jobs/{id}/rerun", api_job_rerun, false) \
 	X("POST", "/v1/jobs/cancel", api_jobs_cancel, true) \
@@ -20,6 +21,7 @@
 	X("POST", "/v1/batches", api_batch_submit, true) \
 	X("GET", "/v1/batches", api_batch_list, false) \
 	X("GET", "/v1/batches/{id}", api_batch_get, false) \
+	X("GET", "/v1/batches/{id}/deliveries", api_batch_deliveries, false) \
 	X("POST", "/v1/batches/{id}/rerun", api_batch_rerun, false) \
 	X("GET", "/v1/queues", api_queue_list, false) \
 	X("GET", "/v1/queues/{name}", api_queue_get, false) \

@@ -91,6 +91,17 @@ static cJSON *member(cJSON *o, const char *key, bool array, char *err)
 	return add(o, key, m, err) < 0 ? NULL : m;
 }
 
+int cli_args_add_notify(const struct cli_args *a, cJSON *o, char *err)
+{
+	cJSON *n;
+
+	if (a->notify == NULL)
+		return 0;
+	if ((n = member(o, "notify", false, err)) == NULL)
+		return -1;
+	return add(n, "url", cJSON_CreateString(a->notify), err);
+}
+
 static int set_spec(struct cli_args *a, enum cli_opt id, const char *v, char *err)
 {
 	int kind;
@@ -170,6 +181,7 @@ static int set(struct cli_args *a, enum cli_opt id, const char *v, char *err)
 	case OPT_STDERR: a->stderr_only = true; return 0;
 	case OPT_SH: a->sh = v; return 0;
 	case OPT_IDEM: a->idempotency_key = v; return 0;
+	case OPT_NOTIFY: a->notify = v; return 0;
 	case OPT_STATE: a->state = v; return 0;
 	case OPT_NAME_PREFIX: a->name_prefix = v; return 0;
 	case OPT_FAILED: a->failed = true; return 0;

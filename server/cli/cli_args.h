@@ -36,6 +36,7 @@
 	    "print its id and submit nothing")                                                     \
 	X(OPT_UNIQUE_WHILE, "unique-while", 0, "S[,S…]", "the states in which the job holds its "   \
 	    "--unique-key (queued,running and any final ones)")                                     \
+	X(OPT_NOTIFY, "notify", 0, "URL", "POST the job (run) or the batch (batch) to URL when it ends") \
 	X(OPT_WAIT, "wait", 'w', NULL, "wait until the job is final; exit with its status")       \
 	X(OPT_FOLLOW, "follow", 'f', NULL, "stream the output as it is written")                  \
 	X(OPT_TAG, "tag", 0, NULL, "prefix each output line with its input line and a tab")       \
@@ -69,6 +70,7 @@ struct cli_args {
 	const char *server;
 	bool json, help, wait, follow, tag, stderr_only, failed, yes;
 	const char *sh, *idempotency_key, *state, *queue, *name_prefix;
+	const char *notify;  /* --notify: run's job spec, batch's body (cli_args_add_notify) */
 	int64_t batch_id, limit;
 	cJSON *spec;   /* the spec fields given, {} at least (--tag: its "tags", also the
 			* filter of ls, cancel and rerun); freed by cli_args_free */
@@ -83,6 +85,9 @@ struct cli_args {
 int cli_args_parse(struct cli_args *a, int argc, char **argv, int first, unsigned mask,
     bool cmd_follows, char *err);
 void cli_args_free(struct cli_args *a);
+
+/* o.notify = {"url": a->notify} when --notify was given. 0, or -1 with err. */
+int cli_args_add_notify(const struct cli_args *a, cJSON *o, char *err);
 
 /* The options of mask, one a line, for a command's help. */
 void cli_args_print_options(FILE *f, unsigned mask);

@@ -145,7 +145,7 @@ static cJSON *command_for(const struct cli_args *a, const char *line)
 	return argv;
 }
 
-/* {"jobs": [the spec with each line's command]} as JSON text. */
+/* {"jobs": [the spec with each line's command], "notify": …} as JSON text. */
 static char *batch_body(const struct cli_args *a, const struct lines *l, char *err)
 {
 	cJSON *body = cJSON_CreateObject(), *jobs = cJSON_AddArrayToObject(body, "jobs");
@@ -163,7 +163,7 @@ static char *batch_body(const struct cli_args *a, const struct lines *l, char *e
 			goto out;
 		}
 	}
-	if (jobs != NULL)
+	if (jobs != NULL && cli_args_add_notify(a, body, err) == 0)
 		text = cJSON_PrintUnformatted(body);
 out:
 	if (text == NULL)

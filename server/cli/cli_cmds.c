@@ -76,6 +76,8 @@ int cli_cmd_run(struct cli_http *c, struct cli_args *a, char *err)
 		err_set(err, "cJSON: out of memory");
 		return CLI_EXIT_SOFTWARE;
 	}
+	if (cli_args_add_notify(a, a->spec, err) < 0)
+		return CLI_EXIT_SOFTWARE;
 	if ((body = cJSON_PrintUnformatted(a->spec)) == NULL) {
 		err_set(err, "cJSON: out of memory");
 		return CLI_EXIT_SOFTWARE;

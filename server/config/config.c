@@ -231,6 +231,14 @@ static const struct option_def options[] = {
 	    "largest limits.open_files"),
 	O_POS("--max-processes", "JOBD_MAX_PROCESSES", max_limits.processes, "4096",
 	    "largest limits.processes"),
+	O_STR("--webhook-secret", "JOBD_WEBHOOK_SECRET", webhook_secret, NULL, NULL,
+	    "key of the webhooks' X-Jobd-Signature (HMAC-SHA256)", "none: unsigned"),
+	O_NUM("--webhook-timeout", "JOBD_WEBHOOK_TIMEOUT", webhook_timeout_s, 3600, "10",
+	    "seconds one webhook attempt may take, connecting included"),
+	O_NUM("--webhook-retry-for", "JOBD_WEBHOOK_RETRY_FOR", webhook_retry_for_s, 30 * 86400,
+	    "86400", "seconds a webhook is retried before it is failed"),
+	O_NUM("--webhook-backoff", "JOBD_WEBHOOK_BACKOFF", webhook_backoff_s, 86400, "1",
+	    "seconds before a webhook's first retry, doubling up to an hour"),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

@@ -63,6 +63,10 @@ struct config {
 	bool strict_queues;            /* a spec's queue must exist already */
 	bool cgroups;                  /* per-job cgroups where the machine allows */
 	bool start_drained;            /* start draining (POST /v1/resume to serve) */
+	char webhook_secret[512];      /* HMAC key of X-Jobd-Signature; "": unsigned */
+	double webhook_timeout_s;      /* one delivery attempt, connect included */
+	double webhook_retry_for_s;    /* from the first attempt: then failed */
+	double webhook_backoff_s;      /* the first retry's delay, doubling after */
 	char log_level[16];
 	char log_format[16];
 	char self_exe[CONFIG_PATH_MAX]; /* this binary, re-exec'd as workers */
@@ -86,7 +90,7 @@ int config_db_output_dir(const char *db, char *out, size_t cap, char *err);
 /* The same password overwritten with '*' in place, same length. */
 void config_scrub_db(char *db);
 /* After config_load, before any thread or worker exists: overwrites the
- * token and the database password where they were given — in argv (as
+ * token, the webhook secret and the database password where they were given — in argv (as
  * /proc/<pid>/cmdline shows it) and in the environment block (as
  * /proc/<pid>/environ does; unsetenv alone leaves the bytes there) — and
  * removes every JOBD_* variable from the environment, so no worker and no

@@ -25,7 +25,8 @@ static void stars(char *s) { memset(s, '*', strlen(s)); }
 static void scrub_value(const char *flag, size_t flag_len, char *value)
 {
 	if ((flag_len == 7 && strncmp(flag, "--token", 7) == 0) ||
-	    (flag_len == 12 && strncmp(flag, "--read-token", 12) == 0))
+	    (flag_len == 12 && strncmp(flag, "--read-token", 12) == 0) ||
+	    (flag_len == 16 && strncmp(flag, "--webhook-secret", 16) == 0))
 		stars(value);
 	else if (flag_len == 4 && strncmp(flag, "--db", 4) == 0)
 		config_scrub_db(value);
@@ -61,6 +62,8 @@ void config_scrub(int argc, char **argv)
 			stars(e + 11);
 		else if (strncmp(e, "JOBD_READ_TOKEN=", 16) == 0)
 			stars(e + 16);
+		else if (strncmp(e, "JOBD_WEBHOOK_SECRET=", 20) == 0)
+			stars(e + 20);
 		else if (strncmp(e, "JOBD_DB=", 8) == 0)
 			config_scrub_db(e + 8);
 	}

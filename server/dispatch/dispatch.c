@@ -14,10 +14,12 @@
 
 #include "dispatch_internal.h"
 #include "dispatch_retention.h"
+#include "webhook.h"
 #include "events.h"
 #include "follow.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "store/store_hooks.h"
 #include "store/store_jobs.h"
 
 #define POOL_STOP_WAIT_MS 3000
@@ -115,8 +117,15 @@ int dispatch_open(struct dispatch **out, const struct config *cfg, char *err)
 	    dispatch_cluster_open(d, err) < 0 || recover_and_count(d, err) < 0 ||
 	    dispatch_queues_load(d, err) < 0)
 		goto fail;
-	if (dispatch_retention_open(d, err) < 0)
+	if (dispatch_retention_open(d, err) < 0 || webhook_start(&d->webhook, cfg, err) < 0)
 		goto fail;
+	/* Deliveries left pending by the last run (a crash, a stop). */
+	int64_t due;
+	int pending = store_hook_next_due(d->store, &due, err);
+	if (pending < 0)
+		goto fail;
+	if (pending > 0)
+		webhook_wake(d->webhook);
 	if (pool_start(&d->pool, cfg, &ev, err) < 0)
 		goto fail;
 	dispatch_drain_open(d);
@@ -139,6 +148,7 @@ void dispatch_free(struct dispatch *d)
 		events_set_kick(NULL, NULL);
 		follow_set_kick(NULL, NULL);
 	}
+	webhook_stop(d->webhook);
 	dispatch_retention_close(d);
 	cluster_free(d->cluster); /* when open failed; cluster_close otherwise */
 	d->cluster = NULL;

@@ -58,6 +58,7 @@ struct cmd_submit {          /* CMD_SUBMIT (one spec), CMD_BATCH */
 	struct job_spec *specs;
 	size_t n_specs;
 	const char *batch_name;  /* CMD_BATCH: its name, or NULL */
+	const char *batch_notify; /* CMD_BATCH: its canonical notify (spec.h), or NULL */
 	const char *idem_key;    /* the Idempotency-Key, or NULL */
 };
 

@@ -16,8 +16,9 @@
 #include "store/store_deps.h"
 #include "store/store_jobs.h"
 
-/* Counts, events and log lines for what the store did to dependents. */
-static void apply_effects(struct dispatch *d, struct turn *t, const struct dep_effects *fx)
+/* Counts, events, webhooks and log lines for what the store did to
+ * dependents. */
+static int apply_effects(struct dispatch *d, struct turn *t, const struct dep_effects *fx)
 {
 	for (size_t i = 0; i < fx->n_canceled; i++) {
 		const struct dep_cancel *x = &fx->canceled[i];
@@ -26,11 +27,14 @@ static void apply_effects(struct dispatch *d, struct turn *t, const struct dep_e
 		log_info("job %lld canceled: dependency %lld ended %s", (long long)x->id,
 		    (long long)x->dep, job_state_name(x->dep_state));
 		dispatch_note_change(d, x->id);
+		if (dispatch_hooks_ended_id(d, t, x->id, JOB_CANCELED) < 0)
+			return -1;
 	}
 	for (size_t i = 0; i < fx->n_updated; i++)
 		dispatch_note_change(d, fx->updated[i]);
 	if (fx->ready > 0)
 		dispatch_runnable(d);
+	return 0;
 }
 
 int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_state state)
@@ -39,7 +43,7 @@ int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_
 	int rc = store_deps_ended(d->store, id, state, t->now, &fx, t->err);
 
 	if (rc == 0)
-		apply_effects(d, t, &fx);
+		rc = apply_effects(d, t, &fx);
 	store_deps_effects_free(&fx);
 	return rc;
 }
@@ -82,8 +86,8 @@ static enum cmd_status add_deps(struct dispatch *d, struct turn *t, struct cmd *
 			st = CMD_INVALID;
 		}
 	}
-	if (st == CMD_OK)
-		apply_effects(d, t, &fx);
+	if (st == CMD_OK && apply_effects(d, t, &fx) < 0)
+		st = CMD_FAILED;
 	store_deps_effects_free(&fx);
 	return st;
 }
@@ -168,7 +172,7 @@ static enum cmd_status submit_one(struct dispatch *d, struct turn *t, struct cmd
 			return CMD_FAILED;
 	} else if (is_batch(c) &&
 		   store_batch_insert(d->store, s->batch_name, (int)s->n_specs, s->idem_key,
-		       rerun_of, t->now, &c->batch_id, t->err) < 0) {
+		       rerun_of, s->batch_notify, t->now, &c->batch_id, t->err) < 0) {
 		return CMD_FAILED;
 	}
 	if ((ids = malloc(s->n_specs * sizeof(*ids))) == NULL) {
@@ -228,7 +232,8 @@ enum cmd_status dispatch_cancel_job(struct dispatch *d, struct turn *t, struct c
 		log_info("job %lld canceled before it started", (long long)c->target.job_id);
 		metrics_count_finished(JOB_CANCELED);
 		dispatch_note_change(d, c->target.job_id);
-		if (dispatch_job_ended(d, t, c->target.job_id, JOB_CANCELED) < 0)
+		if (dispatch_hooks_ended(d, t, &c->job, JOB_CANCELED) < 0 ||
+		    dispatch_job_ended(d, t, c->target.job_id, JOB_CANCELED) < 0)
 			return CMD_FAILED;
 	} else {
 		int changed = store_job_request_cancel(d->store, c->target.job_id, t->err);

@@ -8,6 +8,7 @@
  * backoff) or to its final state, after checking the move against job.c's
  * table, and does in the same transaction all that follows: the queue slot,
  * the dependents (unblocked or canceled, with their own counts and events),
+ * the webhook deliveries (dispatch_hooks.c),
  * the turn's counts, the metrics, the output-disk tally, the event and the
  * log line. The store only writes what it is told and reports what changed.
  */
@@ -110,7 +111,8 @@ static int end_attempt(struct dispatch *d, struct turn *t, const struct job *job
 		metrics_count_finished(next);
 	dispatch_retention_note_end(d, t, next, r);
 	dispatch_note_change(d, job->id);
-	if (job_state_is_final(next) && dispatch_job_ended(d, t, job->id, next) < 0)
+	if (job_state_is_final(next) && (dispatch_hooks_ended(d, t, job, next) < 0 ||
+					     dispatch_job_ended(d, t, job->id, next) < 0))
 		return -1;
 	log_end(job, next, r, cause, msg);
 	return 0;

@@ -4,7 +4,7 @@
  * dispatch_cmds.c (the client commands inside it), dispatch_submit.c (how
  * commands arrive and are answered), dispatch_end.c (the one
  * owner of an attempt's end), dispatch_queues.c, dispatch_schedules.c,
- * dispatch_retention.c, dispatch_drain.c and dispatch_host.c (what the cluster node may ask
+ * dispatch_retention.c, dispatch_drain.c, dispatch_hooks.c and dispatch_host.c (what the cluster node may ask
  * of the dispatcher): the dispatcher's state and the turn's helpers. No
  * file outside server/dispatch/ includes it (white-box unit tests aside);
  * the cluster (cluster/cluster.h) sees the dispatcher only through the
@@ -64,6 +64,7 @@ struct dispatch {
 	bool queues_changed;     /* this turn changed a queue's settings (tell other nodes) */
 	struct cluster *cluster; /* a node of a cluster (cluster.h); NULL on SQLite */
 	struct retention *retention; /* dispatch_retention.c */
+	struct webhook *webhook;  /* the sender thread (webhook.h), woken after commits */
 
 	/* Guarded by mu: the command queue and the figures HTTP threads read. */
 	pthread_mutex_t mu;
@@ -90,6 +91,7 @@ struct turn {
 	int64_t counts[JOB_STATE_COUNT];
 	int64_t submitted, finished;
 	int64_t output_bytes;    /* of jobs that ended, for --max-output-disk */
+	bool hooks_added;        /* webhook deliveries were written: wake the sender */
 	int64_t now;
 	char err[ERR_LEN];
 };
@@ -127,6 +129,14 @@ enum cmd_status dispatch_rerun_jobs(struct dispatch *d, struct turn *t, struct c
     const int64_t *ids, int n_ids, unsigned state_mask, int64_t batch, int *n_rerun);
 /* One page of a bulk cancel or rerun (dispatch_bulk.c). */
 enum cmd_status dispatch_bulk_command(struct dispatch *d, struct turn *t, struct cmd *c);
+/* Webhooks (dispatch_hooks.c): job (as read before the change) reached the
+ * final state: its notify's delivery, if its events hold the state, and its
+ * batch's completion; written in this transaction. The _id form reads the
+ * job first (dependents the store canceled). 0, or -1 with t->err. */
+int dispatch_hooks_ended(struct dispatch *d, struct turn *t, const struct job *job,
+    enum job_state state);
+int dispatch_hooks_ended_id(struct dispatch *d, struct turn *t, int64_t id,
+    enum job_state state);
 /* Ending attempts (dispatch_end.c), the one owner of a running job's next
  * state: every path below checks the move against job.c's table, writes
  * it, and applies backoff, dependents, counts, metrics, events and the log

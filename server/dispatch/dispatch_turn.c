@@ -9,6 +9,7 @@
 
 #include "dispatch_internal.h"
 #include "dispatch_retention.h"
+#include "webhook.h"
 #include "events.h"
 #include "follow.h"
 #include "metrics.h"
@@ -244,6 +245,8 @@ int dispatch_side_commit(struct dispatch *d, struct turn *t)
 	d->finished_total += t->finished;
 	pthread_mutex_unlock(&d->mu);
 	dispatch_retention_committed(d, t);
+	if (t->hooks_added)
+		webhook_wake(d->webhook);
 	publish_events(d);
 	return 0;
 }
@@ -314,6 +317,8 @@ void dispatch_turn(struct dispatch *d)
 	}
 	answer(d, cmds, &t, true);
 	dispatch_retention_committed(d, &t);
+	if (t.hooks_added)
+		webhook_wake(d->webhook);
 	after_commit(d);
 	dispatch_drain_committed(d);
 	if (d->wake_dirty) {

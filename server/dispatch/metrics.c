@@ -63,6 +63,12 @@ void metrics_set_output_disk(int64_t bytes)
 void metrics_count_firing(bool made) { __atomic_add_fetch(&metrics_counters.firings[made], 1, __ATOMIC_RELAXED); }
 void metrics_count_rate_delayed(void) { __atomic_add_fetch(&metrics_counters.rate_delayed, 1, __ATOMIC_RELAXED); }
 
+void metrics_count_webhook(enum metrics_hook_result result)
+{
+	if ((unsigned)result < METRICS_HOOK_RESULTS)
+		__atomic_add_fetch(&metrics_counters.webhooks[result], 1, __ATOMIC_RELAXED);
+}
+
 void metrics_count_request(int route, unsigned status)
 {
 	size_t row = route >= 0 && route < METRICS_MAX_ROUTES ? (size_t)route : METRICS_MAX_ROUTES, col = METRICS_CODES;

@@ -4,7 +4,7 @@
  * jobs by state, submitted and finished counters, queue-wait and run-time
  * histograms, pool size and busy workers, draining, HTTP requests by route and code,
  * retention (jobs and output purged, bytes freed, output on disk), jobs by
- * named queue and their rate windows, schedule firings, process start time. Counters are lock-free atomics, so recording costs
+ * named queue and their rate windows, schedule firings, webhook deliveries, process start time. Counters are lock-free atomics, so recording costs
  * the hot paths next to nothing.
  */
 #ifndef JOBD_METRICS_H
@@ -27,6 +27,10 @@ struct metrics_histogram {
 	uint64_t sum_us;
 };
 
+/* How a webhook delivery's attempt ended (jobd_webhook_deliveries_total). */
+enum metrics_hook_result { METRICS_HOOK_DELIVERED, METRICS_HOOK_RETRIED, METRICS_HOOK_FAILED,
+	METRICS_HOOK_RESULTS };
+
 /* Every counter, written and read with relaxed atomics from any thread. */
 struct metrics_counters {
 	struct metrics_histogram queue_hist, run_hist;
@@ -39,6 +43,7 @@ struct metrics_counters {
 	int64_t output_disk_bytes;
 	uint64_t firings[2]; /* [0] made no job, [1] made one */
 	uint64_t rate_delayed; /* times a queue's rate window was found used up */
+	uint64_t webhooks[METRICS_HOOK_RESULTS]; /* by enum metrics_hook_result */
 };
 extern struct metrics_counters metrics_counters;
 
@@ -56,6 +61,7 @@ void metrics_set_output_disk(int64_t bytes);
 void metrics_count_firing(bool made);
 /* A rate-limited queue with jobs to start found its window used up. */
 void metrics_count_rate_delayed(void);
+void metrics_count_webhook(enum metrics_hook_result result);
 /* route: index into api_routes, or -1 for static files and unknown paths. */
 void metrics_count_request(int route, unsigned status);
 

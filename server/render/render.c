@@ -119,6 +119,7 @@ cJSON *render_job_object(const struct job *j)
 	for (int s = 0; j->unique_key && held != NULL && s < JOB_STATE_COUNT; s++)
 		if (j->unique_while & (1u << s))
 			cJSON_AddItemToArray(held, cJSON_CreateString(job_state_name((enum job_state)s)));
+	render_add_raw_json(o, "notify", j->notify, "null");
 	return o;
 }
 

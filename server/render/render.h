@@ -35,6 +35,10 @@ char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids);
 /* {"batches": [batch, ...], "next": next_url or null}: each batch as render_batch
  * without job_ids. */
 char *render_batch_list(const struct batch *batches, int n, const char *next_url);
+/* {"deliveries": [...]}: a job's or batch's webhook deliveries with their
+ * attempts (render_hooks.c). */
+struct delivery;
+char *render_deliveries(const struct delivery *ds, int n);
 char *render_workers(const struct worker_info *w, int n, const char *size_source);
 cJSON *render_workers_object(const struct worker_info *w, int n, const char *size_source);
 struct node_info;

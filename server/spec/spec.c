@@ -211,7 +211,7 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 static const char *const job_fields[] = {
 	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts",
 	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", "queue", "limits",
-	"unique_key", "unique_while", "tags", NULL,
+	"unique_key", "unique_while", "tags", "notify", NULL,
 };
 
 #define SPEC_MAX_DELAY_S (366.0 * 86400)
@@ -302,7 +302,8 @@ static int job_in(const cJSON *obj, const struct spec_limits *lim, const char *p
 	    spec_job_limits_get(obj, lim, prefix, out, e) < 0 ||
 	    spec_unique_get(obj, prefix, out, e) < 0 ||
 	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0 ||
-	    spec_tags_get(obj, batch_tags, prefix, out, e) < 0)
+	    spec_tags_get(obj, batch_tags, prefix, out, e) < 0 ||
+	    spec_notify_get(obj, false, prefix, &out->notify, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
 		spec_fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);
@@ -327,21 +328,23 @@ int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix
 	return job_in(obj, lim, prefix, NULL, out, e);
 }
 
-static const char *const batch_fields[] = { "name", "jobs", "tags", NULL };
+static const char *const batch_fields[] = { "name", "notify", "jobs", "tags", NULL };
 
 int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
-    struct job_spec **specs, size_t *n, struct spec_error *e)
+    char **notify, struct job_spec **specs, size_t *n, struct spec_error *e)
 {
 	const cJSON *jobs;
 	size_t count, i = 0;
 
 	*name = NULL;
+	*notify = NULL;
 	*specs = NULL;
 	*n = 0;
 	memset(e, 0, sizeof(*e));
 	if (!cJSON_IsObject(root))
 		return spec_fail(e, "", "", "the body must be a JSON object");
-	if (spec_check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0)
+	if (spec_check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0 ||
+	    spec_notify_get(root, true, "", notify, e) < 0)
 		goto bad;
 	if (*name && spec_utf8_chars(*name) > SPEC_MAX_NAME) {
 		spec_fail(e, "", "name", "name must be at most %d characters", SPEC_MAX_NAME);
@@ -369,6 +372,7 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 		snprintf(prefix, sizeof(prefix), "jobs[%zu].", i);
 		if (job_in(it, lim, prefix, tags, &(*specs)[i], e) < 0)
 			goto bad;
+		(*specs)[i].notify_batch = *notify != NULL;
 	}
 	if (spec_deps_check_batch(*specs, count, e) < 0)
 		goto bad;
@@ -379,7 +383,9 @@ bad:
 		job_spec_free(&(*specs)[k]);
 	free(*specs);
 	free(*name);
+	free(*notify);
 	*specs = NULL;
 	*name = NULL;
+	*notify = NULL;
 	return -1;
 }

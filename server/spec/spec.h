@@ -44,10 +44,11 @@ cJSON *spec_parse_json(const char *body, size_t len, struct spec_error *e);
 int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
     struct job_spec *out, struct spec_error *e);
 
-/* {"name": ..., "jobs": [...]}: all specs or none. *specs is calloc'd; free
+/* {"name": ..., "notify": {...}, "jobs": [...]}: all specs or none; *notify
+ * as spec_notify_get's (each spec then has notify_batch set). *specs is calloc'd; free
  * each with job_spec_free, then the array. */
 int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
-    struct job_spec **specs, size_t *n, struct spec_error *e);
+    char **notify, struct job_spec **specs, size_t *n, struct spec_error *e);
 
 /* after / after_index of obj into out (spec_deps.c). after_index is only
  * allowed in_batch; its range and cycles are checked by spec_deps_check_batch. */
@@ -93,6 +94,19 @@ int spec_tag_value_valid(const char *value);
  * canonical JSON. Free *out with schedule_free. */
 int spec_schedule(const cJSON *root, const struct spec_limits *lim, struct schedule *out,
     struct spec_error *e);
+
+/* notify of obj (spec_notify.c): a webhook's url (http or https, at most
+ * SPEC_MAX_NOTIFY_URL bytes) and events — a job's final states (default:
+ * all), a batch's "completed" — into *out as canonical JSON (malloc'd; NULL
+ * when obj has no notify). -1 naming prefix+"notify.url" etc. */
+#define SPEC_MAX_NOTIFY_URL 2048
+#define SPEC_NOTIFY_BATCH_COMPLETED (1u << JOB_STATE_COUNT)
+int spec_notify_get(const cJSON *obj, bool batch, const char *prefix, char **out,
+    struct spec_error *e);
+/* Reads back what spec_notify_get kept: *url malloc'd, *mask has bit
+ * (1 << state) per final state named, SPEC_NOTIFY_BATCH_COMPLETED for a
+ * batch's. 0, or -1 (unreadable, or out of memory). */
+int spec_notify_read(const char *canon, char **url, unsigned *mask);
 
 /* Rejects unknown and duplicate keys of obj; known is NULL-terminated. */
 int spec_check_keys(const cJSON *obj, const char *const *known, const char *prefix,

@@ -11,7 +11,7 @@
 #include "common/vec.h"
 
 int store_batch_insert(struct store *st, const char *name, int total, const char *idem_key,
-    int64_t rerun_of, int64_t now_us, int64_t *id, char *err)
+    int64_t rerun_of, const char *notify, int64_t now_us, int64_t *id, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_BATCH_INSERT);
 	store_bind_text(s, 1, name);
@@ -19,6 +19,7 @@ int store_batch_insert(struct store *st, const char *name, int total, const char
 	store_bind_text(s, 3, idem_key);
 	store_bind_i64(s, 4, now_us);
 	store_bind_i64_or_null(s, 5, rerun_of, 0);
+	store_bind_text(s, 6, notify);
 	return store_step_returning_id(st, s, id, "INSERT batch", err);
 }
 

@@ -34,7 +34,8 @@
 	X(wait_until) SEP X(retry_backoff_s) SEP X(rerun_of) SEP X(blocked) SEP \
 	X(after_ids) SEP X(queue) SEP X(limit_memory_mb) SEP X(limit_cpu_s) SEP \
 	X(limit_open_files) SEP X(limit_processes) SEP X(schedule_id) SEP \
-	X(output_purged) SEP X(node_id) SEP X(unique_key) SEP X(unique_while) SEP X(tags)
+	X(output_purged) SEP X(node_id) SEP X(unique_key) SEP X(unique_while) SEP X(tags) SEP \
+	X(notify) SEP X(notify_batch)
 #define STORE_SCHED_COLUMNS(X, SEP) \
 	X(id) SEP X(name) SEP X(cron) SEP X(timezone) SEP X(overlap) SEP X(catch_up) SEP \
 	X(job) SEP X(paused) SEP X(next_run_at) SEP X(last_run_at) SEP X(last_job_id) SEP \
@@ -47,6 +48,9 @@
 #define STORE_NODE_COLUMNS(X, SEP) \
 	X(id) SEP X(name) SEP X(host) SEP X(pid) SEP X(listen) SEP X(pool_size) SEP \
 	X(started_at) SEP X(heartbeat_at) SEP X(lease_until) SEP X(state) SEP X(stopped_at) SEP X(draining)
+#define STORE_HOOK_COLUMNS(X, SEP) \
+	X(id) SEP X(job_id) SEP X(batch_id) SEP X(event) SEP X(url) SEP X(uuid) SEP X(state) SEP \
+	X(created_at) SEP X(next_at) SEP X(attempts) SEP X(finished_at)
 
 #define STORE_COL_NAME(c) #c
 #define STORE_COMMA ,
@@ -55,23 +59,27 @@
 #define STORE_BATCH_COLS STORE_BATCH_COLUMNS(STORE_COL_NAME, ", ")
 #define STORE_QUEUE_COLS STORE_QUEUE_COLUMNS(STORE_COL_NAME, ", ")
 #define STORE_NODE_COLS STORE_NODE_COLUMNS(STORE_COL_NAME, ", ")
+#define STORE_HOOK_COLS STORE_HOOK_COLUMNS(STORE_COL_NAME, ", ")
 
 #define JOB_COL(c) JOB_COL_##c
 #define SCHED_COL(c) SCHED_COL_##c
 #define BATCH_COL(c) BATCH_COL_##c
 #define QUEUE_COL(c) QUEUE_COL_##c
 #define NODE_COL(c) NODE_COL_##c
+#define HOOK_COL(c) HOOK_COL_##c
 /* JOB_COL_COUNT: STMT_JOB_FOR_RUN's stdin comes right after. */
 enum store_job_col { STORE_JOB_COLUMNS(JOB_COL, STORE_COMMA), JOB_COL_COUNT };
 enum store_sched_col { STORE_SCHED_COLUMNS(SCHED_COL, STORE_COMMA) };
 enum store_batch_col { STORE_BATCH_COLUMNS(BATCH_COL, STORE_COMMA) };
 enum store_queue_col { STORE_QUEUE_COLUMNS(QUEUE_COL, STORE_COMMA) };
 enum store_node_col { STORE_NODE_COLUMNS(NODE_COL, STORE_COMMA) };
+enum store_hook_col { STORE_HOOK_COLUMNS(HOOK_COL, STORE_COMMA) };
 #undef JOB_COL
 #undef SCHED_COL
 #undef BATCH_COL
 #undef QUEUE_COL
 #undef NODE_COL
+#undef HOOK_COL
 
 struct store {
 	const struct store_driver *drv;

@@ -46,6 +46,9 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 		store_bind_text(s, 22, held);
 	}
 	store_bind_text(s, 23, spec->tags);
+	store_bind_text(s, 24, spec->notify);
+	if (spec->notify_batch)
+		store_bind_i64(s, 25, 1);
 	if (store_step_returning_id(st, s, id, "INSERT job", err) < 0)
 		return -1;
 	if (spec->tags == NULL)
@@ -220,6 +223,8 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	spec->unique_key = job->unique_key ? strdup(job->unique_key) : NULL;
 	spec->unique_while = job->unique_while;
 	spec->tags = job->tags ? strdup(job->tags) : NULL;
+	/* Its own webhook comes along; a batch's stays with that batch. */
+	spec->notify = job->notify ? strdup(job->notify) : NULL;
 	struct store_stmt *s = store_stmt(st, STMT_JOB_STDIN);
 	store_bind_i64(s, 1, id);
 	size_t len = 0;
@@ -234,6 +239,7 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	}
 	store_reset(s);
 	if (spec->command == NULL || spec->env == NULL || (job->tags && spec->tags == NULL) ||
+	    (job->notify && spec->notify == NULL) ||
 	    (job->unique_key != NULL && spec->unique_key == NULL) ||
 	    (spec->stdin_len > 0 && spec->stdin_data == NULL)) {
 		err_set(err, "out of memory copying job %lld", (long long)id);

@@ -89,8 +89,9 @@ int store_job_list(struct store *st, const struct job_list_filter *f, struct job
     int *n, bool *more, char *err);
 void store_job_list_free(struct job *jobs, int n);
 
+/* notify: the batch's canonical notify JSON, NULL for none. */
 int store_batch_insert(struct store *st, const char *name, int total, const char *idem_key,
-    int64_t rerun_of, int64_t now_us, int64_t *id, char *err);
+    int64_t rerun_of, const char *notify, int64_t now_us, int64_t *id, char *err);
 /* Adds n jobs to batch id's total (a bulk rerun's batch, turn by turn). */
 int store_batch_grow(struct store *st, int64_t id, int n, char *err);
 int store_batch_find_idem(struct store *st, const char *key, int64_t *id, char *err);

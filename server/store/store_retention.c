@@ -154,6 +154,11 @@ static int drop_empty_batches(struct store_retention *sr, int64_t *ids, int n,
 		int changed = store_step_changed(sr->st, s, "DELETE emptied batch", err);
 		if (changed < 0)
 			return -1;
+		if (changed &&
+		    (run_id(sr, R_HOOK_TRIES_BATCH, ids[i], "DELETE a purged batch's delivery attempts",
+			 err) < 0 ||
+			run_id(sr, R_HOOK_BATCH, ids[i], "DELETE a purged batch's deliveries", err) < 0))
+			return -1;
 		res->n_batches += changed;
 	}
 	return 0;
@@ -175,6 +180,7 @@ int store_retention_purge_jobs(struct store_retention *sr, int64_t cutoff_us, in
 		int64_t out = store_col_i64(s, 3, -1), errb = store_col_i64(s, 4, -1);
 		bool purged = store_col_int(s, 5) != 0;
 		j->id = store_col_i64(s, 0, 0);
+		j->hooks = store_col_int(s, 6) != 0;
 		if (job_state_parse(store_col_str(s, 2), &j->state) < 0)
 			j->state = JOB_FAILED; /* only the counts would be off; the row goes anyway */
 		if (!store_col_is_null(s, 1))
@@ -195,6 +201,10 @@ int store_retention_purge_jobs(struct store_retention *sr, int64_t cutoff_us, in
 		if (run_id(sr, R_DEPS_FROM, id, "DELETE dependency edges from a purged job", err) < 0 ||
 		    run_id(sr, R_DEPS_TO, id, "DELETE dependency edges to a purged job", err) < 0 ||
 		    run_id(sr, R_RERUNS, id, "UPDATE reruns of a purged job", err) < 0)
+			goto fail;
+		if (res->jobs[i].hooks &&
+		    (run_id(sr, R_HOOK_TRIES_JOB, id, "DELETE a purged job's delivery attempts", err) < 0 ||
+			run_id(sr, R_HOOK_JOB, id, "DELETE a purged job's deliveries", err) < 0))
 			goto fail;
 		s = stmt(sr, R_DELETE_JOB);
 		store_bind_i64(s, 1, id);

@@ -1,8 +1,8 @@
 /*
  * store_retention.h — the SQL side of --retain-finished and
  * --max-output-disk: finding the finished jobs that are oldest, deleting
- * them with what points at them (dependency edges, rerun_of links, batches
- * left empty), marking the output of others purged, and the figures the
+ * them with what points at them (dependency edges, rerun_of links, webhook
+ * deliveries, batches left empty), marking the output of others purged, and the figures the
  * dispatcher schedules by. Files are not this module's business: it says
  * which jobs' output files the caller may delete, after its commit.
  *
@@ -28,6 +28,7 @@ struct purged_job {
 	enum job_state state;
 	int64_t output_bytes;   /* output it had on disk by the count (0: none, or purged before) */
 	bool files;             /* output files may exist: delete them after the commit */
+	bool hooks;             /* it had a notify: its webhook deliveries went with it */
 };
 
 /* What one call deleted or marked. jobs is malloc'd (store_retention_result_free). */

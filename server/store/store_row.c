@@ -130,6 +130,8 @@ void store_row_to_job(struct store_stmt *s, struct job *j)
 	if (j->unique_key == NULL || held == NULL || job_state_list_parse(held, &j->unique_while) < 0)
 		j->unique_while = 0;
 	j->tags = store_col_text(s, JOB_COL_tags);
+	j->notify = store_col_text(s, JOB_COL_notify);
+	j->notify_batch = store_col_int(s, JOB_COL_notify_batch) != 0;
 }
 
 /* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:

@@ -13,7 +13,8 @@
 # unique_key making one job; delayed jobs and schedules firing once
 # cluster-wide; a draining node's submissions run on the other (its drain
 # shown to every node); output readable on every node, while a job runs
-# and after its node died; a database restart losing nothing.
+# and after its node died; a database restart losing nothing; each webhook
+# delivery sent by one node at a time.
 #
 #   python3 tests/cluster/test_cluster.py [TestClass[.test_name] ...]
 # ends with "N passed, M failed"; exit status 1 on any failure.
@@ -486,6 +487,50 @@ class TestAcrossNodes(ClusterCase):
                          % sorted(j["created_at"] for j in jobs))
         ran = collections.Counter(int(l[0]) for l in self.read_lines(out))
         self.assertEqual(ran, collections.Counter(j["id"] for j in jobs))
+
+
+class TestWebhooksAcrossNodes(ClusterCase):
+    def test_each_delivery_is_sent_by_one_node_at_a_time(self):
+        import http.server
+        import threading
+        seen = collections.Counter()
+        lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    uuid = self.headers["X-Jobd-Delivery"]
+                    seen[uuid] += 1
+                    first = seen[uuid] == 1
+                self.send_response(500 if first else 200)  # every delivery is retried once
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        url = "http://127.0.0.1:%d/hook" % httpd.server_address[1]
+        nodes = self.cluster(3, "--workers", "2", "--lease", LEASE, "--webhook-backoff", "0.05")
+        spec = {"command": ["true"], "notify": {"url": url}}
+        ids = []
+        for i in range(3):
+            ids += nodes[i].submit_batch([spec] * 30, name="h%d" % i)["job_ids"]
+
+        def delivered(job_id):
+            ds = nodes[job_id % 3].expect(200, "GET", "/v1/jobs/%d/deliveries" % job_id)[0]
+            return len(ds["deliveries"]) == 1 and ds["deliveries"][0]["state"] == "delivered"
+        for job_id in ids:
+            nodes[0].wait_until("job %d delivered" % job_id, lambda: delivered(job_id), 30)
+        with lock:
+            counts = dict(seen)
+        self.assertEqual(len(counts), 90)
+        self.assertEqual({n for n in counts.values()}, {2},
+                         "deliveries not sent exactly twice (500, then 200): %s"
+                         % {u: n for u, n in counts.items() if n != 2})
 
 
 class TestOutputAndDatabase(ClusterCase):

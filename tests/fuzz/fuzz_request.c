@@ -167,10 +167,11 @@ static void fz_body(const char *path, const char *body, size_t len, const char *
 		int64_t bid, *ids = NULL;
 		int n_ids = 0;
 		struct batch b;
-		if (spec_batch(root, &lim, &name, &specs, &n, &e) < 0) {
+		char *notify;
+		if (spec_batch(root, &lim, &name, &notify, &specs, &n, &e) < 0) {
 			fz_error(&e);
 		} else {
-			if (store_batch_insert(fz_store, name, (int)n, key, 0, 1, &bid, err) == 0) {
+			if (store_batch_insert(fz_store, name, (int)n, key, 0, notify, 1, &bid, err) == 0) {
 				for (size_t i = 0; i < n && fz_store_job(&specs[i], bid, NULL) == 0; i++)
 					;
 				if (store_batch_get(fz_store, bid, &b, err) == 1) {
@@ -187,6 +188,7 @@ static void fz_body(const char *path, const char *body, size_t len, const char *
 				job_spec_free(&specs[i]);
 			free(specs);
 			free(name);
+			free(notify);
 		}
 	} else {
 		struct job_spec spec;

@@ -18,7 +18,9 @@ static int batch_from(const char *body, char **name, struct job_spec **specs, si
 	int rc;
 
 	assert_non_null(root);
-	rc = spec_batch(root, &limits, name, specs, n, e);
+	char *notify = NULL;
+	rc = spec_batch(root, &limits, name, &notify, specs, n, e);
+	free(notify);
 	cJSON_Delete(root);
 	return rc;
 }

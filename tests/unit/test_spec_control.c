@@ -101,13 +101,13 @@ static void test_batch_specs_name_their_index_in_limit_errors(void **state)
 	struct spec_error e;
 	struct job_spec *specs;
 	size_t n;
-	char *name;
+	char *name, *notify;
 	const char *body = "{\"jobs\": [{\"command\": \"x\"}, {\"command\": \"x\", "
 			   "\"limits\": {\"cpu_s\": 601}}]}";
 	cJSON *root = spec_parse_json(body, strlen(body), &e);
 	(void)state;
 
-	assert_int_equal(spec_batch(root, &limits, &name, &specs, &n, &e), -1);
+	assert_int_equal(spec_batch(root, &limits, &name, &notify, &specs, &n, &e), -1);
 	cJSON_Delete(root);
 	assert_string_equal(e.field, "jobs[1].limits.cpu_s");
 }

@@ -16,9 +16,11 @@ static int batch_from(const char *body, struct job_spec **specs, size_t *n, stru
 	cJSON *root = spec_parse_json(body, strlen(body), e);
 
 	assert_non_null(root);
-	int rc = spec_batch(root, &limits, &name, specs, n, e);
+	char *notify = NULL;
+	int rc = spec_batch(root, &limits, &name, &notify, specs, n, e);
 	cJSON_Delete(root);
 	free(name);
+	free(notify);
 	return rc;
 }
 

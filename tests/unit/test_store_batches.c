@@ -12,11 +12,11 @@ static void test_batch_idempotency_key_finds_the_original(void **state)
 	struct store_fixture *f = *state;
 	int64_t batch, again, found = 0;
 
-	assert_int_equal(store_batch_insert(f->st, "b", 1, "key-1", 0, T0, &batch, f->err), 0);
+	assert_int_equal(store_batch_insert(f->st, "b", 1, "key-1", 0, NULL, T0, &batch, f->err), 0);
 	assert_int_equal(store_batch_find_idem(f->st, "key-1", &found, f->err), 1);
 	assert_int_equal(found, batch);
 	assert_int_equal(store_batch_find_idem(f->st, "nope", &found, f->err), 0);
-	assert_int_equal(store_batch_insert(f->st, "b", 1, "key-1", 0, T0, &again, f->err), -1);
+	assert_int_equal(store_batch_insert(f->st, "b", 1, "key-1", 0, NULL, T0, &again, f->err), -1);
 	/* Jobs and batches keep their keys apart. */
 	assert_int_equal(store_job_find_idem(f->st, "key-1", &found, f->err), 0);
 }
@@ -28,7 +28,7 @@ static void test_batch_get_aggregates_its_jobs(void **state)
 	int n;
 	struct batch bt;
 
-	assert_int_equal(store_batch_insert(f->st, "nightly", 3, NULL, 0, T0, &b, f->err), 0);
+	assert_int_equal(store_batch_insert(f->st, "nightly", 3, NULL, 0, NULL, T0, &b, f->err), 0);
 	int64_t j1 = tu_add_job(f, NULL, 2, 1, b, T0);
 	int64_t j2 = tu_add_job(f, NULL, 1, 1, b, T0);
 	int64_t j3 = tu_add_job(f, NULL, 0, 1, b, T0);
@@ -66,7 +66,7 @@ static void test_batch_with_no_job_started_has_no_start(void **state)
 	int n;
 	struct batch bt;
 
-	assert_int_equal(store_batch_insert(f->st, NULL, 1, NULL, 0, T0, &b, f->err), 0);
+	assert_int_equal(store_batch_insert(f->st, NULL, 1, NULL, 0, NULL, T0, &b, f->err), 0);
 	int64_t j = tu_add_job(f, NULL, 0, 1, b, T0);
 	assert_int_equal(store_job_cancel_queued(f->st, j, T0 + 7, f->err), 1);
 	assert_int_equal(store_batch_get(f->st, b, &bt, f->err), 1);
@@ -90,7 +90,7 @@ static void test_batch_list_pages_newest_first_with_each_batchs_aggregates(void 
 	bool more;
 
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(store_batch_insert(f->st, i == 1 ? "mid" : NULL, 1, NULL, 0, T0 + i, &b[i],
+		assert_int_equal(store_batch_insert(f->st, i == 1 ? "mid" : NULL, 1, NULL, 0, NULL, T0 + i, &b[i],
 		    f->err), 0);
 	int64_t j = tu_add_job(f, NULL, 0, 1, b[1], T0);
 	assert_int_equal(tu_claim(f, T0), j);

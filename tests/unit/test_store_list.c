@@ -85,8 +85,8 @@ static void test_list_filters_by_batch(void **state)
 	struct store_fixture *f = *state;
 	int64_t b1, b2;
 
-	assert_int_equal(store_batch_insert(f->st, "one", 2, NULL, 0, T0, &b1, f->err), 0);
-	assert_int_equal(store_batch_insert(f->st, "two", 1, NULL, 0, T0, &b2, f->err), 0);
+	assert_int_equal(store_batch_insert(f->st, "one", 2, NULL, 0, NULL, T0, &b1, f->err), 0);
+	assert_int_equal(store_batch_insert(f->st, "two", 1, NULL, 0, NULL, T0, &b2, f->err), 0);
 	int64_t a = tu_add_job(f, NULL, 0, 1, b1, T0);
 	int64_t other = tu_add_job(f, NULL, 0, 1, b2, T0);
 	int64_t c = tu_add_job(f, NULL, 0, 1, b1, T0);

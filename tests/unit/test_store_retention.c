@@ -79,9 +79,9 @@ static void test_purge_deletes_batches_it_emptied_and_keeps_the_others(void **st
 	struct batch b;
 	int64_t all_old, half_old;
 
-	assert_int_equal(store_batch_insert(f->base.st, "all-old", 2, "batch-key", 0, T0, &all_old,
+	assert_int_equal(store_batch_insert(f->base.st, "all-old", 2, "batch-key", 0, NULL, T0, &all_old,
 			     f->base.err), 0);
-	assert_int_equal(store_batch_insert(f->base.st, "half-old", 2, NULL, 0, T0, &half_old,
+	assert_int_equal(store_batch_insert(f->base.st, "half-old", 2, NULL, 0, NULL, T0, &half_old,
 			     f->base.err), 0);
 	finished_job(f, "a1", JOB_SUCCEEDED, all_old, T0, 1, 0);
 	finished_job(f, "a2", JOB_FAILED, all_old, T0, 1, 0);
@@ -172,10 +172,10 @@ static void test_purge_unlinks_reruns_of_purged_jobs_and_batches(void **state)
 	struct batch b;
 	int64_t orig_batch, rerun_batch, rerun;
 
-	assert_int_equal(store_batch_insert(f->base.st, "orig", 1, NULL, 0, T0, &orig_batch,
+	assert_int_equal(store_batch_insert(f->base.st, "orig", 1, NULL, 0, NULL, T0, &orig_batch,
 			     f->base.err), 0);
 	int64_t orig = finished_job(f, "orig", JOB_FAILED, orig_batch, T0, 1, 0);
-	assert_int_equal(store_batch_insert(f->base.st, "rerun", 1, NULL, orig_batch, T0,
+	assert_int_equal(store_batch_insert(f->base.st, "rerun", 1, NULL, orig_batch, NULL, T0,
 			     &rerun_batch, f->base.err), 0);
 	struct job_spec spec = { .command = (char *)"[\"true\"]", .env = (char *)"{}",
 		.timeout_s = 60, .max_attempts = 1, .rerun_of = orig };
@@ -234,7 +234,7 @@ static void test_the_newest_job_and_batch_stay_so_that_ids_are_never_reused(void
 	struct batch b;
 	int64_t first, second;
 
-	assert_int_equal(store_batch_insert(f->base.st, "first", 1, NULL, 0, T0, &first,
+	assert_int_equal(store_batch_insert(f->base.st, "first", 1, NULL, 0, NULL, T0, &first,
 			     f->base.err), 0);
 	int64_t only = finished_job(f, "only", JOB_SUCCEEDED, first, T0, 1, 0);
 	purge(f, T0 + 60 * SEC, 500, &res);
@@ -254,7 +254,7 @@ static void test_the_newest_job_and_batch_stay_so_that_ids_are_never_reused(void
 	assert_true(tu_add_job(&f->base, "after", 0, 1, 0, T0) > next);
 
 	/* Once a newer batch exists, a later purge deletes the spared one. */
-	assert_int_equal(store_batch_insert(f->base.st, "second", 1, NULL, 0, T0, &second,
+	assert_int_equal(store_batch_insert(f->base.st, "second", 1, NULL, 0, NULL, T0, &second,
 			     f->base.err), 0);
 	assert_true(second > first);
 	tu_add_job(&f->base, "in-second", 0, 1, second, T0);
