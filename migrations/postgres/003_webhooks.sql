@@ -1,5 +1,5 @@
 -- 003_webhooks.sql — completion webhooks; the same tables as SQLite's
--- 007_webhooks.sql, which documents them column by column. On a cluster the
+-- 008_webhooks.sql, which documents them column by column. On a cluster the
 -- sender of each node claims a due delivery with FOR UPDATE SKIP LOCKED and
 -- moves its next_at past the attempt (the lease), so two nodes never send
 -- the same delivery at once; a node killed mid-send leaves it due again

@@ -1,6 +1,6 @@
 -- 004_unique.sql — unique jobs (spec fields unique_key, unique_while), and
 -- an idempotency index that holds only the jobs that have a key: as
--- migrations/sqlite/008_unique.sql, whose comments hold here too (jobs_unique
+-- migrations/sqlite/007_unique.sql, whose comments hold here too (jobs_unique
 -- lets at most one job hold a key while its state is one of its
 -- unique_while; the predicate is SQL_UNIQUE_HELD in store_stmts.def, which
 -- PostgreSQL must see repeated to prove a query may use the index).

@@ -14,7 +14,7 @@
 #include "store/store_queues.h"
 
 #define QUEUE_MAX_CONCURRENCY 10000
-#define QUEUE_MAX_RATE_LIMIT 1000000  /* as migrations/postgres/008_rate.sql checks */
+#define QUEUE_MAX_RATE_LIMIT 1000000  /* as migrations/postgres/007_rate.sql checks */
 #define QUEUE_MAX_RATE_PERIOD_S 86400
 
 static bool name_ok(const struct http_req *req, struct http_resp *r)

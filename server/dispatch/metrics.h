@@ -17,7 +17,7 @@
 
 #define METRICS_BUCKETS 19
 #define METRICS_CODES 14
-#define METRICS_MAX_ROUTES 32
+#define METRICS_MAX_ROUTES 48
 extern const double metrics_bucket_bounds[METRICS_BUCKETS]; /* seconds, upper bounds */
 extern const unsigned metrics_known_codes[METRICS_CODES];
 

@@ -1,5 +1,5 @@
 /*
- * store_hooks.h — the outbox of completion webhooks (migration 007): a
+ * store_hooks.h — the outbox of completion webhooks (migrations 008/003): a
  * delivery is one POST to make, at least once, with its attempts.
  *
  * Who calls what: the dispatcher adds deliveries inside its transaction

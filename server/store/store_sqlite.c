@@ -73,7 +73,7 @@ static int sq_schema_version(struct store *st, int *version, char *err)
 
 /* Each pending migration and its user_version in one transaction, before
  * foreign keys are turned on: a migration that rebuilds a table (the 12
- * steps of SQLite's ALTER TABLE page, 008_unique.sql) drops one that others
+ * steps of SQLite's ALTER TABLE page, 007_unique.sql) drops one that others
  * and its own copy refer to, and foreign_keys cannot change inside a
  * transaction. */
 static int migrate(struct store *st, char *err)

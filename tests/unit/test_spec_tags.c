@@ -74,12 +74,13 @@ static void test_a_batch_tags_apply_to_each_job_and_a_job_own_tag_wins(void **st
 	struct spec_error e;
 	struct job_spec *specs;
 	size_t n;
-	char *name;
+	char *name, *notify;
 	(void)state;
 
 	cJSON *root = spec_parse_json(text, strlen(text), &e);
 	assert_non_null(root);
-	assert_int_equal(spec_batch(root, &limits, &name, &specs, &n, &e), 0);
+	assert_int_equal(spec_batch(root, &limits, &name, &notify, &specs, &n, &e), 0);
+	assert_null(notify);
 	cJSON_Delete(root);
 	assert_int_equal(n, 2);
 	assert_string_equal(specs[0].tags, "{\"run\":\"7\",\"env\":\"dev\"}");

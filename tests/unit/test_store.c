@@ -175,8 +175,8 @@ static void exec_ok(sqlite3 *db, const char *sql)
 		fail_msg("%s: %s", sql, msg);
 }
 
-/* A database made by the jobd before 008_unique.sql (the UNIQUE column
- * constraint on idempotency_key, rebuilt away by 008) upgrades keeping
+/* A database made by the jobd before 007_unique.sql (the UNIQUE column
+ * constraint on idempotency_key, rebuilt away by 007) upgrades keeping
  * every row, and idempotency keys stay unique. */
 static void test_upgrade_to_unique_keeps_rows_and_idempotency(void **state)
 {
@@ -189,7 +189,7 @@ static void test_upgrade_to_unique_keeps_rows_and_idempotency(void **state)
 	f->st = NULL;
 	assert_int_equal(unlink(f->db), 0);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	for (int i = 0; i < store_migrations_sqlite_count && store_migrations_sqlite[i].version < 8;
+	for (int i = 0; i < store_migrations_sqlite_count && store_migrations_sqlite[i].version < 7;
 	     i++) {
 		char pragma[64];
 		exec_ok(db, store_migrations_sqlite[i].sql);

@@ -1,4 +1,4 @@
--- 007_webhooks.sql — completion webhooks (issue 17 section 3): a job's or a
+-- 008_webhooks.sql — completion webhooks (issue 17 section 3): a job's or a
 -- batch's notify, and the outbox of deliveries the sender thread works off
 -- (server/webhook/).
 --

@@ -1,4 +1,4 @@
--- 012_rate.sql — rate limits per queue: at most rate_limit job starts
+-- 010_rate.sql — rate limits per queue: at most rate_limit job starts
 -- (claims) in any rate_period_s-second sliding window.
 --
 -- queues.rate_limit, rate_period_s: both NULL (no rate limit) or both set.

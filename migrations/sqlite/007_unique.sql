@@ -1,4 +1,4 @@
--- 008_unique.sql — unique jobs (spec fields unique_key, unique_while), and
+-- 007_unique.sql — unique jobs (spec fields unique_key, unique_while), and
 -- an idempotency index that holds only the jobs that have a key.
 --
 -- unique_key: NULL, or the key the job holds while its state is one of

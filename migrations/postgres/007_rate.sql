@@ -1,4 +1,4 @@
--- 008_rate.sql — rate limits per queue: at most rate_limit job starts
+-- 007_rate.sql — rate limits per queue: at most rate_limit job starts
 -- (claims) in any rate_period_s-second sliding window, over all nodes.
 --
 -- queues.rate_limit, rate_period_s: both NULL (no rate limit) or both set.
