@@ -4,7 +4,7 @@
  * `unique_key` with `unique_while`, and the
  * body of POST /v1/schedules (cron, timezone, choices, the job it submits).
  */
-#include "testutil.h"
+#include "testutil_spec.h"
 
 #include "spec/spec.h"
 
@@ -15,22 +15,12 @@ static const struct spec_limits limits = {
 
 static int job_from(const char *body, struct job_spec *spec, struct spec_error *e)
 {
-	cJSON *root = spec_parse_json(body, strlen(body), e);
-
-	assert_non_null(root);
-	int rc = spec_job(root, &limits, "", spec, e);
-	cJSON_Delete(root);
-	return rc;
+	return tu_spec_job(&limits, body, spec, e);
 }
 
 static void assert_job_rejected(const char *body, const char *field, const char *words)
 {
-	struct spec_error e;
-	struct job_spec spec;
-
-	assert_int_equal(job_from(body, &spec, &e), -1);
-	assert_string_equal(e.field, field);
-	tu_assert_contains(e.message, words);
+	tu_spec_rejected(&limits, body, field, words);
 }
 
 static void test_queue_defaults_to_none_and_is_kept_when_given(void **state)

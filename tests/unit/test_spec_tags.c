@@ -3,7 +3,7 @@
  * batch (inherited by each job, a job's own winning per key), their bounds,
  * and the checks the list filters use for key and value.
  */
-#include "testutil.h"
+#include "testutil_spec.h"
 
 #include "spec/spec.h"
 
@@ -11,22 +11,12 @@ static const struct spec_limits limits = { .default_timeout_s = 60, .max_timeout
 
 static int job_from(const char *body, struct job_spec *spec, struct spec_error *e)
 {
-	cJSON *root = spec_parse_json(body, strlen(body), e);
-
-	assert_non_null(root);
-	int rc = spec_job(root, &limits, "", spec, e);
-	cJSON_Delete(root);
-	return rc;
+	return tu_spec_job(&limits, body, spec, e);
 }
 
 static void assert_rejected(const char *body, const char *field, const char *words)
 {
-	struct spec_error e;
-	struct job_spec spec;
-
-	assert_int_equal(job_from(body, &spec, &e), -1);
-	assert_string_equal(e.field, field);
-	tu_assert_contains(e.message, words);
+	tu_spec_rejected(&limits, body, field, words);
 }
 
 static void test_tags_are_kept_as_canonical_json_and_absent_or_empty_ones_are_none(void **state)
