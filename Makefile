@@ -30,8 +30,9 @@ COMMON_SRC := \
 	common/orphans.c common/proto.c common/utf8.c common/vec.c
 # flags and their environment twins
 SERVER_SRC := \
-	server/config/config.c server/config/config_db.c server/config/config_scrub.c \
-	server/config/cpus.c server/config/hostname.c server/config/token_file.c
+	server/config/config.c server/config/config_db.c server/config/config_paths.c \
+	server/config/config_scrub.c server/config/cpus.c server/config/hostname.c \
+	server/config/token_file.c
 # cron and time zones: pure functions
 SERVER_SRC += \
 	server/time/cron.c server/time/cron_parse.c server/time/schedule.c server/time/tz.c \
@@ -59,7 +60,7 @@ SERVER_SRC += \
 # the single-writer dispatcher, events and metrics
 SERVER_SRC += \
 	server/dispatch/dispatch.c server/dispatch/dispatch_bulk.c server/dispatch/dispatch_cmds.c \
-	server/dispatch/dispatch_drain.c server/dispatch/dispatch_end.c \
+	server/dispatch/dispatch_control.c server/dispatch/dispatch_drain.c server/dispatch/dispatch_end.c \
 	server/dispatch/dispatch_hooks.c server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
 	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
 	server/dispatch/dispatch_submit.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
@@ -71,7 +72,8 @@ SERVER_SRC += \
 # the libmicrohttpd front: guard, connection bounds, static files
 SERVER_SRC += \
 	server/http/http.c server/http/http_cmd.c server/http/http_conns.c server/http/http_guard.c \
-	server/http/http_log.c server/http/http_route.c server/http/http_trim.c server/http/static.c
+	server/http/http_log.c server/http/http_precheck.c server/http/http_route.c \
+	server/http/http_trim.c server/http/static.c
 # one file per resource, and the route table
 SERVER_SRC += \
 	server/api/api_batches.c server/api/api_common.c server/api/api_events.c server/api/api_follow.c server/api/api_hooks.c \

@@ -314,50 +314,6 @@ static int set_defaults(struct config *cfg, char *err)
 	return 0;
 }
 
-/* Paths that depend on others: the binary, the web dir beside it, output/. */
-static int derive_paths(struct config *cfg, char *err)
-{
-	ssize_t n = readlink("/proc/self/exe", cfg->self_exe, sizeof(cfg->self_exe) - 1);
-	if (n < 0) {
-		err_set(err, "readlink /proc/self/exe: %s", strerror(errno));
-		return -1;
-	}
-	cfg->self_exe[n] = '\0';
-
-	if (cfg->web_dir[0] == '\0') {
-		/* Installed: <prefix>/bin/jobd → <prefix>/share/jobd/web. Built in
-		 * the tree: <repo>/build/jobd or <repo>/build/asan/jobd → <repo>/web. */
-		static const char *const candidates[] = {
-			"/../share/jobd/web", "/../web", "/../../web",
-		};
-		char dir[CONFIG_PATH_MAX];
-		snprintf(dir, sizeof(dir), "%s", cfg->self_exe);
-		char *slash = strrchr(dir, '/');
-		if (slash != NULL)
-			*slash = '\0';
-		for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
-			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%.4000s%s", dir, candidates[i]);
-			char index[CONFIG_PATH_MAX + 16];
-			snprintf(index, sizeof(index), "%s/index.html", cfg->web_dir);
-			if (access(index, R_OK) == 0)
-				break;
-		}
-	}
-	if (cfg->job_dir[0] == '\0' && getcwd(cfg->job_dir, sizeof(cfg->job_dir)) == NULL) {
-		err_set(err, "getcwd: %s", strerror(errno));
-		return -1;
-	}
-	if (cfg->job_dir[0] != '/') {
-		err_set(err, "--job-dir %s: want an absolute path", cfg->job_dir);
-		return -1;
-	}
-
-	config_redact_db(cfg->db_path, cfg->db_label, sizeof(cfg->db_label));
-	if (cfg->output_dir[0] != '\0')
-		return 0;
-	return config_db_output_dir(cfg->db_path, cfg->output_dir, sizeof(cfg->output_dir), err);
-}
-
 int config_load(struct config *cfg, int argc, char **argv, char *err)
 {
 	if (set_defaults(cfg, err) < 0)
@@ -406,7 +362,7 @@ int config_load(struct config *cfg, int argc, char **argv, char *err)
 		    cfg->default_timeout_s, cfg->max_timeout_s);
 		return -1;
 	}
-	return derive_paths(cfg, err);
+	return config_derive_paths(cfg, err);
 }
 
 int config_check_tokens(const struct config *cfg, char *err)

@@ -80,6 +80,10 @@ int config_check_tokens(const struct config *cfg, char *err);
  * --help was printed, or -1 with err set. */
 int config_load(struct config *cfg, int argc, char **argv, char *err);
 void config_usage(const char *prog);
+/* The paths that depend on others (config_paths.c), the last step of
+ * config_load: self_exe, web_dir, job_dir, db_label, output_dir. 0, or -1
+ * with err. */
+int config_derive_paths(struct config *cfg, char *err);
 /* A postgres:// or postgresql:// URL (PostgreSQL) rather than a SQLite path. */
 bool config_db_is_url(const char *db);
 /* db for logs: a URL's password (user:PASS@ or password=PASS) becomes ***. */

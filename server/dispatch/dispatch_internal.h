@@ -1,15 +1,15 @@
 /*
  * dispatch_internal.h — shared by the dispatcher's own files only: dispatch.c
  * (the loop), dispatch_turn.c (one group-committed transaction),
- * dispatch_cmds.c (the client commands inside it), dispatch_submit.c (how
- * commands arrive and are answered), dispatch_end.c (the one
- * owner of an attempt's end), dispatch_queues.c, dispatch_schedules.c,
- * dispatch_retention.c, dispatch_drain.c, dispatch_hooks.c and dispatch_host.c (what the cluster node may ask
- * of the dispatcher): the dispatcher's state and the turn's helpers. No
- * file outside server/dispatch/ includes it (white-box unit tests aside);
- * the cluster (cluster/cluster.h) sees the dispatcher only through the
- * callbacks dispatch_host.c gives it.
- */
+ * dispatch_cmds.c and dispatch_control.c (the client commands inside it),
+ * dispatch_submit.c (how commands arrive and are answered), dispatch_end.c
+ * (the one owner of an attempt's end), dispatch_queues.c,
+ * dispatch_schedules.c, dispatch_retention.c, dispatch_drain.c,
+ * dispatch_hooks.c and dispatch_host.c (what the cluster node may ask of the
+ * dispatcher): the dispatcher's state and the turn's helpers. No file
+ * outside server/dispatch/ includes it (white-box unit tests aside); the
+ * cluster (cluster/cluster.h) sees the dispatcher only through the callbacks
+ * dispatch_host.c gives it. */
 #ifndef JOBD_DISPATCH_INTERNAL_H
 #define JOBD_DISPATCH_INTERNAL_H
 
@@ -118,6 +118,13 @@ void dispatch_drop_events(struct dispatch *d, size_t keep);
 /* Job id reached the final state: unblock or cancel its dependents, in this
  * transaction, with their counts, events and log lines (dispatch_cmds.c). */
 int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_state state);
+/* Inserts the jobs of s for c (a submit, a batch, or a rerun's jobs, then
+ * rerun_of the batch they rerun, 0 if none) (dispatch_cmds.c). */
+enum cmd_status dispatch_submit_specs(struct dispatch *d, struct turn *t, struct cmd *c,
+    const struct cmd_submit *s, int64_t rerun_of);
+/* Cancel and rerun (dispatch_control.c). CMD_RERUN (one job) and
+ * CMD_RERUN_BATCH (a batch's jobs in its state_mask). */
+enum cmd_status dispatch_rerun_command(struct dispatch *d, struct turn *t, struct cmd *c);
 /* c->target.job_id canceled (queued) or asked to stop (running), c->job
  * loaded after: CMD_OK, CMD_CONFLICT when it had ended, CMD_NOT_FOUND. */
 enum cmd_status dispatch_cancel_job(struct dispatch *d, struct turn *t, struct cmd *c);

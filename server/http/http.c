@@ -5,8 +5,8 @@
 #include "http.h"
 #include "http_cmd.h"
 #include "http_conns.h"
-#include "http_guard.h"
 #include "http_log.h"
+#include "http_precheck.h"
 #include "http_route.h"
 #include "http_trim.h"
 
@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "static.h"
 #include "common/clock.h"
@@ -52,11 +51,8 @@ struct conn_state {
 	char *body;
 	size_t len, cap;
 	bool too_large;
-	const struct http_route *route;
-	int64_t id;
-	char name[HTTP_NAME_MAX];
+	struct http_target t;     /* route, ids, access (http_precheck.c) */
 	struct http_cmd *cmd;     /* a command handed to the dispatcher (http_cmd.h) */
-	bool read_only;           /* the request bore the --read-token */
 };
 
 void http_json(struct http_resp *r, unsigned status, char *json)
@@ -129,14 +125,6 @@ const char *http_req_header(const struct http_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
-static bool json_content_type(struct MHD_Connection *conn)
-{
-	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
-		return false;
-	return ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ';
-}
-
 static enum MHD_Result send_resp(const struct app *app, struct MHD_Connection *conn,
     struct http_resp *r, const char *method, const char *url, const struct http_route *route)
 {
@@ -166,90 +154,6 @@ static enum MHD_Result send_resp(const struct app *app, struct MHD_Connection *c
 	return ret;
 }
 
-static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind,
-    const char *key, const char *value)
-{
-	(void)kind;
-	(void)value;
-	if (strcasecmp(key, "Content-Length") == 0)
-		++*(int *)cls;
-	return MHD_YES;
-}
-
-/* Two Content-Length headers are how requests are smuggled past a proxy
- * (RFC 9112 6.3); libmicrohttpd takes the first and would wait for a body
- * that never comes. Refused before any body is read. */
-static bool one_content_length(struct MHD_Connection *conn)
-{
-	int n = 0;
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, &n);
-	return n <= 1;
-}
-
-/* Checks that need no body: route, auth, content type, limits, shutdown. */
-static void precheck(struct app *app, struct MHD_Connection *conn, const char *method,
-    const char *path, struct conn_state *cs, struct http_resp *r)
-{
-	char allow[128];
-	const char *cl, *why;
-
-	if (!http_browser_allowed(conn, app->cfg, method, &why)) {
-		http_error(r, 403, "forbidden", NULL, "%s", why);
-		return;
-	}
-	enum http_access access = http_authorized(conn, app->cfg, path);
-	if (access == HTTP_ACCESS_DENIED) {
-		http_error(r, 401, "unauthorized", NULL, "missing or wrong bearer token");
-		http_header(r, "WWW-Authenticate", "Bearer");
-		return;
-	}
-	/* Before the route: no mutation, known or not, gets further. */
-	cs->read_only = access == HTTP_ACCESS_READ;
-	if (cs->read_only && !http_method_reads(method)) {
-		http_error(r, 403, "forbidden", NULL,
-		    "read-only token: %s %s needs the write token (--token)", method, path);
-		return;
-	}
-	cs->route = http_route_find(app->routes, app->n_routes, method, path, &cs->id, cs->name, allow, sizeof(allow));
-	if (cs->route == NULL) {
-		if (allow[0] != '\0') {
-			http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s", method, path);
-			http_header(r, "Allow", "%s", allow);
-		} else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-			http_error(r, strncmp(path, "/v1/", 4) == 0 ? 404 : 405,
-			    strncmp(path, "/v1/", 4) == 0 ? "not_found" : "method_not_allowed", NULL,
-			    "no route for %s %s", method, path);
-			if (strncmp(path, "/v1/", 4) != 0)
-				http_header(r, "Allow", "GET, HEAD");
-		}
-		return; /* GET of anything else: a static file */
-	}
-	if (strcmp(method, "POST") == 0 && !dispatch_accepting(app->dispatch)) {
-		http_error(r, 503, "unavailable", NULL, "the server is shutting down");
-		http_header(r, "Retry-After", "5");
-		return;
-	}
-	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-	if (cl != NULL && !one_content_length(conn)) {
-		http_error(r, 400, "invalid_request", "Content-Length",
-		    "more than one Content-Length header");
-		return;
-	}
-	if (cl != NULL && strtoll(cl, NULL, 10) > app->cfg->max_body) {
-		http_error(r, 413, "too_large", NULL, "the body exceeds %lld bytes",
-		    (long long)app->cfg->max_body);
-		return;
-	}
-	/* A route without a body (cancel) still refuses form types: a form post
-	 * from another site must never act. No Content-Type at all is fine. */
-	bool has_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type") != NULL;
-	bool writes = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
-	if (writes && (cs->route->needs_json_body || has_type) &&
-	    !json_content_type(conn))
-		http_error(r, 415, "unsupported_media_type", NULL,
-		    "send the body as Content-Type: application/json (with curl: -H 'Content-Type: application/json')");
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
@@ -266,9 +170,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		*con_cls = cs;
 		http_trim_activity();
-		precheck(app, conn, method, url, cs, &r);
+		http_precheck(app, conn, method, url, &cs->t, &r);
 		if (r.body != NULL)
-			return send_resp(app, conn, &r, method, url, cs->route); /* before reading any body */
+			return send_resp(app, conn, &r, method, url, cs->t.route); /* before reading any body */
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -288,20 +192,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (cs->too_large) {
 		http_error(&r, 413, "too_large", NULL, "the body exceeds %lld bytes",
 		    (long long)app->cfg->max_body);
-	} else if (cs->route == NULL) {
+	} else if (cs->t.route == NULL) {
 		static_serve(app->cfg->web_dir, url, &r);
 	} else {
 		struct http_req req = { .app = app, .conn = conn, .method = method, .path = url,
-			.id = cs->id, .body = cs->body ? cs->body : "", .body_len = cs->len,
-			.cmd = &cs->cmd, .read_only = cs->read_only };
-		memcpy(req.name, cs->name, sizeof(req.name));
+			.id = cs->t.id, .body = cs->body ? cs->body : "", .body_len = cs->len,
+			.cmd = &cs->cmd, .read_only = cs->t.read_only };
+		memcpy(req.name, cs->t.name, sizeof(req.name));
 		if (http_cmd_pending(cs->cmd, conn))
 			return MHD_YES; /* suspended until the dispatcher is done */
-		cs->route->handler(&req, &r);
+		cs->t.route->handler(&req, &r);
 		if (http_cmd_handed_over(cs->cmd))
 			return MHD_YES; /* called again on libmicrohttpd's next round */
 	}
-	return send_resp(app, conn, &r, method, url, cs->route);
+	return send_resp(app, conn, &r, method, url, cs->t.route);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

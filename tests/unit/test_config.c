@@ -1,64 +1,12 @@
 /*
  * test_config.c — server/config/config.c: API.md's defaults, every JOBD_* twin,
  * flags winning over the environment, and bad values refused with a message
- * that names the flag. Each test starts with no JOBD_* variable set.
+ * that names the flag (the derived paths: test_config_paths.c). Each test
+ * starts with no JOBD_* variable set.
  */
-#include "testutil.h"
+#include "testutil_config.h"
 
-#include "config/config.h"
 #include "config/cpus.h"
-
-extern char **environ;
-
-static int clear_env(void **state)
-{
-	struct config *cfg = calloc(1, sizeof(*cfg));
-
-	assert_non_null(cfg);
-	/* Restart the scan after each unsetenv: it reshuffles environ. */
-	for (int again = 1; again;) {
-		again = 0;
-		for (char **e = environ; *e != NULL; e++) {
-			if (strncmp(*e, "JOBD_", 5) != 0)
-				continue;
-			char name[128];
-			snprintf(name, sizeof(name), "%.*s", (int)strcspn(*e, "="), *e);
-			unsetenv(name);
-			again = 1;
-			break;
-		}
-	}
-	*state = cfg;
-	return 0;
-}
-
-static int free_cfg(void **state)
-{
-	free(*state);
-	return 0;
-}
-
-/* config_load with argv = {"jobd", args..., NULL}. */
-static int load(struct config *cfg, char *err, const char *const *args)
-{
-	char *argv[32] = { (char *)"jobd" };
-	int argc = 1;
-
-	for (; args != NULL && *args != NULL; args++)
-		argv[argc++] = (char *)*args;
-	err[0] = '\0';
-	return config_load(cfg, argc, argv, err);
-}
-
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
-static void assert_loads(struct config *cfg, const char *const *args)
-{
-	char err[ERR_LEN];
-
-	if (load(cfg, err, args) != 0)
-		fail_msg("config_load: %s", err);
-}
 
 static void test_defaults_are_those_of_api_md(void **state)
 {
@@ -166,42 +114,6 @@ static void test_ipv6_listen_address_goes_in_brackets(void **state)
 	assert_loads(cfg, ARGS("--listen", "[::1]:8443"));
 	assert_string_equal(cfg->listen_addr, "::1");
 	assert_int_equal(cfg->listen_port, 8443);
-}
-
-static void test_database_in_the_working_directory_keeps_output_beside_it(void **state)
-{
-	struct config *cfg = *state;
-
-	assert_loads(cfg, ARGS("--db", "jobd.db"));
-	assert_string_equal(cfg->output_dir, "./output");
-}
-
-static void test_output_dir_flag_and_env_override_the_derived_one(void **state)
-{
-	struct config *cfg = *state;
-
-	assert_loads(cfg, ARGS("--db", "/srv/x.db", "--output-dir", "/big/out"));
-	assert_string_equal(cfg->output_dir, "/big/out");
-	setenv("JOBD_OUTPUT_DIR", "/env/out", 1);
-	assert_loads(cfg, NULL);
-	assert_string_equal(cfg->output_dir, "/env/out");
-}
-
-static void test_postgres_url_keeps_output_in_data_and_logs_no_password(void **state)
-{
-	struct config *cfg = *state;
-
-	assert_loads(cfg, ARGS("--db", "postgres://jobd:s3cret@db.example:5432/jobd"));
-	assert_string_equal(cfg->db_path, "postgres://jobd:s3cret@db.example:5432/jobd");
-	assert_string_equal(cfg->db_label, "postgres://jobd:***@db.example:5432/jobd");
-	assert_string_equal(cfg->output_dir, "./data/output");
-	assert_loads(cfg, ARGS("--db", "postgresql:///jobd?host=/run/pg&password=pw&user=u"));
-	assert_string_equal(cfg->db_label, "postgresql:///jobd?host=/run/pg&password=***&user=u");
-	assert_loads(cfg, ARGS("--db", "postgresql://u@/jobd?host=/run/pg"));
-	assert_string_equal(cfg->db_label, "postgresql://u@/jobd?host=/run/pg");
-	/* A SQLite path is shown as it is, even with a colon and an @ in it. */
-	assert_loads(cfg, ARGS("--db", "/srv/a:b@c.db"));
-	assert_string_equal(cfg->db_label, "/srv/a:b@c.db");
 }
 
 /* args must be refused with an error containing want. */
@@ -396,8 +308,6 @@ static void test_a_read_token_needs_a_different_write_token(void **state)
 	assert_int_equal(config_check_tokens(cfg, err), 0);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, clear_env, free_cfg)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,9 +317,6 @@ int main(void)
 		T(test_flags_win_over_env),
 		T(test_flag_values_may_follow_an_equals_sign),
 		T(test_ipv6_listen_address_goes_in_brackets),
-		T(test_database_in_the_working_directory_keeps_output_beside_it),
-		T(test_output_dir_flag_and_env_override_the_derived_one),
-		T(test_postgres_url_keeps_output_in_data_and_logs_no_password),
 		T(test_bad_flag_values_are_refused_naming_the_flag),
 		T(test_unknown_flags_and_missing_values_are_refused),
 		T(test_default_timeout_above_the_max_is_refused),
