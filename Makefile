@@ -146,11 +146,12 @@ UNIT_WRAP_test_dispatch_async := -Wl,--wrap=sqlite3_exec
 # A dispatcher with a fake pool and clock over a real store (testutil_dispatch.h).
 UNIT_FAKE_POOL := -Wl,--wrap=pool_start,--wrap=pool_stop,--wrap=pool_size,--wrap=pool_pollfds \
 	-Wl,--wrap=pool_handle,--wrap=pool_reap,--wrap=pool_tick,--wrap=pool_next_timer \
-	-Wl,--wrap=pool_idle_slot,--wrap=pool_busy_count,--wrap=pool_run,--wrap=pool_unreserve \
-	-Wl,--wrap=pool_reserve,--wrap=pool_cancel,--wrap=pool_snapshot
+	-Wl,--wrap=pool_idle_slots,--wrap=pool_busy_count,--wrap=pool_run,--wrap=pool_unreserve \
+	-Wl,--wrap=pool_reserve,--wrap=pool_cancel,--wrap=pool_snapshot,--wrap=pool_release_held
 UNIT_FAKE_DISPATCH := $(UNIT_FAKE_POOL) -Wl,--wrap=clock_wall_us,--wrap=clock_mono_us $(UNIT_SEAM_COMMIT)
 UNIT_WRAP_test_dispatch_turn := $(UNIT_FAKE_DISPATCH)
 UNIT_WRAP_test_dispatch_seams := $(UNIT_FAKE_DISPATCH)
+UNIT_WRAP_test_dispatch_cpus := $(UNIT_FAKE_DISPATCH)
 # fork and sendmsg under the workers (testutil_seam.h).
 UNIT_SEAM_PROC := -Wl,--wrap=fork,--wrap=sendmsg
 UNIT_WRAP_test_seam_worker := $(UNIT_SEAM_PROC) -Wl,--wrap=vfork,--wrap=write

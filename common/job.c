@@ -151,6 +151,7 @@ void job_free(struct job *job)
 	free(job->queue);
 	free(job->unique_key);
 	free(job->tags);
+	free(job->slots);
 	free(job->notify);
 	memset(job, 0, sizeof(*job));
 }

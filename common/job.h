@@ -35,6 +35,9 @@ enum run_status {
 
 #define JOB_QUEUE_NAME_MAX 64   /* bytes of a queue name */
 #define JOB_UNIQUE_KEY_MAX 200  /* bytes of a unique_key */
+/* Bytes of jobs.slots ("[0,1,…]") at most: 1024 slots (CONFIG_MAX_WORKERS)
+ * of up to 4 digits and a comma, the brackets and the NUL. */
+#define JOB_SLOTS_TEXT_MAX 5123
 /* unique_while when a spec gives a unique_key without it. */
 #define JOB_UNIQUE_WHILE_DEFAULT ((1u << JOB_QUEUED) | (1u << JOB_RUNNING))
 
@@ -76,6 +79,7 @@ struct job_spec {
 	char *tags;             /* canonical JSON object of strings; NULL: none */
 	char *notify;           /* canonical JSON {"url", "events"} (spec_notify.c); NULL: none */
 	bool notify_batch;      /* its batch has a notify: its end may complete the batch */
+	int cpus;               /* worker slots it holds while it runs (1 … pool size) */
 };
 
 /* A stored job. Integer fields use -1 (timestamps 0) for JSON null. */
@@ -119,6 +123,8 @@ struct job {
 	char *tags;             /* JSON object of strings; NULL: none */
 	char *notify;           /* as struct job_spec's; NULL: none */
 	bool notify_batch;      /* as struct job_spec's */
+	int cpus;               /* as struct job_spec's; 1 when the row has NULL */
+	char *slots;            /* "[0,1]": the slots its last attempt held when cpus > 1; NULL */
 };
 
 /* What the worker measured for one attempt. */

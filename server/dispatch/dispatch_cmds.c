@@ -15,6 +15,7 @@
 #include "spec/spec.h"
 #include "store/store_deps.h"
 #include "store/store_jobs.h"
+#include "store/store_nodes.h"
 
 /* Counts, events, webhooks and log lines for what the store did to
  * dependents. */
@@ -56,6 +57,15 @@ static bool is_batch(const struct cmd *c)
 /* Records the dependencies of the jobs just inserted for c (ids[i] for
  * s->specs[i]; after_index maps to ids of the same batch). An after id that
  * names no job refuses the whole command with CMD_INVALID naming the field. */
+/* c->field: name, or jobs[i].name in a batch. */
+static void name_field(struct cmd *c, size_t i, const char *name)
+{
+	if (is_batch(c))
+		snprintf(c->field, sizeof(c->field), "jobs[%zu].%s", i, name);
+	else
+		snprintf(c->field, sizeof(c->field), "%s", name);
+}
+
 static enum cmd_status add_deps(struct dispatch *d, struct turn *t, struct cmd *c,
     const struct cmd_submit *s, const int64_t *ids)
 {
@@ -77,10 +87,7 @@ static enum cmd_status add_deps(struct dispatch *d, struct turn *t, struct cmd *
 		if (r < 0) {
 			st = CMD_FAILED;
 		} else if (r == 1) {
-			if (is_batch(c))
-				snprintf(c->field, sizeof(c->field), "jobs[%zu].after", i);
-			else
-				snprintf(c->field, sizeof(c->field), "after");
+			name_field(c, i, "after");
 			snprintf(c->err, sizeof(c->err), "%s[%d]: no job %lld", c->field, bad,
 			    (long long)deps[bad]);
 			st = CMD_INVALID;
@@ -107,10 +114,7 @@ static enum cmd_status unique_check(struct dispatch *d, struct turn *t, struct c
 		return r < 0 ? CMD_FAILED : CMD_OK;
 	if (store_job_get(d->store, id, &c->job, t->err) != 1)
 		return CMD_FAILED;
-	if (is_batch(c))
-		snprintf(c->field, sizeof(c->field), "jobs[%zu].unique_key", i);
-	else
-		snprintf(c->field, sizeof(c->field), "unique_key");
+	name_field(c, i, "unique_key");
 	snprintf(c->err, sizeof(c->err), "%s \"%s\" is held by job %lld (%s)", c->field,
 	    spec->unique_key, (long long)id, job_state_name(c->job.state));
 	if (is_batch(c)) {
@@ -119,6 +123,29 @@ static enum cmd_status unique_check(struct dispatch *d, struct turn *t, struct c
 	}
 	c->unique_existing = true;
 	return CMD_EXISTING;
+}
+
+/* A submitted spec i wants cpus slots, more than this node's pool: on a
+ * cluster it must fit the largest live node's (read once per command into
+ * *max, 0 until then), else CMD_INVALID naming cpus.
+ * A rerun keeps its cpus and waits for such a node (docs/API.md); a lone
+ * server bounded it when the spec was parsed. */
+static enum cmd_status cpus_fit(struct dispatch *d, struct turn *t, struct cmd *c, int cpus,
+    size_t i, int *max)
+{
+	if (!cluster_shared(d->cluster) || (c->type != CMD_SUBMIT && c->type != CMD_BATCH))
+		return CMD_OK;
+	if (*max == 0 && store_nodes_max_pool(d->store, max, t->err) < 0)
+		return CMD_FAILED;
+	if (*max < d->cfg->workers)
+		*max = d->cfg->workers; /* this node is live, whatever the table said */
+	if (cpus <= *max)
+		return CMD_OK;
+	name_field(c, i, "cpus");
+	snprintf(c->err, sizeof(c->err),
+	    "%s must be from 1 to %d (the largest worker pool among the cluster's live nodes)",
+	    c->field, *max);
+	return CMD_INVALID;
 }
 
 enum cmd_status dispatch_submit_specs(struct dispatch *d, struct turn *t, struct cmd *c,
@@ -143,15 +170,18 @@ enum cmd_status dispatch_submit_specs(struct dispatch *d, struct turn *t, struct
 	}
 	if (t->counts[JOB_QUEUED] + (int64_t)s->n_specs > d->cfg->max_queued)
 		return CMD_FULL;
+	int max_cpus = 0;
 	for (size_t i = 0; i < s->n_specs; i++) {
+		if (s->specs[i].cpus > d->cfg->workers) {
+			enum cmd_status fit = cpus_fit(d, t, c, s->specs[i].cpus, i, &max_cpus);
+			if (fit != CMD_OK)
+				return fit;
+		}
 		int r2 = dispatch_queue_use(d, t, s->specs[i].queue);
 		if (r2 < 0)
 			return CMD_FAILED;
 		if (r2 > 0) {
-			if (is_batch(c))
-				snprintf(c->field, sizeof(c->field), "jobs[%zu].queue", i);
-			else
-				snprintf(c->field, sizeof(c->field), "queue");
+			name_field(c, i, "queue");
 			if (r2 == 1)
 				snprintf(c->err, sizeof(c->err),
 				    "%s: no queue \"%s\" (strict queues: make it with PUT /v1/queues/%s)",

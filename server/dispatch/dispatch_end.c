@@ -101,9 +101,14 @@ static int end_attempt(struct dispatch *d, struct turn *t, const struct job *job
 		   (cause == END_REPORT && cluster_keep_output(d->cluster, job, t->err) < 0)) {
 		return -1;
 	}
-	/* Another node's slot numbers are not this pool's. */
-	if (cause != END_ELSEWHERE)
+	/* Another node's slot numbers are not this pool's. A multi-core job's
+	 * other slots come free here, with its queue's; the one it ran on did
+	 * with its worker's DONE or death. */
+	if (cause != END_ELSEWHERE) {
 		dispatch_queue_released(d, job->worker);
+		if (job->cpus > 1)
+			pool_release_held(d->pool, job->id);
+	}
 	dispatch_move_state(t, JOB_RUNNING, next);
 	if (r->run_us >= 0)
 		metrics_observe_run((double)r->run_us / 1e6);

@@ -58,6 +58,7 @@ static void host_wake(void *ctx)
 {
 	struct dispatch *d = ctx;
 	d->ready_empty = false;
+	d->hold_idle = 0;
 }
 
 static void host_queues_changed(void *ctx)
@@ -68,6 +69,7 @@ static void host_queues_changed(void *ctx)
 	if (dispatch_queues_load(d, err) < 0)
 		log_warnx("cluster: re-reading queues: %s", err);
 	d->ready_empty = false;
+	d->hold_idle = 0;
 }
 
 static int host_next_wake(void *ctx, char *err) { return dispatch_next_wake(ctx, err); }

@@ -60,6 +60,7 @@ struct dispatch {
 	int64_t wake_wall;       /* earliest delayed job's time (wall µs), 0 if none */
 	bool wake_dirty;         /* wake_wall must be read again after the commit */
 	bool ready_empty;        /* no runnable queued job until something changes */
+	int hold_idle;           /* idle slots held for a head that needs more; 0: none */
 	bool notify_ready;       /* this turn made jobs runnable (other nodes may claim) */
 	bool queues_changed;     /* this turn changed a queue's settings (tell other nodes) */
 	struct cluster *cluster; /* a node of a cluster (cluster.h); NULL on SQLite */

@@ -204,6 +204,8 @@ int queues_pick(struct queues *qs, struct store *st, struct cluster *c, int64_t 
 		int r = store_queue_head(st, qs->list[i].name, &head, &prio, err);
 		if (r < 0)
 			return -1;
+		if (r == 1 && head == qs->list[i].passed_head)
+			continue; /* too big for this node: its queue waits for another */
 		if (r == 1 && (best < 0 || prio > best_prio || (prio == best_prio && head < best_id))) {
 			best = i;
 			best_prio = prio;
@@ -216,6 +218,8 @@ int queues_pick(struct queues *qs, struct store *st, struct cluster *c, int64_t 
 	*qi = best;
 	return 1;
 }
+
+void queues_pass_over(struct queues *qs, int qi, int64_t head) { qs->list[qi].passed_head = head; }
 
 int queues_started(const struct queues *qs, int qi, struct store *st, int64_t now, char *err)
 {

@@ -46,6 +46,7 @@ void dispatch_note_change(struct dispatch *d, int64_t id)
 void dispatch_runnable(struct dispatch *d)
 {
 	d->ready_empty = false;
+	d->hold_idle = 0; /* the head may have changed: look again */
 	d->notify_ready = true;
 }
 
@@ -118,13 +119,40 @@ static bool maybe_queued(const struct dispatch *d, const struct turn *t)
 	return cluster_shared(d->cluster) || t->counts[JOB_QUEUED] > 0;
 }
 
+/* The idle slots into idle[], how many; 0 while the node holds them for a
+ * head that needs more (d->hold_idle) and no more have come free. */
+static int claim_room(const struct dispatch *d, int *idle)
+{
+	int n = pool_idle_slots(d->pool, idle, CONFIG_MAX_WORKERS);
+	return n > d->hold_idle ? n : 0;
+}
+
+/* The best head, job id of queue qi, needs cpus slots and only n_idle are
+ * idle. More than this pool has: the queue is passed over here (its head
+ * waits for a node with that many; true: pick again). Otherwise strict
+ * head-of-line reservation (docs/API.md "Multi-core jobs"): nothing else
+ * starts on this node until cpus slots are idle, so 1-cpu jobs behind it
+ * never overtake it; the idle ones wait for it. */
+static bool hold_for_head(struct dispatch *d, int qi, int64_t id, int cpus, int n_idle)
+{
+	if (cpus > pool_size(d->pool)) {
+		queues_pass_over(&d->queues, qi, id);
+		log_info("job %lld needs %d cpus, more than this node's %d workers: its queue %s "
+			 "waits for it on this node", (long long)id, cpus, pool_size(d->pool),
+		    d->queues.list[qi].name);
+		return true;
+	}
+	d->hold_idle = n_idle;
+	return false;
+}
+
 static int claim_jobs(struct dispatch *d, struct turn *t)
 {
-	int slot;
+	int idle[CONFIG_MAX_WORKERS], n_idle;
 
 	while (d->accepting && !d->draining && !d->ready_empty && maybe_queued(d, t) &&
-	       (slot = pool_idle_slot(d->pool)) >= 0) {
-		struct claim c = { .slot = slot };
+	       (n_idle = claim_room(d, idle)) > 0) {
+		struct claim c = { .slot = idle[0] };
 		int64_t id, rate_wake;
 		int qi;
 		int r = queues_pick(&d->queues, d->store, d->cluster, t->now, &id, &qi, &rate_wake,
@@ -137,13 +165,21 @@ static int claim_jobs(struct dispatch *d, struct turn *t)
 			d->ready_empty = true; /* waiting for their time, a dependency or room */
 			return 0;
 		}
-		if (store_job_claim(d->store, id, slot, t->now, &c.job, t->err) < 0 ||
-		    queues_started(&d->queues, qi, d->store, t->now, t->err) < 0)
+		if ((r = store_job_claim(d->store, id, idle, n_idle, t->now, &c.job, t->err)) < 0)
 			return -1;
-		queues_claimed(&d->queues, slot, qi);
-		cluster_claimed(d->cluster, slot, c.job.attempts);
-		pool_reserve(d->pool, slot, c.job.id);
-		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, slot,
+		if (r == 0) {
+			if (hold_for_head(d, qi, id, c.job.cpus, n_idle))
+				continue;
+			return 0;
+		}
+		if (queues_started(&d->queues, qi, d->store, t->now, t->err) < 0)
+			return -1;
+		d->hold_idle = 0; /* the head it held for, if any, runs now */
+		queues_claimed(&d->queues, c.slot, qi);
+		cluster_claimed(d->cluster, c.slot, c.job.attempts);
+		for (int i = 0; i < c.job.cpus; i++)
+			pool_reserve(d->pool, idle[i], c.job.id);
+		log_info("job %lld running on worker %d (attempt %d)", (long long)c.job.id, c.slot,
 		    c.job.attempts);
 		metrics_observe_queue((double)(t->now - c.job.queued_us) / 1e6);
 		dispatch_move_state(t, JOB_QUEUED, JOB_RUNNING);
@@ -219,6 +255,7 @@ static void forget_claims(struct dispatch *d)
 {
 	for (size_t i = 0; i < d->n_claims; i++) {
 		pool_unreserve(d->pool, d->claims[i].slot);
+		pool_release_held(d->pool, d->claims[i].job.id);
 		dispatch_queue_released(d, d->claims[i].slot);
 		job_free(&d->claims[i].job);
 	}
@@ -266,8 +303,9 @@ void dispatch_turn(struct dispatch *d)
 	bool only_started = true;
 	for (size_t i = 0; i < n_reports; i++)
 		only_started &= d->reports[i].type == REPORT_STARTED;
+	int idle[CONFIG_MAX_WORKERS];
 	bool can_claim = d->accepting && !d->draining && !d->ready_empty && maybe_queued(d, &t) &&
-			 pool_idle_slot(d->pool) >= 0;
+			 claim_room(d, idle) > 0;
 	bool due = d->wake_wall != 0 && t.now >= d->wake_wall;
 	/* A STARTED alone (the pid) can wait a moment: short jobs' DONE follows
 	 * within a millisecond and then both share one commit. */
@@ -341,6 +379,7 @@ fail:
 	if (dispatch_queues_load(d, t.err) < 0) /* undo queue settings rolled back */
 		log_warnx("dispatch: %s", t.err);
 	d->ready_empty = false;
+	d->hold_idle = 0;
 	d->wake_dirty = true;
 	d->wake_wall = clock_wall_us(); /* look again next turn */
 	answer(d, cmds, &t, false);

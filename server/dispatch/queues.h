@@ -57,6 +57,9 @@ int queues_may_start(struct queues *qs, int qi, struct store *st, struct cluster
 int queues_pick(struct queues *qs, struct store *st, struct cluster *c, int64_t now,
     int64_t *id, int *qi, int64_t *wake_us, char *err);
 void queues_claimed(struct queues *qs, int slot, int qi);
+/* Queue qi's head job needs more cpus than this node's pool: queues_pick
+ * passes the queue over while that job stays its head. */
+void queues_pass_over(struct queues *qs, int qi, int64_t head);
 /* Queue qi started a job at now: counted in its rate window, if it has one. */
 int queues_started(const struct queues *qs, int qi, struct store *st, int64_t now, char *err);
 /* Rate windows that were used up and have room again at now: true if any

@@ -49,8 +49,7 @@ static void slot_spawn(struct pool *p, int i)
 	s->pid = pid;
 	s->sock = sock;
 	s->sock_closed = false;
-	s->job_id = 0;
-	s->job_pid = 0;
+	s->job_pid = 0; /* job_id: 0, or the multi-core job this slot is held for */
 	s->started_us = clock_wall_us();
 	s->started_mono = clock_mono_us();
 	s->respawn_at = 0;
@@ -112,6 +111,9 @@ static void slot_died(struct pool *p, int i, int status)
 	struct slot *s = &p->slots[i];
 	char how[96], cause[192];
 	int64_t job_id = s->state == SLOT_BUSY ? s->job_id : 0;
+	/* A slot held for a multi-core job stays held through its worker's
+	 * replacement: the job's threads still use that core. */
+	int64_t held_for = s->state == SLOT_RESERVED ? s->job_id : 0;
 
 	describe_status(status, how, sizeof(how));
 	snprintf(cause, sizeof(cause), "worker %d (pid %d) died: %s", i, s->pid, how);
@@ -127,7 +129,7 @@ static void slot_died(struct pool *p, int i, int status)
 	s->sock = -1;
 	s->state = SLOT_DOWN;
 	s->pid = -1;
-	s->job_id = 0;
+	s->job_id = held_for;
 	s->job_pid = 0;
 	pthread_mutex_unlock(&p->mu);
 	if (clock_mono_us() - s->started_mono < QUICK_DEATH_US) {
@@ -215,12 +217,27 @@ int64_t pool_next_timer(const struct pool *p)
 	return next;
 }
 
-int pool_idle_slot(const struct pool *p)
+int pool_idle_slots(const struct pool *p, int *out, int max)
 {
-	for (int i = 0; i < p->n; i++)
+	int n = 0;
+	for (int i = 0; i < p->n && n < max; i++)
 		if (p->slots[i].state == SLOT_IDLE)
-			return i;
-	return -1;
+			out[n++] = i;
+	return n;
+}
+
+void pool_release_held(struct pool *p, int64_t job_id)
+{
+	pthread_mutex_lock(&p->mu);
+	for (int i = 0; i < p->n; i++) {
+		struct slot *s = &p->slots[i];
+		if (s->job_id != job_id || s->state == SLOT_BUSY)
+			continue;
+		if (s->state == SLOT_RESERVED)
+			s->state = SLOT_IDLE;
+		s->job_id = 0; /* a held slot whose worker is being replaced: idle once up */
+	}
+	pthread_mutex_unlock(&p->mu);
 }
 
 int pool_busy_count(const struct pool *p)
@@ -236,6 +253,7 @@ void pool_reserve(struct pool *p, int slot, int64_t job_id)
 	pthread_mutex_lock(&p->mu);
 	p->slots[slot].state = SLOT_RESERVED;
 	p->slots[slot].job_id = job_id;
+	p->slots[slot].job_started_us = 0; /* a held slot's: /v1/workers shows the job's own */
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -44,15 +44,22 @@ void pool_tick(struct pool *p);
 /* Monotonic µs of the next replacement due, or 0. */
 int64_t pool_next_timer(const struct pool *p);
 
-/* An idle slot (one that said HELLO and runs nothing), or -1. */
-int pool_idle_slot(const struct pool *p);
+/* The idle slots (that said HELLO, run and hold nothing), lowest first,
+ * into out[0..max): how many. */
+int pool_idle_slots(const struct pool *p, int *out, int max);
 int pool_busy_count(const struct pool *p);
 /* Marks the slot busy with job and sends RUN. On -1 the slot is being
  * replaced and the job must be handled as lost. */
 int pool_run(struct pool *p, int slot, const struct job *job, char *err);
 /* Before a RUN is sent (e.g. its transaction failed): the slot is idle again. */
 void pool_unreserve(struct pool *p, int slot);
+/* Marks the slot taken by job_id: the one RUN is sent to next, or one held
+ * beside it by a multi-core job (no RUN; its worker stays idle). */
 void pool_reserve(struct pool *p, int slot, int64_t job_id);
+/* Job job_id's attempt ended: the slots held beside the one that ran it are
+ * idle again (the running one was freed by its DONE or death). A held slot
+ * whose worker dies stays held when the replacement says HELLO. */
+void pool_release_held(struct pool *p, int64_t job_id);
 /* Sends CANCEL to the worker running job_id. 1 sent, 0 not running here. */
 int pool_cancel(struct pool *p, int64_t job_id);
 

@@ -40,7 +40,7 @@ static void on_message(struct pool *p, int i, const struct proto_header *h, cons
 			return;
 		}
 		pthread_mutex_lock(&p->mu);
-		s->state = SLOT_IDLE;
+		s->state = s->job_id != 0 ? SLOT_RESERVED : SLOT_IDLE; /* still held: slot_died */
 		pthread_mutex_unlock(&p->mu);
 		return;
 	}

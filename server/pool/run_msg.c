@@ -4,6 +4,7 @@
  */
 #include "run_msg.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,24 +39,42 @@ static char **command_argv(const char *command, cJSON **tree)
 	return argv;
 }
 
-/* "K=V" strings: JOBD_JOB_ID and JOBD_ATTEMPT (so a job can tell its
- * attempts apart, as GNU parallel's $PARALLEL_SEQ), then the stored env
- * object without any entry of those two names: jobd's values are the truth. */
+/* jobd's own variables, before the stored env (which cannot override them). */
+#define RUN_MSG_OWN_VARS 3
+static const char *const own_vars[RUN_MSG_OWN_VARS] = { "JOBD_JOB_ID", "JOBD_ATTEMPT",
+	"JOBD_CPUS" };
+#define RUN_MSG_OWN_VAR_LEN 48  /* bytes of one, "JOBD_JOB_ID=" and 20 digits included */
+
+static bool is_own_var(const char *name)
+{
+	for (int i = 0; i < RUN_MSG_OWN_VARS; i++)
+		if (strcmp(name, own_vars[i]) == 0)
+			return true;
+	return false;
+}
+
+/* "K=V" strings: JOBD_JOB_ID, JOBD_ATTEMPT (so a job can tell its attempts
+ * apart, as GNU parallel's $PARALLEL_SEQ) and JOBD_CPUS (the slots it holds:
+ * make -j"$JOBD_CPUS"), then the stored env object without any entry of
+ * those names: jobd's values are the truth. */
 static char **command_env(const struct job *job, cJSON **tree)
 {
 	cJSON *e = cJSON_Parse(job->env ? job->env : "{}");
 	int n = cJSON_IsObject(e) ? cJSON_GetArraySize(e) : 0;
-	char **envp = calloc((size_t)n + 3, sizeof(char *));
+	char **envp = calloc((size_t)n + RUN_MSG_OWN_VARS + 1, sizeof(char *));
+	long long own[RUN_MSG_OWN_VARS] = { (long long)job->id, job->attempts,
+		job->cpus > 1 ? job->cpus : 1 };
 
 	*tree = e;
-	if (envp == NULL || (envp[0] = malloc(48)) == NULL || (envp[1] = malloc(32)) == NULL)
-		return envp;
-	snprintf(envp[0], 48, "JOBD_JOB_ID=%lld", (long long)job->id);
-	snprintf(envp[1], 32, "JOBD_ATTEMPT=%d", job->attempts);
-	n = 2;
+	if (envp == NULL)
+		return NULL;
+	for (n = 0; n < RUN_MSG_OWN_VARS; n++) {
+		if ((envp[n] = malloc(RUN_MSG_OWN_VAR_LEN)) == NULL)
+			return envp;
+		snprintf(envp[n], RUN_MSG_OWN_VAR_LEN, "%s=%lld", own_vars[n], own[n]);
+	}
 	for (cJSON *it = e ? e->child : NULL; it != NULL; it = it->next) {
-		if (!cJSON_IsString(it) || strcmp(it->string, "JOBD_JOB_ID") == 0 ||
-		    strcmp(it->string, "JOBD_ATTEMPT") == 0)
+		if (!cJSON_IsString(it) || is_own_var(it->string))
 			continue;
 		size_t len = strlen(it->string) + strlen(it->valuestring) + 2;
 		if ((envp[n] = malloc(len)) == NULL)
@@ -71,7 +90,12 @@ static int make_vectors(const struct job *job, char ***argv, char ***envp, cJSON
 {
 	*argv = command_argv(job->command, &trees[0]);
 	*envp = command_env(job, &trees[1]);
-	return *argv == NULL || *envp == NULL || (*envp)[0] == NULL || (*envp)[1] == NULL ? -1 : 0;
+	if (*argv == NULL || *envp == NULL)
+		return -1;
+	for (int i = 0; i < RUN_MSG_OWN_VARS; i++)
+		if ((*envp)[i] == NULL)
+			return -1;
+	return 0;
 }
 
 static void free_vectors(char **argv, char **envp, cJSON *trees[2])
@@ -115,8 +139,8 @@ size_t run_msg_max(void)
 	return PROTO_MAX_PAYLOAD;
 }
 
-/* Bytes JOBD_JOB_ID=… and JOBD_ATTEMPT=… take at most (command_env). */
-#define RUN_MSG_JOBD_VARS (48 + 32)
+/* Bytes jobd's own variables take at most (command_env). */
+#define RUN_MSG_JOBD_VARS (RUN_MSG_OWN_VARS * RUN_MSG_OWN_VAR_LEN)
 /* "/bin/sh", "-c" and their NULs, for a command given as a string. */
 #define RUN_MSG_SHELL_ARGS 11
 
@@ -133,10 +157,11 @@ size_t run_msg_size(const struct job *job, const char *default_cwd)
 		return bound;
 	cJSON *trees[2] = { NULL, NULL };
 	char **argv, **envp;
-	/* The longest JOBD_JOB_ID and JOBD_ATTEMPT: this job's are not known yet. */
+	/* The longest JOBD_JOB_ID, JOBD_ATTEMPT and JOBD_CPUS: this job's are not known yet. */
 	struct job worst = *job;
 	worst.id = INT64_MAX;
 	worst.attempts = INT32_MAX;
+	worst.cpus = INT32_MAX;
 	size_t size = make_vectors(&worst, &argv, &envp, trees) < 0
 			  ? bound
 			  : proto_run_size(argv, envp, cwd, job->stdin_len);

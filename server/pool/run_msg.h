@@ -18,8 +18,8 @@ void *run_msg_build(const struct job *job, const char *default_cwd, size_t *len,
  * payload would be larger can never run: it is refused at submit. */
 size_t run_msg_max(void);
 /* An upper bound of the payload run_msg_build would make of job, exact
- * when over run_msg_max(): JOBD_JOB_ID and JOBD_ATTEMPT count at their
- * longest, since a spec has neither yet. Cheap unless the job is huge. */
+ * when over run_msg_max(): JOBD_JOB_ID, JOBD_ATTEMPT and JOBD_CPUS count at
+ * their longest, since a spec has none yet. Cheap unless the job is huge. */
 size_t run_msg_size(const struct job *job, const char *default_cwd);
 
 #endif

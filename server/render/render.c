@@ -55,6 +55,21 @@ void render_add_raw_json(cJSON *o, const char *k, const char *json, const char *
 	cJSON_AddRawToObject(o, k, json != NULL && json[0] != '\0' ? json : fallback);
 }
 
+/* "slots": the worker slots the job's last attempt held, its worker's first
+ * (the stored list of a multi-core job, else [worker]); null before any. */
+static void add_slots(cJSON *o, const struct job *j)
+{
+	if (j->slots != NULL)
+		render_add_raw_json(o, "slots", j->slots, "null");
+	else if (j->worker < 0)
+		cJSON_AddNullToObject(o, "slots");
+	else {
+		cJSON *a = cJSON_AddArrayToObject(o, "slots");
+		if (a != NULL)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(j->worker));
+	}
+}
+
 cJSON *render_job_object(const struct job *j)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -73,6 +88,8 @@ cJSON *render_job_object(const struct job *j)
 	cJSON_AddNumberToObject(o, "max_attempts", j->max_attempts);
 	cJSON_AddNumberToObject(o, "attempts", j->attempts);
 	render_add_int(o, "worker", j->worker, -1);
+	cJSON_AddNumberToObject(o, "cpus", j->cpus > 1 ? j->cpus : 1);
+	add_slots(o, j);
 	render_add_int(o, "pid", j->pid, -1);
 	render_add_int(o, "exit_code", j->exit_code, -1);
 	render_add_int(o, "signal", j->term_signal, -1);

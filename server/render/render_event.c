@@ -101,7 +101,8 @@ static void put_str(struct out *o, const char *k, const char *v)
 char *render_job_event(const struct job *j)
 {
 	const char *queue = j->queue ? j->queue : "default";
-	struct out o = { .cap = EVENT_FIXED_LEN + 6 * (strlen(queue) + (j->error ? strlen(j->error) : 0)) };
+	struct out o = { .cap = EVENT_FIXED_LEN + 6 * (strlen(queue) + (j->error ? strlen(j->error) : 0)) +
+			       (j->slots ? strlen(j->slots) + 16 : 0) };
 
 	if ((o.buf = malloc(o.cap)) == NULL)
 		return NULL;
@@ -110,6 +111,8 @@ char *render_job_event(const struct job *j)
 	put_str(&o, "queue", queue);
 	put(&o, ",\"attempts\":%d,\"max_attempts\":%d", j->attempts, j->max_attempts);
 	put_int(&o, "worker", j->worker, -1);
+	if (j->slots != NULL) /* a multi-core job's (stored JSON); [worker] goes without saying */
+		put(&o, ",\"slots\":%s", j->slots);
 	put_int(&o, "pid", j->pid, -1);
 	put_int(&o, "exit_code", j->exit_code, -1);
 	put_int(&o, "signal", j->term_signal, -1);

@@ -211,7 +211,7 @@ static int get_timeout(const cJSON *obj, const struct spec_limits *lim, struct j
 static const char *const job_fields[] = {
 	"command", "name", "env", "cwd", "stdin", "timeout_s", "priority", "max_attempts",
 	"run_at", "delay_s", "retry_backoff_s", "after", "after_index", "queue", "limits",
-	"unique_key", "unique_while", "tags", "notify", NULL,
+	"unique_key", "unique_while", "tags", "notify", "cpus", NULL,
 };
 
 #define SPEC_MAX_DELAY_S (366.0 * 86400)
@@ -278,9 +278,16 @@ static int check_run_size(const struct job_spec *s, const struct spec_limits *li
 	    "its limit of %zu bytes: the job could never run", size, run_msg_max());
 }
 
-/* spec_job, with the tags of the batch obj is in (NULL: none). */
+/* cpus of obj: 1 to the largest pool, def when absent (a batch's). */
+static int get_cpus(const cJSON *obj, const struct spec_limits *lim, int def, int *out,
+    const char *prefix, struct spec_error *e)
+{
+	return get_int(obj, "cpus", 1, lim->max_cpus > 0 ? lim->max_cpus : 1, def, out, prefix, e);
+}
+
+/* spec_job, with the tags (NULL: none) and cpus of the batch obj is in. */
 static int job_in(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
-    const cJSON *batch_tags, struct job_spec *out, struct spec_error *e)
+    const cJSON *batch_tags, int batch_cpus, struct job_spec *out, struct spec_error *e)
 {
 	memset(out, 0, sizeof(*out));
 	memset(e, 0, sizeof(*e));
@@ -303,7 +310,8 @@ static int job_in(const cJSON *obj, const struct spec_limits *lim, const char *p
 	    spec_unique_get(obj, prefix, out, e) < 0 ||
 	    spec_deps_get(obj, prefix, prefix[0] != '\0', out, e) < 0 ||
 	    spec_tags_get(obj, batch_tags, prefix, out, e) < 0 ||
-	    spec_notify_get(obj, false, prefix, &out->notify, e) < 0)
+	    spec_notify_get(obj, false, prefix, &out->notify, e) < 0 ||
+	    get_cpus(obj, lim, batch_cpus, &out->cpus, prefix, e) < 0)
 		goto bad;
 	if (out->name && spec_utf8_chars(out->name) > SPEC_MAX_NAME) {
 		spec_fail(e, prefix, "name", "name must be at most %d characters", SPEC_MAX_NAME);
@@ -325,16 +333,17 @@ bad:
 int spec_job(const cJSON *obj, const struct spec_limits *lim, const char *prefix,
     struct job_spec *out, struct spec_error *e)
 {
-	return job_in(obj, lim, prefix, NULL, out, e);
+	return job_in(obj, lim, prefix, NULL, 1, out, e);
 }
 
-static const char *const batch_fields[] = { "name", "notify", "jobs", "tags", NULL };
+static const char *const batch_fields[] = { "name", "notify", "jobs", "tags", "cpus", NULL };
 
 int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
     char **notify, struct job_spec **specs, size_t *n, struct spec_error *e)
 {
 	const cJSON *jobs;
 	size_t count, i = 0;
+	int cpus;
 
 	*name = NULL;
 	*notify = NULL;
@@ -344,7 +353,7 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 	if (!cJSON_IsObject(root))
 		return spec_fail(e, "", "", "the body must be a JSON object");
 	if (spec_check_keys(root, batch_fields, "", e) < 0 || get_string(root, "name", name, "", e) < 0 ||
-	    spec_notify_get(root, true, "", notify, e) < 0)
+	    spec_notify_get(root, true, "", notify, e) < 0 || get_cpus(root, lim, 1, &cpus, "", e) < 0)
 		goto bad;
 	if (*name && spec_utf8_chars(*name) > SPEC_MAX_NAME) {
 		spec_fail(e, "", "name", "name must be at most %d characters", SPEC_MAX_NAME);
@@ -370,7 +379,7 @@ int spec_batch(const cJSON *root, const struct spec_limits *lim, char **name,
 	for (const cJSON *it = jobs->child; it != NULL; it = it->next, i++) {
 		char prefix[32];
 		snprintf(prefix, sizeof(prefix), "jobs[%zu].", i);
-		if (job_in(it, lim, prefix, tags, &(*specs)[i], e) < 0)
+		if (job_in(it, lim, prefix, tags, cpus, &(*specs)[i], e) < 0)
 			goto bad;
 		(*specs)[i].notify_batch = *notify != NULL;
 	}

@@ -25,6 +25,7 @@ struct spec_limits {
 	double max_timeout_s;
 	struct job_limits max;   /* largest limits.*; a 0 member: no maximum */
 	const char *job_dir;     /* jobs' default cwd, part of the RUN message (NULL: none) */
+	int max_cpus;            /* largest cpus: the pool's size (a cluster's largest live one) */
 };
 
 #define SPEC_MAX_QUEUE_NAME JOB_QUEUE_NAME_MAX

@@ -13,7 +13,10 @@
 struct spec_limits spec_limits_of(const struct config *cfg)
 {
 	return (struct spec_limits){ .default_timeout_s = cfg->default_timeout_s,
-		.max_timeout_s = cfg->max_timeout_s, .max = cfg->max_limits, .job_dir = cfg->job_dir };
+		.max_timeout_s = cfg->max_timeout_s, .max = cfg->max_limits, .job_dir = cfg->job_dir,
+		/* On a cluster the largest live node's pool is the bound, checked
+		 * by the dispatcher (dispatch_cmds.c) for specs above this one's. */
+		.max_cpus = config_db_is_url(cfg->db_path) ? CONFIG_MAX_WORKERS : cfg->workers };
 }
 
 int spec_word_valid(const char *s, size_t max, const char *punct)

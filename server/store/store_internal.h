@@ -35,7 +35,7 @@
 	X(after_ids) SEP X(queue) SEP X(limit_memory_mb) SEP X(limit_cpu_s) SEP \
 	X(limit_open_files) SEP X(limit_processes) SEP X(schedule_id) SEP \
 	X(output_purged) SEP X(node_id) SEP X(unique_key) SEP X(unique_while) SEP X(tags) SEP \
-	X(notify) SEP X(notify_batch)
+	X(notify) SEP X(notify_batch) SEP X(cpus) SEP X(slots)
 #define STORE_SCHED_COLUMNS(X, SEP) \
 	X(id) SEP X(name) SEP X(cron) SEP X(timezone) SEP X(overlap) SEP X(catch_up) SEP \
 	X(job) SEP X(paused) SEP X(next_run_at) SEP X(last_run_at) SEP X(last_job_id) SEP \

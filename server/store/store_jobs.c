@@ -49,6 +49,8 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 	store_bind_text(s, 24, spec->notify);
 	if (spec->notify_batch)
 		store_bind_i64(s, 25, 1);
+	if (spec->cpus > 1)
+		store_bind_i64(s, 26, spec->cpus);
 	if (store_step_returning_id(st, s, id, "INSERT job", err) < 0)
 		return -1;
 	if (spec->tags == NULL)
@@ -89,9 +91,22 @@ int store_job_get(struct store *st, int64_t id, struct job *job, char *err)
 	return -1;
 }
 
-int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, struct job *job,
-    char *err)
+/* "[3,0,1]": the first cpus of slots, a JSON array (at most
+ * JOB_SLOTS_TEXT_MAX bytes). */
+static void slots_text(const int *slots, int cpus, char *buf, size_t cap)
 {
+	size_t len = (size_t)snprintf(buf, cap, "[");
+	for (int i = 0; i < cpus && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%d", i ? "," : "", slots[i]);
+	if (len < cap)
+		snprintf(buf + len, cap - len, "]");
+}
+
+int store_job_claim(struct store *st, int64_t id, const int *slots, int n_slots, int64_t now_us,
+    struct job *job, char *err)
+{
+	char held[JOB_SLOTS_TEXT_MAX]; /* bound until the step: SQLite keeps the pointer */
+
 	struct store_stmt *s = store_stmt(st, STMT_JOB_FOR_RUN);
 	store_bind_i64(s, 1, id);
 	int rc = store_next(st, s);
@@ -105,6 +120,13 @@ int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, stru
 		return -1;
 	}
 	store_row_to_job(s, job);
+	if (job->cpus > n_slots) {
+		int cpus = job->cpus;
+		job_free(job);
+		job->cpus = cpus;
+		store_reset(s);
+		return 0;
+	}
 	size_t stdin_len;
 	const void *stdin_data = store_col_blob(s, JOB_COL_COUNT, &stdin_len);
 	if (stdin_len > 0) {
@@ -122,8 +144,12 @@ int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, stru
 
 	s = store_stmt(st, STMT_JOB_CLAIM);
 	store_bind_i64(s, 1, job->id);
-	store_bind_i64(s, 2, slot);
+	store_bind_i64(s, 2, slots[0]);
 	store_bind_i64(s, 3, now_us);
+	if (job->cpus > 1) {
+		slots_text(slots, job->cpus, held, sizeof(held));
+		store_bind_text(s, 4, held);
+	}
 	if (store_step_changed(st, s, "UPDATE job to running", err) != 1) {
 		if (err[0] == '\0')
 			err_set(err, "job %lld was not queued any more", (long long)job->id);
@@ -132,8 +158,10 @@ int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, stru
 	}
 	job->state = JOB_RUNNING;
 	job->attempts++;
-	job->worker = slot;
+	job->worker = slots[0];
 	job->started_us = now_us;
+	free(job->slots);
+	job->slots = job->cpus > 1 ? strdup(held) : NULL;
 	return 1;
 }
 
@@ -225,6 +253,7 @@ int store_job_load_spec(struct store *st, int64_t id, struct job *job, struct jo
 	spec->tags = job->tags ? strdup(job->tags) : NULL;
 	/* Its own webhook comes along; a batch's stays with that batch. */
 	spec->notify = job->notify ? strdup(job->notify) : NULL;
+	spec->cpus = job->cpus;
 	struct store_stmt *s = store_stmt(st, STMT_JOB_STDIN);
 	store_bind_i64(s, 1, id);
 	size_t len = 0;

@@ -53,11 +53,14 @@ int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *er
 int store_job_find_unique(struct store *st, const char *key, int64_t *id, char *err);
 int store_job_get(struct store *st, int64_t id, struct job *job, char *err);
 
-/* Marks queued job id running on slot and loads it into *job, stdin
- * included (the dispatcher picks id with store_queue_head). 1, or -1 with
- * err (also when it is not queued). */
-int store_job_claim(struct store *st, int64_t id, int slot, int64_t now_us, struct job *job,
-    char *err);
+/* Marks queued job id running on slots[0] and loads it into *job, stdin
+ * included (the dispatcher picks id with store_queue_head). slots are the
+ * n_slots idle slots it may hold: a job of cpus k holds the first k (kept
+ * in jobs.slots when k > 1). 1 claimed; 0 when it needs more than n_slots
+ * (only job->cpus is kept, nothing is written); -1 with err (also when it
+ * is not queued). */
+int store_job_claim(struct store *st, int64_t id, const int *slots, int n_slots, int64_t now_us,
+    struct job *job, char *err);
 int store_job_set_started(struct store *st, int64_t id, int pid, int64_t started_us, char *err);
 int store_job_finish(struct store *st, int64_t id, enum job_state state,
     const struct run_result *r, const char *error, char *err);

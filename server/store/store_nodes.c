@@ -129,6 +129,15 @@ int store_node_set_draining(struct store *st, int64_t id, bool draining, char *e
 	return store_step_done(st, s, "UPDATE node draining", err);
 }
 
+int store_nodes_max_pool(struct store *st, int *size, char *err)
+{
+	int64_t n = 0;
+	if (store_step_id(st, store_stmt(st, C_NODES_MAX_POOL), &n, "SELECT largest pool", err) < 0)
+		return -1;
+	*size = (int)n;
+	return 0;
+}
+
 int store_node_mark(struct store *st, int64_t id, const char *state, char *err)
 {
 	struct store_stmt *s = store_stmt(st, C_NODE_MARK);

@@ -35,6 +35,9 @@ struct node_reg {
 int store_node_register(struct store *st, const struct node_reg *r, int64_t *id, char *err);
 /* Node id's drain state as /v1/workers shows it (POST /v1/drain). */
 int store_node_set_draining(struct store *st, int64_t id, bool draining, char *err);
+/* The largest pool_size among the live nodes (0: none), the bound of a
+ * spec's cpus on a cluster. */
+int store_nodes_max_pool(struct store *st, int *size, char *err);
 /* "stopped" at a clean exit. */
 int store_node_mark(struct store *st, int64_t id, const char *state, char *err);
 

@@ -23,6 +23,9 @@ struct queue_info {
 	/* With counts, for a rate-limited queue: starts in the window ending
 	 * now, and when the next may start if it is used up (0: now). */
 	int64_t rate_used, rate_next_us;
+	/* The dispatcher's mirror only: a head that needs more cpus than this
+	 * node's pool, passed over while it stays the head (0: none). */
+	int64_t passed_head;
 };
 
 /* Every queue by name; with_counts adds queued/running (O(queued + running)).

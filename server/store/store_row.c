@@ -132,6 +132,8 @@ void store_row_to_job(struct store_stmt *s, struct job *j)
 	j->tags = store_col_text(s, JOB_COL_tags);
 	j->notify = store_col_text(s, JOB_COL_notify);
 	j->notify_batch = store_col_int(s, JOB_COL_notify_batch) != 0;
+	j->cpus = (int)store_col_i64(s, JOB_COL_cpus, 1);
+	j->slots = store_col_text(s, JOB_COL_slots);
 }
 
 /* "12,13" → {12, 13}. A NULL or unreadable list, or no memory, leaves none:

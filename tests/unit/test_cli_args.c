@@ -9,7 +9,7 @@
 #define SPEC_OPTS                                                                              \
 	(CLI_OPT_BIT(OPT_NAME) | CLI_OPT_BIT(OPT_TIMEOUT) | CLI_OPT_BIT(OPT_PRIORITY) |        \
 	    CLI_OPT_BIT(OPT_ENV) | CLI_OPT_BIT(OPT_AFTER) | CLI_OPT_BIT(OPT_WAIT) |             \
-	    CLI_OPT_BIT(OPT_SERVER) | CLI_OPT_BIT(OPT_QUEUE))
+	    CLI_OPT_BIT(OPT_SERVER) | CLI_OPT_BIT(OPT_QUEUE) | CLI_OPT_BIT(OPT_CPUS))
 
 static char *spec_text(const struct cli_args *a)
 {
@@ -80,6 +80,22 @@ static void expect_usage_error(char **argv, int argc, const char *want)
 	cli_args_free(&a);
 }
 
+static void test_cpus_lands_as_an_integer_and_refuses_a_fraction(void **state)
+{
+	char *argv[] = { "jobd", "run", "--cpus", "2", "--", "make", NULL };
+	char *fraction[] = { "jobd", "run", "--cpus", "1.5" };
+	char err[ERR_LEN];
+	struct cli_args a;
+	(void)state;
+
+	assert_int_equal(cli_args_parse(&a, 6, argv, 2, SPEC_OPTS, true, err), 0);
+	char *s = spec_text(&a);
+	assert_string_equal(s, "{\"cpus\":2}");
+	free(s);
+	cli_args_free(&a);
+	expect_usage_error(fraction, 4, "--cpus 1.5: not an integer");
+}
+
 static void test_usage_errors_say_what_is_wrong(void **state)
 {
 	char *unknown[] = { "jobd", "run", "--stderr", "--", "true" };
@@ -106,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_spec_options_land_under_the_api_field_names),
 		cmocka_unit_test(test_the_command_may_start_without_dashdash),
 		cmocka_unit_test(test_ids_may_come_between_options),
+		cmocka_unit_test(test_cpus_lands_as_an_integer_and_refuses_a_fraction),
 		cmocka_unit_test(test_usage_errors_say_what_is_wrong),
 	};
 	return cmocka_run_group_tests_name("cli_args", tests, NULL, NULL);

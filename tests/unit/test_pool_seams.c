@@ -116,7 +116,11 @@ static void run_until(struct pool_fixture *f, bool (*done)(struct pool_fixture *
 	}
 }
 
-static bool idle(struct pool_fixture *f) { return pool_idle_slot(f->p) == 0; }
+static bool idle(struct pool_fixture *f)
+{
+	int slot;
+	return pool_idle_slots(f->p, &slot, 1) == 1 && slot == 0;
+}
 static bool lost(struct pool_fixture *f) { return f->lost > 0; }
 
 static void test_a_worker_whose_fork_fails_is_down_until_its_backoff_then_started(void **state)
@@ -128,7 +132,8 @@ static void test_a_worker_whose_fork_fails_is_down_until_its_backoff_then_starte
 	start(f);
 	assert_int_equal(fork_seam.calls, 1);
 	/* No idle slot: the dispatcher claims nothing and its jobs wait queued. */
-	assert_int_equal(pool_idle_slot(f->p), -1);
+	int slot;
+	assert_int_equal(pool_idle_slots(f->p, &slot, 1), 0);
 	assert_int_equal(pool_busy_count(f->p), 0);
 	assert_int_equal(pool_snapshot(f->p, &w, 1), 1);
 	assert_int_equal(w.pid, -1);

@@ -13,7 +13,7 @@
 /* Every member API.md shows for a job. */
 static const char *const job_members[] = {
 	"id", "name", "batch_id", "command", "env", "cwd", "state", "priority", "timeout_s",
-	"max_attempts", "attempts", "worker", "pid", "exit_code", "signal", "error",
+	"max_attempts", "attempts", "worker", "cpus", "slots", "pid", "exit_code", "signal", "error",
 	"created_at", "started_at", "finished_at", "queue_ms", "run_ms", "cpu_user_ms",
 	"cpu_sys_ms", "max_rss_kb", "stdout_bytes", "stderr_bytes",
 };
@@ -54,7 +54,7 @@ static void test_queued_job_has_every_field_with_nulls_for_unknowns(void **state
 	struct job j = queued_job();
 	cJSON *o = job_json(&j);
 	static const char *const nulls[] = {
-		"name", "batch_id", "cwd", "worker", "pid", "exit_code", "signal", "error",
+		"name", "batch_id", "cwd", "worker", "slots", "pid", "exit_code", "signal", "error",
 		"started_at", "finished_at", "queue_ms", "run_ms", "cpu_user_ms", "cpu_sys_ms",
 		"max_rss_kb", "stdout_bytes", "stderr_bytes",
 	};
@@ -106,6 +106,9 @@ static void test_finished_job_shows_its_measurements(void **state)
 	assert_string_equal(tu_string(tu_member(o, "env"), "K"), "V");
 	assert_string_equal(tu_string(o, "state"), "failed");
 	assert_true(tu_number(o, "worker") == 0);
+	assert_true(tu_number(o, "cpus") == 1);
+	assert_int_equal(cJSON_GetArraySize(tu_member(o, "slots")), 1); /* [worker] */
+	assert_true(cJSON_GetArrayItem(tu_member(o, "slots"), 0)->valuedouble == 0);
 	assert_true(tu_number(o, "pid") == 12345);
 	assert_true(tu_number(o, "exit_code") == 2);
 	tu_assert_null_member(o, "signal");

@@ -30,18 +30,21 @@ static struct job base_job(void)
 	return j;
 }
 
-/* Every member of the event equals the full object's; nothing else is there. */
+/* Every member of the event equals the full object's; nothing else is there
+ * but, for a multi-core job, its slots (also the full object's). */
 static void assert_event_matches(const struct job *j)
 {
 	cJSON *ev = tu_json_take(render_job_event(j));
 	cJSON *full = tu_json_take(render_job(j));
+	size_t n = N_MEMBERS + (j->slots != NULL);
 
-	assert_int_equal(cJSON_GetArraySize(ev), N_MEMBERS);
-	for (size_t i = 0; i < N_MEMBERS; i++) {
-		cJSON *a = cJSON_GetObjectItemCaseSensitive(ev, event_members[i]);
-		cJSON *b = cJSON_GetObjectItemCaseSensitive(full, event_members[i]);
+	assert_int_equal(cJSON_GetArraySize(ev), n);
+	for (size_t i = 0; i < n; i++) {
+		const char *k = i < N_MEMBERS ? event_members[i] : "slots";
+		cJSON *a = cJSON_GetObjectItemCaseSensitive(ev, k);
+		cJSON *b = cJSON_GetObjectItemCaseSensitive(full, k);
 		if (a == NULL || b == NULL || !cJSON_Compare(a, b, true))
-			fail_msg("member %s differs: event %s, job %s", event_members[i],
+			fail_msg("member %s differs: event %s, job %s", k,
 			    a ? cJSON_PrintUnformatted(a) : "(none)", b ? cJSON_PrintUnformatted(b) : "(none)");
 	}
 	cJSON_Delete(ev);
@@ -68,6 +71,21 @@ static void test_queued_running_and_finished_jobs_match_the_full_object(void **s
 	j.run_us = 210557;
 	j.cancel_requested = true;
 	j.error = (char *)"exit code 3";
+	assert_event_matches(&j);
+}
+
+/* The dashboard draws a multi-core job in each lane it holds from events. */
+static void test_a_multi_core_job_carries_its_slots(void **state)
+{
+	struct job j = base_job();
+	(void)state;
+
+	j.state = JOB_RUNNING;
+	j.attempts = 1;
+	j.worker = 1;
+	j.cpus = 2;
+	j.slots = (char *)"[1,0]";
+	j.started_us = T0 + 2774;
 	assert_event_matches(&j);
 }
 
@@ -114,6 +132,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queued_running_and_finished_jobs_match_the_full_object),
+		cmocka_unit_test(test_a_multi_core_job_carries_its_slots),
 		cmocka_unit_test(test_milliseconds_keep_their_microsecond_fraction),
 		cmocka_unit_test(test_a_retry_shows_when_it_will_start),
 		cmocka_unit_test(test_strings_are_escaped_and_made_utf8),

@@ -56,7 +56,7 @@ static void test_array_command_is_the_argv(void **state)
 	assert_string_equal(d.v.argv[2], "a b");
 	assert_string_equal(d.v.argv[3], "");
 	assert_null(d.v.argv[4]);
-	assert_int_equal(d.v.fixed.envc, 2); /* JOBD_JOB_ID, JOBD_ATTEMPT */
+	assert_int_equal(d.v.fixed.envc, 3); /* JOBD_JOB_ID, JOBD_ATTEMPT, JOBD_CPUS */
 	done(&d);
 }
 
@@ -81,11 +81,11 @@ static void test_env_becomes_key_equals_value_strings(void **state)
 	(void)state;
 
 	build(&j, &d);
-	assert_int_equal(d.v.fixed.envc, 5);
-	assert_string_equal(d.v.envp[2], "A=1");
-	assert_string_equal(d.v.envp[3], "PATH=/x:/y");
-	assert_string_equal(d.v.envp[4], "EMPTY=");
-	assert_null(d.v.envp[5]);
+	assert_int_equal(d.v.fixed.envc, 6);
+	assert_string_equal(d.v.envp[3], "A=1");
+	assert_string_equal(d.v.envp[4], "PATH=/x:/y");
+	assert_string_equal(d.v.envp[5], "EMPTY=");
+	assert_null(d.v.envp[6]);
 	done(&d);
 }
 
@@ -100,10 +100,26 @@ static void test_job_id_and_attempt_come_first_and_cannot_be_overridden(void **s
 	j.id = 4242;
 	j.attempts = 3;
 	build(&j, &d);
-	assert_int_equal(d.v.fixed.envc, 3);
+	assert_int_equal(d.v.fixed.envc, 4);
 	assert_string_equal(d.v.envp[0], "JOBD_JOB_ID=4242");
 	assert_string_equal(d.v.envp[1], "JOBD_ATTEMPT=3");
-	assert_string_equal(d.v.envp[2], "B=2");
+	assert_string_equal(d.v.envp[2], "JOBD_CPUS=1");
+	assert_string_equal(d.v.envp[3], "B=2");
+	done(&d);
+}
+
+/* A multi-core job is told how many slots it holds (make -j"$JOBD_CPUS"),
+ * whatever its own env says. */
+static void test_jobd_cpus_is_the_slots_the_job_holds(void **state)
+{
+	struct job j = claimed("[\"make\"]", "{\"JOBD_CPUS\":\"64\"}");
+	struct decoded d;
+	(void)state;
+
+	j.cpus = 3;
+	build(&j, &d);
+	assert_int_equal(d.v.fixed.envc, 3);
+	assert_string_equal(d.v.envp[2], "JOBD_CPUS=3");
 	done(&d);
 }
 
@@ -229,7 +245,7 @@ static void test_size_bounds_the_built_message_small_and_huge(void **state)
 	assert_true(size > run_msg_max());
 	size_t len = built_len(&j);
 	assert_true(size >= len);
-	assert_true(size - len < 64); /* the longest JOBD_JOB_ID and JOBD_ATTEMPT */
+	assert_true(size - len < 64); /* the longest JOBD_JOB_ID, JOBD_ATTEMPT and JOBD_CPUS */
 	free(env);
 }
 
@@ -240,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_string_command_runs_through_sh_c),
 		cmocka_unit_test(test_env_becomes_key_equals_value_strings),
 		cmocka_unit_test(test_job_id_and_attempt_come_first_and_cannot_be_overridden),
+		cmocka_unit_test(test_jobd_cpus_is_the_slots_the_job_holds),
 		cmocka_unit_test(test_cwd_is_the_jobs_own_or_the_default),
 		cmocka_unit_test(test_stdin_timeout_and_attempt_are_carried),
 		cmocka_unit_test(test_tiny_timeout_rounds_up_to_one_millisecond),

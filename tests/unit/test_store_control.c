@@ -49,7 +49,7 @@ static void test_each_queue_has_its_own_head_by_priority_then_fifo(void **state)
 	assert_int_equal(head(f, "default"), d1);
 	assert_int_equal(head(f, "nobody"), 0);
 	struct job j;
-	assert_int_equal(store_job_claim(f->st, a2, 1, T0 + 1, &j, f->err), 1);
+	assert_int_equal(store_job_claim(f->st, a2, (int[]){ 1 }, 1, T0 + 1, &j, f->err), 1);
 	assert_string_equal(j.queue, "a");
 	job_free(&j);
 	assert_int_not_equal(head(f, "a"), a2);
@@ -79,7 +79,7 @@ static void test_queue_settings_are_made_changed_and_listed_with_counts(void **s
 	add_in_queue(f, "nightly", 0, 0);
 	int64_t run = add_in_queue(f, "nightly", 0, 0);
 	struct job j;
-	assert_int_equal(store_job_claim(f->st, run, 0, T0, &j, f->err), 1);
+	assert_int_equal(store_job_claim(f->st, run, (int[]){ 0 }, 1, T0, &j, f->err), 1);
 	job_free(&j);
 
 	assert_int_equal(store_queues_list(f->st, true, &list, &n, f->err), 0);

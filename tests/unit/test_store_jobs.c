@@ -166,7 +166,7 @@ static int64_t job_in(struct store_fixture *f, enum job_state from)
 
 	if (from == JOB_QUEUED)
 		return id;
-	if (store_job_claim(f->st, id, 0, T0, &j, f->err) != 1)
+	if (store_job_claim(f->st, id, (int[]){ 0 }, 1, T0, &j, f->err) != 1)
 		fail_msg("store_job_claim: %s", f->err);
 	job_free(&j);
 	if (from != JOB_RUNNING)
@@ -181,7 +181,7 @@ static void write_state(struct store_fixture *f, int64_t id, enum job_state from
 	struct job j;
 
 	if (to == JOB_RUNNING) {
-		if (store_job_claim(f->st, id, 0, T0 + 2, &j, f->err) == 1)
+		if (store_job_claim(f->st, id, (int[]){ 0 }, 1, T0 + 2, &j, f->err) == 1)
 			job_free(&j);
 	} else if (to == JOB_QUEUED) {
 		assert_int_equal(store_job_requeue(f->st, id, T0 + 2, 0, "x", f->err), 0);

@@ -114,13 +114,27 @@ int64_t __wrap_pool_next_timer(const struct pool *p)
 	return 0;
 }
 
-int __wrap_pool_idle_slot(const struct pool *p)
+int __wrap_pool_idle_slots(const struct pool *p, int *out, int max)
+{
+	int n = 0;
+
+	(void)p;
+	for (int i = 0; i < fake.n && n < max; i++)
+		if (fake.slot[i].up && !fake.slot[i].reserved && !fake.slot[i].busy)
+			out[n++] = i;
+	return n;
+}
+
+/* As pool.c: the slots held beside the running one are idle again. */
+void __wrap_pool_release_held(struct pool *p, int64_t job_id)
 {
 	(void)p;
-	for (int i = 0; i < fake.n; i++)
-		if (fake.slot[i].up && !fake.slot[i].reserved && !fake.slot[i].busy)
-			return i;
-	return -1;
+	for (int i = 0; i < fake.n; i++) {
+		if (fake.slot[i].reserved && fake.slot[i].job_id == job_id) {
+			fake.slot[i].reserved = false;
+			fake.slot[i].job_id = 0;
+		}
+	}
 }
 
 int __wrap_pool_busy_count(const struct pool *p)
@@ -196,6 +210,15 @@ int __wrap_pool_snapshot(struct pool *p, struct worker_info *out, int max)
 		out[n] = (struct worker_info){ .slot = i, .pid = fake.slot[i].up ? FAKE_PID + i : -1,
 			.busy = fake.slot[i].reserved || fake.slot[i].busy,
 			.job_id = fake.slot[i].job_id };
+	return n;
+}
+
+/* How many slots job id holds (reserved beside its running one, or busy). */
+static inline int fake_held_by(int64_t id)
+{
+	int n = 0;
+	for (int i = 0; i < fake.n; i++)
+		n += (fake.slot[i].reserved || fake.slot[i].busy) && fake.slot[i].job_id == id;
 	return n;
 }
 

@@ -86,7 +86,7 @@ static inline int tu_claim_next(struct store *st, int slot, int64_t now_us, stru
 	int prio;
 	int r = store_queue_head(st, "default", &id, &prio, err);
 
-	return r <= 0 ? r : store_job_claim(st, id, slot, now_us, j, err);
+	return r <= 0 ? r : store_job_claim(st, id, &slot, 1, now_us, j, err);
 }
 
 /* Claims the next job on slot 0 and returns its id (0 when none). */
