@@ -449,6 +449,16 @@ class TestAcrossNodes(ClusterCase):
         a.expect(200, "POST", "/v1/resume")
         self.assertFalse(self.cluster_node(b, a.node_name)["draining"])
 
+    def test_a_multi_core_job_is_bounded_by_the_largest_node_and_runs_there(self):
+        a = self.node("small", "--workers", "1", "--lease", LEASE)
+        b = self.node("big", "--workers", "2", "--lease", LEASE)
+        self.assertError(a.request("POST", "/v1/jobs", body={"command": ["true"], "cpus": 3}),
+                         400, "invalid_request", "cpus")
+        wide = a.submit({"command": ["true"], "cpus": 2})
+        done = a.wait_for(wide["id"], FINAL, timeout=20)
+        self.assertEqual((done["state"], done["node_id"]), ("succeeded", self.node_id(b)), done)
+        self.assertEqual(sorted(done["slots"]), [0, 1], done)
+
     def test_delayed_job_runs_once(self):
         nodes = self.cluster(3, "--workers", "2", "--lease", LEASE)
         out = self.path("delayed")
