@@ -19,7 +19,7 @@
 #define SPEC                                                                                  \
 	(O(OPT_SH) | O(OPT_NAME) | O(OPT_TIMEOUT) | O(OPT_PRIORITY) | O(OPT_QUEUE) | O(OPT_DELAY) | \
 	    O(OPT_ATTEMPTS) | O(OPT_BACKOFF) | O(OPT_AFTER) | O(OPT_ENV) | O(OPT_CWD) | O(OPT_IDEM) | \
-	    O(OPT_JOB_TAG) | O(OPT_NOTIFY))
+	    O(OPT_JOB_TAG) | O(OPT_NOTIFY) | O(OPT_CPUS))
 /* The job filter of ls and of the bulk forms of cancel and rerun. */
 #define FILTER                                                                                \
 	(O(OPT_STATE) | O(OPT_BATCH) | O(OPT_QUEUE) | O(OPT_JOB_TAG) | O(OPT_NAME_PREFIX))

@@ -65,6 +65,7 @@ static const char *spec_field(enum cli_opt id, int *kind)
 	case OPT_BACKOFF: *kind = 1; return "retry_backoff_s";
 	case OPT_PRIORITY: *kind = 2; return "priority";
 	case OPT_ATTEMPTS: *kind = 2; return "max_attempts";
+	case OPT_CPUS: *kind = 2; return "cpus";
 	default: return NULL;
 	}
 }
