@@ -7,7 +7,7 @@ import { FINAL, throttle, startCountdowns, setText } from './util.js';
 import { model, upsertJob, setStats, setWorkers, clustered, isLocal } from './model.js';
 import { startLive } from './live.js';
 import { initCounts, renderCounts } from './counts.js';
-import { initTimeline, renderTimeline, setWindow } from './timeline.js';
+import { initTimeline, renderTimeline, setWindow, jobSlots } from './timeline.js';
 import { initNodes, renderNodes } from './nodes.js';
 import { initJobs, setFilter, reset as resetJobs, refreshJobs } from './jobs.js';
 import { initDetail, openJob, closeDetail, detailJobEvent, detailNodesChanged, openJobId } from './detail.js';
@@ -113,10 +113,12 @@ function patchNodes(job) {
 function patchWorkers(job) {
   patchNodes(job);
   if (!isLocal(job)) return; // another node's worker slot
-  const w = model.workers && model.workers.workers.find((x) => x.slot === job.worker);
-  if (!w) return;
-  if (job.state === 'running') Object.assign(w, { state: 'busy', job_id: job.id, job_started_at: job.started_at });
-  else if (w.job_id === job.id && FINAL.has(job.state)) Object.assign(w, { state: 'idle', job_id: null });
+  for (const slot of jobSlots(job)) { // a multi-core job holds several
+    const w = model.workers && model.workers.workers.find((x) => x.slot === slot);
+    if (!w) continue;
+    if (job.state === 'running') Object.assign(w, { state: 'busy', job_id: job.id, job_started_at: job.started_at });
+    else if (w.job_id === job.id && FINAL.has(job.state)) Object.assign(w, { state: 'idle', job_id: null });
+  }
 }
 
 function onJobEvent(job) {

@@ -217,10 +217,12 @@ function render(cur) {
   ui.batch.onclick = () => opts.onOpenBatch(job.batch_id);
   ui.cmd.textContent = `${Array.isArray(job.command) ? '$ ' : 'sh -c '}${Array.isArray(job.command) ? cmdText(job.command) : JSON.stringify(job.command)}`;
   const stat = (k, v) => h('div', { class: 'stat' }, h('span', { class: 'muted' }, k), h('strong', {}, v));
+  // A multi-core job says how many slots it holds, and which (its `cpus` and `slots` fields are listed below too).
+  const cpus = job.cpus > 1 ? stat('cpus', `${job.cpus}${job.slots ? ` · slots ${job.slots.join(', ')}` : ''}`) : null;
   ui.summary.replaceChildren(stat('waited', fmtMs(job.queue_ms)), stat('run', fmtMs(job.run_ms)),
     stat('cpu user', fmtMs(job.cpu_user_ms)), stat('cpu sys', fmtMs(job.cpu_sys_ms)),
     stat('max rss', job.max_rss_kb == null ? '—' : `${(job.max_rss_kb / 1024).toFixed(1)} MiB`),
-    stat('exit', job.exit_code ?? (job.signal != null ? `signal ${job.signal}` : '—')));
+    stat('exit', job.exit_code ?? (job.signal != null ? `signal ${job.signal}` : '—')), ...(cpus ? [cpus] : []));
   ui.fields.replaceChildren(...Object.entries(job).flatMap(([k, v]) => [
     h('dt', {}, k),
     h('dd', { dataset: { field: k } }, fieldText(k, v)),

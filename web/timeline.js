@@ -1,5 +1,5 @@
 // Pool lanes + Gantt timeline: one lane per worker slot (live busy/idle, current job, elapsed) with the recent
-// jobs it ran drawn as bars against wall time on one <canvas> laid over the lane tracks (DOM bars cost Chromium
+// jobs it ran drawn as bars against wall time on one <canvas> (a multi-core job in each lane it held) laid over the lane tracks (DOM bars cost Chromium
 // style, layout and paint for every bar at every render while a burst flies). Hover a bar for the job, click it to
 // open the job (hit-testing on the drawn bars). The lanes stay DOM (role=group, aria-label with what the lane shows);
 // the canvas carries `jobdTimeline` (bars(), lanes, renders): what was drawn, for tests. On a cluster the lanes are
@@ -89,6 +89,9 @@ function buildLanes(size) {
   for (const el of [root, axis, ...lanes.map((l) => l.track)]) resized.observe(el);
   geo = null;
 }
+
+// The lanes a job's bar goes in: every slot it held (`slots`, a multi-core job's), else its worker's.
+export const jobSlots = (j) => (Array.isArray(j.slots) && j.slots.length ? j.slots : [j.worker]);
 
 // A job's bar: its times parsed once per render (Date.parse of thousands of jobs was the render's main cost).
 function span(j, now) {
@@ -251,7 +254,9 @@ export function renderTimeline() {
   const now = Date.now();
   const perLane = lanes.map(() => []);
   for (const j of model.jobs.values()) {
-    if (j.started_at && j.worker != null && perLane[j.worker] && j.state !== 'queued' && isLocal(j)) perLane[j.worker].push(span(j, now));
+    if (!j.started_at || j.worker == null || j.state === 'queued' || !isLocal(j)) continue;
+    const sp = span(j, now);
+    for (const slot of jobSlots(j)) if (perLane[slot]) perLane[slot].push(sp); // a multi-core job: across its lanes
   }
   for (const list of perLane) list.sort((a, b) => a.s - b.s);
   const [t0, t1] = computeRange(perLane.flat(), now);
@@ -303,7 +308,7 @@ function showTip(id, e) {
   tooltip.replaceChildren(
     h('div', { class: 'tip-head' }, h('strong', {}, `#${j.id}`), ' ', badge(j.state)),
     h('div', { class: 'tip-cmd' }, j.name ? `${j.name} — ${cmdText(j.command)}` : cmdText(j.command)),
-    h('div', { class: 'muted' }, `worker ${j.worker} · ${fmtClock(parseTime(j.started_at), true)} · run ${fmtMs(run)}`),
+    h('div', { class: 'muted' }, `worker ${jobSlots(j).join('+')} · ${fmtClock(parseTime(j.started_at), true)} · run ${fmtMs(run)}`),
     j.exit_code != null ? h('div', { class: 'muted' }, `exit ${j.exit_code}`) : null,
   );
   tooltip.hidden = false;

@@ -1,6 +1,7 @@
 // Timeline tests: 8 × sleep 1 on 2 workers give 4 pairs of side-by-side bars (artifacts/timeline.png); the bars
 // are drawn on a canvas, and hovering/clicking one finds its job by hit-testing; one lane per worker; the timeline
-// redraws while jobs run, at most once per 200 ms; the page also fits a 390 px phone screen.
+// redraws while jobs run, at most once per 200 ms; a 2-cpu job is drawn in both lanes; the page also fits a 390 px
+// phone screen.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,6 +91,17 @@ test('while jobs run the page redraws, at most every 200 ms', { timeout: 60000 }
     }));
     assert.ok(r.renders >= 1, `no redraw in ${r.ms} ms while jobs ran (from ${c.renders})`);
     assert.ok(r.renders <= Math.floor(r.ms / 200) + 1, `${r.renders} redraws in ${r.ms.toFixed(0)} ms: more than one per 200 ms`);
+  }));
+
+// A multi-core job (cpus: 2) holds both workers: its one job is drawn as a bar in each lane, at the same place, and
+// both lanes show it while it runs.
+test('a 2-cpu job is drawn across both lanes', { timeout: 30000 }, () =>
+  withShot(page, 'cpus', async () => {
+    const job = await jobd.api.post('/v1/jobs', { command: 'sleep 0.5', cpus: 2 });
+    await waitBars(page, [job.id], 'succeeded');
+    const bars = (await timelineBars(page)).filter((b) => b.id === job.id).sort((a, b) => a.slot - b.slot);
+    assert.deepEqual(bars.map((b) => b.slot), [0, 1]);
+    assert.ok(Math.abs(bars[0].x - bars[1].x) < 1 && Math.abs(bars[0].w - bars[1].w) < 1, JSON.stringify(bars));
   }));
 
 test('at 390 px wide the page fits the screen and shows lanes, counts and the form', { timeout: 30000 }, () =>
