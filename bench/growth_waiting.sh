@@ -36,6 +36,9 @@
 #   tagged   $WAIT_N × delay_s, each with 3 tags (3 × $WAIT_N rows of
 #            job_tags and its index, migration 009): tags are written once at
 #            submit and read only by filters, so a claim must not notice them
+#   multi    $WAIT_N × delay_s, every other one with cpus: 2 (issue 18 item
+#            3): the claim reads cpus from the row it claims, so waiting
+#            multi-core jobs cost a claim nothing
 #   all      all three on one server (3 × $WAIT_N + 1 waiting)
 # The servers then run side by side (pool $CORES each) and are measured in
 # turns for $REPS rounds — medians of per-round medians, as in growth.sh — so
@@ -49,7 +52,7 @@
 
 WAIT_LAT=50
 WAIT_BATCH=2000
-WAIT_STATES="base delayed chains held unique rated tagged all"
+WAIT_STATES="base delayed chains held unique rated tagged multi all"
 declare -A WAIT_SEED
 
 # wctl ADDR ARGS... — bench/waiting.py against the server at ADDR
@@ -66,6 +69,7 @@ wait_tool() {
 	unique) echo "jobd + $n unique-keyed, delayed" ;;
 	rated) echo "jobd + $n in a rate-limited queue" ;;
 	tagged) echo "jobd + $n tagged (3 tags each), delayed" ;;
+	multi) echo "jobd + $n delayed, half of them cpus: 2" ;;
 	all) echo "jobd + all three ($(size_label $((3 * WAIT_N))) waiting)" ;;
 	esac
 }
@@ -95,7 +99,7 @@ wait_prepare() {
 wait_check() {
 	local a=${FLEET_ADDR[wait_$1]}
 	case $1 in
-	delayed | unique | tagged) wctl "$a" check default "$WAIT_N" ;;
+	delayed | unique | tagged | multi) wctl "$a" check default "$WAIT_N" ;;
 	chains) wctl "$a" check default $((WAIT_N + 1)) ;;
 	held) wctl "$a" check held "$WAIT_N" ;;
 	rated) wctl "$a" check rated "$WAIT_N" ;;
@@ -153,5 +157,7 @@ phase_growth_waiting() {
 	row wait_seed_rated "$w" "$n into a rate-limited queue" "${WAIT_SEED[rated]}" s \
 		vs:wait_seed_delayed
 	row wait_seed_tagged "$w" "$n × delay_s, 3 tags each" "${WAIT_SEED[tagged]}" s \
+		vs:wait_seed_delayed
+	row wait_seed_multi "$w" "$n × delay_s, half cpus: 2" "${WAIT_SEED[multi]}" s \
 		vs:wait_seed_delayed
 }

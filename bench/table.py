@@ -51,7 +51,8 @@ TARGETS = [
 # Row 5 continued (growth_waiting.sh): runnable work beside waiting jobs.
 WAITING = {"delayed": "delayed", "chains": "dependency chains",
            "held": "a paused queue", "unique": "unique-keyed",
-           "rated": "a rate-limited queue", "tagged": "tagged", "all": "all three"}
+           "rated": "a rate-limited queue", "tagged": "tagged", "multi": "multi-core",
+           "all": "all three"}
 TARGETS += [(f"waiting, {what}: queue_ms ≤ 1.5 × empty queue",
              f"wait_queue_{key}", "wait_queue_base", "<=", 1.5)
             for key, what in WAITING.items()]

@@ -19,6 +19,8 @@ one line of key=value pairs per subcommand for the shell to pick apart.
                                 one start used by a job run to its end
                        tagged   as delayed, each with 3 tags (env, team of 50,
                                 run of 1,000)
+                       multi    as delayed, every other job multi-core (cpus:
+                                2, or the pool's size when it is 1)
                      -> seconds (all batches, client side), batch_max_s
     latency N        N times: POST one `true`, wait for its final event on
                      /v1/events -> median_ms (POST -> final seen), p90_ms,
@@ -43,7 +45,10 @@ RATED = "rated"
 POLL_S = 0.01                   # small against a batch's ~1-2 s, light on 2 cores
 
 
-def seed_specs(kind, n, anchor, first):
+def seed_specs(kind, n, anchor, first, cpus=2):
+    if kind == "multi":
+        return [{"command": ["true"], "delay_s": DELAY_S, "cpus": cpus if i % 2 else 1}
+                for i in range(n)]
     if kind == "delayed":
         return [{"command": ["true"], "delay_s": DELAY_S}] * n
     if kind == "unique":
@@ -61,8 +66,9 @@ def seed_specs(kind, n, anchor, first):
 
 def cmd_seed(j, kind, n):
     n, anchor, times = int(n), None, []
-    if kind not in ("delayed", "chains", "held", "unique", "rated", "tagged"):
+    if kind not in ("delayed", "chains", "held", "unique", "rated", "tagged", "multi"):
         sys.exit(f"waiting: unknown kind {kind}")
+    cpus = min(2, j.call("GET", "/v1/workers")["size"])
     t0 = time.monotonic()
     if kind == "chains":
         anchor = j.call("POST", "/v1/jobs", {"command": ["true"], "delay_s": DELAY_S})["id"]
@@ -74,7 +80,7 @@ def cmd_seed(j, kind, n):
         wait_until(lambda: j.call("GET", f"/v1/jobs/{used}")["state"] in FINAL, POLL_S,
                    f"job {used}")
     for done in range(0, n, BATCH):
-        body = {"name": f"wait-{kind}", "jobs": seed_specs(kind, min(BATCH, n - done), anchor, done)}
+        body = {"name": f"wait-{kind}", "jobs": seed_specs(kind, min(BATCH, n - done), anchor, done, cpus)}
         tb = time.monotonic()
         j.call("POST", "/v1/batches", body)
         times.append(time.monotonic() - tb)
