@@ -76,7 +76,7 @@ class TestSecrets(JobdTestCase):
         self.assertNoToken(seen)
         jobd_vars = {k: v for k, v in seen["env"].items() if k.startswith("JOBD_")}
         self.assertEqual(jobd_vars, {"JOBD_JOB_ID": str(job["id"]), "JOBD_ATTEMPT": "1",
-                                     "JOBD_MINE": "mine"})
+                                     "JOBD_CPUS": "1", "JOBD_MINE": "mine"})
         # The worker inherits none of them; the server's own block keeps
         # what is not secret (config_scrub's unit tests cover passwords).
         # Unreadable is fine too: a job that is not root cannot read the
