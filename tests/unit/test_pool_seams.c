@@ -5,7 +5,8 @@
  * slot down, so no job can be claimed on it, and is started again after its
  * backoff; a RUN whose sendmsg fails is not an error to the dispatcher
  * (pool_run returns 0) but replaces the worker, whose death the reap then
- * reports as the job's loss, naming it — the LOST that ends the attempt.
+ * reports as the job's loss, naming it — the LOST that ends the attempt; a
+ * slot held for a multi-core job stays held when its idle worker dies.
  *
  * The workers are real: this binary re-run as `--worker` (main hands over
  * to worker_main, as jobd's main does), with testutil_seam.h's fork and
@@ -15,6 +16,7 @@
 #include "testutil_seam.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "common/clock.h"
@@ -32,6 +34,7 @@ struct pool_fixture {
 	int lost;
 	int64_t lost_job;
 	char cause[256];
+	int first_pid;      /* the worker a test killed */
 };
 
 static void on_started(void *ctx, int slot, int64_t job_id, int pid, int64_t started_us)
@@ -178,6 +181,40 @@ static void test_a_run_whose_send_fails_replaces_the_worker_and_reports_its_job_
 	assert_int_equal(f->lost, 1);
 }
 
+/* The killed worker's replacement said HELLO (it is idle, or held). */
+static bool replaced(struct pool_fixture *f)
+{
+	struct worker_info w;
+	int slot;
+	return pool_snapshot(f->p, &w, 1) == 1 && w.pid > 0 && w.pid != f->first_pid &&
+	       (w.busy || pool_idle_slots(f->p, &slot, 1) == 1);
+}
+
+/* A slot held beside a multi-core job's running one has an idle worker; if
+ * that worker dies, the core is still the job's: its replacement comes up
+ * held, and only the job's end frees it. */
+static void test_a_held_slot_stays_held_through_its_workers_replacement(void **state)
+{
+	struct pool_fixture *f = *state;
+	struct worker_info w;
+	int slot;
+
+	start(f);
+	run_until(f, idle, "the worker's HELLO");
+	assert_int_equal(pool_snapshot(f->p, &w, 1), 1);
+	f->first_pid = w.pid;
+	pool_reserve(f->p, 0, 9);
+	assert_int_equal(kill(w.pid, SIGKILL), 0);
+	run_until(f, replaced, "the replacement's HELLO");
+	assert_int_equal(pool_snapshot(f->p, &w, 1), 1);
+	assert_true(w.busy);
+	assert_int_equal(w.job_id, 9);
+	assert_int_equal(pool_idle_slots(f->p, &slot, 1), 0);
+	assert_int_equal(f->lost, 0); /* no job ran there: nothing is lost */
+	pool_release_held(f->p, 9);
+	assert_int_equal(pool_idle_slots(f->p, &slot, 1), 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(int argc, char **argv)
@@ -187,6 +224,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(test_a_worker_whose_fork_fails_is_down_until_its_backoff_then_started),
 		T(test_a_run_whose_send_fails_replaces_the_worker_and_reports_its_job_lost),
+		T(test_a_held_slot_stays_held_through_its_workers_replacement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
