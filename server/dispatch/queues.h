@@ -16,6 +16,10 @@
  * mirror only keeps, in rate_next_us, until when a queue found used up
  * stays so — it is not asked again before then, however many jobs wait in
  * it — and that time is one of the dispatcher's timer deadlines.
+ *
+ * A queue whose head job needs more cpus than this node's pool has is
+ * passed over while that job stays its head (passed_head): another node,
+ * or none, runs it; its queue's other jobs wait behind it, here.
  */
 #ifndef JOBD_DISPATCH_QUEUES_H
 #define JOBD_DISPATCH_QUEUES_H
