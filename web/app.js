@@ -26,7 +26,8 @@ import { refreshAccess } from './access.js';
 const $ = (id) => document.getElementById(id);
 const ANIMATE_MS = 250;
 // Events are applied to the model as they come (cheap); the lanes, timeline and counts are drawn at most every
-// RENDER_MS however many arrive, and while events flow the counts are re-read every STATS_MS.
+// RENDER_MS however many arrive. The counts come with the stream (`stats` events, at most every 250 ms while they
+// move); on a cluster, whose counts the stream has not, they are re-read every STATS_MS while events flow.
 const RENDER_MS = 200;
 const STATS_MS = 200;
 const ready = { counts: false, table: false };
@@ -126,14 +127,23 @@ function onJobEvent(job) {
   batchJobEvent(job);
   batchesJobEvent(job);
   refreshTable();
-  refreshStats();
+  if (clustered()) refreshStats();
+  scheduleRender();
+}
+
+// A `stats` event: this node's figures as GET /v1/stats has them (on a cluster the tick reads the cluster's).
+function onStatsEvent(stats) {
+  if (clustered()) return;
+  setStats(stats);
   scheduleRender();
 }
 
 // Each read is applied (and rendered) as soon as it arrives: the counts need not wait for the job lists.
 // On a cluster every tick is a full one: jobs that other nodes run change without an event on this node's stream.
+// While the stream is live the counts come with it: a tick without a `stats` event since says they stayed.
 async function onTick(full) {
   if (clustered()) full = true;
+  if (!full && model.stats) setStats(model.stats);
   const reads = [
     api.get('/v1/workers').then((w) => {
       setWorkers(w);
@@ -143,7 +153,7 @@ async function onTick(full) {
       detailNodesChanged();
       if (live) setConn(live.mode);
     }),
-    api.get('/v1/stats').then(setStats),
+    full ? api.get('/v1/stats').then(setStats) : null,
     refreshQueues(),
     refreshSchedules(),
   ];
@@ -152,7 +162,7 @@ async function onTick(full) {
       reads.push(api.get(`/v1/jobs?${q}`).then((r) => r.jobs.forEach(upsertJob)));
     }
   }
-  for (const r of reads) r.then(scheduleRender, () => {});
+  for (const r of reads) r?.then(scheduleRender, () => {});
   if (full || jobsDirty) refreshTable();
   batchesTick(full);
   await Promise.allSettled(reads);
@@ -228,7 +238,7 @@ function init() {
   onUnauthorized(() => { setConn('auth'); promptToken(true); });
   onReachable((ok) => { if (!ok) setConn('offline'); });
 
-  live = startLive({ onJob: onJobEvent, onNode: applyDrain, onTick, onMode: setConn });
+  live = startLive({ onJob: onJobEvent, onNode: applyDrain, onStats: onStatsEvent, onTick, onMode: setConn });
   window.addEventListener('hashchange', route);
   route();
   setInterval(() => { if (!document.hidden) scheduleRender(); }, ANIMATE_MS);
