@@ -22,12 +22,14 @@ import { initBulk, updateBulk } from './bulk.js';
 import { initAuth, promptToken } from './auth.js';
 import { initDrain, renderDrain, applyDrain } from './drain.js';
 import { refreshAccess } from './access.js';
+import { onFrameQueued, flushFrame } from './frame.js';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATE_MS = 250;
 // Events are applied to the model as they come (cheap); the lanes, timeline and counts are drawn at most every
-// RENDER_MS however many arrive. The counts come with the stream (`stats` events, at most every 250 ms while they
-// move); on a cluster, whose counts the stream has not, they are re-read every STATS_MS while events flow.
+// RENDER_MS however many arrive, in one frame with what the panels' API reads queued meanwhile (frame.js). The
+// counts come with the stream (`stats` events, at most every 100 ms while they move); on a cluster, whose counts
+// the stream has not, they are re-read every STATS_MS while events flow.
 const RENDER_MS = 200;
 const STATS_MS = 200;
 const ready = { counts: false, table: false };
@@ -60,6 +62,7 @@ function scheduleRender() {
   renderTimer = setTimeout(() => requestAnimationFrame(() => {
     renderTimer = null;
     lastRender = performance.now();
+    flushFrame();
     renderTimeline();
     renderNodes();
     renderCounts();
@@ -238,6 +241,7 @@ function init() {
   onUnauthorized(() => { setConn('auth'); promptToken(true); });
   onReachable((ok) => { if (!ok) setConn('offline'); });
 
+  onFrameQueued(scheduleRender);
   live = startLive({ onJob: onJobEvent, onNode: applyDrain, onStats: onStatsEvent, onTick, onMode: setConn });
   window.addEventListener('hashchange', route);
   route();
