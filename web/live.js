@@ -35,7 +35,7 @@ export function parseEvents(text, handlers) {
 
 // onJob(job): a job event from the stream (compact: the fields a change moves). onTick(full): refresh from REST; full=true when events may have been missed.
 // onMode(mode): 'live' | 'polling'. onNode(state): a `node` event, this node's drain state ({draining, idle, running}).
-// onStats(stats): a `stats` event, GET /v1/stats's figures (sent when they change, at most every 250 ms).
+// onStats(stats): a `stats` event, GET /v1/stats's figures (sent when they change, at most every 100 ms).
 export function startLive({ onJob, onNode, onStats, onTick, onMode }) {
   let stream = null; // the AbortController of the stream being read
   let mode = 'polling';

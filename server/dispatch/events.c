@@ -161,7 +161,8 @@ void events_publish_stats(char *json)
 	hub.stats = json;
 	hub.stats_version++;
 	__atomic_store_n(&hub.stats_asked, false, __ATOMIC_RELAXED);
-	for (struct events_stream *s = hub.parked_head, *next; s != NULL; s = next) {
+	for (struct events_stream *s = hub.flush_at != 0 ? NULL : hub.parked_head, *next; s != NULL;
+	     s = next) {
 		next = s->next;
 		if (s->form.stats) {
 			unpark(s);
@@ -258,7 +259,7 @@ static void mark_superseded(uint64_t from, uint64_t to)
 		int64_t id = hub.ring[q % EVENTS_RING].job_id;
 		bool later = false;
 		if (id != 0) {
-			size_t h = ((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 32 & (EVENTS_SEEN - 1);
+			size_t h = (((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 32) & (EVENTS_SEEN - 1);
 			while (hub.seen[h] != 0 && hub.seen[h] != id)
 				h = (h + 1) & (EVENTS_SEEN - 1);
 			later = hub.seen[h] == id;

@@ -48,7 +48,9 @@
 #define EVENTS_DRAIN_MS 2000
 #define EVENTS_COALESCE_MS 50
 #define EVENTS_COALESCE_N 128
-#define EVENTS_STATS_MS 250
+/* Half a watcher's redraw interval (the dashboard's is 200 ms), so each
+ * redraw has figures at most this old whatever the phase of the two. */
+#define EVENTS_STATS_MS 100
 /* Bytes handed to HTTP per read: a gathered burst in one chunk. */
 #define EVENTS_BLOCK 65536
 /* Events one send of a coalescing stream looks through (the smallest
@@ -78,7 +80,8 @@ void events_publish(struct job_event ev);
 /* The `stats` event: events_want_stats while a ?stats=true stream is open;
  * events_stats_asked when one opened since the last publish (it is owed
  * the figures now). events_publish_stats takes ownership of the JSON and
- * wakes the streams that want it. */
+ * wakes the streams that want it, unless a send of gathered events is due
+ * within EVENTS_COALESCE_MS anyway (the figures then ride along). */
 bool events_want_stats(void);
 bool events_stats_asked(void);
 void events_publish_stats(char *json);
