@@ -60,9 +60,11 @@ export const api = {
   put: (path, body) => request(path, { method: 'PUT', body }),
   del: (path) => request(path, { method: 'DELETE' }),
   text: (path) => request(path, { text: true }),
-  // A streamed text answer (?follow=true): onText(piece) as each arrives; resolves when the server ends it.
-  stream: async (path, onText, signal) => {
+  // A streamed text answer (?follow=true, the event stream): onOpen() once it is answered, onText(piece) as each
+  // piece arrives; resolves when the server ends it.
+  stream: async (path, onText, signal, onOpen = () => {}) => {
     const res = await request(path, { text: 'stream', signal });
+    onOpen();
     const reader = res.body.getReader();
     const dec = new TextDecoder();
     for (;;) {
@@ -73,9 +75,3 @@ export const api = {
     }
   },
 };
-
-// EventSource cannot send headers, so the token travels as a query parameter (accepted on /v1/events only).
-export function eventsUrl() {
-  const t = getToken();
-  return t ? `/v1/events?access_token=${encodeURIComponent(t)}` : '/v1/events';
-}

@@ -22,11 +22,14 @@ import { initBulk, updateBulk } from './bulk.js';
 import { initAuth, promptToken } from './auth.js';
 import { initDrain, renderDrain, applyDrain } from './drain.js';
 import { refreshAccess } from './access.js';
+import { onFrameQueued, flushFrame } from './frame.js';
 
 const $ = (id) => document.getElementById(id);
 const ANIMATE_MS = 250;
 // Events are applied to the model as they come (cheap); the lanes, timeline and counts are drawn at most every
-// RENDER_MS however many arrive, and while events flow the counts are re-read every STATS_MS.
+// RENDER_MS however many arrive, in one frame with what the panels' API reads queued meanwhile (frame.js). The
+// counts come with the stream (`stats` events, at most every 100 ms while they move); on a cluster, whose counts
+// the stream has not, they are re-read every STATS_MS while events flow.
 const RENDER_MS = 200;
 const STATS_MS = 200;
 const ready = { counts: false, table: false };
@@ -59,6 +62,7 @@ function scheduleRender() {
   renderTimer = setTimeout(() => requestAnimationFrame(() => {
     renderTimer = null;
     lastRender = performance.now();
+    flushFrame();
     renderTimeline();
     renderNodes();
     renderCounts();
@@ -128,14 +132,23 @@ function onJobEvent(job) {
   batchJobEvent(job);
   batchesJobEvent(job);
   refreshTable();
-  refreshStats();
+  if (clustered()) refreshStats();
+  scheduleRender();
+}
+
+// A `stats` event: this node's figures as GET /v1/stats has them (on a cluster the tick reads the cluster's).
+function onStatsEvent(stats) {
+  if (clustered()) return;
+  setStats(stats);
   scheduleRender();
 }
 
 // Each read is applied (and rendered) as soon as it arrives: the counts need not wait for the job lists.
 // On a cluster every tick is a full one: jobs that other nodes run change without an event on this node's stream.
+// While the stream is live the counts come with it: a tick without a `stats` event since says they stayed.
 async function onTick(full) {
   if (clustered()) full = true;
+  if (!full && model.stats) setStats(model.stats);
   const reads = [
     api.get('/v1/workers').then((w) => {
       setWorkers(w);
@@ -145,7 +158,7 @@ async function onTick(full) {
       detailNodesChanged();
       if (live) setConn(live.mode);
     }),
-    api.get('/v1/stats').then(setStats),
+    full ? api.get('/v1/stats').then(setStats) : null,
     refreshQueues(),
     refreshSchedules(),
   ];
@@ -154,7 +167,7 @@ async function onTick(full) {
       reads.push(api.get(`/v1/jobs?${q}`).then((r) => r.jobs.forEach(upsertJob)));
     }
   }
-  for (const r of reads) r.then(scheduleRender, () => {});
+  for (const r of reads) r?.then(scheduleRender, () => {});
   if (full || jobsDirty) refreshTable();
   batchesTick(full);
   await Promise.allSettled(reads);
@@ -230,7 +243,8 @@ function init() {
   onUnauthorized(() => { setConn('auth'); promptToken(true); });
   onReachable((ok) => { if (!ok) setConn('offline'); });
 
-  live = startLive({ onJob: onJobEvent, onNode: applyDrain, onTick, onMode: setConn });
+  onFrameQueued(scheduleRender);
+  live = startLive({ onJob: onJobEvent, onNode: applyDrain, onStats: onStatsEvent, onTick, onMode: setConn });
   window.addEventListener('hashchange', route);
   route();
   setInterval(() => { if (!document.hidden) scheduleRender(); }, ANIMATE_MS);

@@ -9,6 +9,7 @@
 
 import { h, setText, syncChildren, fmtMs, fmtSpeedup, batchFinished, batchDone, progressBar } from './util.js';
 import { api } from './api.js';
+import { inFrame } from './frame.js';
 
 const LIMIT = 8;
 const MIN_GAP_MS = 1000;
@@ -78,7 +79,8 @@ async function readList() {
   dirty.clear();
   lastList = Date.now();
   try {
-    render((await api.get(`/v1/batches?limit=${LIMIT}`)).batches);
+    const { batches } = await api.get(`/v1/batches?limit=${LIMIT}`);
+    inFrame('batches', () => render(batches));
   } catch (err) {
     if (err.status !== 401 && !rows.size) setText(el.msg, `Could not load batches: ${err.message}`);
   }
@@ -88,7 +90,7 @@ async function readOne(id) {
   dirty.delete(id);
   try {
     const b = await api.get(`/v1/batches/${id}`);
-    if (rows.has(id)) update(rows.get(id), b);
+    inFrame(`batch-${id}`, () => { if (rows.has(id)) update(rows.get(id), b); });
   } catch (err) {
     if (err.status === 404) needList = true; // deleted by retention
   }

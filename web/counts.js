@@ -35,7 +35,7 @@ export function renderCounts() {
   if (!st) return;
   const info = document.getElementById('server-info');
   const self = model.workers?.node;
-  if (info) setText(info, `${self ? `node ${self.name} · ` : ''}${(st.submitted_total ?? 0).toLocaleString()} submitted · up ${fmtMs((st.uptime_s ?? 0) * 1000)}`);
+  if (info) setText(info, `${self ? `node ${self.name} · ` : ''}${(st.submitted_total ?? 0).toLocaleString()} submitted · up ${fmtMs((st.uptime_s ?? 0) * 1000 + Date.now() - model.statsAt)}`);
   for (const s of STATES) setText(cells[s], String(st.counts?.[s] ?? 0));
   const c = st.cluster;
   if (c) {

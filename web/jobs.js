@@ -5,6 +5,7 @@
 import { STATES, h, setText, badge, fmtMs, cmdText, fmtClock, parseTime, stateLabel, jobWait, waitTag, tagsOf } from './util.js';
 import { api } from './api.js';
 import { nodeName } from './model.js';
+import { inFrame } from './frame.js';
 
 const PAGE = 25;
 let el;
@@ -93,7 +94,7 @@ async function load(url) {
       if (loading !== mine) return;
       pageUrl = url;
       nextUrl = data.next || null;
-      renderRows(data.jobs);
+      inFrame('jobs', () => renderRows(data.jobs));
     } catch (err) {
       if (loading !== mine) return;
       if (err.status !== 401) el.body.replaceChildren(emptyRow(`Could not load jobs: ${err.message}`));

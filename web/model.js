@@ -9,7 +9,8 @@ const SAMPLE_MS = 1000; // stats are read more often while events flow; the thro
 export const model = {
   jobs: new Map(), // id -> job, only recent ones: never the whole table
   workers: null, // GET /v1/workers body
-  stats: null, // GET /v1/stats body
+  stats: null, // GET /v1/stats body, or the event stream's `stats` event (the same object)
+  statsAt: 0, // when it was read (Date.now()): its uptime_s is as of then
   samples: [], // [clientTimeMs, finished_total]
   nodeNames: new Map(), // cluster only: node id -> name, from every /v1/workers read (a node's id keeps its name)
 };
@@ -54,6 +55,7 @@ function pruneJobs() {
 }
 
 export function setStats(stats) {
+  if (stats !== model.stats) model.statsAt = Date.now();
   model.stats = stats;
   const last = model.samples[model.samples.length - 1];
   if (last && Date.now() - last[0] < SAMPLE_MS) return;

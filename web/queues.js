@@ -7,6 +7,7 @@
 import { h, setText, syncChildren } from './util.js';
 import { api } from './api.js';
 import { markInvalid } from './formerr.js';
+import { inFrame } from './frame.js';
 
 let el; // {list, strict, form, msg, names}
 const rows = new Map(); // name -> ui
@@ -18,7 +19,8 @@ export function initQueues(elements) {
 
 export async function refreshQueues() {
   try {
-    render(await api.get('/v1/queues'));
+    const body = await api.get('/v1/queues');
+    inFrame('queues', () => render(body));
   } catch (err) {
     if (err.status !== 401 && !rows.size) setText(el.msg, `Could not load queues: ${err.message}`);
   }

@@ -25,18 +25,30 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void stream_free(void *cls) { events_stream_close(cls); }
 
+/* A true/false query parameter into *out (absent: false); false once a
+ * 400 naming it is set in r. */
+static bool query_flag(struct http_req *req, struct http_resp *r, const char *name, bool *out)
+{
+	const char *v = http_query(req, name);
+
+	*out = v != NULL && strcmp(v, "true") == 0;
+	if (v == NULL || *out || strcmp(v, "false") == 0)
+		return true;
+	http_error(r, 400, "invalid_request", name, "%s must be true or false", name);
+	return false;
+}
+
 void api_events(struct http_req *req, struct http_resp *r)
 {
 	int64_t max = req->app->cfg->max_event_streams;
-	const char *full = http_query(req, "full");
+	struct events_form form;
 
-	if (full != NULL && strcmp(full, "true") != 0 && strcmp(full, "false") != 0) {
-		http_error(r, 400, "invalid_request", "full", "full must be true or false");
+	if (!query_flag(req, r, "full", &form.full) ||
+	    !query_flag(req, r, "coalesce", &form.coalesce) || !query_flag(req, r, "stats", &form.stats))
 		return;
-	}
 	struct events_waker w = { .park = park, .wake = wake, .arg = req->conn };
 	struct events_stream *s = events_stream_open(http_req_header(req, "Last-Event-ID"), max,
-	    full != NULL && strcmp(full, "true") == 0, &w);
+	    &form, &w);
 
 	if (s == NULL && errno == EBUSY) {
 		http_error(r, 503, "unavailable", NULL,

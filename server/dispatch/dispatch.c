@@ -243,6 +243,8 @@ static int poll_timeout_ms(struct dispatch *d)
 	int64_t retention = dispatch_retention_due(d);
 	if (retention && (next == 0 || retention < next))
 		next = retention;
+	if (d->summary_due && (next == 0 || d->summary_due < next))
+		next = d->summary_due;
 	int64_t ping = events_ping_due(); /* the event streams' pings: no thread of their own */
 	if (ping && (next == 0 || ping < next))
 		next = ping;
@@ -321,6 +323,7 @@ int dispatch_run(struct dispatch *d)
 			dispatch_turn(d);
 		cluster_readable(d->cluster, d->pool);
 		dispatch_retention_run(d); /* one short transaction at most, then round again */
+		dispatch_summary(d);
 		events_ping();
 		follow_tick();
 	}

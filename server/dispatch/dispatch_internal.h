@@ -85,6 +85,11 @@ struct dispatch {
 	size_t n_cancels, cap_cancels;
 
 	struct queues queues;     /* named queues' settings and slot map (queues.h) */
+
+	/* The `stats` event (dispatch_summary.c): the figures last sent, when
+	 * the next may go, and when changed ones wait to (0: none wait). */
+	struct stats_info summary_sent;
+	int64_t summary_next, summary_due;
 };
 
 /* What one turn changes, applied to the shared figures after its commit. */
@@ -195,6 +200,9 @@ int dispatch_queues_full(struct dispatch *d, struct turn *t);
 void dispatch_drain_open(struct dispatch *d);
 enum cmd_status dispatch_drain_command(struct dispatch *d, struct turn *t, struct cmd *c);
 void dispatch_drain_committed(struct dispatch *d);
+/* Publishes the `stats` event if it is owed (dispatch_summary.c); called
+ * by the loop each round. summary_due is then when it must look again. */
+void dispatch_summary(struct dispatch *d);
 void dispatch_drain_rolled_back(struct dispatch *d);
 
 /* Schedules (dispatch_schedules.c). */

@@ -33,7 +33,7 @@ void dispatch_note_change(struct dispatch *d, int64_t id)
 
 	if (!events_have_listeners() || store_job_get(d->store, id, &job, err) != 1)
 		return;
-	struct job_event ev = { .compact = render_job_event(&job),
+	struct job_event ev = { .job_id = id, .compact = render_job_event(&job),
 		.full = events_want_full() ? render_job(&job) : NULL };
 	job_free(&job);
 	if (ev.compact != NULL)

@@ -15,6 +15,10 @@
 #include "common/clock.h"
 #include "follow.h"
 
+/* Slots of the job ids a coalescing send has met: a power of two, twice
+ * the events a send looks through, so linear probing stays short. */
+#define EVENTS_SEEN (2 * EVENTS_SEND_MAX)
+
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t ended;     /* CLOCK_MONOTONIC: a stream ended after the close */
@@ -23,6 +27,10 @@ static struct {
 	int64_t run_id;           /* tells event ids of this server run apart */
 	int listeners;
 	int full_listeners;       /* of listeners, those that asked for full JSON */
+	int stats_listeners;      /* of listeners, those that asked for `stats` */
+	bool stats_asked;         /* a stats stream opened since the last publish */
+	char *stats;              /* the newest `stats` JSON, NULL before the first */
+	uint64_t stats_version;   /* counts its publishes */
 	bool closed;
 	/* Parked streams, oldest first: each parks with "now", so the list
 	 * stays sorted by ping deadline and the head is the next one due. */
@@ -31,11 +39,14 @@ static struct {
 	void *kick_arg;
 	bool timer_armed;         /* the loop's sleep is bounded by a ping deadline */
 	int64_t flush_at;         /* monotonic µs: wake the parked streams (0: none due) */
+	/* A coalescing send's scratch (mark_superseded), used under mu. */
+	bool superseded[EVENTS_SEND_MAX];
+	int64_t seen[EVENTS_SEEN];
 } hub = { .mu = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1 };
 
 struct events_stream {
 	uint64_t want;            /* next seq to send */
-	bool full;                /* full job JSON where the event has it */
+	struct events_form form;
 	bool resync;              /* tell the client it missed events */
 	char *pending;            /* formatted, not yet handed to MHD */
 	size_t pending_len, pending_off;
@@ -43,6 +54,7 @@ struct events_stream {
 	struct events_stream *prev, *next; /* in the parked list */
 	bool parked;
 	bool ping_due;            /* woken by the ping timer: send one */
+	uint64_t stats_version;   /* of the last `stats` sent */
 	int64_t parked_us;        /* monotonic */
 };
 
@@ -60,6 +72,10 @@ void events_init(void)
 bool events_have_listeners(void) { return __atomic_load_n(&hub.listeners, __ATOMIC_RELAXED) > 0; }
 
 bool events_want_full(void) { return __atomic_load_n(&hub.full_listeners, __ATOMIC_RELAXED) > 0; }
+
+bool events_want_stats(void) { return __atomic_load_n(&hub.stats_listeners, __ATOMIC_RELAXED) > 0; }
+
+bool events_stats_asked(void) { return __atomic_load_n(&hub.stats_asked, __ATOMIC_RELAXED); }
 
 void job_event_free(struct job_event *ev)
 {
@@ -138,6 +154,24 @@ void events_publish(struct job_event ev)
 	pthread_mutex_unlock(&hub.mu);
 }
 
+void events_publish_stats(char *json)
+{
+	pthread_mutex_lock(&hub.mu);
+	free(hub.stats);
+	hub.stats = json;
+	hub.stats_version++;
+	__atomic_store_n(&hub.stats_asked, false, __ATOMIC_RELAXED);
+	for (struct events_stream *s = hub.flush_at != 0 ? NULL : hub.parked_head, *next; s != NULL;
+	     s = next) {
+		next = s->next;
+		if (s->form.stats) {
+			unpark(s);
+			s->waker.wake(s->waker.arg);
+		}
+	}
+	pthread_mutex_unlock(&hub.mu);
+}
+
 void events_set_kick(void (*kick)(void *arg), void *arg)
 {
 	pthread_mutex_lock(&hub.mu);
@@ -199,6 +233,8 @@ void events_free(void)
 {
 	for (int i = 0; i < EVENTS_RING; i++)
 		job_event_free(&hub.ring[i]);
+	free(hub.stats);
+	hub.stats = NULL;
 	pthread_cond_destroy(&hub.ended);
 }
 
@@ -206,7 +242,7 @@ void events_free(void)
 static const char *event_text(const struct events_stream *s, uint64_t q)
 {
 	const struct job_event *ev = &hub.ring[q % EVENTS_RING];
-	return s->full && ev->full != NULL ? ev->full : ev->compact;
+	return s->form.full && ev->full != NULL ? ev->full : ev->compact;
 }
 
 static uint64_t oldest_kept(void)
@@ -214,12 +250,33 @@ static uint64_t oldest_kept(void)
 	return hub.next_seq > EVENTS_RING ? hub.next_seq - EVENTS_RING + 1 : 1;
 }
 
+/* Marks hub.superseded[q - from] for each event of [from, to) that a later
+ * event of the same job in that range supersedes. Called with hub.mu held. */
+static void mark_superseded(uint64_t from, uint64_t to)
+{
+	memset(hub.seen, 0, sizeof(hub.seen));
+	for (uint64_t q = to; q-- > from;) {
+		int64_t id = hub.ring[q % EVENTS_RING].job_id;
+		bool later = false;
+		if (id != 0) {
+			size_t h = (((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 32) & (EVENTS_SEEN - 1);
+			while (hub.seen[h] != 0 && hub.seen[h] != id)
+				h = (h + 1) & (EVENTS_SEEN - 1);
+			later = hub.seen[h] == id;
+			hub.seen[h] = id;
+		}
+		hub.superseded[q - from] = later;
+	}
+}
+
 /* Formats what is due into s->pending, a ping when it is time for one;
  * with nothing to send, parks the stream. Called with hub.mu held.
  * 1 filled, 0 parked, -1 the stream must end. */
 static int fill(struct events_stream *s)
 {
-	if (s->want >= hub.next_seq && !s->resync) {
+	const char *stats = s->form.stats && s->stats_version < hub.stats_version ? hub.stats : NULL;
+
+	if (s->want >= hub.next_seq && !s->resync && stats == NULL) {
 		if (hub.closed)
 			return -1;
 		if (!s->ping_due) {
@@ -232,16 +289,22 @@ static int fill(struct events_stream *s)
 		s->want = oldest_kept();
 		s->resync = true;
 	}
-	size_t cap = 256;
-	for (uint64_t q = s->want; q < hub.next_seq && cap < EVENTS_BLOCK; q++)
-		cap += strlen(event_text(s, q)) + 64;
+	/* This send: the events of [from, end), as many as fit a block. */
+	size_t cap = 256 + (stats != NULL ? strlen(stats) : 0);
+	uint64_t from = s->want, end = from;
+	for (; end < hub.next_seq && cap < EVENTS_BLOCK && end - from < EVENTS_SEND_MAX; end++)
+		cap += strlen(event_text(s, end)) + 64;
 	if ((s->pending = malloc(cap)) == NULL)
 		return -1;
+	if (s->form.coalesce)
+		mark_superseded(from, end);
 	size_t len = 0;
 	if (s->resync)
 		len += (size_t)snprintf(s->pending, cap, "event: resync\ndata: {}\n\n");
 	s->resync = false;
-	for (; s->want < hub.next_seq && len + 64 < cap; s->want++) {
+	for (; s->want < end; s->want++) {
+		if (s->form.coalesce && hub.superseded[s->want - from])
+			continue;
 		const char *j = event_text(s, s->want);
 		const char *name = hub.ring[s->want % EVENTS_RING].name;
 		if (len + strlen(j) + 64 > cap)
@@ -249,6 +312,11 @@ static int fill(struct events_stream *s)
 		len += (size_t)snprintf(s->pending + len, cap - len,
 		    "id: %" PRId64 ".%" PRIu64 "\nevent: %s\ndata: %s\n\n", hub.run_id, s->want,
 		    name != NULL ? name : "job", j);
+	}
+	/* After the events: its counts include what they say. */
+	if (stats != NULL && s->want == end) {
+		len += (size_t)snprintf(s->pending + len, cap - len, "event: stats\ndata: %s\n\n", stats);
+		s->stats_version = hub.stats_version;
 	}
 	if (len == 0)
 		len = (size_t)snprintf(s->pending, cap, ": ping\n\n");
@@ -282,8 +350,10 @@ void events_stream_close(struct events_stream *s)
 {
 	pthread_mutex_lock(&hub.mu);
 	unpark(s);
-	if (s->full)
+	if (s->form.full)
 		__atomic_sub_fetch(&hub.full_listeners, 1, __ATOMIC_RELAXED);
+	if (s->form.stats)
+		__atomic_sub_fetch(&hub.stats_listeners, 1, __ATOMIC_RELAXED);
 	if (__atomic_sub_fetch(&hub.listeners, 1, __ATOMIC_RELAXED) == 0 && hub.closed)
 		pthread_cond_broadcast(&hub.ended);
 	pthread_mutex_unlock(&hub.mu);
@@ -327,8 +397,21 @@ static bool listener_add(int64_t max)
 	return true;
 }
 
-struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full,
-    const struct events_waker *w)
+/* A stats stream is owed the figures now: newer ones than it may have
+ * (the last publish may be old), so the dispatcher is kicked to publish. */
+static void ask_stats(struct events_stream *s)
+{
+	pthread_mutex_lock(&hub.mu);
+	__atomic_add_fetch(&hub.stats_listeners, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&hub.stats_asked, true, __ATOMIC_RELAXED);
+	s->stats_version = hub.stats_version;
+	if (hub.kick != NULL)
+		hub.kick(hub.kick_arg);
+	pthread_mutex_unlock(&hub.mu);
+}
+
+struct events_stream *events_stream_open(const char *last_id, int64_t max,
+    const struct events_form *form, const struct events_waker *w)
 {
 	if (!listener_add(max)) {
 		errno = EBUSY;
@@ -341,9 +424,11 @@ struct events_stream *events_stream_open(const char *last_id, int64_t max, bool 
 		return NULL;
 	}
 	s->waker = *w;
-	s->full = full;
-	if (full)
+	s->form = *form;
+	if (form->full)
 		__atomic_add_fetch(&hub.full_listeners, 1, __ATOMIC_RELAXED);
+	if (form->stats)
+		ask_stats(s);
 	start_point(s, last_id);
 	/* A first comment so the client sees the stream open at once. */
 	s->pending = strdup(": jobd events\nretry: 1000\n\n");

@@ -13,6 +13,15 @@
  * `event: resync` and carries on from the oldest event kept, so memory per
  * client stays constant and a slow or dead client never slows job
  * processing. Event ids are "<run>.<seq>"; Last-Event-ID is honoured.
+ * A stream opened with ?coalesce=true is sent each job once per send: of
+ * a job's changes gathered into one send only the latest (it carries every
+ * field the earlier ones did), the ids of the others skipped — for a
+ * watcher that shows states, not transitions (the dashboard).
+ * A stream opened with ?stats=true is also sent a `stats` event, the
+ * figures of GET /v1/stats: once at the start, then whenever they changed,
+ * at most every EVENTS_STATS_MS (the dispatcher publishes them, only while
+ * such a stream is open), so a watcher need not poll them. It has no id:
+ * it is a state, not a change, and a stream is sent only the newest.
  * At most --max-event-streams streams (and output followers, follow.h)
  * run at once; one more gets 503
  * `unavailable` with Retry-After (the dashboard polls meanwhile).
@@ -39,8 +48,14 @@
 #define EVENTS_DRAIN_MS 2000
 #define EVENTS_COALESCE_MS 50
 #define EVENTS_COALESCE_N 128
+/* Half a watcher's redraw interval (the dashboard's is 200 ms), so each
+ * redraw has figures at most this old whatever the phase of the two. */
+#define EVENTS_STATS_MS 100
 /* Bytes handed to HTTP per read: a gathered burst in one chunk. */
 #define EVENTS_BLOCK 65536
+/* Events one send of a coalescing stream looks through (the smallest
+ * event takes some 64 bytes of a block, so a block holds fewer). */
+#define EVENTS_SEND_MAX (EVENTS_BLOCK / 64)
 
 void events_init(void);
 /* One change of a job: its compact JSON, and its full JSON when a stream
@@ -49,6 +64,7 @@ void events_init(void);
  * "node", compact render_drain's object, full NULL. */
 struct job_event {
 	const char *name;        /* the SSE event name, a literal; NULL: "job" */
+	int64_t job_id;          /* the job it is of; 0: none (a `node` event) */
 	char *compact;
 	char *full;
 };
@@ -61,6 +77,14 @@ bool events_have_listeners(void);
 bool events_want_full(void);
 /* Takes ownership of both strings. Never blocks on clients. */
 void events_publish(struct job_event ev);
+/* The `stats` event: events_want_stats while a ?stats=true stream is open;
+ * events_stats_asked when one opened since the last publish (it is owed
+ * the figures now). events_publish_stats takes ownership of the JSON and
+ * wakes the streams that want it, unless a send of gathered events is due
+ * within EVENTS_COALESCE_MS anyway (the figures then ride along). */
+bool events_want_stats(void);
+bool events_stats_asked(void);
+void events_publish_stats(char *json);
 /* The ping timer lives in the dispatcher's loop: events_ping_due says when
  * the oldest parked stream's ping is due (monotonic µs, 0 if none) and
  * events_ping wakes the streams whose ping is due (and, EVENTS_COALESCE_MS
@@ -87,14 +111,20 @@ struct events_waker {
 	void *arg;
 };
 
+/* What one stream is sent (GET /v1/events's parameters). */
+struct events_form {
+	bool full;      /* each event's full JSON (events published before the
+			 * stream opened may have only the compact one, sent then) */
+	bool coalesce;  /* a job's changes gathered into one send: the latest only */
+	bool stats;     /* `stats` events too */
+};
+
 /* One client's stream (api_events.c serves it). Opening takes one of max
  * places: NULL with errno EBUSY when all are taken, ENOMEM without memory.
- * last_id: the client's Last-Event-ID, or NULL. full: send each event's
- * full JSON (events published before the stream opened may have only the
- * compact one, which is sent then). */
+ * last_id: the client's Last-Event-ID, or NULL. */
 struct events_stream;
-struct events_stream *events_stream_open(const char *last_id, int64_t max, bool full,
-    const struct events_waker *w);
+struct events_stream *events_stream_open(const char *last_id, int64_t max,
+    const struct events_form *form, const struct events_waker *w);
 /* Up to max bytes of the stream's text; 0 when there is nothing to send
  * yet (the stream was parked: read again once woken); -1 when the stream
  * has ended (server stopping, everything published sent). */

@@ -1,5 +1,5 @@
-// Live updates: the page follows /v1/events when the server streams them, and falls back to polling on its own
-// when the stream is unavailable (blocked here), with the same results on screen.
+// Live updates: the page follows /v1/events when the server streams them (its counts too, from `stats` events), and
+// falls back to polling on its own when the stream is unavailable (blocked here), with the same results on screen.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,15 +27,25 @@ async function seesJobFinish(page) {
   await waitBars(page, [job.id], 'succeeded');
 }
 
-test('with the event stream (token as access_token) the page is live', { timeout: 30000 }, async () => {
+test('with the event stream (coalesced, with stats; the token in its header) the page is live', { timeout: 30000 }, async () => {
   const page = await browser.page();
   const streams = [];
-  page.on('request', (r) => { if (r.url().includes('/v1/events')) streams.push(r.url()); });
+  let statsReads = 0;
+  page.on('request', (r) => {
+    if (r.url().includes('/v1/events')) streams.push({ url: r.url(), auth: r.headers().authorization });
+    if (r.url().includes('/v1/stats')) statsReads++;
+  });
   await withShot(page, 'live', async () => {
     await openDashboard(page, jobd.url);
     await page.waitForSelector(`${tid('conn')}[data-mode="live"]`);
-    assert.ok(streams.some((u) => u.includes('access_token=live-token')), `event stream URLs: ${streams}`);
+    assert.ok(streams.some((s) => /[?&]coalesce=true\b/.test(s.url) && /[?&]stats=true\b/.test(s.url) && s.auth === 'Bearer live-token'),
+      `event streams: ${JSON.stringify(streams)}`);
+    // Live, the counts come with the stream's `stats` events: no /v1/stats read while a job runs and ends.
+    const before = Number(await page.textContent(tid('count-succeeded')));
+    statsReads = 0;
     await seesJobFinish(page);
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="count-succeeded"]').textContent) === n, before + 1);
+    assert.equal(statsReads, 0, 'GET /v1/stats while live');
   });
 });
 
