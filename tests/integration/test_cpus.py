@@ -5,7 +5,8 @@
 # overtaken by 1-cpu jobs that come after it (strict head-of-line
 # reservation), and the hold ends when that head is canceled, its queue
 # paused or the node drained; a timeout or its worker's death frees all its
-# slots; kill -9 of the server while one runs is recovered as for any job.
+# slots; kill -9 of the server while one runs is recovered as for any job;
+# a schedule's job takes cpus as POST /v1/jobs does, its bound included.
 # Every check is on states, order and the API's timestamps.
 import os
 import signal
@@ -70,6 +71,18 @@ class TestCpus(JobdTestCase):
         self.assertError(srv.request("POST", "/v1/batches",
                                      body={"cpus": 3, "jobs": [{"command": ["true"]}]}),
                          400, "invalid_request", "cpus" if BACKEND == "sqlite" else "jobs[0].cpus")
+
+    def test_a_schedules_cpus_over_the_pool_is_refused_naming_job_cpus(self):
+        srv = self.jobd
+        # On PostgreSQL too, where the bound is the largest live node's pool
+        # and only the stored schedule's firings would meet it otherwise.
+        self.assertError(srv.request("POST", "/v1/schedules", body={
+            "cron": "* * * * *", "job": {"command": ["true"], "cpus": 3}}),
+            400, "invalid_request", "job.cpus")
+        self.assertEqual(srv.expect(200, "GET", "/v1/schedules")[0]["schedules"], [])
+        made = srv.expect(201, "POST", "/v1/schedules", body={
+            "cron": "* * * * *", "paused": True, "job": {"command": ["true"], "cpus": 2}})[0]
+        self.assertEqual(made["job"]["cpus"], 2, made)
 
     def test_a_batchs_cpus_applies_to_its_jobs_and_a_rerun_keeps_cpus(self):
         srv = self.jobd
