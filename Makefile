@@ -152,6 +152,8 @@ UNIT_FAKE_DISPATCH := $(UNIT_FAKE_POOL) -Wl,--wrap=clock_wall_us,--wrap=clock_mo
 UNIT_WRAP_test_dispatch_turn := $(UNIT_FAKE_DISPATCH)
 UNIT_WRAP_test_dispatch_seams := $(UNIT_FAKE_DISPATCH)
 UNIT_WRAP_test_dispatch_cpus := $(UNIT_FAKE_DISPATCH)
+# The pool under fence.c (test_fence.c).
+UNIT_WRAP_test_fence := -Wl,--wrap=pool_snapshot,--wrap=pool_cancel
 # fork and sendmsg under the workers (testutil_seam.h).
 UNIT_SEAM_PROC := -Wl,--wrap=fork,--wrap=sendmsg
 UNIT_WRAP_test_seam_worker := $(UNIT_SEAM_PROC) -Wl,--wrap=vfork,--wrap=write

@@ -25,7 +25,8 @@
 	X(OPT_TIMEOUT, "timeout", 0, "S", "seconds before the job is stopped (timed_out)")        \
 	X(OPT_PRIORITY, "priority", 0, "N", "-1000..1000, higher first (default 0)")              \
 	X(OPT_QUEUE, "queue", 0, "NAME", "named queue (default: default)")                        \
-	X(OPT_CPUS, "cpus", 0, "K", "worker slots the job holds, 1..pool size (JOBD_CPUS; default 1)") \
+	X(OPT_CPUS, "cpus", 0, "K", "worker slots the job holds, 1..pool size (default 1); "     \
+	    "it finds K in $JOBD_CPUS")                                                            \
 	X(OPT_DELAY, "delay", 0, "S", "start no sooner than S seconds from now")                  \
 	X(OPT_ATTEMPTS, "attempts", 0, "N", "attempts before a failure is final (1..10)")         \
 	X(OPT_BACKOFF, "backoff", 0, "S", "first retry after about S seconds, doubling")          \

@@ -31,16 +31,24 @@ void fence_claimed(struct cluster *c, int slot, int attempt)
 	}
 }
 
+/* Where id is on the list of jobs stopped for want of a lease; n_stopped
+ * if it is not. */
+static size_t stopped_at(const struct cluster *c, int64_t id)
+{
+	size_t i = 0;
+	while (i < c->n_stopped && c->stopped[i] != id)
+		i++;
+	return i;
+}
+
 /* Takes id off the list of jobs stopped for want of a lease: true if it was. */
 static bool unstop(struct cluster *c, int64_t id)
 {
-	for (size_t i = 0; i < c->n_stopped; i++) {
-		if (c->stopped[i] == id) {
-			c->stopped[i] = c->stopped[--c->n_stopped];
-			return true;
-		}
-	}
-	return false;
+	size_t i = stopped_at(c, id);
+	if (i == c->n_stopped)
+		return false;
+	c->stopped[i] = c->stopped[--c->n_stopped];
+	return true;
 }
 
 /* A job this node ran that it cannot call finished: its attempt is cut
@@ -178,7 +186,11 @@ void fence_stop_all_jobs(struct cluster *c, struct pool *p)
 		if (!w[i].busy || w[i].job_id <= 0)
 			continue;
 		pool_cancel(p, w[i].job_id);
-		if (VEC_RESERVE(c->stopped, c->cap_stopped, c->n_stopped + 1, NULL) == 0)
+		/* A multi-core job shows busy on each slot it holds: listed once, as
+		 * its one report takes it off (a second entry would cut a later
+		 * attempt of it that ran here). */
+		if (stopped_at(c, w[i].job_id) == c->n_stopped &&
+		    VEC_RESERVE(c->stopped, c->cap_stopped, c->n_stopped + 1, NULL) == 0)
 			c->stopped[c->n_stopped++] = w[i].job_id;
 	}
 }

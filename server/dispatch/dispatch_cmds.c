@@ -125,15 +125,10 @@ static enum cmd_status unique_check(struct dispatch *d, struct turn *t, struct c
 	return CMD_EXISTING;
 }
 
-/* A submitted spec i wants cpus slots, more than this node's pool: on a
- * cluster it must fit the largest live node's (read once per command into
- * *max, 0 until then), else CMD_INVALID naming cpus.
- * A rerun keeps its cpus and waits for such a node (docs/API.md); a lone
- * server bounded it when the spec was parsed. */
-static enum cmd_status cpus_fit(struct dispatch *d, struct turn *t, struct cmd *c, int cpus,
-    size_t i, int *max)
+enum cmd_status dispatch_cpus_fit(struct dispatch *d, struct turn *t, struct cmd *c, int cpus,
+    int *max)
 {
-	if (!cluster_shared(d->cluster) || (c->type != CMD_SUBMIT && c->type != CMD_BATCH))
+	if (cpus <= d->cfg->workers || !cluster_shared(d->cluster))
 		return CMD_OK;
 	if (*max == 0 && store_nodes_max_pool(d->store, max, t->err) < 0)
 		return CMD_FAILED;
@@ -141,7 +136,6 @@ static enum cmd_status cpus_fit(struct dispatch *d, struct turn *t, struct cmd *
 		*max = d->cfg->workers; /* this node is live, whatever the table said */
 	if (cpus <= *max)
 		return CMD_OK;
-	name_field(c, i, "cpus");
 	snprintf(c->err, sizeof(c->err),
 	    "%s must be from 1 to %d (the largest worker pool among the cluster's live nodes)",
 	    c->field, *max);
@@ -172,8 +166,10 @@ enum cmd_status dispatch_submit_specs(struct dispatch *d, struct turn *t, struct
 		return CMD_FULL;
 	int max_cpus = 0;
 	for (size_t i = 0; i < s->n_specs; i++) {
-		if (s->specs[i].cpus > d->cfg->workers) {
-			enum cmd_status fit = cpus_fit(d, t, c, s->specs[i].cpus, i, &max_cpus);
+		/* A rerun keeps its cpus and waits for a node that large (docs/API.md). */
+		if (s->specs[i].cpus > d->cfg->workers && (c->type == CMD_SUBMIT || c->type == CMD_BATCH)) {
+			name_field(c, i, "cpus");
+			enum cmd_status fit = dispatch_cpus_fit(d, t, c, s->specs[i].cpus, &max_cpus);
 			if (fit != CMD_OK)
 				return fit;
 		}

@@ -33,6 +33,10 @@ enum cmd_status dispatch_cancel_job(struct dispatch *d, struct turn *t, struct c
 		}
 		dispatch_move_state(t, JOB_QUEUED, JOB_CANCELED);
 		log_info("job %lld canceled before it started", (long long)c->target.job_id);
+		/* A multi-core job may be the head a node holds its idle slots for, or
+		 * whose queue it passes over: every node looks for its head again. */
+		if (c->job.cpus > 1)
+			dispatch_runnable(d);
 		metrics_count_finished(JOB_CANCELED);
 		dispatch_note_change(d, c->target.job_id);
 		if (dispatch_hooks_ended(d, t, &c->job, JOB_CANCELED) < 0 ||

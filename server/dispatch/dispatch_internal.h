@@ -128,6 +128,12 @@ int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_
  * rerun_of the batch they rerun, 0 if none) (dispatch_cmds.c). */
 enum cmd_status dispatch_submit_specs(struct dispatch *d, struct turn *t, struct cmd *c,
     const struct cmd_submit *s, int64_t rerun_of);
+/* A spec's cpus (c->field names it) beyond this node's pool must fit, on a
+ * cluster, the largest live node's (read once per command into *max, 0
+ * until then): else CMD_INVALID with c->err. A lone server bounded it when
+ * the spec was parsed. */
+enum cmd_status dispatch_cpus_fit(struct dispatch *d, struct turn *t, struct cmd *c, int cpus,
+    int *max);
 /* Cancel and rerun (dispatch_control.c). CMD_RERUN (one job) and
  * CMD_RERUN_BATCH (a batch's jobs in its state_mask). */
 enum cmd_status dispatch_rerun_command(struct dispatch *d, struct turn *t, struct cmd *c);

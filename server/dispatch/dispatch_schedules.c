@@ -155,6 +155,20 @@ static bool unknown_queue(struct dispatch *d, const struct schedule *s, struct c
 	return unknown;
 }
 
+/* Its job's cpus must fit a live node, as for POST /v1/jobs, rather than
+ * every firing being refused later. */
+static enum cmd_status cpus_fit(struct dispatch *d, struct turn *t, const struct schedule *s,
+    struct cmd *c)
+{
+	cJSON *job = cJSON_Parse(s->job);
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(job, "cpus");
+	int cpus = cJSON_IsNumber(k) ? k->valueint : 1, max = 0; /* an integer: spec_schedule */
+
+	cJSON_Delete(job);
+	snprintf(c->field, sizeof(c->field), "job.cpus");
+	return dispatch_cpus_fit(d, t, c, cpus, &max);
+}
+
 static enum cmd_status create(struct dispatch *d, struct turn *t, struct cmd *c)
 {
 	struct schedule *s = c->sched.schedule;
@@ -171,6 +185,9 @@ static enum cmd_status create(struct dispatch *d, struct turn *t, struct cmd *c)
 		s->next_run_us = 0;
 	if (unknown_queue(d, s, c))
 		return CMD_INVALID;
+	enum cmd_status fit = cpus_fit(d, t, s, c);
+	if (fit != CMD_OK)
+		return fit;
 	if (store_schedule_insert(d->store, s, &id, t->err) < 0)
 		return CMD_FAILED;
 	if (s->next_run_us)

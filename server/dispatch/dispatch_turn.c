@@ -89,7 +89,12 @@ static int apply_report(struct dispatch *d, struct turn *t, const struct report 
 	if (found <= 0 || job.state != JOB_RUNNING || taken != 0) {
 		if (found > 0)
 			job_free(&job);
-		return found < 0 || taken < 0 ? -1 : 0;
+		if (found < 0 || taken < 0)
+			return -1;
+		/* Not this attempt's to record (another node took the job over): the
+		 * slots it held here beside its worker's come free all the same. */
+		pool_release_held(d->pool, rep->job_id);
+		return 0;
 	}
 	int ret;
 	if (rep->type == REPORT_DONE) {

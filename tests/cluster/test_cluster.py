@@ -10,8 +10,10 @@
 # the node) and the node shown dead; a node restarted under the same name
 # reclaiming its own jobs at once and nobody else's; cancel through another
 # node; queue concurrency and rate limits across nodes; two nodes racing one
-# unique_key making one job; delayed jobs and schedules firing once
-# cluster-wide; a draining node's submissions run on the other (its drain
+# unique_key making one job; a multi-core job bounded by the largest node,
+# taken by a node with room while another holds for it, and canceled through
+# another node; delayed jobs and schedules firing once cluster-wide; a
+# draining node's submissions run on the other (its drain
 # shown to every node); output readable on every node, while a job runs
 # and after its node died; a database restart losing nothing; each webhook
 # delivery sent by one node at a time.
@@ -458,6 +460,40 @@ class TestAcrossNodes(ClusterCase):
         done = a.wait_for(wide["id"], FINAL, timeout=20)
         self.assertEqual((done["state"], done["node_id"]), ("succeeded", self.node_id(b)), done)
         self.assertEqual(sorted(done["slots"]), [0, 1], done)
+
+    def test_a_node_holding_for_a_head_does_not_keep_a_node_with_room_from_it(self):
+        a, b = self.cluster(2, "--workers", "2", "--lease", LEASE)
+        b.expect(200, "POST", "/v1/drain")
+        mark = self.marker()
+        blocker = a.submit({"command": ["sleep", mark]})
+        a.wait_for(blocker["id"], "running", timeout=10)
+        wide = a.submit({"command": ["true"], "cpus": 2})
+        self.assertEqual(a.job(wide["id"])["state"], "queued")  # a has 1 idle slot
+        b.expect(200, "POST", "/v1/resume")
+        done = b.wait_for(wide["id"], FINAL, timeout=10)
+        self.assertEqual((done["state"], done["node_id"]), ("succeeded", self.node_id(b)), done)
+        self.assertEqual(sorted(done["slots"]), [0, 1], done)
+        self.assertEqual(a.job(blocker["id"])["state"], "running")
+        a.cancel(blocker["id"])
+        self.assertNoProcess(mark, timeout=10, why="after the cancel")
+
+    def test_canceling_a_held_head_through_another_node_ends_the_hold(self):
+        a, b = self.cluster(2, "--workers", "2", "--lease", LEASE)
+        b.expect(200, "POST", "/v1/drain")  # b only serves the API here
+        mark = self.marker()
+        blocker = a.submit({"command": ["sleep", mark]})
+        a.wait_for(blocker["id"], "running", timeout=10)
+        wide = a.submit({"command": ["true"], "cpus": 2})
+        small = a.submit({"command": ["true"]})
+        self.assertEqual(a.job(small["id"])["state"], "queued")  # a holds its idle slot
+        st, _, body = b.cancel(wide["id"])
+        self.assertEqual(st, 200, body)
+        # a hears of it and runs small beside the blocker.
+        done = a.wait_for(small["id"], FINAL, timeout=10)
+        self.assertEqual((done["state"], done["node_id"]), ("succeeded", self.node_id(a)), done)
+        self.assertEqual(a.job(blocker["id"])["state"], "running")
+        a.cancel(blocker["id"])
+        self.assertNoProcess(mark, timeout=10, why="after the cancel")
 
     def test_delayed_job_runs_once(self):
         nodes = self.cluster(3, "--workers", "2", "--lease", LEASE)

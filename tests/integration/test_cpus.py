@@ -3,8 +3,14 @@
 # than the rest; it finds k in JOBD_CPUS; out-of-range values are refused
 # naming `cpus`; a rerun keeps it; a 2-cpu job waiting at the head is not
 # overtaken by 1-cpu jobs that come after it (strict head-of-line
-# reservation); kill -9 of the server while one runs is recovered as for
-# any job. Every check is on states, order and the API's timestamps.
+# reservation), and the hold ends when that head is canceled, its queue
+# paused or the node drained; a timeout or its worker's death frees all its
+# slots; kill -9 of the server while one runs is recovered as for any job;
+# a schedule's job takes cpus as POST /v1/jobs does, its bound included.
+# Every check is on states, order and the API's timestamps.
+import os
+import signal
+
 from base import JobdTestCase
 from harness import BACKEND
 
@@ -66,6 +72,18 @@ class TestCpus(JobdTestCase):
                                      body={"cpus": 3, "jobs": [{"command": ["true"]}]}),
                          400, "invalid_request", "cpus" if BACKEND == "sqlite" else "jobs[0].cpus")
 
+    def test_a_schedules_cpus_over_the_pool_is_refused_naming_job_cpus(self):
+        srv = self.jobd
+        # On PostgreSQL too, where the bound is the largest live node's pool
+        # and only the stored schedule's firings would meet it otherwise.
+        self.assertError(srv.request("POST", "/v1/schedules", body={
+            "cron": "* * * * *", "job": {"command": ["true"], "cpus": 3}}),
+            400, "invalid_request", "job.cpus")
+        self.assertEqual(srv.expect(200, "GET", "/v1/schedules")[0]["schedules"], [])
+        made = srv.expect(201, "POST", "/v1/schedules", body={
+            "cron": "* * * * *", "paused": True, "job": {"command": ["true"], "cpus": 2}})[0]
+        self.assertEqual(made["job"]["cpus"], 2, made)
+
     def test_a_batchs_cpus_applies_to_its_jobs_and_a_rerun_keeps_cpus(self):
         srv = self.jobd
         batch = srv.expect(201, "POST", "/v1/batches", body={
@@ -75,6 +93,104 @@ class TestCpus(JobdTestCase):
         again = srv.expect(201, "POST", "/v1/jobs/%d/rerun" % first["id"])[0]
         self.assertEqual(again["cpus"], 2, again)
         self.assertEqual(sorted(srv.wait_for(again["id"], "succeeded", 20)["slots"]), [0, 1])
+
+    def held_head(self, queue=None):
+        """A 1-cpu blocker running and a 2-cpu job queued behind it (in
+        queue), for which the node holds its idle slot."""
+        srv = self.jobd
+        mark = self.marker()
+        blocker = srv.submit({"command": ["sleep", mark], "name": "blocker"})
+        srv.wait_for(blocker["id"], "running", 10)
+        spec = {"command": ["true"], "name": "wide", "cpus": 2}
+        if queue:
+            spec["queue"] = queue
+        return blocker, mark, srv.submit(spec)
+
+    def end_blocker(self, blocker, mark):
+        self.jobd.cancel(blocker["id"])
+        self.assertNoProcess(mark, 10)
+
+    def assert_all_idle(self):
+        srv = self.jobd
+        srv.wait_until("every slot idle", lambda: all(
+            w["state"] == "idle" for w in srv.workers()["workers"]), 10)
+
+    def test_canceling_the_held_head_lets_the_jobs_behind_it_start(self):
+        srv = self.jobd
+        blocker, mark, wide = self.held_head()
+        small = srv.submit({"command": ["true"], "name": "small"})
+        self.assertEqual(srv.job(small["id"])["state"], "queued")
+        srv.cancel(wide["id"])
+        # It runs beside the blocker, on the slot that was held.
+        srv.wait_for(small["id"], "succeeded", 10)
+        self.assertEqual(srv.job(blocker["id"])["state"], "running")
+        self.end_blocker(blocker, mark)
+
+    def test_pausing_the_held_heads_queue_ends_the_hold(self):
+        srv = self.jobd
+        blocker, mark, wide = self.held_head("wideq")
+        small = srv.submit({"command": ["true"], "name": "small", "queue": "other"})
+        self.assertEqual(srv.job(small["id"])["state"], "queued")
+        srv.expect(200, "PUT", "/v1/queues/wideq", body={"paused": True})
+        srv.wait_for(small["id"], "succeeded", 10)
+        self.assertEqual(srv.job(blocker["id"])["state"], "running")
+        srv.expect(200, "PUT", "/v1/queues/wideq", body={"paused": False})
+        self.end_blocker(blocker, mark)
+        self.assertEqual(sorted(srv.wait_for(wide["id"], "succeeded", 10)["slots"]), [0, 1])
+        self.assert_all_idle()
+
+    def test_a_drain_while_a_head_is_held_holds_no_slot_and_resume_runs_it(self):
+        srv = self.jobd
+        blocker, mark, wide = self.held_head()
+        srv.expect(200, "POST", "/v1/drain")
+        self.end_blocker(blocker, mark)
+        srv.wait_until("idle", lambda: srv.stats()["idle"], 10)
+        self.assertEqual(srv.job(wide["id"])["state"], "queued")
+        self.assertEqual(srv.stats()["busy"], 0)
+        self.assert_all_idle()
+        srv.expect(200, "POST", "/v1/resume")
+        self.assertEqual(sorted(srv.wait_for(wide["id"], "succeeded", 10)["slots"]), [0, 1])
+        self.assert_all_idle()
+
+    def test_a_timeout_kills_the_jobs_process_group_and_frees_both_slots(self):
+        srv = self.jobd
+        mark = self.marker()
+        wide = srv.submit({"command": "sleep %s & sleep %s; wait" % (mark, mark),
+                           "cpus": 2, "timeout_s": 0.5})
+        self.assertEqual(srv.wait_for(wide["id"], timeout=20)["state"], "timed_out")
+        self.assertNoProcess(mark, 10)
+        self.assert_all_idle()
+        pair = [srv.submit({"command": ["true"]}) for _ in range(2)]
+        for j in pair:
+            srv.wait_for(j["id"], "succeeded", 10)
+
+    def test_its_workers_death_frees_both_slots_and_the_job_is_retried(self):
+        srv = self.jobd
+        mark = self.marker()
+        wide = srv.submit({"command": '[ "$JOBD_ATTEMPT" = 2 ] || exec sleep %s' % mark,
+                           "cpus": 2, "max_attempts": 2})
+        running = srv.wait_for(wide["id"], "running", 10)
+        worker = srv.workers()["workers"][running["worker"]]
+        os.kill(worker["pid"], signal.SIGKILL)
+        done = srv.wait_for(wide["id"], timeout=20)
+        self.assertEqual((done["state"], done["attempts"]), ("succeeded", 2), done)
+        self.assertNoProcess(mark, 10)
+        self.assert_all_idle()
+
+    def test_a_two_cpu_job_counts_one_start_of_a_rate_limited_queue(self):
+        srv = self.jobd
+        srv.expect(200, "PUT", "/v1/queues/rated",
+                   body={"rate": {"limit": 2, "period_s": 3600}})
+        wide = srv.submit({"command": ["true"], "cpus": 2, "queue": "rated"})
+        srv.wait_for(wide["id"], "succeeded", 10)
+        one = srv.submit({"command": ["true"], "queue": "rated"})
+        srv.wait_for(one["id"], "succeeded", 10)
+        third = srv.submit({"command": ["true"], "queue": "rated"})
+        srv.wait_until("the window used up", lambda: next(
+            q for q in srv.expect(200, "GET", "/v1/queues")[0]["queues"]
+            if q["name"] == "rated")["rate_used"] == 2, 10)
+        self.assertEqual(srv.job(third["id"])["state"], "queued")
+        srv.cancel(third["id"])
 
     def test_a_two_cpu_job_at_the_head_is_not_overtaken_by_later_one_cpu_jobs(self):
         srv = self.jobd
