@@ -178,21 +178,35 @@ enum cmd_status dispatch_submit_specs(struct dispatch *d, struct turn *t, struct
 		return CMD_FAILED;
 	}
 	enum cmd_status st = CMD_FAILED;
-	for (size_t i = 0; i < s->n_specs; i++) {
+	/* A spec with a unique key goes alone, after its check (so a batch's
+	 * earlier jobs count); the runs of specs between such ones together. */
+	for (size_t i = 0, end; i < s->n_specs; i = end) {
 		const char *key = is_batch(c) ? NULL : s->idem_key;
+		int64_t batch_id = is_batch(c) ? c->batch_id : 0;
+		end = i + 1;
 		if (s->specs[i].unique_key != NULL &&
 		    (st = unique_check(d, t, c, &s->specs[i], i)) != CMD_OK)
 			goto out;
 		st = CMD_FAILED;
-		if (store_job_insert(d->store, &s->specs[i], is_batch(c) ? c->batch_id : 0,
-			key, t->now, &ids[i], t->err) < 0)
-			goto out;
-		log_info("job %lld queued%s", (long long)ids[i],
-		    s->specs[i].run_at_us > t->now ? " (delayed)" : "");
-		if (s->specs[i].run_at_us > t->now)
-			dispatch_note_wait(d, s->specs[i].run_at_us);
-		else
-			dispatch_runnable(d);
+		if (s->specs[i].unique_key != NULL || key != NULL) {
+			if (store_job_insert(d->store, &s->specs[i], batch_id, key, t->now, &ids[i],
+				t->err) < 0)
+				goto out;
+		} else {
+			while (end < s->n_specs && s->specs[end].unique_key == NULL)
+				end++;
+			if (store_jobs_insert(d->store, &s->specs[i], end - i, batch_id, t->now, &ids[i],
+				t->err) < 0)
+				goto out;
+		}
+		for (size_t k = i; k < end; k++) {
+			log_info("job %lld queued%s", (long long)ids[k],
+			    s->specs[k].run_at_us > t->now ? " (delayed)" : "");
+			if (s->specs[k].run_at_us > t->now)
+				dispatch_note_wait(d, s->specs[k].run_at_us);
+			else
+				dispatch_runnable(d);
+		}
 	}
 	t->counts[JOB_QUEUED] += (int64_t)s->n_specs;
 	t->submitted += (int64_t)s->n_specs;
