@@ -61,8 +61,9 @@ static int insert_tags(struct store *st, const struct job_spec *spec, int64_t id
 	return store_step_done(st, s, "INSERT job_tags", err);
 }
 
-int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
-    const char *idem_key, int64_t now_us, int64_t *id, char *err)
+/* One job's row, and its tags unless the caller writes them. */
+static int insert_one(struct store *st, const struct job_spec *spec, int64_t batch_id,
+    const char *idem_key, int64_t now_us, bool with_tags, int64_t *id, char *err)
 {
 	struct store_stmt *s = store_stmt(st, STMT_JOB_INSERT);
 	char held[JOB_STATE_LIST_MAX];
@@ -70,13 +71,19 @@ int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batc
 	bind_job(s, 0, spec, batch_id, idem_key, now_us, held);
 	if (store_step_returning_id(st, s, id, "INSERT job", err) < 0)
 		return -1;
-	return insert_tags(st, spec, *id, err);
+	return with_tags ? insert_tags(st, spec, *id, err) : 0;
+}
+
+int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
+    const char *idem_key, int64_t now_us, int64_t *id, char *err)
+{
+	return insert_one(st, spec, batch_id, idem_key, now_us, true, id, err);
 }
 
 /* STORE_INSERT_ROWS specs[0..] in one statement: their ids are the last
  * one's and those before it, since each new row of jobs takes the largest
- * id + 1 (no AUTOINCREMENT) and the writer alone inserts. 1 done, 0 when
- * the driver has no multi-row form, -1 error. */
+ * id + 1 (no AUTOINCREMENT) and the writer alone inserts. Tags are the
+ * caller's. 1 done, 0 when the driver has no multi-row form, -1 error. */
 static int insert_rows(struct store *st, const struct job_spec *specs, int64_t batch_id,
     int64_t now_us, int64_t *ids, char *err)
 {
@@ -94,11 +101,8 @@ static int insert_rows(struct store *st, const struct job_spec *specs, int64_t b
 	if (store_step_done(st, s, "INSERT jobs", err) < 0)
 		return -1;
 	last = st->drv->inserted_id(st);
-	for (int r = 0; r < STORE_INSERT_ROWS; r++) {
+	for (int r = 0; r < STORE_INSERT_ROWS; r++)
 		ids[r] = last - last_row + r;
-		if (insert_tags(st, &specs[r], ids[r], err) < 0)
-			return -1;
-	}
 	return 1;
 }
 
@@ -106,19 +110,33 @@ int store_jobs_insert(struct store *st, const struct job_spec *specs, size_t n,
     int64_t batch_id, int64_t now_us, int64_t *ids, char *err)
 {
 	size_t i = 0;
+	bool tagged = false;
 
+	for (size_t k = 0; k < n && !tagged; k++)
+		tagged = specs[k].tags != NULL;
+	/* A batch's tags go in one statement after its rows. */
+	bool later = tagged && batch_id > 0 && n > 1;
 	while (n - i >= STORE_INSERT_ROWS) {
 		int r = insert_rows(st, specs + i, batch_id, now_us, ids + i, err);
 		if (r < 0)
 			return -1;
 		if (r == 0)
 			break;
+		for (size_t k = i; !later && k < i + STORE_INSERT_ROWS; k++)
+			if (insert_tags(st, &specs[k], ids[k], err) < 0)
+				return -1;
 		i += STORE_INSERT_ROWS;
 	}
 	for (; i < n; i++)
-		if (store_job_insert(st, &specs[i], batch_id, NULL, now_us, &ids[i], err) < 0)
+		if (insert_one(st, &specs[i], batch_id, NULL, now_us, !later, &ids[i], err) < 0)
 			return -1;
-	return 0;
+	if (!later)
+		return 0;
+	struct store_stmt *s = store_stmt(st, STMT_BATCH_TAGS_INSERT);
+	store_bind_i64(s, 1, batch_id);
+	store_bind_i64(s, 2, ids[0]);
+	store_bind_i64(s, 3, ids[n - 1]);
+	return store_step_done(st, s, "INSERT job_tags of a batch", err);
 }
 
 int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *err)
