@@ -60,31 +60,24 @@ static enum cmd_status add_deps(struct dispatch *d, struct turn *t, struct cmd *
     const struct cmd_submit *s, const int64_t *ids)
 {
 	struct dep_effects fx = { 0 };
-	int64_t deps[2 * SPEC_MAX_AFTER];
 	enum cmd_status st = CMD_OK;
+	size_t i = 0;
+	int bad = 0;
+	int r = store_deps_add_specs(d->store, s->specs, ids, s->n_specs, t->now, &fx, &i, &bad,
+	    t->err);
 
-	for (size_t i = 0; i < s->n_specs && st == CMD_OK; i++) {
+	if (r < 0) {
+		st = CMD_FAILED;
+	} else if (r == 1) {
+		if (is_batch(c))
+			snprintf(c->field, sizeof(c->field), "jobs[%zu].after", i);
+		else
+			snprintf(c->field, sizeof(c->field), "after");
 		const struct job_spec *sp = &s->specs[i];
-		int n = 0, bad = 0;
-		for (int k = 0; k < sp->n_after && n < SPEC_MAX_AFTER; k++)
-			deps[n++] = sp->after[k];
-		for (int k = 0; k < sp->n_after_index && k < SPEC_MAX_AFTER; k++)
-			if ((size_t)sp->after_index[k] < s->n_specs)
-				deps[n++] = ids[sp->after_index[k]];
-		if (n == 0)
-			continue;
-		int r = store_deps_add(d->store, ids[i], deps, n, t->now, &fx, &bad, t->err);
-		if (r < 0) {
-			st = CMD_FAILED;
-		} else if (r == 1) {
-			if (is_batch(c))
-				snprintf(c->field, sizeof(c->field), "jobs[%zu].after", i);
-			else
-				snprintf(c->field, sizeof(c->field), "after");
-			snprintf(c->err, sizeof(c->err), "%s[%d]: no job %lld", c->field, bad,
-			    (long long)deps[bad]);
-			st = CMD_INVALID;
-		}
+		int64_t id = bad < sp->n_after ? sp->after[bad]
+					       : ids[sp->after_index[bad - sp->n_after]];
+		snprintf(c->err, sizeof(c->err), "%s[%d]: no job %lld", c->field, bad, (long long)id);
+		st = CMD_INVALID;
 	}
 	if (st == CMD_OK && apply_effects(d, t, &fx) < 0)
 		st = CMD_FAILED;

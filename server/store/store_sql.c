@@ -95,16 +95,16 @@ static int put_text(char *buf, size_t cap, size_t *n, const char *src, size_t le
 	return 0;
 }
 
-/* The parenthesised tuple after " VALUES " in sql: [*start, *end) with its
+/* The parenthesised tuple after "VALUES " in sql: [*start, *end) with its
  * parentheses; -1 when there is none (quotes may hold parentheses). */
 static int values_tuple(const char *sql, const char **start, const char **end)
 {
-	const char *p = strstr(sql, " VALUES (");
+	const char *p = strstr(sql, "VALUES (");
 	int depth = 0;
 
 	if (p == NULL)
 		return -1;
-	*start = p += strlen(" VALUES ");
+	*start = p += strlen("VALUES ");
 	for (bool quoted = false; *p != '\0'; p++) {
 		if (*p == '\'')
 			quoted = !quoted;

@@ -144,6 +144,11 @@ static void test_a_one_row_insert_made_multi_row_numbers_each_rows_parameters_on
 				 "(?3, coalesce(?4, 'x(')), (?5, coalesce(?6, 'x(')) RETURNING id");
 	free(sql);
 	assert_null(store_sql_rows("SELECT 1", 0, 2));
+	sql = store_sql_rows("UPDATE t SET b = v.column2 FROM (VALUES (?1, ?2)) AS v WHERE a = v.column1",
+	    2, 2);
+	assert_string_equal(sql, "UPDATE t SET b = v.column2 FROM (VALUES (?1, ?2), (?3, ?4)) AS v "
+				 "WHERE a = v.column1");
+	free(sql);
 	/* The jobs insert, as store_jobs.c makes it multi-row. */
 	int per = (int)strlen(store_stmts[STMT_JOB_INSERT].types);
 	sqlite3 *db = schema();
