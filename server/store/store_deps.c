@@ -5,7 +5,8 @@
  * holds one edge per dependency that was unfinished when recorded, keyed by
  * the dependency, so a finishing job finds its dependents in O(log n).
  * The cascade walks an explicit work list, not the C stack: a chain can be
- * as long as the queue.
+ * as long as the queue. A batch's edges and blocked counts are written many
+ * rows to a statement (struct dep_rows), never later than a read of them.
  */
 #include "store_deps.h"
 

@@ -1,7 +1,8 @@
 /*
  * store_jobs.c — the job and batch queries of store_jobs.h, over the
  * statement table of the driver (store_stmts.def), through
- * store_internal.h.
+ * store_internal.h. A batch's jobs go STORE_INSERT_ROWS to a statement where
+ * the driver has the multi-row form, and its tags in one statement.
  */
 #include "store_jobs.h"
 

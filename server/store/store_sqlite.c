@@ -2,7 +2,8 @@
  * store_sqlite.c — the SQLite driver of store_driver.h: opens a database
  * file (WAL, synchronous=NORMAL, a small page cache), applies the embedded
  * migrations by PRAGMA user_version, prepares SQLite's statement table
- * (store_stmts.def, compiled by store_sql.c), and binds, steps and reads
+ * (store_stmts.def, compiled by store_sql.c) and, on first use, the
+ * multi-row forms some of them take (store_sql_rows), and binds, steps and reads
  * statements for the query files. The only file that calls sqlite3_*;
  * nothing here knows a query.
  */
