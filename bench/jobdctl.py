@@ -91,17 +91,21 @@ def cmd_batch(j, poll_s, *argv):
         sys.exit(f"jobdctl: batch {bid}: only {ok}/{count} succeeded")
 
 
-def cmd_ingest(j, n, rounds, chained):
+def cmd_ingest(j, n, rounds, kind):
     """Batch ingest: one POST of n delayed jobs (a day away, so none runs
     while measured), from sending the body to its 201, which jobd sends only
-    after the commit. chained=1: each job waits on the one before
-    (after_index), so the dependency rows are written too. Best of rounds,
-    the body encoded before the clock starts."""
-    n, rounds, chained = int(n), int(rounds), chained == "1"
+    after the commit. kind 1: each job waits on the one before (after_index),
+    so the dependency rows are written too; "tagged": 3 tags each (as
+    bench/waiting.py's), so job_tags and its index are; 0: neither. Best of
+    rounds, the body encoded before the clock starts."""
+    n, rounds = int(n), int(rounds)
     jobs = [{"command": ["true"], "delay_s": 86400} for _ in range(n)]
-    if chained:
+    if kind == "1":
         for i in range(1, n):
             jobs[i]["after_index"] = [i - 1]
+    elif kind == "tagged":
+        for i, job in enumerate(jobs):
+            job["tags"] = {"env": "prod", "team": f"t{i % 50}", "run": f"r{i % 1000}"}
     data = json.dumps({"jobs": jobs}).encode()
     best = None
     for _ in range(rounds):

@@ -147,7 +147,7 @@ wrk_rps() {
 }
 
 # Row 3 continued — batch ingest: a 10,000-job batch of delayed jobs in one
-# POST, alone and as an after_index chain (best of 5), and single POSTs of
+# POST, alone, as an after_index chain and with 3 tags each (best of 5), and single POSTs of
 # delayed jobs (the submit path alone: nothing runs while measured), on a
 # jobd of their own.
 phase_ingest() {
@@ -160,6 +160,9 @@ phase_ingest() {
 		"$(kv "$out" jobs_per_s)" jobs/s
 	out=$(ctl ingest 10000 5 1)
 	row ingest_chain "$w" "jobd, 10,000-job after_index chain (best of 5)" \
+		"$(kv "$out" jobs_per_s)" jobs/s
+	out=$(ctl ingest 10000 5 tagged)
+	row ingest_tagged "$w" "jobd, 10,000-job batch, 3 tags each (best of 5)" \
 		"$(kv "$out" jobs_per_s)" jobs/s
 	for r in $(seq "$REPS"); do
 		out=$("$B/postload" -a "$ADDR" -c 4 -n 1000000 -t "$SUB_T" \

@@ -54,9 +54,6 @@ static bool is_batch(const struct cmd *c)
 	return c->type == CMD_BATCH || c->type == CMD_RERUN_BATCH || c->type == CMD_BULK;
 }
 
-/* Records the dependencies of the jobs just inserted for c (ids[i] for
- * s->specs[i]; after_index maps to ids of the same batch). An after id that
- * names no job refuses the whole command with CMD_INVALID naming the field. */
 /* c->field: name, or jobs[i].name in a batch. */
 static void name_field(struct cmd *c, size_t i, const char *name)
 {
@@ -66,32 +63,28 @@ static void name_field(struct cmd *c, size_t i, const char *name)
 		snprintf(c->field, sizeof(c->field), "%s", name);
 }
 
+/* Records the dependencies of the jobs just inserted for c (ids[i] for
+ * s->specs[i]; after_index maps to ids of the same batch). An after id that
+ * names no job refuses the whole command with CMD_INVALID naming the field. */
 static enum cmd_status add_deps(struct dispatch *d, struct turn *t, struct cmd *c,
     const struct cmd_submit *s, const int64_t *ids)
 {
 	struct dep_effects fx = { 0 };
-	int64_t deps[2 * SPEC_MAX_AFTER];
 	enum cmd_status st = CMD_OK;
+	size_t i = 0;
+	int bad = 0;
+	int r = store_deps_add_specs(d->store, s->specs, ids, s->n_specs, t->now, &fx, &i, &bad,
+	    t->err);
 
-	for (size_t i = 0; i < s->n_specs && st == CMD_OK; i++) {
+	if (r < 0) {
+		st = CMD_FAILED;
+	} else if (r == 1) {
+		name_field(c, i, "after");
 		const struct job_spec *sp = &s->specs[i];
-		int n = 0, bad = 0;
-		for (int k = 0; k < sp->n_after && n < SPEC_MAX_AFTER; k++)
-			deps[n++] = sp->after[k];
-		for (int k = 0; k < sp->n_after_index && k < SPEC_MAX_AFTER; k++)
-			if ((size_t)sp->after_index[k] < s->n_specs)
-				deps[n++] = ids[sp->after_index[k]];
-		if (n == 0)
-			continue;
-		int r = store_deps_add(d->store, ids[i], deps, n, t->now, &fx, &bad, t->err);
-		if (r < 0) {
-			st = CMD_FAILED;
-		} else if (r == 1) {
-			name_field(c, i, "after");
-			snprintf(c->err, sizeof(c->err), "%s[%d]: no job %lld", c->field, bad,
-			    (long long)deps[bad]);
-			st = CMD_INVALID;
-		}
+		int64_t id = bad < sp->n_after ? sp->after[bad]
+					       : ids[sp->after_index[bad - sp->n_after]];
+		snprintf(c->err, sizeof(c->err), "%s[%d]: no job %lld", c->field, bad, (long long)id);
+		st = CMD_INVALID;
 	}
 	if (st == CMD_OK && apply_effects(d, t, &fx) < 0)
 		st = CMD_FAILED;
@@ -204,21 +197,35 @@ enum cmd_status dispatch_submit_specs(struct dispatch *d, struct turn *t, struct
 		return CMD_FAILED;
 	}
 	enum cmd_status st = CMD_FAILED;
-	for (size_t i = 0; i < s->n_specs; i++) {
+	/* A spec with a unique key goes alone, after its check (so a batch's
+	 * earlier jobs count); the runs of specs between such ones together. */
+	for (size_t i = 0, end; i < s->n_specs; i = end) {
 		const char *key = is_batch(c) ? NULL : s->idem_key;
+		int64_t batch_id = is_batch(c) ? c->batch_id : 0;
+		end = i + 1;
 		if (s->specs[i].unique_key != NULL &&
 		    (st = unique_check(d, t, c, &s->specs[i], i)) != CMD_OK)
 			goto out;
 		st = CMD_FAILED;
-		if (store_job_insert(d->store, &s->specs[i], is_batch(c) ? c->batch_id : 0,
-			key, t->now, &ids[i], t->err) < 0)
-			goto out;
-		log_info("job %lld queued%s", (long long)ids[i],
-		    s->specs[i].run_at_us > t->now ? " (delayed)" : "");
-		if (s->specs[i].run_at_us > t->now)
-			dispatch_note_wait(d, s->specs[i].run_at_us);
-		else
-			dispatch_runnable(d);
+		if (s->specs[i].unique_key != NULL || key != NULL) {
+			if (store_job_insert(d->store, &s->specs[i], batch_id, key, t->now, &ids[i],
+				t->err) < 0)
+				goto out;
+		} else {
+			while (end < s->n_specs && s->specs[end].unique_key == NULL)
+				end++;
+			if (store_jobs_insert(d->store, &s->specs[i], end - i, batch_id, t->now, &ids[i],
+				t->err) < 0)
+				goto out;
+		}
+		for (size_t k = i; k < end; k++) {
+			log_info("job %lld queued%s", (long long)ids[k],
+			    s->specs[k].run_at_us > t->now ? " (delayed)" : "");
+			if (s->specs[k].run_at_us > t->now)
+				dispatch_note_wait(d, s->specs[k].run_at_us);
+			else
+				dispatch_runnable(d);
+		}
 	}
 	t->counts[JOB_QUEUED] += (int64_t)s->n_specs;
 	t->submitted += (int64_t)s->n_specs;

@@ -202,14 +202,44 @@ static cJSON *render_batch_object(const struct batch *b)
 	return o;
 }
 
+/* "[1,2,3]": ids as raw JSON (malloc'd), digits written here — cJSON
+ * prints each number with a printf and reads it back with a scanf, a tenth
+ * of the answer to a 10,000-job batch. */
+static char *ids_json(const int64_t *ids, int n)
+{
+	char *text = malloc((size_t)n * 21 + 3), *p = text;
+
+	if (text == NULL)
+		return NULL;
+	*p++ = '[';
+	for (int i = 0; i < n; i++) {
+		char digits[20];
+		int k = 0;
+		uint64_t v = ids[i] < 0 ? 0 : (uint64_t)ids[i]; /* ids are positive */
+		do
+			digits[k++] = (char)('0' + v % 10);
+		while ((v /= 10) > 0);
+		if (i > 0)
+			*p++ = ',';
+		while (k > 0)
+			*p++ = digits[--k];
+	}
+	*p++ = ']';
+	*p = '\0';
+	return text;
+}
+
 char *render_batch(const struct batch *b, const int64_t *job_ids, int n_ids)
 {
 	cJSON *o = render_batch_object(b);
 
 	if (o != NULL && job_ids != NULL) {
-		cJSON *ids = cJSON_AddArrayToObject(o, "job_ids");
-		for (int i = 0; i < n_ids; i++)
-			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)job_ids[i]));
+		char *ids = ids_json(job_ids, n_ids);
+		if (ids == NULL || cJSON_AddRawToObject(o, "job_ids", ids) == NULL) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+		free(ids);
 	}
 	return render_print_and_free(o);
 }

@@ -5,7 +5,8 @@
  * holds one edge per dependency that was unfinished when recorded, keyed by
  * the dependency, so a finishing job finds its dependents in O(log n).
  * The cascade walks an explicit work list, not the C stack: a chain can be
- * as long as the queue.
+ * as long as the queue. A batch's edges and blocked counts are written many
+ * rows to a statement (struct dep_rows), never later than a read of them.
  */
 #include "store_deps.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_jobs.h"
 #include "common/vec.h"
 
 void store_deps_effects_free(struct dep_effects *fx)
@@ -140,12 +142,86 @@ int store_deps_ended(struct store *st, int64_t id, enum job_state state, int64_t
 	return ret;
 }
 
-int store_deps_add(struct store *st, int64_t id, const int64_t *deps, int n, int64_t now_us,
-    struct dep_effects *fx, int *bad, char *err)
+/* Rows waiting for one multi-row statement each (store_sql_rows): a
+ * batch's edges and blocked counts, STORE_INSERT_ROWS at a time. Written
+ * out (rows_flush) before anything reads job_deps or jobs.blocked. */
+struct dep_rows {
+	int64_t edges[STORE_INSERT_ROWS][2]; /* dep_id, job_id */
+	int n_edges;
+	struct {
+		int64_t id;
+		int blocked;
+		char *after;          /* owned; NULL: none */
+	} sets[STORE_INSERT_ROWS];
+	int n_sets;
+};
+
+/* The statement for n rows of id: its multi-row form when n is a full
+ * group and the driver has one, else NULL (then one statement a row). */
+static struct store_stmt *rows_stmt(struct store *st, enum store_stmt_id id, int n)
+{
+	if (n != STORE_INSERT_ROWS || st->drv->stmt_rows == NULL)
+		return NULL;
+	return st->drv->stmt_rows(st, id, n);
+}
+
+static int flush_edges(struct store *st, struct dep_rows *w, char *err)
+{
+	struct store_stmt *many = rows_stmt(st, STMT_DEP_INSERT, w->n_edges);
+
+	for (int r = 0; r < w->n_edges; r++) {
+		struct store_stmt *s = many ? many : store_stmt(st, STMT_DEP_INSERT);
+		int off = many ? 2 * r : 0;
+		store_bind_i64(s, off + 1, w->edges[r][0]);
+		store_bind_i64(s, off + 2, w->edges[r][1]);
+		if (many == NULL && store_step_done(st, s, "INSERT job dependency", err) < 0)
+			return -1;
+	}
+	w->n_edges = 0;
+	return many ? store_step_done(st, many, "INSERT job dependencies", err) : 0;
+}
+
+static void drop_sets(struct dep_rows *w)
+{
+	for (int r = 0; r < w->n_sets; r++)
+		free(w->sets[r].after);
+	w->n_sets = 0;
+}
+
+static int flush_sets(struct store *st, struct dep_rows *w, char *err)
+{
+	struct store_stmt *many = rows_stmt(st, STMT_JOBS_SET_DEPS, w->n_sets);
+	int ret = 0;
+
+	for (int r = 0; r < w->n_sets && ret == 0; r++) {
+		struct store_stmt *s = many ? many : store_stmt(st, STMT_JOB_SET_DEPS);
+		int off = many ? 3 * r : 0;
+		store_bind_i64(s, off + 1, w->sets[r].id);
+		store_bind_i64(s, off + 2, w->sets[r].blocked);
+		store_bind_text(s, off + 3, w->sets[r].after);
+		if (many == NULL)
+			ret = store_step_done(st, s, "UPDATE job dependencies", err);
+	}
+	if (many != NULL && ret == 0)
+		ret = store_step_done(st, many, "UPDATE dependencies of jobs", err);
+	drop_sets(w);
+	return ret;
+}
+
+static int rows_flush(struct store *st, struct dep_rows *w, char *err)
+{
+	return flush_edges(st, w, err) < 0 || flush_sets(st, w, err) < 0 ? -1 : 0;
+}
+
+/* store_deps_add for one job, its rows into w; known[i] is deps[i]'s state
+ * when the caller knows it (JOB_STATE_COUNT, or known NULL: read it). */
+static int add_one(struct store *st, struct dep_rows *w, int64_t id, const int64_t *deps,
+    const enum job_state *known, int n, int64_t now_us, struct dep_effects *fx, int *bad,
+    char *err)
 {
 	char *text = malloc((size_t)n * 21 + 1);
 	size_t len = 0;
-	int blocked = 0, ret = -1;
+	int blocked = 0;
 	int64_t failed_dep = 0;
 	enum job_state failed_state = JOB_FAILED;
 
@@ -155,46 +231,139 @@ int store_deps_add(struct store *st, int64_t id, const int64_t *deps, int n, int
 	}
 	text[0] = '\0';
 	for (int i = 0; i < n; i++) {
-		enum job_state state;
+		enum job_state state = known != NULL ? known[i] : JOB_STATE_COUNT;
 		bool seen = false;
 		for (int k = 0; k < i; k++)
 			seen |= deps[k] == deps[i];
 		if (seen)
 			continue;
-		int found = deps[i] == id ? 0 : job_state_of(st, deps[i], &state, err);
+		int found = deps[i] == id ? 0
+			    : state != JOB_STATE_COUNT ? 1
+						       : job_state_of(st, deps[i], &state, err);
 		if (found <= 0) {
 			*bad = i;
-			ret = found < 0 ? -1 : 1;
-			goto out;
+			free(text);
+			return found < 0 ? -1 : 1;
 		}
 		len += (size_t)sprintf(text + len, "%s%lld", len ? "," : "", (long long)deps[i]);
 		if (!job_state_is_final(state)) {
-			struct store_stmt *s = store_stmt(st, STMT_DEP_INSERT);
-			store_bind_i64(s, 1, deps[i]);
-			store_bind_i64(s, 2, id);
-			int added = store_step_changed(st, s, "INSERT job dependency", err);
-			if (added < 0)
-				goto out;
-			blocked += added;
+			if (w->n_edges == STORE_INSERT_ROWS && flush_edges(st, w, err) < 0) {
+				free(text);
+				return -1;
+			}
+			w->edges[w->n_edges][0] = deps[i];
+			w->edges[w->n_edges++][1] = id;
+			blocked++;
 		} else if (state != JOB_SUCCEEDED && failed_dep == 0) {
 			failed_dep = deps[i];
 			failed_state = state;
 		}
 	}
-	struct store_stmt *s = store_stmt(st, STMT_JOB_SET_DEPS);
-	store_bind_i64(s, 1, id);
-	store_bind_i64(s, 2, blocked);
-	store_bind_text(s, 3, len ? text : NULL);
-	if (store_step_done(st, s, "UPDATE job dependencies", err) < 0)
-		goto out;
+	if (w->n_sets == STORE_INSERT_ROWS && flush_sets(st, w, err) < 0) {
+		free(text);
+		return -1;
+	}
+	w->sets[w->n_sets].id = id;
+	w->sets[w->n_sets].blocked = blocked;
+	w->sets[w->n_sets++].after = len ? text : NULL;
+	if (len == 0)
+		free(text);
 	if (failed_dep != 0) {
 		int changed;
-		if (cancel_dependent(st, id, failed_dep, failed_state, now_us, fx, &changed, err) < 0 ||
+		if (rows_flush(st, w, err) < 0 ||
+		    cancel_dependent(st, id, failed_dep, failed_state, now_us, fx, &changed, err) < 0 ||
 		    (changed && store_deps_ended(st, id, JOB_CANCELED, now_us, fx, err) < 0))
-			goto out;
+			return -1;
 	}
-	ret = 0;
+	return 0;
+}
+
+int store_deps_add(struct store *st, int64_t id, const int64_t *deps, int n, int64_t now_us,
+    struct dep_effects *fx, int *bad, char *err)
+{
+	struct dep_rows w = { .n_edges = 0 };
+	int ret = add_one(st, &w, id, deps, NULL, n, now_us, fx, bad, err);
+
+	if (ret == 0)
+		ret = rows_flush(st, &w, err);
+	drop_sets(&w);
+	return ret;
+}
+
+/* Index of id in ids[0..n), increasing; -1 if absent. */
+static long index_of(const int64_t *ids, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else if (ids[mid] > id)
+			hi = mid;
+		else
+			return (long)mid;
+	}
+	return -1;
+}
+
+int store_deps_add_specs(struct store *st, const struct job_spec *specs, const int64_t *ids,
+    size_t n, int64_t now_us, struct dep_effects *fx, size_t *bad_spec, int *bad, char *err)
+{
+	struct dep_rows w = { .n_edges = 0 };
+	bool *canceled = NULL, sorted = true;
+	int64_t *deps = NULL;
+	enum job_state *known = NULL;
+	int most = 0, ret = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (specs[i].n_after + specs[i].n_after_index > most)
+			most = specs[i].n_after + specs[i].n_after_index;
+		sorted &= i == 0 || ids[i] > ids[i - 1];
+	}
+	if (most == 0)
+		return 0;
+	deps = malloc((size_t)most * sizeof(*deps));
+	known = malloc((size_t)most * sizeof(*known));
+	canceled = calloc(n, sizeof(*canceled));
+	if (deps == NULL || known == NULL || canceled == NULL) {
+		err_set(err, "malloc for %zu jobs' dependencies: out of memory", n);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct job_spec *sp = &specs[i];
+		int k = 0;
+		for (int a = 0; a < sp->n_after; a++, k++) {
+			deps[k] = sp->after[a];
+			known[k] = JOB_STATE_COUNT;
+		}
+		/* Jobs of this call: inserted queued, and only this call cancels
+		 * them (canceled[] follows fx), so their state needs no read. */
+		for (int a = 0; a < sp->n_after_index; a++, k++) {
+			size_t j = (size_t)sp->after_index[a];
+			deps[k] = ids[j];
+			known[k] = !sorted ? JOB_STATE_COUNT : canceled[j] ? JOB_CANCELED : JOB_QUEUED;
+		}
+		if (k == 0)
+			continue;
+		size_t before = fx->n_canceled;
+		int r = add_one(st, &w, ids[i], deps, known, k, now_us, fx, bad, err);
+		if (r != 0) {
+			*bad_spec = i;
+			ret = r;
+			goto out;
+		}
+		for (size_t c = before; sorted && c < fx->n_canceled; c++) {
+			long j = index_of(ids, n, fx->canceled[c].id);
+			if (j >= 0)
+				canceled[j] = true;
+		}
+	}
+	ret = rows_flush(st, &w, err);
 out:
-	free(text);
+	drop_sets(&w);
+	free(deps);
+	free(known);
+	free(canceled);
 	return ret;
 }

@@ -40,6 +40,14 @@ void store_deps_effects_free(struct dep_effects *fx);
 int store_deps_add(struct store *st, int64_t id, const int64_t *deps, int n, int64_t now_us,
     struct dep_effects *fx, int *bad, char *err);
 
+/* The dependencies of the n jobs a command just inserted, ids[i] for
+ * specs[i]: as store_deps_add for each in order, with deps its after ids
+ * then the ids of its after_index (indices into specs, checked by the
+ * caller). The rows go STORE_INSERT_ROWS to a statement where the driver
+ * can, and the states of the command's own jobs are not read. 1 with
+ * *bad_spec and *bad (an index into its after) when an id names no job. */
+int store_deps_add_specs(struct store *st, const struct job_spec *specs, const int64_t *ids,
+    size_t n, int64_t now_us, struct dep_effects *fx, size_t *bad_spec, int *bad, char *err);
 /* Job id reached the final state: if it succeeded its dependents' blocked
  * counts drop by one; otherwise its queued dependents are canceled with
  * error "dependency <id> ended <state>", and so on down the graph. */

@@ -90,6 +90,11 @@ struct store_driver {
 	int64_t (*inserted_id)(struct store *st);
 	/* Reset and unbound; never NULL for a statement the mode prepared. */
 	struct store_stmt *(*stmt)(struct store *st, enum store_stmt_id id);
+	/* The INSERT id with its VALUES tuple rows times (store_sql_rows),
+	 * prepared on first use, reset and unbound; NULL when it cannot be
+	 * had: then insert row by row. NULL on PostgreSQL (at most
+	 * PG_MAX_PARAMS parameters a statement). */
+	struct store_stmt *(*stmt_rows)(struct store *st, enum store_stmt_id id, int rows);
 	int (*step)(struct store *st, struct store_stmt *s); /* enum store_rc */
 	void (*reset)(struct store_stmt *s);
 	/* Resets every statement: a reader back in its pool holds no snapshot. */
@@ -135,5 +140,9 @@ char *store_sql_pg_text(enum store_stmt_id id);
 /* Its parameter types as PostgreSQL type OIDs, into oids[max]: the count,
  * or -1 for more than max or a letter store_stmts.def does not define. */
 int store_sql_pg_types(enum store_stmt_id id, unsigned int *oids, int max);
+/* A one-row INSERT made multi-row: sql's VALUES tuple rows times, the
+ * parameters of row r (from 0) numbered ?N + r * nparams. malloc'd, or
+ * NULL when sql has no VALUES tuple or without memory. */
+char *store_sql_rows(const char *sql, int nparams, int rows);
 
 #endif

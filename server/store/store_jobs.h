@@ -47,6 +47,13 @@ struct job_list_filter {
 
 int store_job_insert(struct store *st, const struct job_spec *spec, int64_t batch_id,
     const char *idem_key, int64_t now_us, int64_t *id, char *err);
+/* specs[0..n) as jobs of batch_id (0: none), without idempotency keys,
+ * ids[i] for specs[i]: as n store_job_insert calls, but STORE_INSERT_ROWS
+ * rows a statement where the driver can (SQLite). Unique keys are checked
+ * by the caller before, one spec at a time. */
+#define STORE_INSERT_ROWS 16
+int store_jobs_insert(struct store *st, const struct job_spec *specs, size_t n,
+    int64_t batch_id, int64_t now_us, int64_t *ids, char *err);
 int store_job_find_idem(struct store *st, const char *key, int64_t *id, char *err);
 /* The job holding unique_key key now (in one of its unique_while states):
  * 1 and *id, 0 if none, -1. */

@@ -2,7 +2,8 @@
  * store_sqlite.c — the SQLite driver of store_driver.h: opens a database
  * file (WAL, synchronous=NORMAL, a small page cache), applies the embedded
  * migrations by PRAGMA user_version, prepares SQLite's statement table
- * (store_stmts.def, compiled by store_sql.c), and binds, steps and reads
+ * (store_stmts.def, compiled by store_sql.c) and, on first use, the
+ * multi-row forms some of them take (store_sql_rows), and binds, steps and reads
  * statements for the query files. The only file that calls sqlite3_*;
  * nothing here knows a query.
  */
@@ -28,6 +29,10 @@ struct sqlite_stmt {
 struct sqlite_conn {
 	sqlite3 *db;
 	struct sqlite_stmt stmts[STMT_COUNT]; /* s is NULL when not prepared */
+	/* Multi-row forms (sq_stmt_rows), prepared on first use: rows[id]
+	 * holds rows_n[id] rows. */
+	struct sqlite_stmt rows[STMT_COUNT];
+	int rows_n[STMT_COUNT];
 };
 
 static sqlite3 *db_of(struct store *st) { return ((struct sqlite_conn *)st->conn)->db; }
@@ -203,8 +208,10 @@ static void sq_close(struct store *st)
 
 	if (c == NULL)
 		return;
-	for (int i = 0; i < STMT_COUNT; i++)
+	for (int i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(c->stmts[i].s);
+		sqlite3_finalize(c->rows[i].s);
+	}
 	/* close_v2 cannot fail once every statement is finalized. */
 	sqlite3_close_v2(c->db);
 	free(c);
@@ -218,6 +225,39 @@ static int64_t sq_inserted_id(struct store *st) { return sqlite3_last_insert_row
 static struct store_stmt *sq_stmt(struct store *st, enum store_stmt_id id)
 {
 	struct sqlite_stmt *s = &((struct sqlite_conn *)st->conn)->stmts[id];
+	sqlite3_reset(s->s);
+	sqlite3_clear_bindings(s->s);
+	return &s->base;
+}
+
+/* One statement inserting many rows costs about what one row does more
+ * than the row itself (cursors opened on the table and each index, a
+ * statement journal, the program's setup and halt): half of a batch's
+ * insert time went there. */
+static struct store_stmt *sq_stmt_rows(struct store *st, enum store_stmt_id id, int rows)
+{
+	struct sqlite_conn *c = st->conn;
+	struct sqlite_stmt *s = &c->rows[id];
+
+	if (s->s != NULL && c->rows_n[id] != rows) {
+		sqlite3_finalize(s->s);
+		s->s = NULL;
+	}
+	if (s->s == NULL) {
+		char *sql = store_sql_rows(store_sql_sqlite[id], (int)strlen(store_stmts[id].types),
+		    rows);
+		int rc = sql == NULL ? SQLITE_NOMEM
+				     : sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					   &s->s, NULL);
+		free(sql);
+		if (rc != SQLITE_OK) {
+			sqlite3_finalize(s->s);
+			s->s = NULL;
+			return NULL;
+		}
+		s->base.drv = &store_sqlite_driver;
+		c->rows_n[id] = rows;
+	}
 	sqlite3_reset(s->s);
 	sqlite3_clear_bindings(s->s);
 	return &s->base;
@@ -244,8 +284,10 @@ static void sq_reset(struct store_stmt *s) { sqlite3_reset(raw(s)); }
 static void sq_reset_all(struct store *st)
 {
 	struct sqlite_conn *c = st->conn;
-	for (int i = 0; i < STMT_COUNT; i++)
+	for (int i = 0; i < STMT_COUNT; i++) {
 		sqlite3_reset(c->stmts[i].s); /* a no-op on NULL */
+		sqlite3_reset(c->rows[i].s);
+	}
 }
 
 static void sq_bind_null(struct store_stmt *s, int i) { sqlite3_bind_null(raw(s), i); }
@@ -316,6 +358,7 @@ const struct store_driver store_sqlite_driver = {
 	.changes = sq_changes,
 	.inserted_id = sq_inserted_id,
 	.stmt = sq_stmt,
+	.stmt_rows = sq_stmt_rows,
 	.step = sq_step,
 	.reset = sq_reset,
 	.reset_all = sq_reset_all,

@@ -15,7 +15,7 @@ static void test_unfinished_batch_has_null_makespan_and_speedup(void **state)
 		.counts = { [JOB_RUNNING] = 1, [JOB_SUCCEEDED] = 2 },
 		.first_start_us = T0 + 1000, .last_finish_us = T0 + 3000, .total_run_us = 3500,
 	};
-	int64_t ids[] = { 7, 8, 9 };
+	int64_t ids[] = { 7, 10, 1234567890123 };
 	(void)state;
 
 	cJSON *o = tu_json_take(render_batch(&b, ids, 3));
@@ -29,8 +29,14 @@ static void test_unfinished_batch_has_null_makespan_and_speedup(void **state)
 	tu_assert_null_member(o, "makespan_ms");
 	tu_assert_null_member(o, "speedup");
 	assert_true(tu_number(o, "total_run_ms") == 3.5);
-	assert_int_equal(cJSON_GetArraySize(tu_member(o, "job_ids")), 3);
+	const cJSON *got = tu_member(o, "job_ids");
+	assert_int_equal(cJSON_GetArraySize(got), 3);
+	for (int i = 0; i < 3; i++)
+		assert_true(cJSON_GetArrayItem(got, i)->valuedouble == (double)ids[i]);
 	cJSON_Delete(o);
+	char *text = render_batch(&b, ids, 0); /* a batch whose ids are not known yet: none */
+	assert_non_null(strstr(text, "\"job_ids\":[]"));
+	free(text);
 }
 
 static void test_finished_batch_reports_makespan_and_speedup(void **state)

@@ -8,6 +8,7 @@
 #include "testutil_store.h"
 
 #include "store/store_deps.h"
+#include "store/store_jobs.h"
 
 static void add_deps(struct store_fixture *f, int64_t id, const int64_t *deps, int n,
     struct dep_effects *fx)
@@ -145,6 +146,93 @@ static void test_dependency_already_failed_cancels_the_new_job_at_once(void **st
 
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_store_setup, tu_store_teardown)
 
+/* A command's jobs (more than a multi-row group of them): a chain by
+ * after_index, one waiting for a later spec, and one of them after a job
+ * that already failed — canceled at once, with what waits for it, before
+ * or after it in the batch. */
+static void test_a_batchs_dependencies_are_recorded_together_as_one_by_one(void **state)
+{
+	struct store_fixture *f = *state;
+	enum { N = 2 * STORE_INSERT_ROWS + 5, FAILS = N - 4 };
+	struct dep_effects fx = { 0 };
+	struct job_spec specs[N];
+	int idx[N], after_fwd = N - 1;
+	int64_t ids[N], failed = tu_add_job(f, "failed", 0, 1, 0, T0);
+	size_t bad_spec = 99;
+	int bad = -1;
+
+	assert_int_equal(tu_claim(f, T0), failed);
+	tu_finish(f, failed, JOB_FAILED, T0, T0 + 1);
+	memset(specs, 0, sizeof(specs));
+	for (int i = 0; i < N; i++) {
+		ids[i] = tu_add_job(f, "j", 0, 1, 0, T0);
+		idx[i] = i - 1;
+		if (i > 0 && i != FAILS) {
+			specs[i].after_index = &idx[i];
+			specs[i].n_after_index = 1;
+		}
+	}
+	specs[0].after_index = &after_fwd; /* the first waits for the last */
+	specs[0].n_after_index = 1;
+	specs[FAILS].after = &failed;
+	specs[FAILS].n_after = 1;
+	assert_int_equal(store_deps_add_specs(f->st, specs, ids, N, T0, &fx, &bad_spec, &bad, f->err),
+	    0);
+	/* FAILS canceled, then its chain after it, and so the first, and the
+	 * chain from the first up to FAILS. */
+	assert_int_equal(fx.n_canceled, N);
+	assert_job(f, ids[FAILS], JOB_CANCELED, 0, "dependency 1 ended failed");
+	for (int i = 0; i < N; i++) {
+		struct job j;
+		tu_get_job(f, ids[i], &j);
+		assert_int_equal(j.state, JOB_CANCELED);
+		assert_int_equal(j.n_after, 1);
+		assert_int_equal(j.after[0], i == FAILS ? failed : i == 0 ? ids[N - 1] : ids[i - 1]);
+		job_free(&j);
+	}
+	store_deps_effects_free(&fx);
+}
+
+static void test_a_batchs_chain_blocks_each_job_on_the_one_before(void **state)
+{
+	struct store_fixture *f = *state;
+	enum { N = 2 * STORE_INSERT_ROWS + 1 };
+	struct dep_effects fx = { 0 };
+	struct job_spec specs[N];
+	int idx[N];
+	int64_t ids[N], missing = 424242;
+	size_t bad_spec = 99;
+	int bad = -1;
+
+	memset(specs, 0, sizeof(specs));
+	for (int i = 0; i < N; i++) {
+		ids[i] = tu_add_job(f, "j", 0, 1, 0, T0);
+		idx[i] = i - 1;
+		specs[i].after_index = i > 0 ? &idx[i] : NULL;
+		specs[i].n_after_index = i > 0;
+	}
+	assert_int_equal(store_deps_add_specs(f->st, specs, ids, N, T0, &fx, &bad_spec, &bad, f->err),
+	    0);
+	assert_int_equal(fx.n_canceled, 0);
+	for (int i = 0; i < N; i++)
+		assert_job(f, ids[i], JOB_QUEUED, i > 0, NULL);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(tu_claim(f, T0), ids[i]);
+		assert_int_equal(tu_claim(f, T0), 0);
+		tu_finish(f, ids[i], JOB_SUCCEEDED, T0, T0 + 1);
+		assert_int_equal(store_deps_ended(f->st, ids[i], JOB_SUCCEEDED, T0, &fx, f->err), 0);
+	}
+	/* An id that names no job: its spec and index, nothing more written. */
+	int64_t more = tu_add_job(f, "more", 0, 1, 0, T0);
+	struct job_spec late = { .after = &missing, .n_after = 1 };
+	assert_int_equal(store_deps_add_specs(f->st, &late, &more, 1, T0, &fx, &bad_spec, &bad, f->err),
+	    1);
+	assert_int_equal(bad_spec, 0);
+	assert_int_equal(bad, 0);
+	assert_job(f, more, JOB_QUEUED, 0, NULL);
+	store_deps_effects_free(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +241,8 @@ int main(void)
 		T(test_unknown_dependency_is_reported_by_index_and_nothing_is_written),
 		T(test_failure_cancels_dependents_transitively_naming_the_dependency),
 		T(test_dependency_already_failed_cancels_the_new_job_at_once),
+		T(test_a_batchs_dependencies_are_recorded_together_as_one_by_one),
+		T(test_a_batchs_chain_blocks_each_job_on_the_one_before),
 	};
 	return cmocka_run_group_tests_name("store_deps", tests, NULL, NULL);
 }

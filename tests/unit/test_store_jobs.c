@@ -2,7 +2,7 @@
  * test_store_jobs.c — server/store/store_jobs.c and store_batches.c on a real
  * SQLite file: the job life cycle as the dispatcher drives it (insert, claim
  * by priority then FIFO, finish, requeue, cancel, the jobs left running)
- * and idempotency keys. Listing: test_store_list.c; batches themselves:
+ * and idempotency keys, a batch's jobs inserted many to a statement. Listing: test_store_list.c; batches themselves:
  * test_store_batches.c.
  */
 #include "testutil_store.h"
@@ -298,6 +298,53 @@ static void test_idempotency_key_finds_the_original_job(void **state)
 	tu_assert_contains(f->err, "UNIQUE");
 }
 
+/* A batch's jobs go STORE_INSERT_ROWS to a statement: each still gets its
+ * own fields and tags, and the ids follow the specs' order. */
+static void test_jobs_inserted_together_keep_their_order_fields_and_tags(void **state)
+{
+	struct store_fixture *f = *state;
+	enum { N = 2 * STORE_INSERT_ROWS + 3 };
+	struct job_spec specs[N];
+	char names[N][16];
+	int64_t batch, ids[N];
+
+	assert_int_equal(store_batch_insert(f->st, NULL, N, NULL, 0, NULL, T0, &batch, f->err), 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "job-%d", i);
+		specs[i] = (struct job_spec){ .name = names[i], .command = (char *)"[\"true\"]",
+			.timeout_s = 1, .priority = i, .max_attempts = 1 + i % 3,
+			.run_at_us = i % 2 ? T0 + i : 0,
+			.tags = i % 3 == 0 ? (char *)"{\"kind\":\"third\"}" : NULL };
+	}
+	assert_int_equal(store_jobs_insert(f->st, specs, N, batch, T0, ids, f->err), 0);
+	for (int i = 0; i < N; i++) {
+		struct job j;
+		if (i > 0)
+			assert_true(ids[i] > ids[i - 1]);
+		tu_get_job(f, ids[i], &j);
+		assert_string_equal(j.name, names[i]);
+		assert_int_equal(j.batch_id, batch);
+		assert_int_equal(j.priority, i);
+		assert_int_equal(j.max_attempts, 1 + i % 3);
+		assert_int_equal(j.wait_until_us, i % 2 ? T0 + i : 0);
+		if (i % 3 == 0)
+			assert_string_equal(j.tags, "{\"kind\":\"third\"}");
+		else
+			assert_null(j.tags);
+		job_free(&j);
+	}
+	struct job_tag tag = { "kind", "third" };
+	struct job_list_filter filter = { .tags = &tag, .n_tags = 1, .limit = N };
+	struct job *jobs;
+	int n;
+	bool more;
+	assert_int_equal(store_job_list(f->st, &filter, &jobs, &n, &more, f->err), 0);
+	assert_int_equal(n, (N + 2) / 3);
+	for (int k = 0; k < n; k++)
+		assert_int_equal(jobs[k].id, ids[N - 1 - (N - 1) % 3 - 3 * k]);
+	store_job_list_free(jobs, n);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, tu_store_setup, tu_store_teardown)
 
 int main(void)
@@ -314,6 +361,7 @@ int main(void)
 		T(test_counts_list_every_state),
 		T(test_running_lists_the_jobs_left_running_by_id),
 		T(test_idempotency_key_finds_the_original_job),
+		T(test_jobs_inserted_together_keep_their_order_fields_and_tags),
 	};
 	return cmocka_run_group_tests_name("store_jobs", tests, NULL, NULL);
 }

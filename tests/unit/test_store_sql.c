@@ -3,7 +3,8 @@
  * (store_stmts.def) compiled: every statement named and typed, SQLite's
  * texts preparing on the embedded schema with as many parameters as the
  * catalogue declares, the column enums naming the columns they index, and
- * PostgreSQL's texts and types as its driver prepares them. PostgreSQL
+ * PostgreSQL's texts and types as its driver prepares them; the multi-row
+ * form of a one-row INSERT. PostgreSQL
  * itself checks its texts in tests/pg/check-sql-tables.sh.
  */
 #include "testutil.h"
@@ -11,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "store/store_internal.h"
+#include "store/store_jobs.h"
 #include "store/store_migrations.h"
 
 static sqlite3 *schema(void)
@@ -132,6 +134,34 @@ static void test_purge_and_cluster_statements_are_the_writers_only(void **state)
 	assert_false(store_stmts[STMT_NODES_LIST].writer_only);
 }
 
+static void test_a_one_row_insert_made_multi_row_numbers_each_rows_parameters_on(void **state)
+{
+	char *sql = store_sql_rows("INSERT INTO t (a, b) VALUES (?1, coalesce(?2, 'x(')) RETURNING id",
+	    2, 3);
+
+	(void)state;
+	assert_string_equal(sql, "INSERT INTO t (a, b) VALUES (?1, coalesce(?2, 'x(')), "
+				 "(?3, coalesce(?4, 'x(')), (?5, coalesce(?6, 'x(')) RETURNING id");
+	free(sql);
+	assert_null(store_sql_rows("SELECT 1", 0, 2));
+	sql = store_sql_rows("UPDATE t SET b = v.column2 FROM (VALUES (?1, ?2)) AS v WHERE a = v.column1",
+	    2, 2);
+	assert_string_equal(sql, "UPDATE t SET b = v.column2 FROM (VALUES (?1, ?2), (?3, ?4)) AS v "
+				 "WHERE a = v.column1");
+	free(sql);
+	/* The jobs insert, as store_jobs.c makes it multi-row. */
+	int per = (int)strlen(store_stmts[STMT_JOB_INSERT].types);
+	sqlite3 *db = schema();
+	sqlite3_stmt *s = NULL;
+	sql = store_sql_rows(store_sql_sqlite[STMT_JOB_INSERT], per, STORE_INSERT_ROWS);
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_bind_parameter_count(s), per * STORE_INSERT_ROWS);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(sql);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_postgres_text_numbers_parameters_with_dollars),
 		cmocka_unit_test(test_postgres_gets_its_own_dialect_and_types),
 		cmocka_unit_test(test_purge_and_cluster_statements_are_the_writers_only),
+		cmocka_unit_test(test_a_one_row_insert_made_multi_row_numbers_each_rows_parameters_on),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
