@@ -61,9 +61,10 @@ SERVER_SRC += \
 SERVER_SRC += \
 	server/dispatch/dispatch.c server/dispatch/dispatch_bulk.c server/dispatch/dispatch_cmds.c \
 	server/dispatch/dispatch_control.c server/dispatch/dispatch_drain.c server/dispatch/dispatch_end.c \
-	server/dispatch/dispatch_hooks.c server/dispatch/dispatch_host.c server/dispatch/dispatch_queues.c \
-	server/dispatch/dispatch_retention.c server/dispatch/dispatch_schedules.c \
-	server/dispatch/dispatch_submit.c server/dispatch/dispatch_summary.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
+	server/dispatch/dispatch_hooks.c server/dispatch/dispatch_host.c server/dispatch/dispatch_kick.c \
+	server/dispatch/dispatch_queues.c server/dispatch/dispatch_retention.c \
+	server/dispatch/dispatch_schedules.c server/dispatch/dispatch_submit.c \
+	server/dispatch/dispatch_summary.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
 	server/dispatch/follow.c server/dispatch/metrics.c server/dispatch/webhook.c \
 	server/dispatch/webhook_post.c
 # a node of a cluster on one PostgreSQL database: heartbeat, fences, output copies

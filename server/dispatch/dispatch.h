@@ -3,7 +3,8 @@
  * connection and the worker pool. HTTP threads hand it commands (submit,
  * batch, cancel) and either block until it answers or are called back; it folds every command, worker
  * report and dispatch decision of one loop turn into ONE transaction (group
- * commit), and only after that commit answers the clients and sends RUNs.
+ * commit), and only after that commit sends RUNs and answers the clients
+ * (RUNs first: a woken client competes with the worker for the cores).
  * So a 201 is never sent before the job is durable, and a job is marked
  * running (with its attempt counted) before it can start.
  *

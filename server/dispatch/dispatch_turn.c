@@ -235,7 +235,11 @@ static void publish_events(struct dispatch *d)
 	d->n_events = 0;
 }
 
-static void after_commit(struct dispatch *d)
+/* RUN to the workers of the jobs this turn claimed. Before the clients'
+ * answers: answering wakes HTTP threads (and their clients, whose next
+ * request follows at once), and on a machine with few cores a worker woken
+ * after them waits behind them to start its job. */
+static void send_claims(struct dispatch *d)
 {
 	char err[ERR_LEN];
 
@@ -250,6 +254,10 @@ static void after_commit(struct dispatch *d)
 		}
 		job_free(&c->job);
 	}
+}
+
+static void after_commit(struct dispatch *d)
+{
 	for (size_t i = 0; i < d->n_cancels; i++)
 		pool_cancel(d->pool, d->cancels[i]);
 	publish_events(d);
@@ -358,6 +366,7 @@ void dispatch_turn(struct dispatch *d)
 		    (d->n_reports - n_reports) * sizeof(*d->reports));
 		d->n_reports -= n_reports;
 	}
+	send_claims(d);
 	answer(d, cmds, &t, true);
 	dispatch_retention_committed(d, &t);
 	if (t.hooks_added)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "dispatch_kick.h"
 #include "follow.h"
 
 /* Slots of the job ids a coalescing send has met: a power of two, twice
@@ -35,9 +36,7 @@ static struct {
 	/* Parked streams, oldest first: each parks with "now", so the list
 	 * stays sorted by ping deadline and the head is the next one due. */
 	struct events_stream *parked_head, *parked_tail;
-	void (*kick)(void *arg);
-	void *kick_arg;
-	bool timer_armed;         /* the loop's sleep is bounded by a ping deadline */
+	struct dispatch_kick kick; /* the loop's wake-up for a ping or a flush */
 	int64_t flush_at;         /* monotonic µs: wake the parked streams (0: none due) */
 	/* A coalescing send's scratch (mark_superseded), used under mu. */
 	bool superseded[EVENTS_SEND_MAX];
@@ -97,10 +96,7 @@ static void park(struct events_stream *s)
 		hub.parked_head = s;
 	hub.parked_tail = s;
 	s->waker.park(s->waker.arg);
-	if (!hub.timer_armed && hub.kick != NULL) {
-		hub.timer_armed = true;
-		hub.kick(hub.kick_arg);
-	}
+	dispatch_kick_at(&hub.kick, s->parked_us + EVENTS_PING_S * 1000000LL);
 }
 
 /* Called with hub.mu held; the stream's reader runs again once woken. */
@@ -144,12 +140,12 @@ void events_publish(struct job_event ev)
 	hub.next_seq++;
 	if (hub.parked_head == NULL) {
 		/* nobody waits */
-	} else if (hub.kick == NULL || hub.next_seq - hub.parked_head->want >= EVENTS_COALESCE_N) {
+	} else if (!dispatch_kick_served(&hub.kick) ||
+		   hub.next_seq - hub.parked_head->want >= EVENTS_COALESCE_N) {
 		wake_all();
 	} else if (hub.flush_at == 0) {
 		hub.flush_at = clock_mono_us() + EVENTS_COALESCE_MS * 1000LL;
-		hub.timer_armed = true;
-		hub.kick(hub.kick_arg);
+		dispatch_kick_at(&hub.kick, hub.flush_at);
 	}
 	pthread_mutex_unlock(&hub.mu);
 }
@@ -175,19 +171,17 @@ void events_publish_stats(char *json)
 void events_set_kick(void (*kick)(void *arg), void *arg)
 {
 	pthread_mutex_lock(&hub.mu);
-	hub.kick = kick;
-	hub.kick_arg = arg;
-	hub.timer_armed = false;
+	dispatch_kick_set(&hub.kick, kick, arg);
 	pthread_mutex_unlock(&hub.mu);
 }
 
 int64_t events_ping_due(void)
 {
 	pthread_mutex_lock(&hub.mu);
-	hub.timer_armed = hub.parked_head != NULL;
 	int64_t due = hub.parked_head ? hub.parked_head->parked_us + EVENTS_PING_S * 1000000LL : 0;
 	if (hub.flush_at != 0 && (due == 0 || hub.flush_at < due))
 		due = hub.flush_at;
+	dispatch_kick_due(&hub.kick, due);
 	pthread_mutex_unlock(&hub.mu);
 	return due;
 }
@@ -405,8 +399,7 @@ static void ask_stats(struct events_stream *s)
 	__atomic_add_fetch(&hub.stats_listeners, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&hub.stats_asked, true, __ATOMIC_RELAXED);
 	s->stats_version = hub.stats_version;
-	if (hub.kick != NULL)
-		hub.kick(hub.kick_arg);
+	dispatch_kick_now(&hub.kick);
 	pthread_mutex_unlock(&hub.mu);
 }
 

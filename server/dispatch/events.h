@@ -88,9 +88,10 @@ void events_publish_stats(char *json);
 /* The ping timer lives in the dispatcher's loop: events_ping_due says when
  * the oldest parked stream's ping is due (monotonic µs, 0 if none) and
  * events_ping wakes the streams whose ping is due (and, EVENTS_COALESCE_MS
- * after a publish, those with events to send). When a stream parks
- * while the loop sleeps without a ping deadline, kick(arg) is called (with
- * the hub's lock held: it must only wake the loop). */
+ * after a publish, those with events to send). When a park or a publish
+ * makes something due sooner than the loop sleeps until, kick(arg) is
+ * called (dispatch_kick.h; with the hub's lock held: it must only wake the
+ * loop). */
 void events_set_kick(void (*kick)(void *arg), void *arg);
 int64_t events_ping_due(void);
 void events_ping(void);

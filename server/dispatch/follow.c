@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "common/clock.h"
+#include "dispatch_kick.h"
 
 struct follow {
 	struct events_waker waker;
@@ -21,10 +22,8 @@ static struct {
 	struct follow *parked_head;
 	int open;
 	bool closed;
-	bool timer_armed;  /* the loop's sleep is bounded by due */
 	int64_t due;       /* monotonic µs of the next re-check (0: none parked) */
-	void (*kick)(void *arg);
-	void *kick_arg;
+	struct dispatch_kick kick; /* the loop's wake-up for the re-check */
 } hub = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* Called with hub.mu held. */
@@ -77,10 +76,7 @@ bool follow_park(struct follow *f)
 		f->waker.park(f->waker.arg);
 		if (hub.due == 0)
 			hub.due = clock_mono_us() + FOLLOW_RECHECK_MS * 1000LL;
-		if (!hub.timer_armed && hub.kick != NULL) {
-			hub.timer_armed = true;
-			hub.kick(hub.kick_arg);
-		}
+		dispatch_kick_at(&hub.kick, hub.due);
 	}
 	pthread_mutex_unlock(&hub.mu);
 	return !closed;
@@ -114,17 +110,14 @@ int follow_count(void)
 void follow_set_kick(void (*kick)(void *arg), void *arg)
 {
 	pthread_mutex_lock(&hub.mu);
-	hub.kick = kick;
-	hub.kick_arg = arg;
-	hub.timer_armed = false;
+	dispatch_kick_set(&hub.kick, kick, arg);
 	pthread_mutex_unlock(&hub.mu);
 }
 
 int64_t follow_due(void)
 {
 	pthread_mutex_lock(&hub.mu);
-	int64_t due = hub.parked_head != NULL ? hub.due : 0;
-	hub.timer_armed = due != 0;
+	int64_t due = dispatch_kick_due(&hub.kick, hub.parked_head != NULL ? hub.due : 0);
 	pthread_mutex_unlock(&hub.mu);
 	return due;
 }

@@ -36,7 +36,7 @@ void follow_close(struct follow *f);
 int follow_count(void);
 
 /* As events_set_kick: kick(arg) wakes the dispatcher's loop when the first
- * follower parks while it sleeps without a re-check deadline. */
+ * follower parks while it sleeps without the re-check deadline. */
 void follow_set_kick(void (*kick)(void *arg), void *arg);
 /* Monotonic µs of the next re-check, 0 when no follower is parked. */
 int64_t follow_due(void);

@@ -2,7 +2,8 @@
  * test_dispatch_turn.c — the dispatcher's turn (server/dispatch/
  * dispatch_turn.c) with a fake pool and clock over a real SQLite store
  * (testutil_dispatch.h): commands queued before a turn share one COMMIT and
- * are answered after it, RUNs go out only after it; claims take priority,
+ * are answered after it, RUNs go out only after it (and before the
+ * answers); claims take priority,
  * then age, wait for a delayed job's time and respect a queue's limit; a
  * failed attempt is retried after its backoff and the last one fails; a
  * parent's end cancels or unblocks its dependents; a worker's death ends
@@ -74,6 +75,36 @@ static void test_a_started_report_alone_waits_for_its_done_and_both_share_one_co
 	assert_int_equal(j.state, JOB_RUNNING);
 	assert_int_equal(j.pid, FAKE_PID);
 	job_free(&j);
+	tu_assert_counts_true(f);
+}
+
+static int runs_when_answered = -1;
+
+static void note_answered(void *arg)
+{
+	(void)arg;
+	runs_when_answered = fake.n_runs;
+}
+
+/* The worker starts the job first: answering wakes the client, whose next
+ * request would otherwise compete with the worker's start for the cores. */
+static void test_a_claimed_job_is_sent_to_its_worker_before_its_submitter_is_answered(
+    void **state)
+{
+	struct turn_fixture *f = *state;
+	struct job_spec spec = tu_spec("a", 0, 1);
+	struct cmd c;
+
+	tu_cmd_jobs(&c, &spec, 1);
+	runs_when_answered = -1;
+	dispatch_submit_async(f->d, &c, note_answered, NULL);
+	assert_int_equal(tu_turn(f), 1);
+	assert_int_equal(c.status, CMD_OK);
+	assert_int_equal(fake.n_runs, 1);
+	assert_int_equal(fake_run_at(0)->job_id, c.job.id);
+	assert_true(fake_run_at(0)->committed);
+	assert_int_equal(runs_when_answered, 1);
+	job_free(&c.job);
 	tu_assert_counts_true(f);
 }
 
@@ -354,6 +385,8 @@ int main(void)
 		T(test_commands_queued_before_a_turn_share_one_commit_and_are_answered_after_it,
 		    two_workers),
 		T(test_a_started_report_alone_waits_for_its_done_and_both_share_one_commit,
+		    one_worker),
+		T(test_a_claimed_job_is_sent_to_its_worker_before_its_submitter_is_answered,
 		    one_worker),
 		T(test_claims_take_the_highest_priority_first_then_the_oldest, one_worker),
 		T(test_a_delayed_job_is_not_claimed_before_its_time, one_worker),
