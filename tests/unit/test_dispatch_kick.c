@@ -126,7 +126,7 @@ static void test_work_now_wakes_a_loop_sleeping_until_sooner(void **state)
 static struct events_stream *parked_stream(void)
 {
 	char buf[EVENTS_BLOCK];
-	struct events_stream *s = events_stream_open(NULL, 10, false, &waker);
+	struct events_stream *s = events_stream_open(NULL, 10, &(struct events_form){ 0 }, &waker);
 
 	assert_non_null(s);
 	assert_true(events_stream_read(s, buf, sizeof(buf)) > 0);
