@@ -40,7 +40,7 @@ SERVER_SRC += \
 # the store, its statements and its SQLite and PostgreSQL drivers
 SERVER_SRC += \
 	server/store/pq.c server/store/store.c server/store/store_batches.c server/store/store_deps.c server/store/store_hooks.c \
-	server/store/store_jobs.c server/store/store_list.c server/store/store_nodes.c server/store/store_output_db.c \
+	server/store/store_jobs.c server/store/store_jobs_insert.c server/store/store_list.c server/store/store_nodes.c server/store/store_output_db.c \
 	server/store/store_pg.c server/store/store_pg_conn.c server/store/store_pool.c \
 	server/store/store_queues.c server/store/store_retention.c \
 	server/store/store_row.c server/store/store_schedules.c server/store/store_sql.c \
@@ -59,12 +59,12 @@ SERVER_SRC += \
 	server/spec/spec_json.c server/spec/spec_notify.c server/spec/spec_schedule.c
 # the single-writer dispatcher, events and metrics
 SERVER_SRC += \
-	server/dispatch/dispatch.c server/dispatch/dispatch_bulk.c server/dispatch/dispatch_cmds.c \
+	server/dispatch/dispatch.c server/dispatch/dispatch_bulk.c server/dispatch/dispatch_claim.c server/dispatch/dispatch_cmds.c \
 	server/dispatch/dispatch_control.c server/dispatch/dispatch_drain.c server/dispatch/dispatch_end.c \
 	server/dispatch/dispatch_hooks.c server/dispatch/dispatch_host.c server/dispatch/dispatch_kick.c \
 	server/dispatch/dispatch_queues.c server/dispatch/dispatch_retention.c \
 	server/dispatch/dispatch_schedules.c server/dispatch/dispatch_submit.c \
-	server/dispatch/dispatch_summary.c server/dispatch/dispatch_turn.c server/dispatch/events.c \
+	server/dispatch/dispatch_summary.c server/dispatch/dispatch_turn.c server/dispatch/events.c server/dispatch/events_stream.c \
 	server/dispatch/follow.c server/dispatch/metrics.c server/dispatch/webhook.c \
 	server/dispatch/webhook_post.c
 # a node of a cluster on one PostgreSQL database: heartbeat, fences, output copies

@@ -121,6 +121,17 @@ void dispatch_runnable(struct dispatch *d);
 /* A job will wait until wall_us: the timer may have to fire sooner. */
 void dispatch_note_wait(struct dispatch *d, int64_t wall_us);
 void dispatch_drop_events(struct dispatch *d, size_t keep);
+/* Claims (dispatch_claim.c). The idle slots a turn may claim for into
+ * idle[] (CONFIG_MAX_WORKERS), how many; 0 when it may not claim: not
+ * accepting, draining, nothing queued, or holding the idle slots for a head
+ * that needs more. */
+int dispatch_claim_room(const struct dispatch *d, const struct turn *t, int *idle);
+/* Claims jobs for the idle slots in this turn's transaction; -1 with t->err. */
+int dispatch_claim_jobs(struct dispatch *d, struct turn *t);
+/* After the commit: RUN to the workers of the jobs this turn claimed. */
+void dispatch_send_claims(struct dispatch *d);
+/* A turn rolled back: its claims are undone in the pool and the queues. */
+void dispatch_forget_claims(struct dispatch *d);
 /* Job id reached the final state: unblock or cancel its dependents, in this
  * transaction, with their counts, events and log lines (dispatch_cmds.c). */
 int dispatch_job_ended(struct dispatch *d, struct turn *t, int64_t id, enum job_state state);
